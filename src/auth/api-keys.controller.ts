@@ -1,0 +1,29 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiKeysService } from './api-keys.service';
+import { ApiKeyView, CreateApiKeyDto, IssuedApiKeyView } from './dto/api-key.dto';
+import { CurrentPrincipal, type Principal, Roles } from './principal';
+
+@ApiTags('api-keys')
+@ApiBearerAuth()
+@Roles('vendor_admin')
+@Controller('v1/api-keys')
+export class ApiKeysController {
+  constructor(private readonly keys: ApiKeysService) {}
+
+  @Post()
+  issue(@CurrentPrincipal() p: Principal, @Body() dto: CreateApiKeyDto): Promise<IssuedApiKeyView> {
+    return this.keys.issue(p.vendorId, dto);
+  }
+
+  @Get()
+  list(@CurrentPrincipal() p: Principal): Promise<ApiKeyView[]> {
+    return this.keys.list(p.vendorId);
+  }
+
+  @Post(':id/revoke')
+  @HttpCode(200)
+  revoke(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<ApiKeyView> {
+    return this.keys.revoke(p.vendorId, id);
+  }
+}

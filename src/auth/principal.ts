@@ -1,0 +1,28 @@
+import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { Role } from './entities/api-key.entity';
+
+/** Who is calling: resolved from the API key on every request. */
+export interface Principal {
+  vendorId: string;
+  keyId: string;
+  role: Role;
+  /** Set for customer keys: the only customer whose data the key sees. */
+  customerId: string | null;
+  /** Set for auditor keys granted to listed contracts only. */
+  contractIds: string[] | null;
+}
+
+export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => {
+  return ctx.switchToHttp().getRequest().principal;
+});
+
+export const IS_PUBLIC = 'ol:public';
+/** No API key needed (health, OpenAPI). */
+export const Public = () => SetMetadata(IS_PUBLIC, true);
+
+export const ROLES_KEY = 'ol:roles';
+/**
+ * The roles allowed on a route. Without it: reads (GET/HEAD) are open to every role of the
+ * vendor, and writes to `vendor_admin` only. Auditors never write.
+ */
+export const Roles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);

@@ -1,0 +1,65 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, type Principal } from '../auth/principal';
+import { Page } from '../common/http/pagination';
+import { ContractsService } from './contracts.service';
+import {
+  ContractListQuery,
+  ContractView,
+  CreateContractDto,
+  CreateTermsVersionDto,
+  TerminateContractDto,
+  TermsVersionView,
+} from './dto/contract.dto';
+
+@ApiTags('contracts')
+@ApiBearerAuth()
+@Controller('v1/contracts')
+export class ContractsController {
+  constructor(private readonly contracts: ContractsService) {}
+
+  @Post()
+  create(@CurrentPrincipal() p: Principal, @Body() dto: CreateContractDto): Promise<ContractView> {
+    return this.contracts.create(p.vendorId, dto);
+  }
+
+  @Get()
+  list(@CurrentPrincipal() p: Principal, @Query() q: ContractListQuery): Promise<Page<ContractView>> {
+    return this.contracts.list(p, q);
+  }
+
+  @Get(':id')
+  get(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<ContractView> {
+    return this.contracts.get(p, id);
+  }
+
+  @Get(':id/terms')
+  listTerms(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<TermsVersionView[]> {
+    return this.contracts.listTerms(p, id);
+  }
+
+  @Post(':id/terms')
+  addTerms(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: CreateTermsVersionDto,
+  ): Promise<TermsVersionView> {
+    return this.contracts.addTerms(p, id, dto);
+  }
+
+  @Post(':id/activate')
+  @HttpCode(200)
+  activate(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<ContractView> {
+    return this.contracts.transition(p, id, 'active');
+  }
+
+  @Post(':id/terminate')
+  @HttpCode(200)
+  terminate(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: TerminateContractDto,
+  ): Promise<ContractView> {
+    return this.contracts.transition(p, id, 'terminated', dto);
+  }
+}

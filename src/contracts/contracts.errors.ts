@@ -1,0 +1,21 @@
+import { defineErrors } from '../common/errors/domain-exception';
+
+export enum ContractErrorCode {
+  TERMS_INVALID = 'TERMS_INVALID',
+  TERMS_VERSION_OVERLAPS = 'TERMS_VERSION_OVERLAPS',
+  TERMS_VERSION_OUTSIDE_CONTRACT = 'TERMS_VERSION_OUTSIDE_CONTRACT',
+  TERMS_VERSION_NOT_ON_PERIOD_BOUNDARY = 'TERMS_VERSION_NOT_ON_PERIOD_BOUNDARY',
+  TERMS_VERSION_IN_INVOICED_PERIOD = 'TERMS_VERSION_IN_INVOICED_PERIOD',
+  CONTRACT_DATES_INVALID = 'CONTRACT_DATES_INVALID',
+  CONTRACT_TRANSITION_INVALID = 'CONTRACT_TRANSITION_INVALID',
+}
+
+export const ContractError = defineErrors<ContractErrorCode>({
+  TERMS_INVALID: { status: 422, title: 'The pricing terms are not valid' },
+  TERMS_VERSION_OVERLAPS: { status: 409, title: 'A terms version already takes effect on that date' },
+  TERMS_VERSION_OUTSIDE_CONTRACT: { status: 422, title: 'The terms version takes effect outside the contract’s dates' },
+  TERMS_VERSION_NOT_ON_PERIOD_BOUNDARY: { status: 422, title: 'An amendment must take effect on the first day of a billing period' },
+  TERMS_VERSION_IN_INVOICED_PERIOD: { status: 409, title: 'That period is already invoiced: its terms can no longer change' },
+  CONTRACT_DATES_INVALID: { status: 422, title: 'The contract’s dates are not valid' },
+  CONTRACT_TRANSITION_INVALID: { status: 409, title: 'The contract cannot move to that status' },
+});

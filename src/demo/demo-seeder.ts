@@ -1,0 +1,138 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DataSource } from 'typeorm';
+import { ApiKeysService } from '../auth/api-keys.service';
+import { ContractsService } from '../contracts/contracts.service';
+import { CustomersService } from '../parties/customers.service';
+import { VendorsService } from '../parties/vendors.service';
+import { DEMO_STEP, DemoContext, DemoStepRunner } from './demo-step';
+import { loadSeedScenarios, termsOfScenario } from './seed-scenarios';
+
+export const DEMO_VENDOR_NAME = 'Demo AI Vendor (seed scenarios)';
+
+interface DemoKeys {
+  vendorId: string;
+  vendorKey: string;
+  customerKey: string;
+  customerName: string;
+  auditorKey: string;
+  sampleContractId: string;
+}
+
+const CUSTOMER_NAMES: Record<string, string> = {
+  inspection: 'Suzhou Precision Castings',
+  traffic: 'Hangzhou Traffic Bureau',
+  radiology: 'Ruijin Radiology Network',
+  chatbot: 'Pacific Retail Bank',
+  'llm-api': 'Acme Apps Inc.',
+  'credit-risk': 'Lianhe Consumer Finance',
+  seats: 'Northwind Studio',
+};
+
+/** Loads the seed scenarios as demo data on the first start, and prints working keys on every start. */
+@Injectable()
+export class DemoSeeder {
+  private readonly logger = new Logger(DemoSeeder.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly vendors: VendorsService,
+    private readonly customers: CustomersService,
+    private readonly contracts: ContractsService,
+    private readonly apiKeys: ApiKeysService,
+    private readonly discovery: DiscoveryService,
+  ) {}
+
+  async ensureSeeded(dataDir: string): Promise<{ keys: DemoKeys; banner(base: string): string[] }> {
+    const keysFile = join(resolve(dataDir), 'demo-keys.json');
+    const [existing] = await this.db.query(`SELECT id FROM vendors WHERE name = $1`, [DEMO_VENDOR_NAME]);
+    let keys: DemoKeys;
+    if (!existing) keys = await this.seed();
+    else if (existsSync(keysFile) && JSON.parse(readFileSync(keysFile, 'utf8')).vendorId === existing.id)
+      keys = JSON.parse(readFileSync(keysFile, 'utf8'));
+    else keys = await this.reissueKeys(existing.id); // data kept, key file lost: keys are only stored hashed
+    mkdirSync(resolve(dataDir), { recursive: true });
+    writeFileSync(keysFile, JSON.stringify(keys, null, 2), { mode: 0o600 });
+    return { keys, banner: (base) => banner(base, keys, keysFile) };
+  }
+
+  private async seed(): Promise<DemoKeys> {
+    const started = Date.now();
+    const { vendor, adminKey } = await this.vendors.create(DEMO_VENDOR_NAME);
+    const ctx: DemoContext = { vendorId: vendor.id, vendorKeyId: adminKey.id, scenarios: [] };
+    let customerKey = '';
+    for (const scenario of loadSeedScenarios()) {
+      const customer = await this.customers.create(vendor.id, {
+        name: CUSTOMER_NAMES[scenario.id] ?? `Customer of ${scenario.id}`,
+        reference: `demo-${scenario.id}`,
+      });
+      const contract = await this.contracts.create(vendor.id, {
+        customerId: customer.id,
+        name: scenario.source,
+        currency: scenario.contract.currency,
+        timezone: scenario.contract.timezone,
+        taxRate: scenario.contract.taxRate,
+        startsOn: scenario.contract.startsOn,
+        billingCycle: scenario.contract.billingCycle,
+        status: 'active',
+        terms: termsOfScenario(scenario),
+      });
+      const key = await this.apiKeys.issue(vendor.id, { name: `demo ${scenario.id} customer`, role: 'customer', customerId: customer.id });
+      if (scenario.id === 'inspection') customerKey = key.secret;
+      ctx.scenarios.push({ scenario, contractId: contract.id, customerId: customer.id, customerKeyId: key.id });
+    }
+    for (const step of this.steps()) await step.run(ctx);
+    const auditor = await this.apiKeys.issue(vendor.id, { name: 'demo auditor', role: 'auditor' });
+    this.logger.log(`demo data loaded in ${Date.now() - started} ms`);
+    const inspection = ctx.scenarios.find((s) => s.scenario.id === 'inspection')!;
+    return {
+      vendorId: vendor.id,
+      vendorKey: adminKey.secret,
+      customerKey,
+      customerName: CUSTOMER_NAMES.inspection,
+      auditorKey: auditor.secret,
+      sampleContractId: inspection.contractId,
+    };
+  }
+
+  private async reissueKeys(vendorId: string): Promise<DemoKeys> {
+    const [row] = await this.db.query(
+      `SELECT c.id AS contract_id, c.customer_id FROM contracts c JOIN customers cu ON cu.vendor_id = c.vendor_id AND cu.id = c.customer_id
+        WHERE c.vendor_id = $1 AND cu.reference = 'demo-inspection'`,
+      [vendorId],
+    );
+    const vendorKey = await this.apiKeys.issue(vendorId, { name: 'demo admin (reissued)', role: 'vendor_admin' });
+    const customerKey = await this.apiKeys.issue(vendorId, { name: 'demo inspection customer (reissued)', role: 'customer', customerId: row.customer_id });
+    const auditorKey = await this.apiKeys.issue(vendorId, { name: 'demo auditor (reissued)', role: 'auditor' });
+    return {
+      vendorId,
+      vendorKey: vendorKey.secret,
+      customerKey: customerKey.secret,
+      customerName: CUSTOMER_NAMES.inspection,
+      auditorKey: auditorKey.secret,
+      sampleContractId: row.contract_id,
+    };
+  }
+
+  private steps(): DemoStepRunner[] {
+    return this.discovery
+      .getProviders()
+      .filter((w) => w.metatype && w.instance && Reflect.getMetadata(DEMO_STEP, w.metatype) !== undefined)
+      .sort((a, b) => Reflect.getMetadata(DEMO_STEP, a.metatype!) - Reflect.getMetadata(DEMO_STEP, b.metatype!))
+      .map((w) => w.instance as DemoStepRunner);
+  }
+}
+
+function banner(base: string, k: DemoKeys, keysFile: string): string[] {
+  return [
+    'demo data: the seven seed scenarios of shared/scenarios (keys also in ' + keysFile + ')',
+    `  vendor admin key : ${k.vendorKey}`,
+    `  customer key     : ${k.customerKey}   (${k.customerName})`,
+    `  auditor key      : ${k.auditorKey}`,
+    'try:',
+    `  curl -s -H "Authorization: Bearer ${k.vendorKey}" ${base}/v1/contracts/${k.sampleContractId}`,
+  ];
+}

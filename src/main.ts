@@ -1,0 +1,54 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module';
+import { configureApp } from './app.setup';
+import { ConfigInvalidError } from './common/config/app-config';
+import { ensureDatabase, loadConfig } from './database/runtime-database';
+import { DemoSeeder } from './demo/demo-seeder';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigInvalidError) {
+      console.error(e.message);
+      process.exit(1);
+    }
+    throw e;
+  }
+  const say = (m: string) => process.stdout.write(`[outcome-ledger] ${m}\n`);
+  const embedded = await ensureDatabase(config, say);
+
+  let app: NestExpressApplication | undefined;
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    say(`${signal}: stopping`);
+    await app?.close().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  try {
+    app = await NestFactory.create<NestExpressApplication>(AppModule, { bufferLogs: true });
+    configureApp(app, { bodyLimit: config.BODY_LIMIT });
+    const demo = config.SEED_DEMO ? await app.get(DemoSeeder).ensureSeeded(config.DATA_DIR) : null;
+    await app.listen(config.PORT);
+    const base = config.PUBLIC_BASE_URL ?? `http://localhost:${config.PORT}`;
+    say(`listening on ${base}`);
+    say(`OpenAPI: ${base}/openapi.json   browsable docs: ${base}/docs   health: ${base}/health`);
+    if (demo) for (const line of demo.banner(base)) say(line);
+  } catch (e) {
+    console.error(e);
+    await app?.close().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    process.exit(1);
+  }
+}
+
+void main();

@@ -1,0 +1,33 @@
+import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, type Principal } from '../auth/principal';
+import { Page, PageQuery } from '../common/http/pagination';
+import { CustomersService } from './customers.service';
+import { CreateCustomerDto, CustomerView, UpdateCustomerDto } from './dto/customer.dto';
+
+@ApiTags('customers')
+@ApiBearerAuth()
+@Controller('v1/customers')
+export class CustomersController {
+  constructor(private readonly customers: CustomersService) {}
+
+  @Post()
+  create(@CurrentPrincipal() p: Principal, @Body() dto: CreateCustomerDto): Promise<CustomerView> {
+    return this.customers.create(p.vendorId, dto);
+  }
+
+  @Get()
+  list(@CurrentPrincipal() p: Principal, @Query() page: PageQuery): Promise<Page<CustomerView>> {
+    return this.customers.list(p, page);
+  }
+
+  @Get(':id')
+  get(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<CustomerView> {
+    return this.customers.get(p, id);
+  }
+
+  @Patch(':id')
+  update(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateCustomerDto): Promise<CustomerView> {
+    return this.customers.update(p, id, dto);
+  }
+}

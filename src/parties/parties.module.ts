@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from '../auth/auth.module';
+import { CustomersController } from './customers.controller';
+import { CustomersService } from './customers.service';
+import { Customer } from './entities/customer.entity';
+import { Vendor } from './entities/vendor.entity';
+import { VendorsService } from './vendors.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Customer, Vendor]), AuthModule],
+  controllers: [CustomersController],
+  providers: [CustomersService, VendorsService],
+  exports: [CustomersService, VendorsService],
+})
+export class PartiesModule {}

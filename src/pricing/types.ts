@@ -1,0 +1,278 @@
+// The terms document and the engine's input and output.
+// Every amount, rate, quantity and count is a decimal string: the engine turns them into
+// Decimal, and no JS number ever carries money.
+
+export type DecimalString = string;
+
+/** Who may move an outcome of this type from `recorded` to `verified`. */
+export type Verification = 'auto' | 'customer' | 'third_party';
+export type Comparator = 'gte' | 'gt' | 'lte' | 'lt';
+export type WhenKpiMissing = 'block' | 'assume_met' | 'assume_missed';
+export type RoundingMode = 'HALF_UP' | 'HALF_EVEN';
+
+/** Reads a verified KPI measurement of the period and changes the fee when it misses. */
+export interface GuaranteeClause {
+  /** Outcome type of the KPI measurement, e.g. `congestion_reduction_pct`. */
+  kpi: string;
+  comparator: Comparator;
+  threshold: DecimalString;
+  /** Multiply the component's (or invoice's) unrounded amount by this when missed (0..1). */
+  multiplierIfMissed?: DecimalString;
+  /** Or: subtract this fixed credit when missed (never below zero). */
+  creditIfMissed?: DecimalString;
+  /** Default `block`: the engine refuses, naming the KPI. */
+  whenMissing?: WhenKpiMissing;
+}
+
+/** Modifiers any component may carry. */
+export interface ComponentModifiers {
+  /** Minimum commitment for the period: a true-up line when the component falls short. */
+  minimum?: DecimalString;
+  /** The component never charges more than this per period. */
+  cap?: DecimalString;
+  guarantee?: GuaranteeClause;
+}
+
+interface ComponentBase extends ComponentModifiers {
+  /** Line key; defaults to the metric for `usage`, otherwise the type (suffixed `#2`… when repeated). */
+  key?: string;
+  description?: string;
+}
+
+export interface FlatFeeComponent extends ComponentBase {
+  type: 'flat_fee';
+  amount: DecimalString;
+  per: 'month' | 'year';
+  /** Units billed (production lines, seats); default "1". */
+  quantity?: DecimalString;
+  unit?: string;
+}
+
+export interface ValueShareComponent extends ComponentBase {
+  type: 'value_share';
+  /** 0..1 */
+  rate: DecimalString;
+  outcomeType: string;
+  verification: Verification;
+  /** Name of the third party that verifies, when verification is `third_party`. */
+  verifier?: string;
+  /** Negative verified value yields a negative fee only when true (default false: floored at 0). */
+  allowNegative?: boolean;
+  /** The share is never below this (applied inside the line, unlike `minimum`). */
+  floor?: DecimalString;
+}
+
+export interface PerOutcomeComponent extends ComponentBase {
+  type: 'per_outcome';
+  unitPrice: DecimalString;
+  outcomeType: string;
+  verification: Verification;
+  verifier?: string;
+  /** Break the line down by this dimension (e.g. `hospital`): one line per value. */
+  breakdownBy?: string;
+}
+
+export interface PerAreaComponent extends ComponentBase {
+  type: 'per_area';
+  annualRatePerKm2: DecimalString;
+  areaKm2: DecimalString;
+}
+
+export interface UsageTier {
+  /** Inclusive upper bound of the tier in units; null for the last, unbounded tier. */
+  upTo: DecimalString | null;
+  /** Price per `per` units inside this tier. */
+  unitPrice: DecimalString;
+  /** A flat amount charged once when usage reaches this tier. */
+  flatAmount?: DecimalString;
+}
+
+export interface UsageComponent extends ComponentBase {
+  type: 'usage';
+  metric: string;
+  verification?: Verification; // default 'auto'
+  verifier?: string;
+  /** Price per `per` units (e.g. 0.27 per 1000000 tokens); required unless `tiers` are given. */
+  unitPrice?: DecimalString;
+  /** Default "1". */
+  per?: DecimalString;
+  tiers?: UsageTier[];
+  /** Default `graduated` when tiers are given. */
+  tierMode?: 'graduated' | 'volume';
+  /** Package pricing: `unitPrice` is charged per started block of this many units. */
+  packageSize?: DecimalString;
+  /** Units given free before charging starts. */
+  freeUnits?: DecimalString;
+}
+
+export type PriceComponent =
+  | FlatFeeComponent
+  | ValueShareComponent
+  | PerOutcomeComponent
+  | PerAreaComponent
+  | UsageComponent;
+
+export type ComponentType = PriceComponent['type'];
+
+/** An outcome type the terms know without pricing it directly (a KPI, a value to report). */
+export interface OutcomeTypeDeclaration {
+  verification: Verification;
+  verifier?: string;
+  unit?: string;
+  /** For ROI: the money value of one verified outcome of this type. */
+  valuePerUnit?: DecimalString;
+}
+
+/** One immutable version of a contract's pricing. */
+export interface Terms {
+  components: PriceComponent[];
+  /** Whole-invoice minimum commitment per period (true-up line). */
+  minimum?: DecimalString;
+  /** Whole-invoice cap per period (a negative line brings the subtotal down to it). */
+  cap?: DecimalString;
+  /** Whole-invoice guarantee. */
+  guarantee?: GuaranteeClause;
+  rounding?: RoundingMode;
+  /** Days after verification during which the customer may dispute; default 30. */
+  disputeWindowDays?: number;
+  /** KPIs and other outcome types the contract accepts beyond those its components price. */
+  outcomeTypes?: Record<string, OutcomeTypeDeclaration>;
+}
+
+export interface PricingContract {
+  currency: string; // ISO 4217
+  timezone: string; // IANA
+  taxRate: DecimalString; // 0..1
+  startsOn: string; // YYYY-MM-DD
+  endsOn?: string | null; // YYYY-MM-DD, inclusive last day
+  billingCycle: 'monthly' | 'annual';
+}
+
+/** `[start, end)` as local dates in the contract's timezone. */
+export interface BillingPeriod {
+  start: string; // YYYY-MM-DD
+  end: string; // YYYY-MM-DD, exclusive
+}
+
+/** What SQL aggregated for one outcome type (optionally one dimension value) in a period. */
+export interface OutcomeAggregate {
+  outcomeType: string;
+  /** Present when the line is broken down: `{ hospital: "H3" }`. */
+  dimensions?: Record<string, string>;
+  count: DecimalString;
+  quantitySum: DecimalString;
+  valueSum: DecimalString;
+  /** sha256 hex of the sorted ids of the outcomes included. */
+  idsDigest: string;
+}
+
+export interface KpiMeasurement {
+  kpi: string;
+  value: DecimalString;
+  outcomeId: string;
+  occurredAt: string; // ISO 8601
+}
+
+/** Outcomes that changed after their period was invoiced, priced under that period's terms. */
+export interface PeriodAdjustmentInput {
+  kind: 'late_verified' | 'reversal';
+  period: BillingPeriod;
+  terms: Terms;
+  kpis: KpiMeasurement[];
+  /** What the finalized invoices of that period already billed. */
+  billed: OutcomeAggregate[];
+  /** The change: positive for late-verified outcomes, negative counts and sums for reversals. */
+  delta: OutcomeAggregate[];
+}
+
+export interface PricingInput {
+  contract: PricingContract;
+  terms: Terms;
+  period: BillingPeriod;
+  /** Verified, billable aggregates of the period; whole-type rows, plus per-dimension rows for breakdowns. */
+  aggregates: OutcomeAggregate[];
+  /** Verified KPI measurements of the period. */
+  kpis: KpiMeasurement[];
+  adjustments?: PeriodAdjustmentInput[];
+}
+
+export type LineKind = 'charge' | 'minimum_true_up' | 'cap' | 'guarantee_credit' | 'adjustment';
+
+export interface InvoiceLine {
+  key: string;
+  componentType: ComponentType | 'invoice';
+  kind: LineKind;
+  description: string;
+  quantity: DecimalString;
+  unitPrice: DecimalString | null;
+  /** Exact amount before rounding. */
+  unroundedAmount: DecimalString;
+  /** Rounded once to the currency's minor unit. */
+  amount: DecimalString;
+  dimensions?: Record<string, string>;
+  adjustment?: { kind: PeriodAdjustmentInput['kind']; period: BillingPeriod };
+}
+
+export interface GuaranteeEvaluation {
+  kpi: string;
+  comparator: Comparator;
+  threshold: DecimalString;
+  measured: DecimalString | null;
+  measurementId: string | null;
+  result: 'met' | 'missed' | 'assumed_met' | 'assumed_missed';
+  effect: string; // e.g. "× 0.5" or "− 1000.00" or "none"
+}
+
+export interface TraceLine {
+  key: string;
+  formula: string;
+  inputs: Record<string, unknown>;
+  guarantee?: GuaranteeEvaluation;
+  rounding: { mode: RoundingMode; decimals: number; unrounded: DecimalString; rounded: DecimalString };
+}
+
+export interface CalculationTrace {
+  engineVersion: string;
+  contract: PricingContract;
+  period: BillingPeriod;
+  lines: TraceLine[];
+  subtotal: DecimalString;
+  tax: { rate: DecimalString; unrounded: DecimalString; amount: DecimalString };
+  total: DecimalString;
+}
+
+export interface PricedInvoice {
+  ok: true;
+  currency: string;
+  lines: InvoiceLine[];
+  subtotal: DecimalString;
+  taxRate: DecimalString;
+  tax: DecimalString;
+  total: DecimalString;
+  guarantees: GuaranteeEvaluation[];
+  trace: CalculationTrace;
+  /** Canonical JSON of `trace`: the same input always gives the same bytes. */
+  traceJson: string;
+  /** sha256 hex of `traceJson`. */
+  traceDigest: string;
+}
+
+export type PricingRefusalCode = 'KPI_MEASUREMENT_MISSING' | 'TERMS_INVALID' | 'PERIOD_OUTSIDE_CONTRACT';
+
+export interface PricingRefusal {
+  ok: false;
+  code: PricingRefusalCode;
+  /** Human-readable, e.g. "no verified congestion_reduction_pct measurement for the period". */
+  reason: string;
+  details: Record<string, unknown>;
+}
+
+export type PricingResult = PricedInvoice | PricingRefusal;
+
+/** A field error from `parseTerms`: a JSON path such as `components[1].rate`. */
+export interface TermsFieldError {
+  path: string;
+  message: string;
+}
+
+export type ParseTermsResult = { ok: true; terms: Terms } | { ok: false; errors: TermsFieldError[] };

@@ -1,0 +1,93 @@
+import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../../src/app.module';
+import { configureApp } from '../../src/app.setup';
+import { VendorsService } from '../../src/parties/vendors.service';
+import { TEMPLATE_DB } from './harness-file';
+
+export interface TestVendor {
+  vendorId: string;
+  adminKey: string;
+}
+
+export interface TestApp {
+  app: INestApplication;
+  db: DataSource;
+  databaseUrl: string;
+  /** Unauthenticated supertest against the app. */
+  http(): ReturnType<typeof request>;
+  /** Requests with `Authorization: Bearer <key>`. */
+  as(key: string): KeyedClient;
+  /** Operator action (CLI): a vendor with its first admin key. */
+  createVendor(name?: string): Promise<TestVendor>;
+  /** Row counts of the given tables, to prove a rejected request wrote nothing. */
+  counts(tables: string[]): Promise<Record<string, number>>;
+  close(): Promise<void>;
+}
+
+export interface KeyedClient {
+  get(path: string): request.Test;
+  post(path: string, body?: unknown, headers?: Record<string, string>): request.Test;
+  patch(path: string, body?: unknown): request.Test;
+  delete(path: string): request.Test;
+}
+
+/** A real app on its own fresh database (a copy of the migrated template). */
+export async function createTestApp(): Promise<TestApp> {
+  const serverUrl = process.env.OL_TEST_SERVER_URL;
+  if (!serverUrl) throw new Error('OL_TEST_SERVER_URL is not set: run e2e tests through jest (test/support/global-setup.ts)');
+  const dbName = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = new Client({ connectionString: `${serverUrl}/postgres` });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName} TEMPLATE ${TEMPLATE_DB}`);
+  await admin.end();
+  const databaseUrl = `${serverUrl}/${dbName}`;
+  process.env.DATABASE_URL = databaseUrl;
+
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ bufferLogs: true });
+  configureApp(app);
+  await app.init();
+  const db = app.get(DataSource);
+  const server = app.getHttpServer();
+
+  const as = (key: string): KeyedClient => ({
+    get: (path) => request(server).get(path).set('Authorization', `Bearer ${key}`),
+    post: (path, body, headers) => {
+      const r = request(server).post(path).set('Authorization', `Bearer ${key}`);
+      for (const [k, v] of Object.entries(headers ?? {})) r.set(k, v);
+      return body === undefined ? r : r.send(body as object);
+    },
+    patch: (path, body) => request(server).patch(path).set('Authorization', `Bearer ${key}`).send(body as object),
+    delete: (path) => request(server).delete(path).set('Authorization', `Bearer ${key}`),
+  });
+
+  return {
+    app,
+    db,
+    databaseUrl,
+    http: () => request(server),
+    as,
+    async createVendor(name = 'Test Vendor') {
+      const created = await app.get(VendorsService).create(name);
+      return { vendorId: created.vendor.id, adminKey: created.adminKey.secret };
+    },
+    async counts(tables) {
+      const out: Record<string, number> = {};
+      for (const t of tables) out[t] = Number((await db.query(`SELECT count(*)::int AS n FROM ${t}`))[0].n);
+      return out;
+    },
+    async close() {
+      await app.close();
+      const c = new Client({ connectionString: `${serverUrl}/postgres` });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
