@@ -1,0 +1,25 @@
+// Public API of the pure pricing engine.
+export * from './types';
+export { ENGINE_VERSION, PricingInputError, priceInvoice, pickMeasurement, usageAmount } from './engine';
+export { canonicalJson, CanonicalJsonError, sha256Hex } from './canonical-json';
+export { ISO_4217_CODES, isIsoCurrency, minorUnits } from './currency';
+export {
+  billableOutcomeTypes,
+  componentKey,
+  componentOutcomeType,
+  guaranteeKpis,
+  knownOutcomeTypes,
+  parseTerms,
+  TERMS_DECIMAL,
+} from './terms';
+export {
+  activeDays,
+  addDays,
+  daysBetween,
+  isIsoDate,
+  isValidPeriod,
+  monthPeriod,
+  periodForCycle,
+  periodLabel,
+  yearPeriod,
+} from './period';
