@@ -49,10 +49,10 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   if (!initialised) await pg.initialise();
   if (existsSync(join(databaseDir, 'postmaster.pid'))) {
     const pid = Number(readFileSync(join(databaseDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    // Already running for this data folder (the service is up while the CLI runs): share it.
     if (pid && isAlive(pid)) {
-      throw new Error(
-        `An embedded PostgreSQL (pid ${pid}) is already running on ${databaseDir}: stop the other instance or set DATA_DIR.`,
-      );
+      const serverUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}`;
+      return { url: `${serverUrl}/${opts.database ?? 'outcome_ledger'}`, serverUrl, stop: async () => undefined };
     }
   }
   await pg.start();

@@ -5,12 +5,13 @@ import { CustomersController } from './customers.controller';
 import { CustomersService } from './customers.service';
 import { Customer } from './entities/customer.entity';
 import { Vendor } from './entities/vendor.entity';
+import { VendorCommand, VendorCreateCommand, VendorListCommand } from './vendors.commands';
 import { VendorsService } from './vendors.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Customer, Vendor]), AuthModule],
   controllers: [CustomersController],
-  providers: [CustomersService, VendorsService],
+  providers: [CustomersService, VendorsService, VendorCommand, VendorCreateCommand, VendorListCommand],
   exports: [CustomersService, VendorsService],
 })
 export class PartiesModule {}

@@ -1,0 +1,49 @@
+import 'reflect-metadata';
+import { CommandFactory } from 'nest-commander';
+import { AppModule } from './app.module';
+import { ConfigInvalidError } from './common/config/app-config';
+import { ensureDatabase, loadConfig } from './database/runtime-database';
+
+/**
+ * The operator's command line: `npm run cli -- <command>`. Commands live beside their domain as
+ * nest-commander providers (vendor, keys, bill, ledger verify …). Uses DATABASE_URL, or the
+ * embedded PostgreSQL of DATA_DIR (shared with a running service).
+ */
+async function main(): Promise<void> {
+  process.env.LOG_LEVEL ??= 'warn';
+  process.env.WEBHOOKS_DISPATCH = 'false'; // a CLI run never delivers webhooks
+  process.env.SEED_DEMO = 'false';
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigInvalidError) {
+      console.error(e.message);
+      process.exit(1);
+    }
+    throw e;
+  }
+  const embedded = await ensureDatabase(config, () => undefined);
+  let code = 0;
+  try {
+    await CommandFactory.run(AppModule, {
+      logger: ['error'],
+      errorHandler: (err) => {
+        // commander's own exits (help, version) carry exitCode 0
+        const exitCode = (err as { exitCode?: number }).exitCode;
+        if (exitCode === 0) return;
+        console.error(err.message);
+        code = 1;
+      },
+      serviceErrorHandler: (err) => {
+        console.error(err.message);
+        code = 1;
+      },
+    });
+  } finally {
+    await embedded?.stop();
+  }
+  process.exit(process.exitCode ?? code);
+}
+
+void main();
