@@ -1,0 +1,186 @@
+// The ledger's hash chain as plain functions: no Nest, no TypeORM. The service posts and verifies
+// with them, and the offline evidence-bundle verifier re-checks an exported chain with the same code.
+//
+//   hash(n) = sha256Hex(prevHash(n) + canonicalEntry(entry n)),   prevHash(1) = GENESIS_HASH
+//
+// canonicalEntry is canonicalJson (sorted keys, no whitespace) of the entry's business content;
+// amounts are plain decimal strings with at least the currency's minor-unit decimals ("100.00"),
+// absent fields are null. Changing any of this changes every hash: the test vector in
+// chain.spec.ts pins it.
+import Decimal from 'decimal.js';
+import { canonicalJson, sha256Hex } from '../pricing/canonical-json';
+import { isIsoCurrency, minorUnits } from '../pricing/currency';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+export type JournalKind = 'invoice_finalized' | 'credit_note' | 'payment';
+export type ReferenceType = 'invoice' | 'credit_note' | 'payment';
+
+export interface ChainLine {
+  account: string;
+  currency: string;
+  /** Decimal string or null; exactly one of debit/credit is set. */
+  debit: string | null;
+  credit: string | null;
+  memo: string | null;
+}
+
+/** What is hashed: the entry's business content and its place in the vendor's chain. */
+export interface ChainEntryContent {
+  vendorId: string;
+  /** 1-based, gapless per vendor; a string because it is a bigint. */
+  sequence: string;
+  kind: JournalKind;
+  reference: { type: ReferenceType; id: string };
+  contractId: string | null;
+  customerId: string | null;
+  description: string;
+  /** `YYYY-MM-DD`, or a UTC timestamp `YYYY-MM-DDTHH:mm:ss.sssZ` (see normalizeEffectiveAt). */
+  effectiveAt: string;
+  lines: ChainLine[];
+}
+
+/** A stored entry: its content, its id and its two links. */
+export interface ChainEntry extends ChainEntryContent {
+  id: string;
+  prevHash: string;
+  hash: string;
+}
+
+export type BrokenReason = 'hash_mismatch' | 'prev_hash_mismatch' | 'unbalanced' | 'sequence_gap';
+
+export interface BrokenLink {
+  sequence: string;
+  /** Null when the entry at that sequence is missing altogether. */
+  entryId: string | null;
+  reason: BrokenReason;
+}
+
+export interface ChainReport {
+  ok: boolean;
+  /** Entries walked. */
+  entries: number;
+  /** Stored hash of the last entry walked (GENESIS_HASH for an empty chain). */
+  headHash: string;
+  firstBroken?: BrokenLink;
+}
+
+// Own clone: plain notation whatever the magnitude, global decimal.js settings untouched.
+const D = Decimal.clone({ precision: 60, toExpNeg: -9e15, toExpPos: 9e15 });
+
+/**
+ * An amount as it is hashed: plain notation with the currency's minor-unit decimals, or more if the
+ * value really has more ("100" → "100.00", "100.000000000000" → "100.00", "100.004" → "100.004").
+ * Never rounds, so a changed digit is never hidden.
+ */
+export function normalizeAmount(value: string, currency: string): string {
+  const d = new D(value);
+  const minor = isIsoCurrency(currency) ? minorUnits(currency) : 2;
+  return d.toFixed(Math.max(minor, d.decimalPlaces()));
+}
+
+/** A business date stays `YYYY-MM-DD`; a timestamp becomes UTC with milliseconds. */
+export function normalizeEffectiveAt(value: string): string {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw new RangeError(`effectiveAt is not a date or timestamp: ${value}`);
+  return new Date(t).toISOString();
+}
+
+/** The exact string that is hashed for an entry. */
+export function canonicalEntry(entry: ChainEntryContent): string {
+  return canonicalJson({
+    vendorId: entry.vendorId,
+    sequence: String(entry.sequence),
+    kind: entry.kind,
+    reference: { type: entry.reference.type, id: entry.reference.id },
+    contractId: entry.contractId ?? null,
+    customerId: entry.customerId ?? null,
+    description: entry.description,
+    effectiveAt: entry.effectiveAt,
+    lines: entry.lines.map((l) => ({
+      account: l.account,
+      currency: l.currency,
+      debit: l.debit === null || l.debit === undefined ? null : normalizeAmount(l.debit, l.currency),
+      credit: l.credit === null || l.credit === undefined ? null : normalizeAmount(l.credit, l.currency),
+      memo: l.memo ?? null,
+    })),
+  });
+}
+
+export function entryHash(prevHash: string, entry: ChainEntryContent): string {
+  return sha256Hex(prevHash + canonicalEntry(entry));
+}
+
+/** Debits equal credits in every currency, with at least two lines, each with exactly one positive side. */
+export function isBalanced(lines: ChainLine[]): boolean {
+  if (lines.length < 2) return false;
+  const net = new Map<string, Decimal>();
+  for (const l of lines) {
+    const hasDebit = l.debit !== null && l.debit !== undefined;
+    const hasCredit = l.credit !== null && l.credit !== undefined;
+    if (hasDebit === hasCredit) return false;
+    const amount = new D(hasDebit ? l.debit! : l.credit!);
+    if (!amount.isPositive() || amount.isZero()) return false;
+    net.set(l.currency, (net.get(l.currency) ?? new D(0)).plus(hasDebit ? amount : amount.negated()));
+  }
+  return [...net.values()].every((v) => v.isZero());
+}
+
+/**
+ * Walks a chain one entry at a time (entries in sequence order), so that a database cursor or an
+ * archive can be verified in constant memory. Stops judging at the first broken link.
+ */
+export class ChainVerifier {
+  private count = 0;
+  private lastSequence = 0n;
+  private lastHash = GENESIS_HASH;
+  private lastId: string | null = null;
+  private broken: BrokenLink | undefined;
+
+  /** Feeds the next entry; returns the first broken link once there is one. */
+  push(entry: ChainEntry): BrokenLink | undefined {
+    if (this.broken) return this.broken;
+    this.count++;
+    const expected = this.lastSequence + 1n;
+    const at = (reason: BrokenReason): BrokenLink => (this.broken = { sequence: String(entry.sequence), entryId: entry.id, reason });
+    if (BigInt(entry.sequence) !== expected) {
+      // Name the first missing sequence: that is where the chain breaks.
+      this.broken = {
+        sequence: String(expected),
+        entryId: BigInt(entry.sequence) > expected ? null : entry.id,
+        reason: 'sequence_gap',
+      };
+      return this.broken;
+    }
+    if (entry.prevHash !== this.lastHash) return at('prev_hash_mismatch');
+    if (entryHash(entry.prevHash, entry) !== entry.hash) return at('hash_mismatch');
+    if (!isBalanced(entry.lines)) return at('unbalanced');
+    this.lastSequence = expected;
+    this.lastHash = entry.hash;
+    this.lastId = entry.id;
+    return undefined;
+  }
+
+  /**
+   * The verdict. With `head` (the stored chain head), entries missing at the end of the chain are
+   * caught too: the head names a sequence and hash that the walk must have reached.
+   */
+  report(head?: { sequence: string; hash: string }): ChainReport {
+    let broken = this.broken;
+    if (!broken && head) {
+      const headSeq = BigInt(head.sequence);
+      if (headSeq > this.lastSequence) broken = { sequence: String(this.lastSequence + 1n), entryId: null, reason: 'sequence_gap' };
+      else if (headSeq === this.lastSequence && head.hash !== this.lastHash)
+        broken = { sequence: String(this.lastSequence), entryId: this.lastId, reason: 'hash_mismatch' };
+    }
+    return { ok: !broken, entries: this.count, headHash: this.lastHash, ...(broken ? { firstBroken: broken } : {}) };
+  }
+}
+
+/** Verifies a whole chain given in sequence order. */
+export function verifyChain(entries: Iterable<ChainEntry>, head?: { sequence: string; hash: string }): ChainReport {
+  const v = new ChainVerifier();
+  for (const e of entries) if (v.push(e)) break;
+  return v.report(head);
+}
