@@ -75,7 +75,7 @@ class Checker {
 
   fields(obj: Obj, path: string, allowed: string[]): void {
     for (const key of Object.keys(obj).sort()) {
-      if (!allowed.includes(key)) {
+      if (obj[key] !== undefined && !allowed.includes(key)) {
         this.error(at(path, key), `unknown field "${key}" (allowed: ${allowed.join(', ')})`);
       }
     }
