@@ -1,0 +1,92 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+interface Started {
+  proc: ChildProcess;
+  output: () => string;
+  curl: { key: string; url: string };
+}
+
+/** `npm start`'s own entry point, as a user runs it: no DATABASE_URL, a data folder of its own. */
+async function start(dataDir: string, port: number, pgPort: number): Promise<Started> {
+  const env = { ...process.env, NODE_ENV: 'development', DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'warn' };
+  delete env.DATABASE_URL;
+  const proc = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], { cwd: join(__dirname, '..', '..'), env });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  const deadline = Date.now() + 90_000;
+  let match: RegExpMatchArray | null = null;
+  while (!(match = out.match(/curl -s -H "Authorization: Bearer (\S+)" (\S+)/))) {
+    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`service did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { proc, output: () => out, curl: { key: match[1], url: match[2] } };
+}
+
+function stop(proc: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    proc.on('exit', (code) => resolve(code));
+    proc.kill('SIGINT');
+  });
+}
+
+describe('zero-setup start: npm start on a fresh machine', () => {
+  let dataDir: string;
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'ol-start-'));
+    chmodSync(dataDir, 0o755);
+  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('starts its own PostgreSQL, serves /health and the printed curl, stops cleanly, and does not seed twice', async () => {
+    const port = await freePort();
+    const pgPort = await freePort();
+    const first = await start(dataDir, port, pgPort);
+    const base = `http://localhost:${port}`;
+    expect(first.output()).toContain(`OpenAPI: ${base}/openapi.json`);
+    await request(base).get('/health').expect(200);
+    const curl = await request(first.curl.url).get('').set('Authorization', `Bearer ${first.curl.key}`);
+    expect(curl.status).toBe(200);
+    const contracts = await request(base).get('/v1/contracts?limit=100').set('Authorization', `Bearer ${first.curl.key}`).expect(200);
+    expect(contracts.body.data).toHaveLength(7);
+    const openapi = await request(base).get('/openapi.json').expect(200);
+    expect(Object.keys(openapi.body.paths)).toEqual(expect.arrayContaining(['/v1/contracts', '/v1/customers']));
+
+    expect(await stop(first.proc)).toBe(0);
+    expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+
+    const second = await start(dataDir, port, pgPort);
+    try {
+      expect(second.curl.key).toBe(first.curl.key);
+      const again = await request(base).get('/v1/contracts?limit=100').set('Authorization', `Bearer ${second.curl.key}`).expect(200);
+      expect(again.body.data).toHaveLength(7);
+    } finally {
+      expect(await stop(second.proc)).toBe(0);
+    }
+  }, 240_000);
+
+  it('refuses to start with a bad PORT and says which setting is wrong', async () => {
+    const env = { ...process.env, NODE_ENV: 'development', PORT: 'eighty' };
+    const proc = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], { cwd: join(__dirname, '..', '..'), env });
+    let out = '';
+    proc.stderr!.on('data', (d) => (out += d));
+    const code = await new Promise((r) => proc.on('exit', r));
+    expect(code).toBe(1);
+    expect(out).toMatch(/PORT: PORT must be an integer/);
+  }, 60_000);
+});
