@@ -71,7 +71,7 @@ export class DemoSeeder {
       });
       const contract = await this.contracts.create(vendor.id, {
         customerId: customer.id,
-        name: scenario.source,
+        name: scenario.source ?? scenario.id,
         currency: scenario.contract.currency,
         timezone: scenario.contract.timezone,
         taxRate: scenario.contract.taxRate,

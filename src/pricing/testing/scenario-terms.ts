@@ -1,5 +1,5 @@
 // Helpers that turn the seed scenarios (test/fixtures/seed-scenarios.json) into engine input.
-// Used by the engine's seed spec and by the e2e tests; test support only, never production code.
+// Used by the engine's seed spec, the e2e tests and the demo data of `npm start` (src/demo).
 import { parseTerms } from '../terms';
 import type { PriceComponent, Terms } from '../types';
 
