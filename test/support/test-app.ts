@@ -5,7 +5,6 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 import { VendorsService } from '../../src/parties/vendors.service';
 import { TEMPLATE_DB } from './harness-file';
@@ -37,8 +36,12 @@ export interface KeyedClient {
   delete(path: string): request.Test;
 }
 
-/** A real app on its own fresh database (a copy of the migrated template). */
-export async function createTestApp(): Promise<TestApp> {
+/**
+ * A real app on its own fresh database (a copy of the migrated template). `env` overrides
+ * configuration for this app: configuration is read when the app module is first loaded, so it
+ * is loaded here, after the overrides, not at import time.
+ */
+export async function createTestApp(opts: { env?: Record<string, string> } = {}): Promise<TestApp> {
   const serverUrl = process.env.OL_TEST_SERVER_URL;
   if (!serverUrl) throw new Error('OL_TEST_SERVER_URL is not set: run e2e tests through jest (test/support/global-setup.ts)');
   const dbName = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
@@ -48,6 +51,9 @@ export async function createTestApp(): Promise<TestApp> {
   await admin.end();
   const databaseUrl = `${serverUrl}/${dbName}`;
   process.env.DATABASE_URL = databaseUrl;
+  Object.assign(process.env, opts.env ?? {});
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { AppModule } = require('../../src/app.module') as typeof import('../../src/app.module');
 
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({ bufferLogs: true });
