@@ -1,5 +1,14 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { JournalEntry, JournalLine, LedgerHead } from './entities/journal.entity';
+import { LedgerCommand, LedgerVerifyCommand } from './ledger.commands';
+import { LedgerController } from './ledger.controller';
+import { LedgerService } from './ledger.service';
 
-/** Placeholder until its issue lands: registered in AppModule so the domain owns only its folder. */
-@Module({})
+@Module({
+  imports: [TypeOrmModule.forFeature([JournalEntry, JournalLine, LedgerHead])],
+  controllers: [LedgerController],
+  providers: [LedgerService, LedgerCommand, LedgerVerifyCommand],
+  exports: [LedgerService],
+})
 export class LedgerModule {}

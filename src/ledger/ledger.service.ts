@@ -1,0 +1,343 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { Principal } from '../auth/principal';
+import { CommonError, CommonErrorCode, notFound } from '../common/errors/common.errors';
+import type { FieldError } from '../common/errors/domain-exception';
+import { Money } from '../common/money';
+import { DECIMAL_PATTERN, isCalendarDate, isOffsetTimestamp } from '../common/validation/decorators';
+import { isIsoCurrency, minorUnits } from '../pricing/currency';
+import {
+  canonicalEntry,
+  ChainEntry,
+  ChainEntryContent,
+  ChainReport,
+  ChainVerifier,
+  entryHash,
+  GENESIS_HASH,
+  isBalanced,
+  JournalKind,
+  normalizeAmount,
+  normalizeEffectiveAt,
+  ReferenceType,
+} from './chain';
+import { AccountBalanceView, BalanceQuery, BalancesView, EntryListQuery, JournalEntryPage, JournalEntryView } from './dto/ledger.dto';
+import { LedgerError, LedgerErrorCode } from './ledger.errors';
+
+export interface JournalLineInput {
+  account: string;
+  currency: string;
+  /** Exactly one of debit/credit: a positive decimal string with at most the currency's minor-unit decimals. */
+  debit?: string;
+  credit?: string;
+  memo?: string;
+}
+
+export interface JournalEntryInput {
+  kind: JournalKind;
+  reference: { type: ReferenceType; id: string };
+  contractId?: string;
+  customerId?: string;
+  description: string;
+  /** ISO 8601 with offset, or YYYY-MM-DD: the business date. */
+  effectiveAt: string;
+  lines: JournalLineInput[];
+}
+
+export interface PostedEntry {
+  id: string;
+  sequence: string;
+  hash: string;
+  prevHash: string;
+}
+
+const KINDS: readonly JournalKind[] = ['invoice_finalized', 'credit_note', 'payment'];
+const REFERENCE_TYPES: readonly ReferenceType[] = ['invoice', 'credit_note', 'payment'];
+const ACCOUNT = /^[a-z_]+(:[A-Za-z0-9_.-]+)*$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Verification reads the chain in batches of this many entries (lines aggregated in SQL). */
+const VERIFY_BATCH = 5000;
+
+/** An entry as checked and normalised before it is hashed; `sequence` is given by the chain head. */
+export function journalContentOrThrow(vendorId: string, input: JournalEntryInput): Omit<ChainEntryContent, 'sequence'> {
+  const errors: FieldError[] = [];
+  const err = (field: string, message: string) => errors.push({ field, message });
+  if (!KINDS.includes(input.kind)) err('kind', `must be one of ${KINDS.join(', ')}`);
+  if (!input.reference || !REFERENCE_TYPES.includes(input.reference.type)) err('reference.type', `must be one of ${REFERENCE_TYPES.join(', ')}`);
+  if (typeof input.reference?.id !== 'string' || input.reference.id.length < 1 || input.reference.id.length > 200)
+    err('reference.id', 'must be 1 to 200 characters');
+  for (const f of ['contractId', 'customerId'] as const)
+    if (input[f] !== undefined && input[f] !== null && !UUID.test(String(input[f]))) err(f, 'must be a UUID');
+  if (typeof input.description !== 'string' || input.description.length < 1 || input.description.length > 1000)
+    err('description', 'must be 1 to 1000 characters');
+  if (!isCalendarDate(input.effectiveAt) && !isOffsetTimestamp(input.effectiveAt))
+    err('effectiveAt', 'must be YYYY-MM-DD or an ISO 8601 timestamp with offset');
+  const lines = Array.isArray(input.lines) ? input.lines : [];
+  if (lines.length < 2) err('lines', 'an entry needs at least two lines');
+  if (lines.length > 1000) err('lines', 'at most 1000 lines');
+  const normalized = lines.map((l, i) => {
+    const at = `lines[${i}]`;
+    if (typeof l.account !== 'string' || l.account.length > 200 || !ACCOUNT.test(l.account))
+      err(`${at}.account`, 'must look like receivable:<customerId>, revenue:<componentType>, tax_payable or cash');
+    const currencyOk = typeof l.currency === 'string' && isIsoCurrency(l.currency);
+    if (!currencyOk) err(`${at}.currency`, 'must be an ISO 4217 currency code');
+    const sides = (['debit', 'credit'] as const).filter((s) => l[s] !== undefined && l[s] !== null);
+    if (sides.length !== 1) err(at, 'exactly one of debit or credit must be given');
+    for (const side of sides) {
+      const v = l[side]!;
+      if (typeof v !== 'string' || !DECIMAL_PATTERN.test(v) || !new Money(v).gt(0)) err(`${at}.${side}`, 'must be a positive decimal string');
+      else if (currencyOk && new Money(v).decimalPlaces() > minorUnits(l.currency))
+        err(`${at}.${side}`, `must be rounded to ${minorUnits(l.currency)} decimals for ${l.currency}`);
+    }
+    if (l.memo !== undefined && l.memo !== null && (typeof l.memo !== 'string' || l.memo.length > 1000)) err(`${at}.memo`, 'at most 1000 characters');
+    const amount = (v: string | undefined) =>
+      typeof v === 'string' && currencyOk && DECIMAL_PATTERN.test(v) ? normalizeAmount(v, l.currency) : null;
+    return { account: l.account, currency: l.currency, debit: amount(l.debit), credit: amount(l.credit), memo: l.memo ?? null };
+  });
+  if (errors.length)
+    throw LedgerError.create(LedgerErrorCode.JOURNAL_ENTRY_INVALID, errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);
+  if (!isBalanced(normalized))
+    throw LedgerError.create(LedgerErrorCode.JOURNAL_ENTRY_UNBALANCED, 'debits and credits differ in at least one currency', [
+      { field: 'lines', message: 'debits must equal credits in each currency' },
+    ]);
+  return {
+    vendorId,
+    kind: input.kind,
+    reference: { type: input.reference.type, id: input.reference.id },
+    contractId: input.contractId ?? null,
+    customerId: input.customerId ?? null,
+    description: input.description,
+    effectiveAt: normalizeEffectiveAt(input.effectiveAt),
+    lines: normalized,
+  };
+}
+
+interface EntryRow {
+  id: string;
+  sequence: string;
+  kind: JournalKind;
+  reference_type: ReferenceType;
+  reference_id: string;
+  contract_id: string | null;
+  customer_id: string | null;
+  description: string;
+  effective_at: string;
+  posted_at: Date;
+  prev_hash: string;
+  hash: string;
+  lines: Array<{ line_no: number; account: string; currency: string; debit: string | null; credit: string | null; memo: string | null }>;
+}
+
+/** Entries with their lines aggregated in SQL, in line order; `numeric` read back as text. */
+const ENTRY_SELECT = `
+  SELECT e.id, e.sequence::text AS sequence, e.kind, e.reference_type, e.reference_id, e.contract_id, e.customer_id,
+         e.description, e.effective_at, e.posted_at, e.prev_hash, e.hash,
+         coalesce((SELECT json_agg(json_build_object('line_no', l.line_no, 'account', l.account, 'currency', l.currency,
+                                                     'debit', l.debit::text, 'credit', l.credit::text, 'memo', l.memo)
+                                   ORDER BY l.line_no)
+                     FROM journal_lines l WHERE l.vendor_id = e.vendor_id AND l.entry_id = e.id), '[]'::json) AS lines
+    FROM journal_entries e`;
+
+function toChainEntry(vendorId: string, r: EntryRow): ChainEntry {
+  return {
+    id: r.id,
+    vendorId,
+    sequence: r.sequence,
+    kind: r.kind,
+    reference: { type: r.reference_type, id: r.reference_id },
+    contractId: r.contract_id,
+    customerId: r.customer_id,
+    description: r.description,
+    effectiveAt: r.effective_at,
+    lines: r.lines.map((l) => ({ account: l.account, currency: l.currency, debit: l.debit, credit: l.credit, memo: l.memo })),
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+function toEntryView(r: EntryRow): JournalEntryView {
+  return {
+    id: r.id,
+    sequence: r.sequence,
+    kind: r.kind,
+    reference: { type: r.reference_type, id: r.reference_id },
+    contractId: r.contract_id,
+    customerId: r.customer_id,
+    description: r.description,
+    effectiveAt: r.effective_at,
+    postedAt: new Date(r.posted_at).toISOString(),
+    prevHash: r.prev_hash,
+    hash: r.hash,
+    lines: r.lines.map((l) => ({
+      lineNo: l.line_no,
+      account: l.account,
+      currency: l.currency,
+      debit: l.debit === null ? null : normalizeAmount(l.debit, l.currency),
+      credit: l.credit === null ? null : normalizeAmount(l.credit, l.currency),
+      memo: l.memo,
+    })),
+  };
+}
+
+const encodeSequenceCursor = (sequence: string) => Buffer.from(`seq:${sequence}`, 'utf8').toString('base64url');
+function decodeSequenceCursor(cursor: string): string {
+  const m = /^seq:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!m) throw CommonError.create(CommonErrorCode.INVALID_CURSOR);
+  return m[1];
+}
+
+@Injectable()
+export class LedgerService {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /**
+   * Posts one balanced entry at the head of the vendor's chain, inside the caller's transaction.
+   * The head row stays locked until that transaction ends: postings of one vendor are serialized,
+   * other vendors are not affected. Posting the same entry again for the same reference and kind
+   * returns the entry already posted; a different entry for it is a conflict.
+   */
+  async post(em: EntityManager, vendorId: string, input: JournalEntryInput): Promise<PostedEntry> {
+    const content = journalContentOrThrow(vendorId, input);
+    const head = await this.lockHead(em, vendorId);
+
+    const [existing] = await em.query(`${ENTRY_SELECT} WHERE e.vendor_id = $1 AND e.reference_type = $2 AND e.reference_id = $3 AND e.kind = $4`, [
+      vendorId,
+      content.reference.type,
+      content.reference.id,
+      content.kind,
+    ]);
+    if (existing) {
+      const stored = toChainEntry(vendorId, existing);
+      if (canonicalEntry(stored) !== canonicalEntry({ ...content, sequence: stored.sequence }))
+        throw LedgerError.create(
+          LedgerErrorCode.JOURNAL_ENTRY_CONFLICT,
+          `entry ${stored.id} (sequence ${stored.sequence}) already records ${content.kind} for ${content.reference.type} ${content.reference.id}`,
+        );
+      return { id: stored.id, sequence: stored.sequence, hash: stored.hash, prevHash: stored.prevHash };
+    }
+
+    const sequence = (BigInt(head.sequence) + 1n).toString();
+    const hash = entryHash(head.hash, { ...content, sequence });
+    const [row] = await em.query(
+      `INSERT INTO journal_entries (vendor_id, sequence, kind, reference_type, reference_id, contract_id, customer_id,
+                                    description, effective_at, prev_hash, hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+      [vendorId, sequence, content.kind, content.reference.type, content.reference.id, content.contractId, content.customerId,
+        content.description, content.effectiveAt, head.hash, hash],
+    );
+    const params: unknown[] = [vendorId, row.id];
+    const values = content.lines.map((l, i) => {
+      params.push(i + 1, l.account, l.currency, l.debit, l.credit, l.memo);
+      const p = params.length - 6;
+      return `($1, $2, $${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}::numeric, $${p + 5}::numeric, $${p + 6})`;
+    });
+    await em.query(`INSERT INTO journal_lines (vendor_id, entry_id, line_no, account, currency, debit, credit, memo) VALUES ${values.join(', ')}`, params);
+    await em.query(`UPDATE ledger_heads SET sequence = $2, hash = $3, updated_at = now() WHERE vendor_id = $1`, [vendorId, sequence, hash]);
+    return { id: row.id, sequence, hash, prevHash: head.hash };
+  }
+
+  /** The vendor's chain head, locked FOR UPDATE; created at genesis on the vendor's first posting. */
+  private async lockHead(em: EntityManager, vendorId: string): Promise<{ sequence: string; hash: string }> {
+    const select = `SELECT sequence::text AS sequence, hash FROM ledger_heads WHERE vendor_id = $1 FOR UPDATE`;
+    let [head] = await em.query(select, [vendorId]);
+    if (!head) {
+      await em.query(`INSERT INTO ledger_heads (vendor_id, sequence, hash) VALUES ($1, 0, $2) ON CONFLICT (vendor_id) DO NOTHING`, [
+        vendorId,
+        GENESIS_HASH,
+      ]);
+      [head] = await em.query(select, [vendorId]);
+    }
+    return head;
+  }
+
+  /** Newest first, keyset on the sequence. */
+  async list(p: Principal, q: EntryListQuery): Promise<JournalEntryPage> {
+    const limit = q.limit ?? 50;
+    const params: unknown[] = [p.vendorId];
+    const where = ['e.vendor_id = $1'];
+    const add = (sql: (n: string) => string, value: unknown) => {
+      params.push(value);
+      where.push(sql(`$${params.length}`));
+    };
+    if (q.cursor) add((n) => `e.sequence < ${n}::bigint`, decodeSequenceCursor(q.cursor));
+    if (q.contractId) add((n) => `e.contract_id = ${n}`, q.contractId);
+    if (q.account)
+      add((n) => `EXISTS (SELECT 1 FROM journal_lines a WHERE a.vendor_id = e.vendor_id AND a.entry_id = e.id AND a.account = ${n})`, q.account);
+    if (p.role === 'auditor' && p.contractIds) add((n) => `e.contract_id = ANY(${n}::uuid[])`, p.contractIds);
+    params.push(limit + 1);
+    const rows: EntryRow[] = await this.db.query(`${ENTRY_SELECT} WHERE ${where.join(' AND ')} ORDER BY e.sequence DESC LIMIT $${params.length}`, params);
+    const more = rows.length > limit;
+    const page = more ? rows.slice(0, limit) : rows;
+    return { data: page.map(toEntryView), nextCursor: more ? encodeSequenceCursor(page[page.length - 1].sequence) : null };
+  }
+
+  async get(p: Principal, id: string): Promise<JournalEntryView> {
+    const params: unknown[] = [p.vendorId, id];
+    let scope = '';
+    if (p.role === 'auditor' && p.contractIds) {
+      params.push(p.contractIds);
+      scope = ' AND e.contract_id = ANY($3::uuid[])';
+    }
+    const [row] = await this.db.query(`${ENTRY_SELECT} WHERE e.vendor_id = $1 AND e.id = $2${scope}`, params);
+    if (!row) throw notFound('journal entry', id);
+    return toEntryView(row);
+  }
+
+  /** Debits, credits and balance (debit − credit) per account and currency, summed in SQL. */
+  async balances(p: Principal, q: BalanceQuery): Promise<BalancesView> {
+    const params: unknown[] = [p.vendorId];
+    const where = ['l.vendor_id = $1'];
+    const add = (sql: (n: string) => string, value: unknown) => {
+      params.push(value);
+      where.push(sql(`$${params.length}`));
+    };
+    if (q.account) add((n) => `l.account = ${n}`, q.account);
+    if (q.accountPrefix) add((n) => `starts_with(l.account, ${n})`, q.accountPrefix);
+    if (q.currency) add((n) => `l.currency = ${n}`, q.currency);
+    if (p.role === 'auditor' && p.contractIds)
+      add(
+        (n) => `EXISTS (SELECT 1 FROM journal_entries e WHERE e.vendor_id = l.vendor_id AND e.id = l.entry_id AND e.contract_id = ANY(${n}::uuid[]))`,
+        p.contractIds,
+      );
+    const rows: Array<{ account: string; currency: string; debit: string; credit: string; balance: string }> = await this.db.query(
+      `SELECT l.account, l.currency,
+              coalesce(sum(l.debit), 0)::text AS debit, coalesce(sum(l.credit), 0)::text AS credit,
+              (coalesce(sum(l.debit), 0) - coalesce(sum(l.credit), 0))::text AS balance
+         FROM journal_lines l WHERE ${where.join(' AND ')}
+        GROUP BY l.account, l.currency ORDER BY l.account, l.currency`,
+      params,
+    );
+    const data: AccountBalanceView[] = rows.map((r) => ({
+      account: r.account,
+      currency: r.currency,
+      debit: normalizeAmount(r.debit, r.currency),
+      credit: normalizeAmount(r.credit, r.currency),
+      balance: normalizeAmount(r.balance, r.currency),
+    }));
+    return { data };
+  }
+
+  /**
+   * Walks the vendor's chain from genesis in sequence order, in batches, recomputing each hash and
+   * link and checking each entry balances; names the first broken link. Runs in one REPEATABLE READ
+   * snapshot so that the head and the entries agree while postings go on.
+   */
+  async verify(vendorId: string): Promise<ChainReport> {
+    return this.db.transaction('REPEATABLE READ', async (em) => {
+      await em.query('SET TRANSACTION READ ONLY');
+      const [head] = await em.query(`SELECT sequence::text AS sequence, hash FROM ledger_heads WHERE vendor_id = $1`, [vendorId]);
+      const verifier = new ChainVerifier();
+      let after = '0';
+      for (;;) {
+        const rows: EntryRow[] = await em.query(
+          `${ENTRY_SELECT} WHERE e.vendor_id = $1 AND e.sequence > $2::bigint ORDER BY e.sequence LIMIT ${VERIFY_BATCH}`,
+          [vendorId, after],
+        );
+        for (const r of rows) if (verifier.push(toChainEntry(vendorId, r))) return verifier.report();
+        if (rows.length < VERIFY_BATCH) break;
+        after = rows[rows.length - 1].sequence;
+      }
+      return verifier.report(head);
+    });
+  }
+}
