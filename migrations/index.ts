@@ -1,7 +1,8 @@
 // Every migration, in order. Explicit imports keep them working under ts (tests, CLI) and in dist alike.
 import { CreateTenancyPartiesContracts1764000000000 } from './1764000000000-create-tenancy-parties-contracts';
 import { CreateOutcomesAndEvents1764000001000 } from './1764000001000-create-outcomes-and-events';
+import { GuardOutcomesAndEvents1764000002000 } from './1764000002000-guard-outcomes-and-events';
 
 import { CreateJournal1764000003000 } from './1764000003000-create-journal';
 import { CreateWebhooksOutbox1764000003500 } from './1764000003500-create-webhooks-outbox';
-export const migrations = [CreateTenancyPartiesContracts1764000000000, CreateOutcomesAndEvents1764000001000, CreateJournal1764000003000, CreateWebhooksOutbox1764000003500];
+export const migrations = [CreateTenancyPartiesContracts1764000000000, CreateOutcomesAndEvents1764000001000, GuardOutcomesAndEvents1764000002000, CreateJournal1764000003000, CreateWebhooksOutbox1764000003500];

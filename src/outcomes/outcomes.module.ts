@@ -1,5 +1,17 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ContractsModule } from '../contracts/contracts.module';
+import { OutcomeEvent } from './entities/outcome-event.entity';
+import { Outcome } from './entities/outcome.entity';
+import { ContractOutcomesController, OutcomesController } from './outcomes.controller';
+import { OutcomesDemoStep } from './outcomes.demo-step';
+import { OutcomesRepository } from './outcomes.repository';
+import { OutcomesService } from './outcomes.service';
 
-/** Placeholder until its issue lands: registered in AppModule so the domain owns only its folder. */
-@Module({})
+@Module({
+  imports: [TypeOrmModule.forFeature([Outcome, OutcomeEvent]), ContractsModule],
+  controllers: [OutcomesController, ContractOutcomesController],
+  providers: [OutcomesRepository, OutcomesService, OutcomesDemoStep],
+  exports: [OutcomesService],
+})
 export class OutcomesModule {}

@@ -1,0 +1,93 @@
+// Pure rules of recording: what a contract's terms accept, the canonical content hash, local dates.
+// No Nest, no database: unit-tested beside this file.
+import { Money } from '../common/money';
+import { canonicalJson, sha256Hex } from '../pricing/canonical-json';
+import { guaranteeKpis, knownOutcomeTypes } from '../pricing/terms';
+import type { Terms, Verification } from '../pricing/types';
+
+/** What one terms version says about outcome types. */
+export interface TypeRules {
+  /** Who verifies each type the terms know (priced types, declared types, guarantee KPIs). */
+  verification: Map<string, Verification>;
+  /** Types whose outcomes must carry a value (value shares price the value). */
+  needsValue: Set<string>;
+  /** Types whose outcomes must carry a quantity (metered usage sums the quantity). */
+  needsQuantity: Set<string>;
+  disputeWindowDays: number;
+}
+
+export const DEFAULT_DISPUTE_WINDOW_DAYS = 30;
+
+export function typeRulesOf(terms: Terms): TypeRules {
+  const verification = knownOutcomeTypes(terms);
+  // A KPI that a guarantee reads is accepted even when not declared; the customer confirms a measurement.
+  for (const kpi of guaranteeKpis(terms)) if (!verification.has(kpi)) verification.set(kpi, 'customer');
+  const needsValue = new Set<string>();
+  const needsQuantity = new Set<string>();
+  for (const c of terms.components) {
+    if (c.type === 'value_share') needsValue.add(c.outcomeType);
+    if (c.type === 'usage') needsQuantity.add(c.metric);
+  }
+  return {
+    verification,
+    needsValue,
+    needsQuantity,
+    disputeWindowDays: terms.disputeWindowDays ?? DEFAULT_DISPUTE_WINDOW_DAYS,
+  };
+}
+
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The calendar date (YYYY-MM-DD) of an instant in an IANA timezone. */
+export function localDate(instant: Date, timezone: string): string {
+  let f = dateFormats.get(timezone);
+  if (!f) {
+    // en-CA formats dates as YYYY-MM-DD.
+    f = new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dateFormats.set(timezone, f);
+  }
+  return f.format(instant);
+}
+
+/** A decimal string in its one normal form ("1.50" → "1.5", "-0" → "0"), or null. */
+export function normalDecimal(v: string | null | undefined): string | null {
+  if (v === null || v === undefined) return null;
+  const d = new Money(v);
+  return d.isZero() ? '0' : d.toFixed();
+}
+
+export interface OutcomeContent {
+  type: string;
+  quantity: string | null;
+  value: string | null;
+  /** Normalised ISO 8601 UTC with milliseconds. */
+  occurredAt: string;
+  dimensions: Record<string, string>;
+  evidenceSha256: string | null;
+  evidenceUri: string | null;
+  correctsOutcomeId: string | null;
+}
+
+/**
+ * The fingerprint that decides whether a replayed externalId is the same outcome. Decimals and the
+ * instant are normalised first, so "1.0" at 08:00+08:00 equals "1" at 00:00Z.
+ */
+export function contentSha256(c: OutcomeContent): string {
+  return sha256Hex(
+    canonicalJson({
+      type: c.type,
+      quantity: normalDecimal(c.quantity),
+      value: normalDecimal(c.value),
+      occurredAt: c.occurredAt,
+      dimensions: c.dimensions,
+      evidenceSha256: c.evidenceSha256,
+      evidenceUri: c.evidenceUri,
+      correctsOutcomeId: c.correctsOutcomeId,
+    }),
+  );
+}
+
+/** SHA-256 of evidence's canonical JSON: what `evidenceSha256` must equal when evidence is inline. */
+export function evidenceDigest(evidence: unknown): string {
+  return sha256Hex(canonicalJson(evidence));
+}

@@ -1,0 +1,48 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Principal } from '../auth/principal';
+import { DemoContext, DemoStep, DemoStepRunner } from '../demo/demo-step';
+import { outcomesOfScenario } from '../demo/seed-scenarios';
+import { MAX_BATCH, MAX_BULK_IDS } from './dto/outcome.dto';
+import { OutcomesService } from './outcomes.service';
+
+/**
+ * Demo data: each scenario's outcomes, recorded through the batch path by the vendor, then
+ * accepted or rejected in bulk by the scenario's customer as listed; `recorded` ones stay pending.
+ */
+@Injectable()
+@DemoStep(10)
+export class OutcomesDemoStep implements DemoStepRunner {
+  private readonly logger = new Logger(OutcomesDemoStep.name);
+
+  constructor(private readonly outcomes: OutcomesService) {}
+
+  async run(ctx: DemoContext): Promise<void> {
+    const vendor: Principal = { vendorId: ctx.vendorId, keyId: ctx.vendorKeyId, role: 'vendor_admin', customerId: null, contractIds: null };
+    let total = 0;
+    for (const s of ctx.scenarios) {
+      const listed = outcomesOfScenario(s.scenario);
+      const wanted = new Map(listed.map((o) => [o.externalId, o.status]));
+      const toVerify: string[] = [];
+      const toReject: string[] = [];
+      for (let i = 0; i < listed.length; i += MAX_BATCH) {
+        const items = listed.slice(i, i + MAX_BATCH).map(({ status: _status, ...o }) => ({ ...o, contractId: s.contractId }));
+        const answer = await this.outcomes.recordBatch(vendor, items);
+        for (const r of answer.results) {
+          if (r.status === 'error') throw new Error(`demo outcome ${items[r.index].externalId}: ${r.error!.code} ${r.error!.message}`);
+          const o = r.outcome!;
+          if (o.status !== 'recorded') continue; // auto-verified metered usage
+          const want = wanted.get(o.externalId);
+          if (want === 'verified') toVerify.push(o.id);
+          else if (want === 'rejected') toReject.push(o.id);
+        }
+      }
+      const customer: Principal = { vendorId: ctx.vendorId, keyId: s.customerKeyId, role: 'customer', customerId: s.customerId, contractIds: null };
+      for (let i = 0; i < toVerify.length; i += MAX_BULK_IDS)
+        await this.outcomes.bulkVerify(customer, toVerify.slice(i, i + MAX_BULK_IDS), null);
+      for (let i = 0; i < toReject.length; i += MAX_BULK_IDS)
+        await this.outcomes.bulkReject(customer, toReject.slice(i, i + MAX_BULK_IDS), 'Not accepted by the customer (demo data)');
+      total += listed.length;
+    }
+    this.logger.log(`demo outcomes: ${total} recorded, verified and rejected as the scenarios list them`);
+  }
+}

@@ -1,0 +1,539 @@
+import { Injectable } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, ValidationError } from 'class-validator';
+import type { EntityManager } from 'typeorm';
+import { principalSeesContract } from '../auth/contract-scope';
+import type { Principal } from '../auth/principal';
+import { CommonErrorCode } from '../common/errors/common.errors';
+import type { DomainException, FieldError } from '../common/errors/domain-exception';
+import { decodeCursor, encodeCursor, Page } from '../common/http/pagination';
+import { Money } from '../common/money';
+import { ContractsService } from '../contracts/contracts.service';
+import { monthPeriod } from '../pricing/period';
+import {
+  BatchItemResultView,
+  BatchOutcomeItemDto,
+  BatchResultView,
+  BulkFailureView,
+  BulkRejectView,
+  BulkVerifyView,
+  CorrectOutcomeDto,
+  ItemErrorView,
+  MAX_BATCH,
+  OUTCOME_STATUSES,
+  OutcomeContentDto,
+  OutcomeDetailView,
+  OutcomeListQuery,
+  OutcomeStatsView,
+  OutcomeTypeStatsView,
+  OutcomeView,
+  RecordOutcomeDto,
+} from './dto/outcome.dto';
+import type { OutcomeStatus } from './entities/outcome.entity';
+import { contentSha256, evidenceDigest, localDate, normalDecimal, TypeRules, typeRulesOf } from './outcome-rules';
+import { OutcomeError, OutcomeErrorCode } from './outcomes.errors';
+import {
+  Actor,
+  ContractTermsRow,
+  NewOutcome,
+  OutcomeRow,
+  OutcomesRepository,
+  toOutcomeView,
+} from './outcomes.repository';
+
+/** An outcome to record: its position in the request, its contract and its (validated) content. */
+interface Candidate {
+  index: number;
+  contractId: string;
+  dto: RecordOutcomeDto;
+  correctsOutcomeId?: string | null;
+}
+
+class ItemError {
+  constructor(
+    readonly code: string,
+    readonly field: string,
+    readonly message: string,
+    readonly errors?: FieldError[],
+  ) {}
+}
+
+/** Recording's answer for one outcome. */
+export type RecordResult =
+  | { index: number; status: 'created' | 'duplicate'; outcome: OutcomeView }
+  | { index: number; status: 'error'; error: ItemError };
+
+interface ContractRules {
+  contract: ContractTermsRow;
+  /** Terms versions newest first, each with its rules. */
+  versions: Array<{ effectiveFrom: string; rules: TypeRules }>;
+}
+
+const ALL_STATUSES = (): Record<OutcomeStatus, number> =>
+  Object.fromEntries(OUTCOME_STATUSES.map((s) => [s, 0])) as Record<OutcomeStatus, number>;
+
+function flatten(errors: ValidationError[], parent: string): FieldError[] {
+  return errors.flatMap((e) => {
+    const field = `${parent}.${e.property}`;
+    const own = Object.values(e.constraints ?? {}).map((message) => ({
+      field,
+      message: message.replace(/^property (\S+) should not exist$/, 'unknown field'),
+    }));
+    return [...own, ...flatten(e.children ?? [], field)];
+  });
+}
+
+function actorOf(p: Principal): Actor {
+  return { keyId: p.keyId, role: p.role };
+}
+
+@Injectable()
+export class OutcomesService {
+  constructor(
+    private readonly repo: OutcomesRepository,
+    private readonly contracts: ContractsService,
+  ) {}
+
+  // ── recording ────────────────────────────────────────────────────────────────────────────────
+
+  /** `POST /v1/contracts/:id/outcomes`: 201 with the new outcome, or `duplicate` with the stored one. */
+  async recordOne(p: Principal, contractId: string, dto: RecordOutcomeDto): Promise<{ duplicate: boolean; outcome: OutcomeView }> {
+    const [r] = await this.record(p, [{ index: 0, contractId, dto }], { batch: false });
+    if (r.status === 'error') throw this.toException(r.error);
+    return { duplicate: r.status === 'duplicate', outcome: r.outcome };
+  }
+
+  /** `POST /v1/outcomes/batch`: each item answers on its own; the valid ones are written in one statement. */
+  async recordBatch(p: Principal, items: unknown[]): Promise<BatchResultView> {
+    if (items.length > MAX_BATCH)
+      throw OutcomeError.create(OutcomeErrorCode.BATCH_TOO_LARGE, `${items.length} outcomes sent; split them into batches of ${MAX_BATCH}`, [
+        { field: 'outcomes', message: `must hold at most ${MAX_BATCH} outcomes, got ${items.length}` },
+      ]);
+    if (items.length === 0)
+      throw OutcomeError.create(OutcomeErrorCode.BATCH_ITEM_INVALID, 'the batch is empty', [
+        { field: 'outcomes', message: 'must hold at least one outcome' },
+      ]);
+    const invalid: RecordResult[] = [];
+    const candidates: Candidate[] = [];
+    items.forEach((raw, index) => {
+      const checked = this.validateItem(raw, index);
+      if (checked instanceof ItemError) invalid.push({ index, status: 'error', error: checked });
+      else candidates.push({ index, contractId: checked.contractId, dto: checked });
+    });
+    const results = [...invalid, ...(await this.record(p, candidates, { batch: true }))].sort((a, b) => a.index - b.index);
+    let created = 0;
+    let duplicates = 0;
+    const views: BatchItemResultView[] = results.map((r) => {
+      if (r.status === 'error') return { index: r.index, status: 'error', error: this.itemErrorView(r.error) };
+      if (r.status === 'created') created++;
+      else duplicates++;
+      return { index: r.index, status: r.status, outcome: r.outcome };
+    });
+    return { results: views, created, duplicates, errors: results.length - created - duplicates };
+  }
+
+  /** Validates a batch item with the same DTO rules as the single endpoint (whitelist, no unknown fields). */
+  private validateItem(raw: unknown, index: number): BatchOutcomeItemDto | ItemError {
+    const at = `outcomes[${index}]`;
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+      return new ItemError(CommonErrorCode.VALIDATION_FAILED, at, 'must be a JSON object');
+    const dto = plainToInstance(BatchOutcomeItemDto, raw, { enableImplicitConversion: false });
+    const errors = validateSync(dto, { whitelist: true, forbidNonWhitelisted: true, validationError: { target: false, value: false } });
+    if (errors.length === 0) return dto;
+    const fields = flatten(errors, at);
+    return new ItemError(CommonErrorCode.VALIDATION_FAILED, fields[0].field, fields[0].message, fields);
+  }
+
+  /**
+   * The one recording path (single, batch, correction, demo): checks each candidate against its
+   * contract and terms, inserts the new ones in one statement, and answers replays from the stored rows.
+   */
+  private async record(p: Principal, candidates: Candidate[], opts: { batch: boolean; em?: EntityManager }): Promise<RecordResult[]> {
+    if (candidates.length === 0) return [];
+    const em = opts.em;
+    // Batch errors name the item (`outcomes[3].type`); a single outcome's errors name the field.
+    const at = (c: Candidate, field: string) => (opts.batch ? `outcomes[${c.index}].${field}` : field);
+    const rulesByContract = await this.loadRules(p, [...new Set(candidates.map((c) => c.contractId))], em);
+    const results: RecordResult[] = [];
+    const fresh: Array<{ c: Candidate; row: NewOutcome }> = [];
+    const firstByKey = new Map<string, number>();
+    const repeats: Array<{ c: Candidate; row: NewOutcome }> = [];
+    for (const c of candidates) {
+      const prepared = this.prepare(c, rulesByContract.get(c.contractId), (f) => at(c, f));
+      if (prepared instanceof ItemError) {
+        results.push({ index: c.index, status: 'error', error: prepared });
+        continue;
+      }
+      // The same externalId twice in one request: the first is recorded, the rest are replays of it.
+      const key = `${c.contractId}\u0000${prepared.externalId}`;
+      if (firstByKey.has(key)) repeats.push({ c, row: prepared });
+      else {
+        firstByKey.set(key, c.index);
+        fresh.push({ c, row: prepared });
+      }
+    }
+
+    const inserted = await this.repo.insertNew(p.vendorId, actorOf(p), fresh.map((f) => f.row), em);
+    const keyOf = (contractId: string, externalId: string) => `${contractId}\u0000${externalId}`;
+    const insertedByKey = new Map(inserted.map((r) => [keyOf(r.contract_id, r.external_id), r]));
+    const toLookUp = [...fresh.filter((f) => !insertedByKey.has(keyOf(f.row.contractId, f.row.externalId))), ...repeats];
+    const stored = await this.repo.findByExternalIds(
+      p.vendorId,
+      toLookUp.map((f) => ({ contractId: f.row.contractId, externalId: f.row.externalId })),
+      em,
+    );
+    const storedByKey = new Map(stored.map((r) => [keyOf(r.contract_id, r.external_id), r]));
+
+    for (const f of fresh) {
+      const row = insertedByKey.get(keyOf(f.row.contractId, f.row.externalId));
+      if (row) results.push({ index: f.c.index, status: 'created', outcome: toOutcomeView(row) });
+    }
+    for (const f of toLookUp) {
+      const row = storedByKey.get(keyOf(f.row.contractId, f.row.externalId));
+      if (!row) throw new Error(`outcome ${f.row.externalId} was neither inserted nor found`); // cannot happen: ON CONFLICT means it exists
+      if (row.content_sha256 === f.row.contentSha256) results.push({ index: f.c.index, status: 'duplicate', outcome: toOutcomeView(row) });
+      else
+        results.push({
+          index: f.c.index,
+          status: 'error',
+          error: new ItemError(
+            OutcomeErrorCode.OUTCOME_EXTERNAL_ID_CONFLICT,
+            at(f.c, 'externalId'),
+            `externalId "${f.row.externalId}" was recorded as outcome ${row.id} with different content (contentSha256 ${row.content_sha256})`,
+          ),
+        });
+    }
+    return results.sort((a, b) => a.index - b.index);
+  }
+
+  private async loadRules(p: Principal, contractIds: string[], em?: EntityManager): Promise<Map<string, ContractRules>> {
+    const rows = await this.repo.contractsWithTerms(p.vendorId, contractIds, p.role === 'customer' ? p.customerId : null, em);
+    const out = new Map<string, ContractRules>();
+    for (const contract of rows) {
+      if (!principalSeesContract(p, { vendorId: p.vendorId, id: contract.id, customerId: contract.customer_id })) continue;
+      out.set(contract.id, {
+        contract,
+        versions: contract.versions.map((v) => ({ effectiveFrom: v.effectiveFrom, rules: typeRulesOf(v.document) })),
+      });
+    }
+    return out;
+  }
+
+  /** Checks one outcome against its contract and the terms in force when it occurred; normalises and hashes it. */
+  private prepare(c: Candidate, rules: ContractRules | undefined, at: (field: string) => string): NewOutcome | ItemError {
+    const d = c.dto;
+    if (!rules) return new ItemError(OutcomeErrorCode.CONTRACT_NOT_FOUND, at('contractId'), `contract ${c.contractId} was not found`);
+    const { contract } = rules;
+    if (d.currency !== undefined && d.currency !== contract.currency)
+      return new ItemError(OutcomeErrorCode.CURRENCY_MISMATCH, at('currency'), `must be ${contract.currency}, the contract’s currency; got ${d.currency}`);
+    const instant = new Date(d.occurredAt);
+    const day = localDate(instant, contract.timezone);
+    if (day < contract.starts_on || (contract.ends_on !== null && day > contract.ends_on))
+      return new ItemError(
+        OutcomeErrorCode.OCCURRED_OUTSIDE_CONTRACT,
+        at('occurredAt'),
+        `is ${day} in ${contract.timezone}, outside the contract (${contract.starts_on} to ${contract.ends_on ?? 'open end'})`,
+      );
+    const version = rules.versions.find((v) => v.effectiveFrom <= day);
+    if (!version) return new ItemError(OutcomeErrorCode.OCCURRED_OUTSIDE_CONTRACT, at('occurredAt'), `no terms are in force on ${day}`);
+    const verification = version.rules.verification.get(d.type);
+    if (!verification)
+      return new ItemError(
+        OutcomeErrorCode.OUTCOME_TYPE_UNKNOWN,
+        at('type'),
+        `"${d.type}" is not an outcome type of the terms in force on ${day}; known: ${[...version.rules.verification.keys()].join(', ')}`,
+      );
+    if (d.quantity === undefined && d.value === undefined)
+      return new ItemError(OutcomeErrorCode.OUTCOME_AMOUNT_MISSING, at('quantity'), 'give a quantity, a value, or both');
+    if (version.rules.needsValue.has(d.type) && d.value === undefined)
+      return new ItemError(OutcomeErrorCode.OUTCOME_AMOUNT_MISSING, at('value'), `"${d.type}" is priced by its value: value is required`);
+    if (version.rules.needsQuantity.has(d.type) && d.quantity === undefined)
+      return new ItemError(OutcomeErrorCode.OUTCOME_AMOUNT_MISSING, at('quantity'), `"${d.type}" is metered: quantity is required`);
+
+    const evidence = this.checkEvidence(d, at);
+    if (evidence instanceof ItemError) return evidence;
+
+    const occurredAt = instant.toISOString();
+    const dimensions = d.dimensions ?? {};
+    const correctsOutcomeId = c.correctsOutcomeId ?? null;
+    const quantity = normalDecimal(d.quantity);
+    const value = normalDecimal(d.value);
+    return {
+      contractId: c.contractId,
+      externalId: d.externalId,
+      type: d.type,
+      quantity,
+      value,
+      occurredAt,
+      dimensions,
+      evidenceJson: evidence.json,
+      evidenceUri: d.evidenceUri ?? null,
+      evidenceSha256: evidence.sha256,
+      status: verification === 'auto' ? 'verified' : 'recorded',
+      contentSha256: contentSha256({
+        type: d.type,
+        quantity,
+        value,
+        occurredAt,
+        dimensions,
+        evidenceSha256: evidence.sha256,
+        evidenceUri: d.evidenceUri ?? null,
+        correctsOutcomeId,
+      }),
+      correctsOutcomeId,
+    };
+  }
+
+  private checkEvidence(
+    d: OutcomeContentDto,
+    at: (field: string) => string,
+  ): { json: string | null; sha256: string | null } | ItemError {
+    if (d.evidence !== undefined && d.evidenceUri !== undefined)
+      return new ItemError(OutcomeErrorCode.EVIDENCE_INVALID, at('evidenceUri'), 'give inline evidence or evidenceUri, not both');
+    if (d.evidenceUri !== undefined && d.evidenceSha256 === undefined)
+      return new ItemError(OutcomeErrorCode.EVIDENCE_INVALID, at('evidenceSha256'), 'is required with evidenceUri');
+    if (d.evidence === undefined && d.evidenceUri === undefined) {
+      if (d.evidenceSha256 !== undefined)
+        return new ItemError(OutcomeErrorCode.EVIDENCE_INVALID, at('evidenceSha256'), 'needs the evidence or its evidenceUri');
+      return { json: null, sha256: null };
+    }
+    if (d.evidence === undefined) return { json: null, sha256: d.evidenceSha256! };
+    const digest = evidenceDigest(d.evidence);
+    if (d.evidenceSha256 !== undefined && d.evidenceSha256 !== digest)
+      return new ItemError(
+        OutcomeErrorCode.EVIDENCE_HASH_MISMATCH,
+        at('evidenceSha256'),
+        `the SHA-256 of the evidence’s canonical JSON is ${digest}, not ${d.evidenceSha256}`,
+      );
+    return { json: JSON.stringify(d.evidence), sha256: digest };
+  }
+
+  private itemErrorView(e: ItemError): ItemErrorView {
+    return { code: e.code, field: e.field, message: e.message, ...(e.errors && e.errors.length > 1 ? { errors: e.errors } : {}) };
+  }
+
+  private toException(e: ItemError): DomainException {
+    const code = e.code as OutcomeErrorCode;
+    return OutcomeError.create(code, `${e.field}: ${e.message}`, e.errors ?? [{ field: e.field, message: e.message }]);
+  }
+
+  // ── corrections ──────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * A correction is a new outcome naming the original; the original is reversed in the same
+   * transaction. A replay of the same correction (same externalId, same content) answers the stored one.
+   */
+  async correct(p: Principal, id: string, dto: CorrectOutcomeDto): Promise<{ duplicate: boolean; outcome: OutcomeDetailView }> {
+    return this.repo.transaction(async (em) => {
+      const original = await this.visibleOutcome(p, id, em, true);
+      const content: RecordOutcomeDto = Object.assign(new RecordOutcomeDto(), {
+        ...dto,
+        type: dto.type ?? original.type,
+        occurredAt: dto.occurredAt ?? original.occurred_at.toISOString(),
+        dimensions: dto.dimensions ?? original.dimensions,
+      });
+      delete (content as { reason?: string }).reason;
+      const correctable = ['recorded', 'verified', 'disputed'].includes(original.status);
+      // Not correctable any more: only a replay of the correction already stored can still answer.
+      if (!correctable && (await this.repo.findByExternalIds(p.vendorId, [{ contractId: original.contract_id, externalId: dto.externalId }], em)).length === 0)
+        throw OutcomeError.create(
+          OutcomeErrorCode.OUTCOME_TRANSITION_INVALID,
+          `a ${original.status} outcome cannot be corrected: correct its correction, or record a new outcome`,
+          undefined,
+          { currentStatus: original.status },
+        );
+      const [r] = await this.record(p, [{ index: 0, contractId: original.contract_id, dto: content, correctsOutcomeId: original.id }], {
+        batch: false,
+        em,
+      });
+      if (r.status === 'error') throw this.toException(r.error);
+      if (r.status === 'duplicate') return { duplicate: true, outcome: await this.detailOf(p, r.outcome.id, em) };
+      const reason = `corrected by ${r.outcome.id}${dto.reason ? `: ${dto.reason}` : ''}`;
+      await this.repo.transition(em, original, 'reversed', actorOf(p), reason);
+      return { duplicate: false, outcome: await this.detailOf(p, r.outcome.id, em) };
+    });
+  }
+
+  // ── verification, disputes ───────────────────────────────────────────────────────────────────
+
+  verify(p: Principal, id: string, reason: string | null): Promise<OutcomeDetailView> {
+    return this.decide(p, id, 'verified', reason);
+  }
+
+  reject(p: Principal, id: string, reason: string): Promise<OutcomeDetailView> {
+    return this.decide(p, id, 'rejected', reason);
+  }
+
+  /** The customer accepts or refuses a `recorded` claim; vendor keys may not (they made the claim). */
+  private decide(p: Principal, id: string, to: 'verified' | 'rejected', reason: string | null): Promise<OutcomeDetailView> {
+    return this.repo.transaction(async (em) => {
+      const o = await this.visibleOutcome(p, id, em, true);
+      this.requireCustomer(p, to === 'verified' ? 'verify' : 'reject');
+      if (o.status !== 'recorded') throw this.transitionInvalid(o.status, to);
+      const moved = await this.repo.transition(em, o, to, actorOf(p), reason);
+      return this.repo.detail(moved, em);
+    });
+  }
+
+  async bulkVerify(p: Principal, ids: string[], reason: string | null): Promise<BulkVerifyView> {
+    const { moved, failed } = await this.bulkDecide(p, ids, 'verified', reason);
+    return { verified: moved, failed };
+  }
+
+  async bulkReject(p: Principal, ids: string[], reason: string): Promise<BulkRejectView> {
+    const { moved, failed } = await this.bulkDecide(p, ids, 'rejected', reason);
+    return { rejected: moved, failed };
+  }
+
+  /**
+   * Applies what can be applied and reports the rest per id, like the batch: one statement moves every
+   * listed `recorded` outcome of the customer's contracts; ids not seen answer OUTCOME_NOT_FOUND, ids
+   * in another status OUTCOME_TRANSITION_INVALID.
+   */
+  private async bulkDecide(p: Principal, ids: string[], to: 'verified' | 'rejected', reason: string | null) {
+    this.requireCustomer(p, to === 'verified' ? 'verify' : 'reject');
+    const unique = [...new Set(ids.map((i) => i.toLowerCase()))];
+    const moved = new Set(await this.repo.bulkDecide(p.vendorId, p.customerId!, unique, to, actorOf(p), reason));
+    const rest = unique.filter((i) => !moved.has(i));
+    const statuses = await this.repo.statusesOf(p.vendorId, p.customerId, rest);
+    const failed: BulkFailureView[] = rest.map((i) => ({
+      id: i,
+      code: statuses.has(i) ? OutcomeErrorCode.OUTCOME_TRANSITION_INVALID : OutcomeErrorCode.OUTCOME_NOT_FOUND,
+    }));
+    return { moved: moved.size, failed };
+  }
+
+  /** The customer disputes a verified outcome within the dispute window of the terms it was recorded under. */
+  dispute(p: Principal, id: string, reason: string): Promise<OutcomeDetailView> {
+    return this.repo.transaction(async (em) => {
+      const o = await this.visibleOutcome(p, id, em, true);
+      this.requireCustomer(p, 'dispute');
+      if (o.status !== 'verified') throw this.transitionInvalid(o.status, 'disputed');
+      const window = await this.repo.disputeWindow(em, o);
+      if (window.disputedBefore)
+        throw OutcomeError.create(OutcomeErrorCode.OUTCOME_ALREADY_DISPUTED, 'its dispute was resolved; a dispute is raised once');
+      if (!window.open)
+        throw OutcomeError.create(
+          OutcomeErrorCode.DISPUTE_WINDOW_CLOSED,
+          `verified at ${o.verified_at?.toISOString()}; the terms allow disputes for ${window.days} days after verification`,
+        );
+      return this.repo.detail(await this.repo.transition(em, o, 'disputed', actorOf(p), reason), em);
+    });
+  }
+
+  /** The vendor resolves a dispute: uphold (verified again) or reverse. */
+  resolve(p: Principal, id: string, to: 'verified' | 'reversed', reason: string | null): Promise<OutcomeDetailView> {
+    return this.repo.transaction(async (em) => {
+      const o = await this.visibleOutcome(p, id, em, true);
+      if (o.status !== 'disputed') throw this.transitionInvalid(o.status, to);
+      return this.repo.detail(await this.repo.transition(em, o, to, actorOf(p), reason), em);
+    });
+  }
+
+  private requireCustomer(p: Principal, action: string): void {
+    if (p.role !== 'customer')
+      throw OutcomeError.create(
+        OutcomeErrorCode.VERIFICATION_NOT_ALLOWED_FOR_ROLE,
+        `only the customer’s key may ${action} an outcome; a ${p.role} key may not`,
+      );
+  }
+
+  private transitionInvalid(from: OutcomeStatus, to: OutcomeStatus): DomainException {
+    return OutcomeError.create(OutcomeErrorCode.OUTCOME_TRANSITION_INVALID, `a ${from} outcome cannot become ${to}`, undefined, {
+      currentStatus: from,
+    });
+  }
+
+  // ── reads ────────────────────────────────────────────────────────────────────────────────────
+
+  private async visibleOutcome(p: Principal, id: string, em?: EntityManager, forUpdate = false): Promise<OutcomeRow> {
+    const o = await this.repo.findOne(p.vendorId, id, { forUpdate }, em);
+    if (!o || !principalSeesContract(p, { vendorId: o.vendor_id, id: o.contract_id, customerId: o.customer_id }))
+      throw OutcomeError.create(OutcomeErrorCode.OUTCOME_NOT_FOUND, `outcome ${id} was not found`);
+    return o;
+  }
+
+  private async detailOf(p: Principal, id: string, em?: EntityManager): Promise<OutcomeDetailView> {
+    return this.repo.detail(await this.visibleOutcome(p, id, em), em);
+  }
+
+  get(p: Principal, id: string): Promise<OutcomeDetailView> {
+    return this.detailOf(p, id);
+  }
+
+  async list(p: Principal, q: OutcomeListQuery): Promise<Page<OutcomeView>> {
+    const params: unknown[] = [p.vendorId];
+    const arg = (v: unknown) => `$${params.push(v)}`;
+    const where = ['o.vendor_id = $1'];
+    if (p.role === 'customer') where.push(`c.customer_id = ${arg(p.customerId)}::uuid`);
+    if (p.role === 'auditor' && p.contractIds) where.push(`o.contract_id = ANY(${arg(p.contractIds)}::uuid[])`);
+    if (q.contractId) where.push(`o.contract_id = ${arg(q.contractId)}::uuid`);
+    if (q.type) where.push(`o.type = ${arg(q.type)}`);
+    if (q.status) where.push(`o.status = ${arg(q.status)}`);
+    if (q.period) {
+      // The month in each contract's own timezone.
+      const { start, end } = monthPeriod(q.period);
+      where.push(`o.occurred_at >= (${arg(start)}::timestamp AT TIME ZONE c.timezone)`);
+      where.push(`o.occurred_at < (${arg(end)}::timestamp AT TIME ZONE c.timezone)`);
+    }
+    if (q.occurredFrom) where.push(`o.occurred_at >= ${arg(q.occurredFrom)}::timestamptz`);
+    if (q.occurredTo) where.push(`o.occurred_at < ${arg(q.occurredTo)}::timestamptz`);
+    if (q.dimensions && Object.keys(q.dimensions).length) where.push(`o.dimensions @> ${arg(JSON.stringify(q.dimensions))}::jsonb`);
+    if (q.cursor) where.push(`o.id < ${arg(decodeCursor(q.cursor))}::uuid`);
+    const limit = q.limit ?? 50;
+    const rows = await this.repo.page(where, params, limit);
+    const more = rows.length > limit;
+    const pageRows = more ? rows.slice(0, limit) : rows;
+    return { data: pageRows.map(toOutcomeView), nextCursor: more ? encodeCursor(pageRows[pageRows.length - 1].id) : null };
+  }
+
+  /** Counts by status, acceptance rate and sums per type for one month in the contract's timezone. */
+  async stats(p: Principal, contractId: string, period: string): Promise<OutcomeStatsView> {
+    const contract = await this.contracts.findVisible(p, contractId);
+    let bounds: { start: string; end: string };
+    try {
+      bounds = monthPeriod(period);
+    } catch {
+      throw OutcomeError.create(OutcomeErrorCode.PERIOD_INVALID, undefined, [{ field: 'period', message: 'must be a month YYYY-MM' }]);
+    }
+    const rows = await this.repo.stats(p.vendorId, contract.id, bounds.start, bounds.end, contract.timezone);
+    const byStatus = ALL_STATUSES();
+    const byType = new Map<string, OutcomeTypeStatsView & { q: Money; v: Money; vq: Money; vv: Money }>();
+    for (const r of rows) {
+      byStatus[r.status] += r.n;
+      let t = byType.get(r.type);
+      if (!t) {
+        t = {
+          type: r.type, count: 0, byStatus: ALL_STATUSES(), quantitySum: '0', valueSum: '0', verifiedQuantitySum: '0', verifiedValueSum: '0',
+          q: new Money(0), v: new Money(0), vq: new Money(0), vv: new Money(0),
+        };
+        byType.set(r.type, t);
+      }
+      t.count += r.n;
+      t.byStatus[r.status] += r.n;
+      t.q = t.q.plus(r.quantity);
+      t.v = t.v.plus(r.value);
+      if (r.status === 'verified') {
+        t.vq = t.vq.plus(r.quantity);
+        t.vv = t.vv.plus(r.value);
+      }
+    }
+    const decided = byStatus.verified + byStatus.rejected;
+    return {
+      contractId: contract.id,
+      period: bounds,
+      timezone: contract.timezone,
+      currency: contract.currency,
+      count: rows.reduce((n, r) => n + r.n, 0),
+      byStatus,
+      acceptanceRate: decided === 0 ? null : new Money(byStatus.verified).div(decided).toFixed(2, Money.ROUND_HALF_UP),
+      byType: [...byType.values()].map(({ q, v, vq, vv, ...t }) => ({
+        ...t,
+        quantitySum: q.toFixed(),
+        valueSum: v.toFixed(),
+        verifiedQuantitySum: vq.toFixed(),
+        verifiedValueSum: vv.toFixed(),
+      })),
+    };
+  }
+}
