@@ -1,0 +1,61 @@
+import { SingleBar, Presets } from 'cli-progress';
+import { Command, CommandRunner, Option } from 'nest-commander';
+import { jsonOption, printResult } from '../common/cli-output';
+import { BillingRunsService } from './billing-runs.service';
+
+interface Opts {
+  vendor?: string;
+  period?: string;
+  contract?: string[];
+  json?: boolean;
+}
+
+/** `npm run cli -- bill --vendor <id> --period 2026-03 [--contract <id>…] [--json]`: a billing run from the command line. */
+@Command({ name: 'bill', description: 'run billing for a period: create or recompute the draft invoice of every billable contract' })
+export class BillCommand extends CommandRunner {
+  constructor(private readonly runs: BillingRunsService) {
+    super();
+  }
+
+  async run(_: string[], o: Opts): Promise<void> {
+    BillingRunsService.checkPeriod(o.period!);
+    // A bar only for a person at a terminal; scripts and pipes get clean output.
+    const bar = process.stdout.isTTY && !o.json ? new SingleBar({ format: 'billing {bar} {value}/{total} contracts  {eta_formatted} left' }, Presets.shades_classic) : null;
+    let started = false;
+    const run = await this.runs.run(o.vendor!, { period: o.period!, ...(o.contract?.length ? { contractIds: o.contract } : {}) }, null, (done, total) => {
+      if (!bar) return;
+      if (!started) {
+        bar.start(total, 0);
+        started = true;
+      }
+      bar.update(done);
+    });
+    if (started) bar?.stop();
+    printResult(o.json, run, () => [
+      `billing run ${run.id} for ${run.period}: ${run.contracts} contracts`,
+      `  drafted ${run.drafted}, refused by the engine ${run.refused}, already finalized ${run.alreadyFinalized}, failed ${run.failed}`,
+      ...run.errors.map((e) => `  ${e.contractId}: ${e.message}`),
+    ]);
+    if (run.failed > 0) process.exitCode = 1;
+  }
+
+  @Option({ flags: '--vendor <id>', description: 'vendor id', required: true })
+  parseVendor(v: string): string {
+    return v;
+  }
+
+  @Option({ flags: '--period <label>', description: 'YYYY-MM (monthly contracts) or YYYY (annual contracts)', required: true })
+  parsePeriod(v: string): string {
+    return v;
+  }
+
+  @Option({ flags: '--contract <id>', description: 'bill only this contract (repeatable)' })
+  parseContract(v: string, previous: string[] = []): string[] {
+    return [...previous, v];
+  }
+
+  @Option(jsonOption)
+  parseJson(): boolean {
+    return true;
+  }
+}

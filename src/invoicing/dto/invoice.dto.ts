@@ -1,0 +1,162 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  ValidateNested,
+} from 'class-validator';
+import { PageQuery } from '../../common/http/pagination';
+import { IsCalendarDate, IsDecimalString } from '../../common/validation/decorators';
+import type { BillingPeriod, CalculationTrace, LineKind } from '../../pricing/types';
+import { INVOICE_STATUSES, type InvoiceStatus, type StoredRefusal } from '../entities/invoice.entity';
+
+/** 'YYYY-MM' for monthly contracts, 'YYYY' for annual ones. */
+export const PERIOD_LABEL = /^\d{4}(-(0[1-9]|1[0-2]))?$/;
+
+export class InvoiceListQuery extends PageQuery {
+  @ApiPropertyOptional() @IsOptional() @IsUUID() contractId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsUUID() customerId?: string;
+  @ApiPropertyOptional({ example: '2026-03' }) @IsOptional() @Matches(PERIOD_LABEL, { message: 'period must be YYYY-MM or YYYY' }) period?: string;
+  @ApiPropertyOptional({ enum: INVOICE_STATUSES }) @IsOptional() @IsIn(INVOICE_STATUSES) status?: InvoiceStatus;
+}
+
+export class InvoiceCsvQuery {
+  @ApiProperty({ example: '2026-03' }) @Matches(PERIOD_LABEL, { message: 'period must be YYYY-MM or YYYY' }) period: string;
+}
+
+export class CreateBillingRunDto {
+  @ApiProperty({ example: '2026-03' })
+  @IsString()
+  @Matches(PERIOD_LABEL, { message: 'period must be YYYY-MM (monthly contracts) or YYYY (annual contracts)' })
+  period: string;
+
+  @ApiPropertyOptional({ type: [String], description: 'bill only these contracts (default: every billable contract)' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(1000)
+  @IsUUID('all', { each: true })
+  contractIds?: string[];
+}
+
+export class CreditLineDto {
+  @ApiProperty({ description: 'the invoice line key' }) @IsString() @Length(1, 300) key: string;
+  @ApiProperty({ example: '100.00', description: 'amount credited on that line, before tax' })
+  @IsDecimalString({ min: '0.000000000001' })
+  amount: string;
+}
+
+export class CreateCreditNoteDto {
+  @ApiProperty({ example: 'service outage on 12 March' }) @IsString() @Length(1, 500) reason: string;
+
+  @ApiPropertyOptional({ type: [CreditLineDto], description: 'credit these lines; omitted: credit the whole remaining invoice' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(500)
+  @ValidateNested({ each: true })
+  @Type(() => CreditLineDto)
+  lines?: CreditLineDto[];
+}
+
+export class CreatePaymentDto {
+  @ApiProperty({ example: '1000.00' }) @IsDecimalString({ min: '0.000000000001' }) amount: string;
+  @ApiProperty({ example: '2026-04-15' }) @IsCalendarDate() paidOn: string;
+  @ApiPropertyOptional({ description: 'bank reference; a payment with the same reference is recorded once' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  reference?: string;
+}
+
+export interface InvoiceLineView {
+  key: string;
+  component: string;
+  kind: LineKind;
+  description: string;
+  quantity: string;
+  unitPrice: string | null;
+  amount: string;
+  dimensions?: Record<string, string>;
+  adjustment?: { kind: 'late_verified' | 'reversal'; period: BillingPeriod };
+}
+
+export interface InvoiceView {
+  id: string;
+  number: string | null;
+  status: InvoiceStatus;
+  contractId: string;
+  customerId: string;
+  period: { label: string; start: string; end: string };
+  currency: string;
+  termsVersionId: string | null;
+  lines: InvoiceLineView[];
+  subtotal: string | null;
+  tax: string | null;
+  total: string | null;
+  amountPaid: string;
+  amountCredited: string;
+  amountDue: string;
+  refusal: StoredRefusal | null;
+  trace: CalculationTrace | null;
+  traceDigest: string | null;
+  computedAt: string;
+  finalizedAt: string | null;
+  createdAt: string;
+}
+
+export interface CreditNoteView {
+  id: string;
+  number: string;
+  invoiceId: string;
+  reason: string;
+  lines: Array<{ key: string; component: string; description: string; amount: string }>;
+  subtotal: string;
+  tax: string;
+  total: string;
+  journalEntryId: string;
+  createdAt: string;
+}
+
+export interface PaymentView {
+  id: string;
+  invoiceId: string;
+  amount: string;
+  paidOn: string;
+  reference: string | null;
+  journalEntryId: string;
+  createdAt: string;
+}
+
+export interface InvoiceVerification {
+  invoiceId: string;
+  number: string;
+  storedDigest: string;
+  recomputedDigest: string | null;
+  matches: boolean;
+  outcomes: { billed: number; reversed: number };
+  termsVersionId: string;
+  detail?: string;
+}
+
+export interface BillingRunView {
+  id: string;
+  period: string;
+  contractIds: string[] | null;
+  status: 'running' | 'completed' | 'failed';
+  contracts: number;
+  drafted: number;
+  refused: number;
+  alreadyFinalized: number;
+  failed: number;
+  errors: Array<{ contractId: string; message: string }>;
+  startedAt: string;
+  finishedAt: string | null;
+}

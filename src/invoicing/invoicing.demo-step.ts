@@ -1,0 +1,38 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { Principal } from '../auth/principal';
+import { Contract } from '../contracts/entities/contract.entity';
+import { DemoContext, DemoStep, DemoStepRunner } from '../demo/demo-step';
+import { InvoicesService } from './invoices.service';
+
+/**
+ * Demo data: each scenario's expected periods billed in order, and finalized unless the scenario
+ * says finalization is refused (the traffic contract's April, whose KPI was never measured: it
+ * stays a draft carrying the engine's reason).
+ */
+@Injectable()
+@DemoStep(20)
+export class InvoicingDemoStep implements DemoStepRunner {
+  private readonly logger = new Logger(InvoicingDemoStep.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly invoices: InvoicesService,
+  ) {}
+
+  async run(ctx: DemoContext): Promise<void> {
+    const admin: Principal = { vendorId: ctx.vendorId, keyId: ctx.vendorKeyId, role: 'vendor_admin', customerId: null, contractIds: null };
+    for (const { scenario, contractId } of ctx.scenarios) {
+      const contract = await this.db.manager.findOneByOrFail(Contract, { vendorId: ctx.vendorId, id: contractId });
+      for (const label of Object.keys(scenario.expected).sort()) {
+        const { invoiceId } = await this.invoices.refreshDraft(ctx.vendorId, contract, label);
+        const refused = String(scenario.expected[label].finalize ?? '').startsWith('refused');
+        if (!invoiceId || refused) continue;
+        const inv = await this.invoices.finalize(admin, invoiceId);
+        if (inv.total !== scenario.expected[label].total)
+          this.logger.warn(`demo ${scenario.id} ${label}: total ${inv.total}, the scenario expects ${String(scenario.expected[label].total)}`);
+      }
+    }
+  }
+}
