@@ -20,6 +20,7 @@ import { OutcomesModule } from './outcomes/outcomes.module';
 import { PartiesModule } from './parties/parties.module';
 import { ReportsModule } from './reports/reports.module';
 import { DemoModule } from './demo/demo.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({
   imports: [
@@ -58,6 +59,7 @@ import { DemoModule } from './demo/demo.module';
     LedgerModule,
     ReportsModule,
     AuditModule,
+    WebhooksModule,
     DemoModule,
   ],
   providers: [

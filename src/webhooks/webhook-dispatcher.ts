@@ -1,0 +1,156 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { signWebhook } from './signature';
+
+/** At most this many attempts per delivery; then it is `failed`. */
+export const MAX_ATTEMPTS = 8;
+/** Wait after attempt n (1-based) before attempt n + 1: 10 s × 2^(n−1) → 10 s, 20 s, 40 s … 640 s. */
+export const backoffMs = (attempt: number): number => 10_000 * 2 ** (attempt - 1);
+const TIMEOUT_MS = 10_000;
+/** A claimed delivery is invisible to other dispatchers this long: longer than one attempt can take. */
+const LEASE_MS = 60_000;
+const BATCH = 50;
+
+export interface DispatchSummary {
+  attempted: number;
+  succeeded: number;
+  retrying: number;
+  failed: number;
+}
+
+interface Claimed {
+  vendor_id: string;
+  id: string;
+  attempts: number;
+  event_id: string;
+  type: string;
+  payload: unknown;
+  created_at: Date;
+  url: string;
+  secret: string;
+}
+
+/**
+ * Delivers the outbox. Every interval it claims due deliveries (FOR UPDATE SKIP LOCKED, so several
+ * app instances share the work without double-sending) and leases them, POSTs each outside any
+ * transaction, then records the attempt and schedules the retry. At-least-once: a crash between
+ * the POST and the record means one more delivery later, with the same Webhook-Id.
+ */
+@Injectable()
+export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(WebhookDispatcher.name);
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<unknown> | null = null;
+
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /**
+   * Starts the interval unless WEBHOOKS_DISPATCH=false (the CLI sets it). Both settings are read
+   * from the environment when the app boots, so that each app instance (or test app) decides.
+   */
+  onApplicationBootstrap(): void {
+    if ((process.env.WEBHOOKS_DISPATCH ?? 'true').toLowerCase() === 'false') return;
+    const raw = process.env.WEBHOOKS_DISPATCH_INTERVAL_MS ?? '1000';
+    const interval = /^\d{2,7}$/.test(raw) ? Number(raw) : 1000;
+    this.timer = setInterval(() => this.tick(), interval);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  private tick(): void {
+    if (this.running) return; // one pass at a time
+    this.running = this.dispatchDue()
+      .catch((e) => this.logger.error(`webhook dispatch failed: ${e instanceof Error ? e.message : String(e)}`))
+      .finally(() => (this.running = null));
+  }
+
+  /**
+   * One pass: attempts every delivery due at `now` (tests pass a later clock to skip the backoff).
+   * Retries are scheduled from `now`.
+   */
+  async dispatchDue(now: Date = new Date()): Promise<DispatchSummary> {
+    const claimed: Claimed[] = await this.db.query(
+      `WITH due AS (
+         SELECT vendor_id, id FROM webhook_deliveries
+          WHERE status = 'pending' AND next_attempt_at <= $1
+          ORDER BY next_attempt_at LIMIT ${BATCH}
+          FOR UPDATE SKIP LOCKED
+       ), claimed AS (
+       UPDATE webhook_deliveries d
+          SET attempts = d.attempts + 1, next_attempt_at = $1::timestamptz + make_interval(secs => ${LEASE_MS / 1000})
+         FROM due, webhook_events ev, webhook_endpoints ep
+        WHERE d.vendor_id = due.vendor_id AND d.id = due.id
+          AND ev.vendor_id = d.vendor_id AND ev.id = d.event_id
+          AND ep.vendor_id = d.vendor_id AND ep.id = d.endpoint_id
+       RETURNING d.vendor_id, d.id, d.attempts, ev.id AS event_id, ev.type, ev.payload, ev.created_at, ep.url, ep.secret
+       )
+       SELECT * FROM claimed`,
+      [now],
+    );
+    const summary: DispatchSummary = { attempted: claimed.length, succeeded: 0, retrying: 0, failed: 0 };
+    const outcomes = await Promise.all(claimed.map((c) => this.attempt(c, now)));
+    for (const o of outcomes) summary[o]++;
+    return summary;
+  }
+
+  private async attempt(c: Claimed, now: Date): Promise<'succeeded' | 'retrying' | 'failed'> {
+    const body = JSON.stringify({ id: c.event_id, type: c.type, createdAt: new Date(c.created_at).toISOString(), data: c.payload });
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const startedAt = new Date();
+    let responseStatus: number | null = null;
+    let error: string | null = null;
+    try {
+      const res = await fetch(c.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'outcome-ledger-webhooks/1',
+          'webhook-id': c.event_id,
+          'webhook-timestamp': timestamp,
+          'webhook-signature': signWebhook(c.secret, c.event_id, timestamp, body),
+        },
+        body,
+        redirect: 'manual', // a redirect is not a delivery; following it could send the event elsewhere
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+      responseStatus = res.status;
+      await res.body?.cancel().catch(() => undefined);
+      if (res.status < 200 || res.status > 299) error = `HTTP ${res.status}`;
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      error = (e instanceof Error && e.name === 'TimeoutError' ? `timeout after ${TIMEOUT_MS} ms` : cause?.code ?? cause?.message ?? String(e)).slice(0, 500);
+    }
+    const durationMs = Date.now() - startedAt.getTime();
+    const ok = error === null;
+    const outcome = ok ? 'succeeded' : c.attempts >= MAX_ATTEMPTS ? 'failed' : 'retrying';
+    await this.db.transaction(async (em) => {
+      await em.query(
+        `INSERT INTO webhook_delivery_attempts (vendor_id, delivery_id, attempt, started_at, duration_ms, response_status, error, succeeded)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [c.vendor_id, c.id, c.attempts, startedAt, durationMs, responseStatus, error, ok],
+      );
+      await em.query(
+        `UPDATE webhook_deliveries
+            SET status = $4, next_attempt_at = $5, last_response_status = $6, last_error = $7,
+                delivered_at = CASE WHEN $4 = 'succeeded' THEN now() ELSE NULL END
+          WHERE vendor_id = $1 AND id = $2 AND attempts = $3 AND status = 'pending'`,
+        [
+          c.vendor_id,
+          c.id,
+          c.attempts,
+          outcome === 'retrying' ? 'pending' : outcome,
+          outcome === 'retrying' ? new Date(now.getTime() + backoffMs(c.attempts)) : null,
+          responseStatus,
+          error,
+        ],
+      );
+    });
+    return outcome;
+  }
+}

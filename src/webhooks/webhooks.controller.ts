@@ -1,0 +1,49 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, Roles, type Principal } from '../auth/principal';
+import { PageQuery } from '../common/http/pagination';
+import {
+  CreatedWebhookEndpointView,
+  CreateWebhookEndpointDto,
+  WebhookEndpointPage,
+  WebhookEndpointView,
+  WebhookEventListQuery,
+  WebhookEventPage,
+  WebhookEventView,
+} from './dto/webhook.dto';
+import { WebhooksService } from './webhooks.service';
+
+/** The vendor's integration settings: vendor admins only. */
+@ApiTags('webhooks')
+@ApiBearerAuth()
+@Roles('vendor_admin')
+@Controller('v1')
+export class WebhooksController {
+  constructor(private readonly webhooks: WebhooksService) {}
+
+  @Post('webhook-endpoints')
+  create(@CurrentPrincipal() p: Principal, @Body() dto: CreateWebhookEndpointDto): Promise<CreatedWebhookEndpointView> {
+    return this.webhooks.createEndpoint(p.vendorId, dto);
+  }
+
+  @Get('webhook-endpoints')
+  list(@CurrentPrincipal() p: Principal, @Query() q: PageQuery): Promise<WebhookEndpointPage> {
+    return this.webhooks.listEndpoints(p, q);
+  }
+
+  @Post('webhook-endpoints/:id/disable')
+  @HttpCode(200)
+  disable(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<WebhookEndpointView> {
+    return this.webhooks.disableEndpoint(p, id);
+  }
+
+  @Get('webhook-events')
+  events(@CurrentPrincipal() p: Principal, @Query() q: WebhookEventListQuery): Promise<WebhookEventPage> {
+    return this.webhooks.listEvents(p, q);
+  }
+
+  @Get('webhook-events/:id')
+  event(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<WebhookEventView> {
+    return this.webhooks.getEvent(p, id);
+  }
+}
