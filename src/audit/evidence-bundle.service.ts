@@ -1,0 +1,577 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash, sign } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { DataSource, QueryRunner } from 'typeorm';
+import { ZipFile } from 'yazl';
+import type { Principal } from '../auth/principal';
+import { ContractsService } from '../contracts/contracts.service';
+import { GENESIS_HASH } from '../ledger/chain';
+import { canonicalJson } from '../pricing/canonical-json';
+import { AuditError, AuditErrorCode } from './audit.errors';
+import {
+  BILLING_COLUMNS,
+  BUNDLE_FORMAT,
+  BundleManifest,
+  ContractDocument,
+  csvLine,
+  EVENT_COLUMNS,
+  InvoiceDocument,
+  LedgerLine,
+  ManifestFile,
+  OUTCOME_COLUMNS,
+  PATHS,
+  PAYMENT_COLUMNS,
+  publicKeyFingerprint,
+  TermsDocument,
+} from './bundle-format';
+import type { EvidenceQuery } from './dto/audit.dto';
+import { ExportLogService } from './export-log.service';
+
+/** Rows per round trip: bounds the memory of a stream whatever the number of outcomes. */
+const BATCH = 5_000;
+const LEDGER_BATCH = 1_000;
+
+const ISO_MS = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const ISO_US = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+export interface OpenedBundle {
+  fileName: string;
+  stream: Readable;
+}
+
+interface Scope {
+  kind: 'contract' | 'vendor';
+  contractIds: string[];
+  /** All of the vendor's contracts: ledger entries are exported whole, none redacted. */
+  wholeVendor: boolean;
+}
+
+interface Range {
+  from: string | null;
+  to: string | null;
+  /** First day of `from`, first day after `to` (period starts compared as dates). */
+  fromDate: string | null;
+  toEnd: string | null;
+}
+
+/**
+ * Streams an evidence bundle: a ZIP whose files are generated one after the other from keyset
+ * batches inside one REPEATABLE READ, READ ONLY transaction (a consistent snapshot), hashed while
+ * they stream, with the signed manifest written last. Memory does not grow with the number of
+ * outcomes: at most one batch of rows is held at a time.
+ */
+@Injectable()
+export class EvidenceBundleService {
+  private readonly logger = new Logger(EvidenceBundleService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly contracts: ContractsService,
+    private readonly exportLog: ExportLogService,
+  ) {}
+
+  async forContract(p: Principal, contractId: string, q: EvidenceQuery): Promise<OpenedBundle> {
+    const range = this.range(q);
+    const c = await this.contracts.findVisible(p, contractId);
+    return this.open(p, { kind: 'contract', contractIds: [c.id], wholeVendor: false }, range, { contractId: c.id, customerId: c.customerId });
+  }
+
+  async forVendor(p: Principal, q: EvidenceQuery): Promise<OpenedBundle> {
+    if (p.role === 'customer') throw AuditError.create(AuditErrorCode.VENDOR_BUNDLE_NOT_ALLOWED);
+    const range = this.range(q);
+    const params: unknown[] = [p.vendorId];
+    let sql = `SELECT id FROM contracts WHERE vendor_id = $1`;
+    if (p.role === 'auditor' && p.contractIds) {
+      params.push(p.contractIds);
+      sql += ` AND id = ANY($2::uuid[])`;
+    }
+    const ids: string[] = (await this.db.query(`${sql} ORDER BY id`, params)).map((r: { id: string }) => r.id);
+    return this.open(p, { kind: 'vendor', contractIds: ids, wholeVendor: !(p.role === 'auditor' && p.contractIds) }, range, {});
+  }
+
+  private range(q: EvidenceQuery): Range {
+    if (q.from && q.to && q.from > q.to)
+      throw AuditError.create(AuditErrorCode.RANGE_INVALID, `from ${q.from} is after to ${q.to}`, [{ field: 'from', message: 'must not be after to' }]);
+    const next = (label: string) => {
+      const [y, m] = label.split('-').map((s) => parseInt(s, 10));
+      return m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, '0')}-01`;
+    };
+    return { from: q.from ?? null, to: q.to ?? null, fromDate: q.from ? `${q.from}-01` : null, toEnd: q.to ? next(q.to) : null };
+  }
+
+  private async open(p: Principal, scope: Scope, range: Range, log: { contractId?: string; customerId?: string }): Promise<OpenedBundle> {
+    const [vendor] = await this.db.query(`SELECT id, name, signing_public_key, signing_private_key FROM vendors WHERE id = $1`, [p.vendorId]);
+    const logId = await this.exportLog.record(p, {
+      kind: 'evidence_bundle',
+      format: 'zip',
+      contractId: log.contractId ?? null,
+      customerId: log.customerId ?? null,
+      params: { scope: scope.kind, contractIds: scope.contractIds, from: range.from, to: range.to },
+    });
+
+    const qr = this.db.createQueryRunner();
+    await qr.connect();
+    await qr.startTransaction('REPEATABLE READ');
+    await qr.query('SET TRANSACTION READ ONLY');
+    let closed = false;
+    const close = async (commit: boolean) => {
+      if (closed) return;
+      closed = true;
+      try {
+        if (commit) await qr.commitTransaction();
+        else await qr.rollbackTransaction();
+      } catch (e) {
+        this.logger.warn(`closing the bundle snapshot: ${(e as Error).message}`);
+      } finally {
+        await qr.release();
+      }
+    };
+
+    try {
+      const generatedAt = new Date();
+      const ctx = new BundleContext(qr, p.vendorId, scope, range);
+      await ctx.prepare();
+      const zip = new ZipFile();
+      const files: ManifestFile[] = [];
+      const mtime = generatedAt;
+      const add = (path: string, source: () => AsyncIterable<string | Buffer>) =>
+        zip.addReadStreamLazy(path, { mtime }, (cb) => cb(null, hashed(path, source, files)));
+      const counts = { outcomes: 0, outcomeEvents: 0, invoices: ctx.invoices.length, creditNotes: ctx.creditNotes.length, payments: 0, ledgerEntries: 0 };
+      const fingerprint = publicKeyFingerprint(vendor.signing_public_key);
+
+      add(PATHS.readme, async function* () {
+        yield readme(vendor.name, scope, range, fingerprint, generatedAt);
+      });
+      for (const c of ctx.contractDocs) {
+        add(PATHS.contract(c.id), async function* () {
+          yield json(c);
+        });
+        for (const t of c.termsVersions) add(t.path, () => ctx.terms(t.id));
+      }
+      add(PATHS.outcomes, () => ctx.outcomes((n) => (counts.outcomes += n)));
+      add(PATHS.outcomeEvents, () => ctx.events((n) => (counts.outcomeEvents += n)));
+      add(PATHS.invoiceOutcomes, () => ctx.billings());
+      for (const inv of ctx.invoices) add(PATHS.invoice(inv.number), () => ctx.invoice(inv.id));
+      for (const cn of ctx.creditNotes) add(PATHS.creditNote(cn.number), () => ctx.creditNote(cn.id));
+      add(PATHS.payments, () => ctx.payments((n) => (counts.payments += n)));
+      add(PATHS.ledgerEntries, () => ctx.ledger((n) => (counts.ledgerEntries += n)));
+      add(PATHS.publicKey, async function* () {
+        yield vendor.signing_public_key as string;
+      });
+
+      // Written last, when every other file has streamed and been hashed.
+      let manifestBytes: Buffer | null = null;
+      zip.addReadStreamLazy(PATHS.manifest, { mtime }, (cb) => {
+        const manifest: BundleManifest = {
+          format: BUNDLE_FORMAT,
+          generatedAt: generatedAt.toISOString(),
+          vendor: { id: vendor.id, name: vendor.name },
+          scope: { kind: scope.kind, contractIds: scope.contractIds },
+          range: { from: range.from, to: range.to },
+          ledgerHead: ctx.head,
+          counts,
+          signature: { algorithm: 'Ed25519', file: PATHS.signature, publicKeyFingerprint: fingerprint },
+          files,
+        };
+        manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2) + '\n', 'utf8');
+        const digest = createHash('sha256').update(manifestBytes).digest('hex');
+        this.exportLog.complete(p.vendorId, logId, digest).then(
+          () => cb(null, Readable.from([manifestBytes!])),
+          (e) => cb(e, Readable.from([])),
+        );
+      });
+      zip.addReadStreamLazy(PATHS.signature, { mtime }, (cb) => {
+        const signature = sign(null, manifestBytes!, vendor.signing_private_key).toString('base64');
+        cb(null, Readable.from([signature + '\n']));
+      });
+      zip.end({ forceZip64Format: false, comment: '' }, () => undefined);
+
+      const out = zip.outputStream as Readable;
+      out.once('end', () => void close(true));
+      out.once('close', () => void close(false));
+      zip.once('error', (e: Error) => {
+        out.destroy(e);
+        void close(false);
+      });
+      const label = scope.kind === 'contract' ? `contract-${scope.contractIds[0]}` : `vendor-${vendor.id}`;
+      const rangeLabel = range.from || range.to ? `-${range.from ?? 'start'}_${range.to ?? 'now'}` : '';
+      return { fileName: `evidence-${label}${rangeLabel}.zip`, stream: out };
+    } catch (e) {
+      await close(false);
+      throw e;
+    }
+  }
+}
+
+function json(v: unknown): string {
+  return JSON.stringify(v, null, 2) + '\n';
+}
+
+/** A file's bytes as a stream, hashed on the way out; the digest joins the manifest when it ends. */
+function hashed(path: string, source: () => AsyncIterable<string | Buffer>, files: ManifestFile[]): Readable {
+  return Readable.from(
+    (async function* () {
+      const h = createHash('sha256');
+      let bytes = 0;
+      for await (const chunk of source()) {
+        const b = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+        if (b.length === 0) continue;
+        h.update(b);
+        bytes += b.length;
+        yield b;
+      }
+      files.push({ path, sha256: h.digest('hex'), bytes });
+    })(),
+    { objectMode: false },
+  );
+}
+
+/** The snapshot's queries, one batch at a time. */
+class BundleContext {
+  contractDocs: ContractDocument[] = [];
+  invoices: Array<{ id: string; number: string }> = [];
+  creditNotes: Array<{ id: string; number: string }> = [];
+  head = { sequence: '0', hash: GENESIS_HASH };
+  /** SQL predicate on outcomes `o` (joined with contracts `c`): in scope, in range, or billed by an exported invoice. */
+  private outcomeFilter = '';
+  private params: unknown[] = [];
+
+  constructor(
+    private readonly qr: QueryRunner,
+    private readonly vendorId: string,
+    private readonly scope: Scope,
+    private readonly range: Range,
+  ) {}
+
+  async prepare(): Promise<void> {
+    const [head] = await this.qr.query(`SELECT sequence::text AS sequence, hash FROM ledger_heads WHERE vendor_id = $1`, [this.vendorId]);
+    if (head) this.head = { sequence: head.sequence, hash: head.hash };
+
+    // $1 vendor, $2 contracts, $3 first period start, $4 end of the last period.
+    const rangeParams = [this.vendorId, this.scope.contractIds, this.range.fromDate, this.range.toEnd];
+    const invoiceInRange = `i.vendor_id = $1 AND i.contract_id = ANY($2::uuid[]) AND i.status <> 'draft'
+      AND ($3::date IS NULL OR i.period_start >= $3::date) AND ($4::date IS NULL OR i.period_start < $4::date)`;
+    this.invoices = await this.qr.query(
+      `SELECT i.id, i.number FROM invoices i WHERE ${invoiceInRange} ORDER BY i.contract_id, i.period_start`,
+      rangeParams,
+    );
+    this.creditNotes = await this.qr.query(
+      `SELECT n.id, n.number FROM credit_notes n JOIN invoices i ON i.vendor_id = n.vendor_id AND i.id = n.invoice_id
+        WHERE ${invoiceInRange} ORDER BY n.number`,
+      rangeParams,
+    );
+    // The KPI measurements the exported invoices' guarantees read (they are not billed, so not linked).
+    const kpis: Array<{ id: string }> = await this.qr.query(
+      `SELECT DISTINCT m #>> '{}' AS id FROM invoices i, jsonb_path_query(i.trace, '$.lines[*].guarantee.measurementId') m
+        WHERE ${invoiceInRange} AND jsonb_typeof(m) = 'string'`,
+      rangeParams,
+    );
+    // $5: those KPI measurements. Keyset parameters follow from $6.
+    this.params = [...rangeParams, kpis.map((k) => k.id)];
+    this.outcomeFilter = `o.vendor_id = $1 AND o.contract_id = ANY($2::uuid[]) AND (
+        (($3::date IS NULL OR (o.occurred_at AT TIME ZONE c.timezone)::date >= $3::date)
+          AND ($4::date IS NULL OR (o.occurred_at AT TIME ZONE c.timezone)::date < $4::date))
+        OR o.id = ANY($5::uuid[])
+        OR EXISTS (SELECT 1 FROM invoice_outcomes io JOIN invoices i ON i.vendor_id = io.vendor_id AND i.id = io.invoice_id
+                    WHERE io.vendor_id = o.vendor_id AND io.outcome_id = o.id AND ${invoiceInRange}))`;
+    const invoiced = await this.qr.query(
+      `SELECT i.id, i.number, i.status, i.contract_id, i.period_start::text AS period_start, i.period_end::text AS period_end,
+              i.terms_version_id, ${ISO_US('i.finalized_at')} AS finalized_at
+         FROM invoices i WHERE i.vendor_id = $1 AND i.contract_id = ANY($2::uuid[]) AND i.status <> 'draft'
+        ORDER BY i.contract_id, i.period_start`,
+      [this.vendorId, this.scope.contractIds],
+    );
+    const contracts = await this.qr.query(
+      `SELECT c.id, c.customer_id, cu.name AS customer_name, c.name, c.currency, c.timezone, trim_scale(c.tax_rate)::text AS tax_rate,
+              c.starts_on::text AS starts_on, c.ends_on::text AS ends_on, c.billing_cycle, c.status
+         FROM contracts c JOIN customers cu ON cu.vendor_id = c.vendor_id AND cu.id = c.customer_id
+        WHERE c.vendor_id = $1 AND c.id = ANY($2::uuid[]) ORDER BY c.id`,
+      [this.vendorId, this.scope.contractIds],
+    );
+    const terms = await this.qr.query(
+      `SELECT id, contract_id, version, effective_from::text AS effective_from, document_sha256
+         FROM terms_versions WHERE vendor_id = $1 AND contract_id = ANY($2::uuid[]) ORDER BY contract_id, version`,
+      [this.vendorId, this.scope.contractIds],
+    );
+    this.contractDocs = contracts.map((c: any) => ({
+      id: c.id,
+      customerId: c.customer_id,
+      customerName: c.customer_name,
+      name: c.name,
+      currency: c.currency,
+      timezone: c.timezone,
+      taxRate: c.tax_rate,
+      startsOn: c.starts_on,
+      endsOn: c.ends_on,
+      billingCycle: c.billing_cycle,
+      status: c.status,
+      termsVersions: terms
+        .filter((t: any) => t.contract_id === c.id)
+        .map((t: any) => ({ id: t.id, version: t.version, effectiveFrom: t.effective_from, sha256: t.document_sha256, path: PATHS.terms(c.id, t.version) })),
+      invoicedPeriods: invoiced
+        .filter((i: any) => i.contract_id === c.id)
+        .map((i: any) => ({
+          id: i.id,
+          number: i.number,
+          status: i.status,
+          periodStart: i.period_start,
+          periodEnd: i.period_end,
+          termsVersionId: i.terms_version_id,
+          finalizedAt: i.finalized_at,
+        })),
+    }));
+  }
+
+  async *terms(id: string): AsyncIterable<string> {
+    const [t] = await this.qr.query(
+      `SELECT id, contract_id, version, effective_from::text AS effective_from, document_sha256, document
+         FROM terms_versions WHERE vendor_id = $1 AND id = $2`,
+      [this.vendorId, id],
+    );
+    const doc: TermsDocument = { id: t.id, contractId: t.contract_id, version: t.version, effectiveFrom: t.effective_from, sha256: t.document_sha256, terms: t.document };
+    yield json(doc);
+  }
+
+  async *outcomes(count: (n: number) => void): AsyncIterable<string> {
+    yield csvLine([...OUTCOME_COLUMNS]);
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const rows = await this.qr.query(
+        `SELECT o.id, o.contract_id, o.external_id, o.type, trim_scale(o.quantity)::text AS quantity, trim_scale(o.value)::text AS value,
+                ${ISO_MS('o.occurred_at')} AS occurred_at, o.dimensions, o.evidence_sha256, o.evidence_uri, o.status,
+                o.corrects_outcome_id, o.content_sha256, ${ISO_MS('o.verified_at')} AS verified_at, ${ISO_MS('o.created_at')} AS recorded_at
+           FROM outcomes o JOIN contracts c ON c.vendor_id = o.vendor_id AND c.id = o.contract_id
+          WHERE ${this.outcomeFilter} AND o.id > $6 ORDER BY o.id LIMIT ${BATCH}`,
+        [...this.params, after],
+      );
+      if (rows.length === 0) return;
+      let text = '';
+      for (const r of rows)
+        text += csvLine([
+          r.id,
+          r.contract_id,
+          r.external_id,
+          r.type,
+          r.quantity,
+          r.value,
+          r.occurred_at,
+          canonicalJson(r.dimensions ?? {}),
+          r.evidence_sha256,
+          r.evidence_uri,
+          r.status,
+          r.corrects_outcome_id,
+          r.content_sha256,
+          r.verified_at,
+          r.recorded_at,
+        ]);
+      count(rows.length);
+      after = rows[rows.length - 1].id;
+      yield text;
+      if (rows.length < BATCH) return;
+    }
+  }
+
+  async *events(count: (n: number) => void): AsyncIterable<string> {
+    yield csvLine([...EVENT_COLUMNS]);
+    let afterOutcome = '00000000-0000-0000-0000-000000000000';
+    let afterEvent = afterOutcome;
+    for (;;) {
+      const rows = await this.qr.query(
+        `SELECT e.outcome_id, e.id, e.from_status, e.to_status, e.actor_role, e.actor_key_id, e.reason, ${ISO_MS('e.occurred_at')} AS occurred_at
+           FROM outcome_events e
+           JOIN outcomes o ON o.vendor_id = e.vendor_id AND o.id = e.outcome_id
+           JOIN contracts c ON c.vendor_id = o.vendor_id AND c.id = o.contract_id
+          WHERE e.vendor_id = $1 AND ${this.outcomeFilter} AND (e.outcome_id, e.id) > ($6::uuid, $7::uuid)
+          ORDER BY e.outcome_id, e.id LIMIT ${BATCH}`,
+        [...this.params, afterOutcome, afterEvent],
+      );
+      if (rows.length === 0) return;
+      let text = '';
+      for (const r of rows) text += csvLine([r.outcome_id, r.id, r.from_status, r.to_status, r.actor_role, r.actor_key_id, r.reason, r.occurred_at]);
+      count(rows.length);
+      afterOutcome = rows[rows.length - 1].outcome_id;
+      afterEvent = rows[rows.length - 1].id;
+      yield text;
+      if (rows.length < BATCH) return;
+    }
+  }
+
+  /** Every billing link of the exported outcomes (also links to invoices outside the range: adjustments need them). */
+  async *billings(): AsyncIterable<string> {
+    yield csvLine([...BILLING_COLUMNS]);
+    let afterOutcome = '00000000-0000-0000-0000-000000000000';
+    let afterEffect = -2;
+    for (;;) {
+      const rows = await this.qr.query(
+        `SELECT io.outcome_id, io.effect, io.invoice_id
+           FROM invoice_outcomes io
+           JOIN outcomes o ON o.vendor_id = io.vendor_id AND o.id = io.outcome_id
+           JOIN contracts c ON c.vendor_id = o.vendor_id AND c.id = o.contract_id
+          WHERE io.vendor_id = $1 AND ${this.outcomeFilter} AND (io.outcome_id, io.effect) > ($6::uuid, $7::smallint)
+          ORDER BY io.outcome_id, io.effect LIMIT ${BATCH}`,
+        [...this.params, afterOutcome, afterEffect],
+      );
+      if (rows.length === 0) return;
+      let text = '';
+      for (const r of rows) text += csvLine([r.outcome_id, String(r.effect), r.invoice_id]);
+      afterOutcome = rows[rows.length - 1].outcome_id;
+      afterEffect = rows[rows.length - 1].effect;
+      yield text;
+      if (rows.length < BATCH) return;
+    }
+  }
+
+  async *invoice(id: string): AsyncIterable<string> {
+    const [i] = await this.qr.query(
+      `SELECT i.id, i.number, i.status, i.contract_id, i.customer_id, i.period_label, i.period_start::text AS period_start,
+              i.period_end::text AS period_end, i.currency, i.terms_version_id, trim_scale(i.subtotal)::text AS subtotal,
+              trim_scale(i.tax)::text AS tax, trim_scale(i.total)::text AS total, i.lines, i.trace_json, i.trace_digest,
+              ${ISO_US('i.finalized_at')} AS finalized_at, i.journal_entry_id,
+              (SELECT count(*) FILTER (WHERE effect = 1)::int FROM invoice_outcomes io WHERE io.vendor_id = i.vendor_id AND io.invoice_id = i.id) AS billed,
+              (SELECT count(*) FILTER (WHERE effect = -1)::int FROM invoice_outcomes io WHERE io.vendor_id = i.vendor_id AND io.invoice_id = i.id) AS reversed
+         FROM invoices i WHERE i.vendor_id = $1 AND i.id = $2`,
+      [this.vendorId, id],
+    );
+    const doc: InvoiceDocument = {
+      id: i.id,
+      number: i.number,
+      status: i.status,
+      contractId: i.contract_id,
+      customerId: i.customer_id,
+      periodLabel: i.period_label,
+      periodStart: i.period_start,
+      periodEnd: i.period_end,
+      currency: i.currency,
+      termsVersionId: i.terms_version_id,
+      subtotal: i.subtotal,
+      tax: i.tax,
+      total: i.total,
+      lines: i.lines,
+      traceJson: i.trace_json,
+      traceDigest: i.trace_digest,
+      finalizedAt: i.finalized_at,
+      journalEntryId: i.journal_entry_id,
+      billed: { outcomes: i.billed, reversals: i.reversed },
+    };
+    yield json(doc);
+  }
+
+  async *creditNote(id: string): AsyncIterable<string> {
+    const [n] = await this.qr.query(
+      `SELECT n.id, n.number, n.invoice_id, i.number AS invoice_number, n.reason, n.lines, trim_scale(n.subtotal)::text AS subtotal,
+              trim_scale(n.tax)::text AS tax, trim_scale(n.total)::text AS total, n.journal_entry_id, ${ISO_MS('n.created_at')} AS created_at
+         FROM credit_notes n JOIN invoices i ON i.vendor_id = n.vendor_id AND i.id = n.invoice_id
+        WHERE n.vendor_id = $1 AND n.id = $2`,
+      [this.vendorId, id],
+    );
+    yield json({
+      id: n.id,
+      number: n.number,
+      invoiceId: n.invoice_id,
+      invoiceNumber: n.invoice_number,
+      reason: n.reason,
+      lines: n.lines,
+      subtotal: n.subtotal,
+      tax: n.tax,
+      total: n.total,
+      journalEntryId: n.journal_entry_id,
+      createdAt: n.created_at,
+    });
+  }
+
+  async *payments(count: (n: number) => void): AsyncIterable<string> {
+    yield csvLine([...PAYMENT_COLUMNS]);
+    const ids = this.invoices.map((i) => i.id);
+    const rows = await this.qr.query(
+      `SELECT id, invoice_id, trim_scale(amount)::text AS amount, paid_on::text AS paid_on, reference, journal_entry_id, ${ISO_MS('created_at')} AS created_at
+         FROM payments WHERE vendor_id = $1 AND invoice_id = ANY($2::uuid[]) ORDER BY id`,
+      [this.vendorId, ids],
+    );
+    count(rows.length);
+    for (const r of rows) yield csvLine([r.id, r.invoice_id, r.amount, r.paid_on, r.reference, r.journal_entry_id, r.created_at]);
+  }
+
+  /**
+   * The vendor's whole chain from genesis to the head: verifying a link needs every link. Entries
+   * of contracts outside the bundle's scope are redacted to their links (sequence, id, prev_hash,
+   * hash): the chain still verifies through them, their content stays private.
+   */
+  async *ledger(count: (n: number) => void): AsyncIterable<string> {
+    let after = '0';
+    for (;;) {
+      const rows = await this.qr.query(
+        `SELECT e.id, e.sequence::text AS sequence, e.kind, e.reference_type, e.reference_id, e.contract_id, e.customer_id,
+                e.description, e.effective_at, e.prev_hash, e.hash,
+                coalesce((SELECT json_agg(json_build_object('account', l.account, 'currency', l.currency,
+                                          'debit', trim_scale(l.debit)::text, 'credit', trim_scale(l.credit)::text, 'memo', l.memo) ORDER BY l.line_no)
+                            FROM journal_lines l WHERE l.vendor_id = e.vendor_id AND l.entry_id = e.id), '[]'::json) AS lines
+           FROM journal_entries e
+          WHERE e.vendor_id = $1 AND e.sequence > $2::bigint AND e.sequence <= $3::bigint
+          ORDER BY e.sequence LIMIT ${LEDGER_BATCH}`,
+        [this.vendorId, after, this.head.sequence],
+      );
+      if (rows.length === 0) return;
+      let text = '';
+      const inScope = new Set(this.scope.contractIds);
+      for (const r of rows) {
+        const line: LedgerLine =
+          this.scope.wholeVendor || (r.contract_id && inScope.has(r.contract_id))
+            ? {
+                redacted: false,
+                id: r.id,
+                vendorId: this.vendorId,
+                sequence: r.sequence,
+                kind: r.kind,
+                reference: { type: r.reference_type, id: r.reference_id },
+                contractId: r.contract_id,
+                customerId: r.customer_id,
+                description: r.description,
+                effectiveAt: r.effective_at,
+                lines: r.lines,
+                prevHash: r.prev_hash,
+                hash: r.hash,
+              }
+            : { redacted: true, id: r.id, sequence: r.sequence, prevHash: r.prev_hash, hash: r.hash };
+        text += JSON.stringify(line) + '\n';
+      }
+      count(rows.length);
+      after = rows[rows.length - 1].sequence;
+      yield text;
+      if (rows.length < LEDGER_BATCH) return;
+    }
+  }
+}
+
+function readme(vendorName: string, scope: Scope, range: Range, fingerprint: string, at: Date): string {
+  return [
+    `Outcome Ledger evidence bundle (${BUNDLE_FORMAT})`,
+    ``,
+    `Vendor: ${vendorName}`,
+    `Scope: ${scope.kind === 'contract' ? `contract ${scope.contractIds[0]}` : `${scope.contractIds.length} contract(s) of the vendor`}`,
+    `Billing periods: ${range.from ?? 'contract start'} to ${range.to ?? 'now'}`,
+    `Generated: ${at.toISOString()}`,
+    `Signing key fingerprint (SHA-256 of the DER public key): ${fingerprint}`,
+    ``,
+    `What is inside`,
+    `  manifest.json          every other file's SHA-256 and size, the range, the ledger head, counts`,
+    `  manifest.sig           Ed25519 signature (base64) of manifest.json's exact bytes, by the vendor's key`,
+    `  public-key.pem         the vendor's public key, for convenience: prefer the one the vendor published`,
+    `                         (GET /v1/vendor/signing-key) — a key taken from the bundle proves integrity, not origin`,
+    `  contracts/<id>/        the contract and every terms version (the exact pricing terms)`,
+    `  outcomes.csv           the outcomes of the range and every outcome an exported invoice billed, with`,
+    `                         their evidence hashes and content hashes`,
+    `  outcome-events.csv     each outcome's history: who recorded, verified, rejected, disputed it, and when`,
+    `  invoice-outcomes.csv   which outcome each invoice billed (+1) or took back (-1)`,
+    `  invoices/, credit-notes/, payments.csv   the finalized documents, with the calculation trace`,
+    `  ledger/entries.jsonl   the vendor's hash-chained journal from the first entry to the head;`,
+    `                         entries of other contracts are reduced to their hashes, so the chain still`,
+    `                         verifies while their content stays private`,
+    ``,
+    `How to check it (offline, no database, no network)`,
+    `  npx outcome-ledger verify-bundle <this file.zip> --public-key vendor-public-key.pem`,
+    `It checks every digest and the signature, walks the hash chain, and recomputes every invoice`,
+    `with the same pricing engine from the outcomes and terms in this bundle.`,
+    ``,
+  ].join('\n');
+}

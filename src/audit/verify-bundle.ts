@@ -1,0 +1,664 @@
+// The offline verifier of evidence bundles: no Nest, no TypeORM, no database, no network.
+// 1. every file's SHA-256 against the manifest (no file missing, none extra);
+// 2. the Ed25519 signature of manifest.json's exact bytes;
+// 3. the ledger's hash chain from genesis to the manifest's head (src/ledger/chain.ts);
+// 4. every outcome's content hash (src/outcomes/outcome-rules.ts);
+// 5. every finalized invoice, recomputed with the pricing engine (src/pricing) from the bundle's
+//    terms and outcomes, the way src/invoicing/billing-inputs.repository.ts builds the input for
+//    a finalized invoice (its recorded outcomes, adjustments for earlier periods, the KPI
+//    measurements its trace names). outcomes.csv and invoice-outcomes.csv are both sorted by
+//    outcome id and merge-joined as they stream: only per-invoice aggregates are held in memory.
+import { parse } from 'csv-parse';
+import { createHash, createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { Money } from '../common/money';
+import { GENESIS_HASH, entryHash, isBalanced } from '../ledger/chain';
+import { contentSha256, localDate } from '../outcomes/outcome-rules';
+import { sha256Hex } from '../pricing/canonical-json';
+import { priceInvoice } from '../pricing/engine';
+import { billableOutcomeTypes } from '../pricing/terms';
+import type { KpiMeasurement, OutcomeAggregate, PeriodAdjustmentInput, PricingInput, Terms } from '../pricing/types';
+import {
+  BUNDLE_FORMAT,
+  BundleManifest,
+  ContractDocument,
+  InvoiceDocument,
+  InvoicedPeriod,
+  LedgerLine,
+  PATHS,
+  publicKeyFingerprint,
+  TermsDocument,
+  type BillingRecord,
+  type OutcomeRecord,
+} from './bundle-format';
+import { ZipReader } from './zip-reader';
+
+export type CheckStatus = 'ok' | 'fail' | 'note';
+
+export interface Check {
+  status: CheckStatus;
+  /** What was checked: a file, an invoice, an entry, or a whole step. */
+  subject: string;
+  message: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  /** True only when the signature was checked against a key given by the caller. */
+  originProven: boolean;
+  checks: Check[];
+  /** The first failed check, as "subject: message". */
+  firstMismatch: string | null;
+  summary: { vendor?: string; scope?: string; range?: string; generatedAt?: string };
+}
+
+export interface VerifyOptions {
+  /** The vendor's published public key (PEM). Without it, the key inside the bundle is used. */
+  publicKeyPem?: string;
+}
+
+class Checks {
+  readonly list: Check[] = [];
+  ok(subject: string, message: string) {
+    this.list.push({ status: 'ok', subject, message });
+  }
+  fail(subject: string, message: string) {
+    this.list.push({ status: 'fail', subject, message });
+  }
+  note(subject: string, message: string) {
+    this.list.push({ status: 'note', subject, message });
+  }
+  get failed(): boolean {
+    return this.list.some((c) => c.status === 'fail');
+  }
+}
+
+export async function verifyBundle(zipPath: string, opts: VerifyOptions = {}): Promise<VerifyReport> {
+  const checks = new Checks();
+  let originProven = false;
+  const summary: VerifyReport['summary'] = {};
+  let zip: ZipReader | null = null;
+  try {
+    try {
+      zip = await ZipReader.open(zipPath);
+    } catch (e) {
+      checks.fail(zipPath, `not a readable ZIP archive (${(e as Error).message})`);
+      return report(checks, originProven, summary);
+    }
+    if (!zip.has(PATHS.manifest)) {
+      checks.fail(PATHS.manifest, 'missing: this is not an evidence bundle');
+      return report(checks, originProven, summary);
+    }
+    const manifestBytes = await zip.read(PATHS.manifest);
+    let manifest: BundleManifest;
+    try {
+      manifest = JSON.parse(manifestBytes.toString('utf8'));
+      if (manifest.format !== BUNDLE_FORMAT || !Array.isArray(manifest.files)) throw new Error(`format is not ${BUNDLE_FORMAT}`);
+    } catch (e) {
+      checks.fail(PATHS.manifest, `unreadable (${(e as Error).message})`);
+      return report(checks, originProven, summary);
+    }
+    summary.vendor = `${manifest.vendor?.name} (${manifest.vendor?.id})`;
+    summary.scope = manifest.scope?.kind === 'contract' ? `contract ${manifest.scope.contractIds[0]}` : `${manifest.scope?.contractIds?.length} contract(s)`;
+    summary.range = `${manifest.range?.from ?? 'contract start'} to ${manifest.range?.to ?? 'export time'}`;
+    summary.generatedAt = manifest.generatedAt;
+
+    await checkDigests(zip, manifest, checks);
+    originProven = await checkSignature(zip, manifestBytes, manifest, opts, checks);
+    const ledger = await checkChain(zip, manifest, checks);
+    await checkOutcomesAndInvoices(zip, manifest, ledger, checks);
+    return report(checks, originProven, summary);
+  } catch (e) {
+    checks.fail('bundle', `could not be read to the end (${(e as Error).message})`);
+    return report(checks, originProven, summary);
+  } finally {
+    zip?.close();
+  }
+}
+
+function report(checks: Checks, originProven: boolean, summary: VerifyReport['summary']): VerifyReport {
+  const first = checks.list.find((c) => c.status === 'fail');
+  return { ok: !checks.failed, originProven, checks: checks.list, firstMismatch: first ? `${first.subject}: ${first.message}` : null, summary };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. digests
+
+async function sha256Of(stream: Readable): Promise<{ sha256: string; bytes: number }> {
+  const h = createHash('sha256');
+  let bytes = 0;
+  for await (const c of stream) {
+    h.update(c as Buffer);
+    bytes += (c as Buffer).length;
+  }
+  return { sha256: h.digest('hex'), bytes };
+}
+
+async function checkDigests(zip: ZipReader, manifest: BundleManifest, checks: Checks): Promise<void> {
+  let matched = 0;
+  const listed = new Set<string>();
+  for (const f of manifest.files) {
+    listed.add(f.path);
+    if (!zip.has(f.path)) {
+      checks.fail(f.path, 'listed in the manifest but missing from the bundle');
+      continue;
+    }
+    const got = await sha256Of(await zip.stream(f.path));
+    if (got.sha256 !== f.sha256) checks.fail(f.path, `SHA-256 ${got.sha256} ≠ manifest ${f.sha256} (content changed)`);
+    else if (got.bytes !== f.bytes) checks.fail(f.path, `${got.bytes} bytes ≠ manifest ${f.bytes}`);
+    else matched++;
+  }
+  for (const name of zip.entries.keys())
+    if (!listed.has(name) && name !== PATHS.manifest && name !== PATHS.signature) checks.fail(name, 'in the bundle but not listed in the manifest');
+  for (const name of zip.duplicates) checks.fail(name, 'appears more than once in the archive');
+  if (matched === manifest.files.length) checks.ok('files', `${matched} files match the manifest (SHA-256)`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. signature
+
+async function checkSignature(
+  zip: ZipReader,
+  manifestBytes: Buffer,
+  manifest: BundleManifest,
+  opts: VerifyOptions,
+  checks: Checks,
+): Promise<boolean> {
+  if (!zip.has(PATHS.signature)) {
+    checks.fail(PATHS.signature, 'missing: the manifest is not signed');
+    return false;
+  }
+  let key: KeyObject;
+  const given = opts.publicKeyPem !== undefined;
+  try {
+    if (given) key = createPublicKey(opts.publicKeyPem!);
+    else if (zip.has(PATHS.publicKey)) key = createPublicKey((await zip.read(PATHS.publicKey)).toString('utf8'));
+    else {
+      checks.fail(PATHS.signature, 'no public key: pass --public-key with the key the vendor published');
+      return false;
+    }
+  } catch (e) {
+    checks.fail(given ? '--public-key' : PATHS.publicKey, `not a usable public key (${(e as Error).message})`);
+    return false;
+  }
+  if (key.asymmetricKeyType !== 'ed25519') {
+    checks.fail(given ? '--public-key' : PATHS.publicKey, `is a ${key.asymmetricKeyType} key, not Ed25519`);
+    return false;
+  }
+  const fingerprint = publicKeyFingerprint(key);
+  const sig = Buffer.from((await zip.read(PATHS.signature)).toString('utf8').trim(), 'base64');
+  if (!verifySignature(null, manifestBytes, key, sig)) {
+    checks.fail(
+      PATHS.signature,
+      `signature of manifest.json does not verify with key ${fingerprint.slice(0, 16)}… (${given ? 'given with --public-key' : 'from public-key.pem'}): the manifest was changed or signed by another key`,
+    );
+    return false;
+  }
+  if (manifest.signature?.publicKeyFingerprint !== fingerprint)
+    checks.fail(PATHS.manifest, `names signing key ${manifest.signature?.publicKeyFingerprint} but was signed by ${fingerprint}`);
+  if (given) {
+    checks.ok('signature', `manifest.json is signed by the given key (Ed25519, fingerprint ${fingerprint})`);
+    return true;
+  }
+  checks.ok('signature', `manifest.json is signed by the key in public-key.pem (fingerprint ${fingerprint})`);
+  checks.note(
+    'origin',
+    'checked only against the key inside the bundle: this proves the bundle is intact, not that the vendor made it. ' +
+      'Pass --public-key with the key the vendor published (GET /v1/vendor/signing-key) to prove its origin.',
+  );
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. the hash chain
+
+interface LedgerFacts {
+  /** Full entries by reference: invoice id → receivable debit total and currency. */
+  invoiceEntries: Map<string, { entryId: string; sequence: string; receivable: string }>;
+}
+
+async function* lines(stream: Readable): AsyncIterable<string> {
+  let rest = '';
+  for await (const chunk of stream) {
+    rest += (chunk as Buffer).toString('utf8');
+    let i: number;
+    while ((i = rest.indexOf('\n')) >= 0) {
+      const line = rest.slice(0, i);
+      rest = rest.slice(i + 1);
+      if (line.length) yield line;
+    }
+  }
+  if (rest.length) yield rest;
+}
+
+async function checkChain(zip: ZipReader, manifest: BundleManifest, checks: Checks): Promise<LedgerFacts> {
+  const facts: LedgerFacts = { invoiceEntries: new Map() };
+  const path = PATHS.ledgerEntries;
+  if (!zip.has(path)) {
+    checks.fail(path, 'missing');
+    return facts;
+  }
+  let expected = 1n;
+  let lastHash = GENESIS_HASH;
+  let entries = 0;
+  let redacted = 0;
+  let broken: string | null = null;
+  for await (const text of lines(await zip.stream(path))) {
+    let e: LedgerLine;
+    try {
+      e = JSON.parse(text);
+    } catch {
+      broken = `line ${entries + 1} is not JSON`;
+      break;
+    }
+    entries++;
+    const at = `entry ${e.sequence} (${e.id})`;
+    if (BigInt(e.sequence) !== expected) {
+      broken = `entry ${expected} is missing (found ${e.sequence} next)`;
+      break;
+    }
+    if (e.prevHash !== lastHash) {
+      broken = `${at}: prev_hash ${e.prevHash.slice(0, 16)}… does not link to entry ${expected - 1n}'s hash ${lastHash.slice(0, 16)}…`;
+      break;
+    }
+    if (e.redacted) redacted++;
+    else {
+      const recomputed = entryHash(e.prevHash, e);
+      if (recomputed !== e.hash) {
+        broken = `${at}: hash ${e.hash.slice(0, 16)}… ≠ recomputed ${recomputed.slice(0, 16)}… (content changed)`;
+        break;
+      }
+      if (!isBalanced(e.lines)) {
+        broken = `${at}: debits and credits do not balance`;
+        break;
+      }
+      if (e.reference.type === 'invoice' && e.kind === 'invoice_finalized') {
+        const receivable = e.lines.filter((l) => l.account.startsWith('receivable:'));
+        const net = receivable.reduce((acc, l) => acc.plus(l.debit ?? '0').minus(l.credit ?? '0'), new Money(0));
+        facts.invoiceEntries.set(e.reference.id, { entryId: e.id, sequence: e.sequence, receivable: net.toFixed() });
+      }
+    }
+    lastHash = e.hash;
+    expected++;
+  }
+  if (broken) {
+    checks.fail(path, broken);
+    return facts;
+  }
+  const head = manifest.ledgerHead;
+  if (String(expected - 1n) !== head.sequence || lastHash !== head.hash) {
+    checks.fail(path, `the chain ends at entry ${expected - 1n} (hash ${lastHash.slice(0, 16)}…) but the manifest's head is ${head.sequence} (${head.hash.slice(0, 16)}…)`);
+    return facts;
+  }
+  checks.ok(
+    'ledger',
+    `hash chain verified: ${entries} entries from genesis to head ${head.sequence} (${head.hash.slice(0, 16)}…)` +
+      (redacted ? `, ${redacted} of other contracts checked by their links only` : ''),
+  );
+  return facts;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4–5. outcomes and invoices
+
+/** The ids digest billing uses (IDS_DIGEST_SQL): md5 of each id, XOR-ed, order-independent. */
+class Agg {
+  count = 0;
+  quantity: Money | null = null;
+  value: Money | null = null;
+  private readonly xor = Buffer.alloc(16);
+  add(md5: Buffer, quantity: string, value: string): void {
+    this.count++;
+    if (quantity !== '') this.quantity = (this.quantity ?? new Money(0)).plus(quantity);
+    if (value !== '') this.value = (this.value ?? new Money(0)).plus(value);
+    for (let i = 0; i < 16; i++) this.xor[i] ^= md5[i];
+  }
+  toAggregate(outcomeType: string, dimensions?: Record<string, string>): OutcomeAggregate {
+    return {
+      outcomeType,
+      ...(dimensions ? { dimensions } : {}),
+      count: String(this.count),
+      quantitySum: this.quantity ? this.quantity.toFixed() : '0',
+      valueSum: this.value ? this.value.toFixed() : '0',
+      idsDigest: `xor-md5-128:${this.xor.toString('hex')}`,
+    };
+  }
+}
+
+/** Aggregates by (type) and (type, one breakdown dimension), as GROUPING SETS makes them. */
+class AggSet {
+  private readonly rows = new Map<string, { type: string; dim?: [string, string]; agg: Agg }>();
+  constructor(private readonly dims: string[]) {}
+  add(o: OutcomeRecord, dimensions: Record<string, unknown>, md5: Buffer): void {
+    this.bump(o.type, undefined, o, md5);
+    for (const d of this.dims) {
+      const v = dimensions[d];
+      if (v === undefined || v === null) continue;
+      this.bump(o.type, [d, typeof v === 'string' ? v : JSON.stringify(v)], o, md5);
+    }
+  }
+  private bump(type: string, dim: [string, string] | undefined, o: OutcomeRecord, md5: Buffer) {
+    const key = dim ? `${type}\u0000${dim[0]}\u0000${dim[1]}` : `${type}\u0000`;
+    let row = this.rows.get(key);
+    if (!row) this.rows.set(key, (row = { type, dim, agg: new Agg() }));
+    row.agg.add(md5, o.quantity, o.value);
+  }
+  get size(): number {
+    return this.rows.size;
+  }
+  list(): OutcomeAggregate[] {
+    return [...this.rows.values()].map((r) => r.agg.toAggregate(r.type, r.dim ? { [r.dim[0]]: r.dim[1] } : undefined));
+  }
+}
+
+interface InvoiceWork {
+  doc: InvoiceDocument;
+  path: string;
+  contract: ContractDocument;
+  terms: Terms;
+  billable: Set<string>;
+  dims: string[];
+  earlier: Array<InvoicedPeriod & { terms: Terms; billable: Set<string> }>;
+  current: AggSet;
+  /** period start → effect → aggregates of this invoice's links to earlier periods. */
+  delta: Map<string, Map<number, AggSet>>;
+  /** period start → what other invoices finalized before this one billed (and did not take back). */
+  billed: Map<string, AggSet>;
+  kpiIds: Set<string>;
+  kpis: Array<{ periodStart: string; kpi: KpiMeasurement }>;
+  error: string | null;
+}
+
+async function* csvRecords<T>(stream: Readable): AsyncIterable<T> {
+  yield* stream.pipe(parse({ columns: true, relax_column_count: false, skip_empty_lines: true })) as AsyncIterable<T>;
+}
+
+/** Pull-based cursor over an async iterable, for merge joins. */
+class Cursor<T> {
+  private it: AsyncIterator<T>;
+  current: T | undefined;
+  done = false;
+  constructor(src: AsyncIterable<T>) {
+    this.it = src[Symbol.asyncIterator]();
+  }
+  async next(): Promise<void> {
+    const r = await this.it.next();
+    this.done = !!r.done;
+    this.current = r.done ? undefined : r.value;
+  }
+}
+
+async function readJson<T>(zip: ZipReader, path: string): Promise<T> {
+  return JSON.parse((await zip.read(path)).toString('utf8')) as T;
+}
+
+function periodStartOf(localDay: string, cycle: 'monthly' | 'annual'): string {
+  return cycle === 'annual' ? `${localDay.slice(0, 4)}-01-01` : `${localDay.slice(0, 7)}-01`;
+}
+
+async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest, ledger: LedgerFacts, checks: Checks): Promise<void> {
+  // Contracts, terms, invoices: small documents, read whole.
+  const contracts = new Map<string, ContractDocument>();
+  const terms = new Map<string, TermsDocument>();
+  for (const id of manifest.scope.contractIds) {
+    if (!zip.has(PATHS.contract(id))) {
+      checks.fail(PATHS.contract(id), 'missing');
+      continue;
+    }
+    const c = await readJson<ContractDocument>(zip, PATHS.contract(id));
+    contracts.set(c.id, c);
+    for (const t of c.termsVersions) {
+      if (!zip.has(t.path)) {
+        checks.fail(t.path, 'missing');
+        continue;
+      }
+      const doc = await readJson<TermsDocument>(zip, t.path);
+      terms.set(doc.id, doc);
+    }
+  }
+
+  const work: InvoiceWork[] = [];
+  for (const name of [...zip.entries.keys()].filter((n) => n.startsWith('invoices/')).sort()) {
+    const doc = await readJson<InvoiceDocument>(zip, name);
+    const contract = contracts.get(doc.contractId);
+    const tv = terms.get(doc.termsVersionId);
+    const w: InvoiceWork = {
+      doc,
+      path: name,
+      contract: contract!,
+      terms: tv?.terms as Terms,
+      billable: new Set(),
+      dims: [],
+      earlier: [],
+      current: new AggSet([]),
+      delta: new Map(),
+      billed: new Map(),
+      kpiIds: new Set(),
+      kpis: [],
+      error: null,
+    };
+    work.push(w);
+    if (!contract) {
+      w.error = `its contract ${doc.contractId} is not in the bundle`;
+      continue;
+    }
+    if (!tv) {
+      w.error = `its terms version ${doc.termsVersionId} is not in the bundle`;
+      continue;
+    }
+    if (sha256Hex(doc.traceJson) !== doc.traceDigest) w.error = `traceJson does not hash to its traceDigest ${doc.traceDigest.slice(0, 16)}…`;
+    w.billable = new Set(billableOutcomeTypes(tv.terms).keys());
+    const earlier = (contract.invoicedPeriods ?? []).filter((p) => p.periodStart < doc.periodStart);
+    for (const p of earlier) {
+      const t = terms.get(p.termsVersionId);
+      if (!t) {
+        w.error = `the terms version ${p.termsVersionId} of earlier invoice ${p.number} is not in the bundle`;
+        break;
+      }
+      w.earlier.push({ ...p, terms: t.terms, billable: new Set(billableOutcomeTypes(t.terms).keys()) });
+    }
+    const dims = new Set<string>();
+    for (const t of [tv.terms, ...w.earlier.map((p) => p.terms)])
+      for (const c of t.components) if (c.type === 'per_outcome' && c.breakdownBy) dims.add(c.breakdownBy);
+    w.dims = [...dims].sort();
+    w.current = new AggSet(w.dims);
+    try {
+      const trace = JSON.parse(doc.traceJson) as { lines?: Array<{ guarantee?: { measurementId?: string | null } }> };
+      for (const l of trace.lines ?? []) if (typeof l.guarantee?.measurementId === 'string') w.kpiIds.add(l.guarantee.measurementId);
+    } catch {
+      w.error = 'traceJson is not JSON';
+    }
+  }
+  const finalizedAt = new Map<string, string>();
+  for (const c of contracts.values()) for (const p of c.invoicedPeriods ?? []) finalizedAt.set(p.id, p.finalizedAt);
+  const kpiWanted = new Map<string, InvoiceWork[]>();
+  for (const w of work) for (const id of w.kpiIds) kpiWanted.set(id, [...(kpiWanted.get(id) ?? []), w]);
+  const byContract = new Map<string, InvoiceWork[]>();
+  for (const w of work) if (!w.error) byContract.set(w.doc.contractId, [...(byContract.get(w.doc.contractId) ?? []), w]);
+
+  // Stream outcomes.csv with its billing links (both sorted by outcome id).
+  let outcomes = 0;
+  let badContent: string | null = null;
+  let orphanLink: string | null = null;
+  let order: string | null = null;
+  if (!zip.has(PATHS.outcomes) || !zip.has(PATHS.invoiceOutcomes)) {
+    checks.fail(!zip.has(PATHS.outcomes) ? PATHS.outcomes : PATHS.invoiceOutcomes, 'missing');
+    return;
+  }
+  const links = new Cursor(csvRecords<BillingRecord>(await zip.stream(PATHS.invoiceOutcomes)));
+  await links.next();
+  let prevId = '';
+  for await (const o of csvRecords<OutcomeRecord>(await zip.stream(PATHS.outcomes))) {
+    outcomes++;
+    if (o.id <= prevId && !order) order = `outcome ${o.id} is out of order`;
+    prevId = o.id;
+    const mine: BillingRecord[] = [];
+    while (!links.done && links.current!.outcome_id <= o.id) {
+      if (links.current!.outcome_id < o.id) orphanLink ??= `links outcome ${links.current!.outcome_id}, which is not in outcomes.csv`;
+      else mine.push(links.current!);
+      await links.next();
+    }
+    let dimensions: Record<string, unknown>;
+    try {
+      dimensions = JSON.parse(o.dimensions || '{}');
+    } catch {
+      badContent ??= `outcome ${o.id}: dimensions are not JSON`;
+      continue;
+    }
+    const expected = contentSha256({
+      type: o.type,
+      quantity: o.quantity || null,
+      value: o.value || null,
+      occurredAt: o.occurred_at,
+      dimensions: dimensions as Record<string, string>,
+      evidenceSha256: o.evidence_sha256 || null,
+      evidenceUri: o.evidence_uri || null,
+      correctsOutcomeId: o.corrects_outcome_id || null,
+    });
+    if (expected !== o.content_sha256) badContent ??= `outcome ${o.id} (${o.external_id}): content hash ${o.content_sha256.slice(0, 16)}… ≠ recomputed ${expected.slice(0, 16)}…`;
+
+    const invoices = byContract.get(o.contract_id);
+    const kpiFor = kpiWanted.get(o.id);
+    if (!invoices && !kpiFor) continue;
+    const contract = contracts.get(o.contract_id);
+    if (!contract) continue;
+    const day = localDate(new Date(o.occurred_at), contract.timezone);
+    if (kpiFor)
+      for (const w of kpiFor)
+        w.kpis.push({
+          periodStart: periodStartOf(day, contract.billingCycle),
+          kpi: { kpi: o.type, value: new Money(o.quantity || o.value).toFixed(), outcomeId: o.id, occurredAt: o.occurred_at },
+        });
+    if (!invoices) continue;
+    const md5 = createHash('md5').update(o.id).digest();
+    for (const w of invoices) {
+      const own = mine.filter((l) => l.invoice_id === w.doc.id);
+      // This period: what the invoice recorded (+1), of a billable type, occurring in the period.
+      if (w.billable.has(o.type) && day >= w.doc.periodStart && day < w.doc.periodEnd && own.some((l) => l.effect === '1'))
+        w.current.add(o, dimensions, md5);
+      const p = w.earlier.find((e) => day >= e.periodStart && day < e.periodEnd && e.billable.has(o.type));
+      if (!p) continue;
+      // Changes to an earlier period that this invoice billed.
+      for (const l of own) {
+        const effect = Number(l.effect);
+        let byEffect = w.delta.get(p.periodStart);
+        if (!byEffect) w.delta.set(p.periodStart, (byEffect = new Map()));
+        let set = byEffect.get(effect);
+        if (!set) byEffect.set(effect, (set = new AggSet(w.dims)));
+        set.add(o, dimensions, md5);
+      }
+      // What other invoices finalized before this one had billed of that period and not taken back.
+      const before = (l: BillingRecord) => l.invoice_id !== w.doc.id && (finalizedAt.get(l.invoice_id) ?? '9999') < w.doc.finalizedAt;
+      const billedBefore = mine.some((l) => l.effect === '1' && before(l)) && !mine.some((l) => l.effect === '-1' && before(l));
+      if (billedBefore) {
+        let set = w.billed.get(p.periodStart);
+        if (!set) w.billed.set(p.periodStart, (set = new AggSet(w.dims)));
+        set.add(o, dimensions, md5);
+      }
+    }
+  }
+  while (!links.done) {
+    orphanLink ??= `links outcome ${links.current!.outcome_id}, which is not in outcomes.csv`;
+    await links.next();
+  }
+  if (order) checks.fail(PATHS.outcomes, order);
+  if (orphanLink) checks.fail(PATHS.invoiceOutcomes, orphanLink);
+  if (badContent) checks.fail(PATHS.outcomes, badContent);
+  if (outcomes !== manifest.counts.outcomes) checks.fail(PATHS.outcomes, `${outcomes} rows ≠ manifest count ${manifest.counts.outcomes}`);
+  else if (!badContent && !orphanLink && !order) checks.ok('outcomes', `${outcomes} outcomes: every content hash matches`);
+
+  // Recompute each invoice.
+  let recomputed = 0;
+  for (const w of work) {
+    const label = w.path;
+    if (w.error) {
+      checks.fail(label, w.error);
+      continue;
+    }
+    const input = pricingInputOf(w);
+    let result;
+    try {
+      result = priceInvoice(input);
+    } catch (e) {
+      checks.fail(label, `the engine refused the rebuilt input (${(e as Error).message})`);
+      continue;
+    }
+    if (!result.ok) {
+      checks.fail(label, `recomputation refused: ${result.reason}`);
+      continue;
+    }
+    const eq = (a: string, b: string) => new Money(a).equals(b);
+    if (!eq(w.doc.total, result.total)) checks.fail(label, `total ${w.doc.total} ≠ recomputed ${result.total}`);
+    else if (!eq(w.doc.subtotal, result.subtotal)) checks.fail(label, `subtotal ${w.doc.subtotal} ≠ recomputed ${result.subtotal}`);
+    else if (!eq(w.doc.tax, result.tax)) checks.fail(label, `tax ${w.doc.tax} ≠ recomputed ${result.tax}`);
+    else if (result.traceDigest !== w.doc.traceDigest || result.traceJson !== w.doc.traceJson)
+      checks.fail(label, `trace digest ${w.doc.traceDigest.slice(0, 16)}… ≠ recomputed ${result.traceDigest.slice(0, 16)}… (same totals, different inputs)`);
+    else {
+      const entry = ledger.invoiceEntries.get(w.doc.id);
+      if (!new Money(w.doc.total).isZero() && !entry) checks.fail(label, `no ledger entry posts invoice ${w.doc.number}`);
+      else if (entry && !eq(entry.receivable, w.doc.total))
+        checks.fail(label, `ledger entry ${entry.sequence} debits the receivable ${entry.receivable} ≠ invoice total ${w.doc.total}`);
+      else {
+        recomputed++;
+        checks.ok(
+          w.doc.number,
+          `${w.doc.periodLabel}: recomputed total ${result.total} ${w.doc.currency} from ${w.doc.billed.outcomes} billed outcome(s)` +
+            (w.doc.billed.reversals ? ` and ${w.doc.billed.reversals} reversal(s)` : '') +
+            `; trace digest matches${entry ? `; ledger entry ${entry.sequence}` : ''}`,
+        );
+      }
+    }
+  }
+  if (work.length === 0) checks.note('invoices', 'no finalized invoice in the range');
+  else if (recomputed === work.length) checks.ok('invoices', `${recomputed} invoice(s) recomputed with the pricing engine: all match`);
+}
+
+function pricingInputOf(w: InvoiceWork): PricingInput {
+  const c = w.contract;
+  const adjustments: PeriodAdjustmentInput[] = [];
+  for (const p of w.earlier) {
+    const byEffect = w.delta.get(p.periodStart);
+    if (!byEffect) continue;
+    const period = { start: p.periodStart, end: p.periodEnd };
+    const kpis = w.kpis.filter((k) => k.periodStart === p.periodStart).map((k) => k.kpi);
+    const billed = w.billed.get(p.periodStart)?.list() ?? [];
+    const late = byEffect.get(1)?.list() ?? [];
+    const reversed = byEffect.get(-1)?.list() ?? [];
+    if (late.length) adjustments.push({ kind: 'late_verified', period, terms: p.terms, kpis, billed, delta: late });
+    if (reversed.length)
+      adjustments.push({ kind: 'reversal', period, terms: p.terms, kpis, billed: [...billed, ...late], delta: reversed.map(negate) });
+  }
+  return {
+    contract: { currency: c.currency, timezone: c.timezone, taxRate: c.taxRate, startsOn: c.startsOn, endsOn: c.endsOn, billingCycle: c.billingCycle },
+    terms: w.terms,
+    period: { start: w.doc.periodStart, end: w.doc.periodEnd },
+    aggregates: w.current.list(),
+    kpis: w.kpis.filter((k) => k.periodStart === w.doc.periodStart).map((k) => k.kpi),
+    ...(adjustments.length ? { adjustments } : {}),
+  };
+}
+
+function negate(a: OutcomeAggregate): OutcomeAggregate {
+  const neg = (v: string) => new Money(v).negated().toFixed();
+  return { ...a, count: neg(a.count), quantitySum: neg(a.quantitySum), valueSum: neg(a.valueSum) };
+}
+
+/** The report as a person reads it. */
+export function formatReport(r: VerifyReport, zipPath: string): string {
+  const out: string[] = [`Evidence bundle ${zipPath}`];
+  if (r.summary.vendor) out.push(`  vendor: ${r.summary.vendor}`, `  scope: ${r.summary.scope}, periods ${r.summary.range}`, `  generated: ${r.summary.generatedAt}`);
+  out.push('');
+  for (const c of r.checks) {
+    const mark = c.status === 'ok' ? '✓' : c.status === 'fail' ? '✗' : '!';
+    out.push(`${mark} ${c.subject}: ${c.message}`);
+  }
+  out.push('');
+  if (r.ok)
+    out.push(
+      r.originProven
+        ? 'RESULT: VERIFIED — every digest, the signature, the hash chain and every invoice match.'
+        : 'RESULT: INTACT — everything matches, but the signing key came from the bundle itself (see "origin" above).',
+    );
+  else out.push(`RESULT: FAILED — first mismatch: ${r.firstMismatch}`);
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,60 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type request from 'supertest';
+import { loadSeedScenarios, outcomesOfScenario, type SeedScenario } from '../../src/demo/seed-scenarios';
+import { bill, recordOutcomes, scenarioContract, type ScenarioContract } from '../invoicing/helpers';
+import type { KeyedClient, TestApp } from '../support/test-app';
+
+export const scenarios = loadSeedScenarios();
+
+export interface SeededVendor {
+  vendor: KeyedClient;
+  vendorId: string;
+  contracts: Map<string, ScenarioContract>;
+  /** `${scenario}:${period}` → the finalized invoice. */
+  invoices: Map<string, any>;
+}
+
+/** Periods a scenario expects to finalize (the traffic contract's April is refused: no KPI). */
+export function finalizablePeriods(s: SeedScenario): string[] {
+  return Object.keys(s.expected)
+    .sort()
+    .filter((label) => !String(s.expected[label].finalize ?? '').startsWith('refused'));
+}
+
+/** A vendor with the seven seed contracts, their outcomes recorded and verified, and every finalizable period invoiced. */
+export async function seedVendor(t: TestApp, only?: string[]): Promise<SeededVendor> {
+  const created = await t.createVendor('Seed vendor');
+  const vendor = t.as(created.adminKey);
+  const contracts = new Map<string, ScenarioContract>();
+  const invoices = new Map<string, any>();
+  for (const s of scenarios.filter((x) => !only || only.includes(x.id))) {
+    const c = await scenarioContract(t.as, vendor, s);
+    contracts.set(s.id, c);
+    await recordOutcomes(vendor, c, outcomesOfScenario(s));
+    for (const label of finalizablePeriods(s)) {
+      const draft = await bill(vendor, c.contractId, label);
+      const res = await vendor.post(`/v1/invoices/${draft.id}/finalize`).expect(200);
+      invoices.set(`${s.id}:${label}`, res.body);
+    }
+  }
+  return { vendor, vendorId: created.vendorId, contracts, invoices };
+}
+
+/** supertest: keep a binary body (zip, pdf) as a Buffer. */
+export function binary(res: request.Response, cb: (err: Error | null, body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () => cb(null, Buffer.concat(chunks)));
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function saveTo(dir: string, name: string, body: Buffer): string {
+  const path = join(dir, name);
+  writeFileSync(path, body);
+  return path;
+}
