@@ -199,44 +199,50 @@ export class LedgerService {
   async post(em: EntityManager, vendorId: string, input: JournalEntryInput): Promise<PostedEntry> {
     const content = journalContentOrThrow(vendorId, input);
     const head = await this.lockHead(em, vendorId);
-
-    const [existing] = await em.query(`${ENTRY_SELECT} WHERE e.vendor_id = $1 AND e.reference_type = $2 AND e.reference_id = $3 AND e.kind = $4`, [
-      vendorId,
-      content.reference.type,
-      content.reference.id,
-      content.kind,
-    ]);
-    if (existing) {
-      const stored = toChainEntry(vendorId, existing);
-      if (canonicalEntry(stored) !== canonicalEntry({ ...content, sequence: stored.sequence }))
-        throw LedgerError.create(
-          LedgerErrorCode.JOURNAL_ENTRY_CONFLICT,
-          `entry ${stored.id} (sequence ${stored.sequence}) already records ${content.kind} for ${content.reference.type} ${content.reference.id}`,
-        );
-      return { id: stored.id, sequence: stored.sequence, hash: stored.hash, prevHash: stored.prevHash };
-    }
-
     const sequence = (BigInt(head.sequence) + 1n).toString();
     const hash = entryHash(head.hash, { ...content, sequence });
+    // The entry and its lines in one statement. An entry already posted for this reference and kind
+    // (necessarily committed: we hold the head) makes it insert nothing.
     const [row] = await em.query(
-      `INSERT INTO journal_entries (vendor_id, sequence, kind, reference_type, reference_id, contract_id, customer_id,
-                                    description, effective_at, prev_hash, hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+      `WITH e AS (
+         INSERT INTO journal_entries (vendor_id, sequence, kind, reference_type, reference_id, contract_id, customer_id,
+                                      description, effective_at, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         ON CONFLICT (vendor_id, reference_type, reference_id, kind) DO NOTHING
+         RETURNING id
+       ), l AS (
+         INSERT INTO journal_lines (vendor_id, entry_id, line_no, account, currency, debit, credit, memo)
+         SELECT $1, e.id, x.line_no, x.account, x.currency, x.debit, x.credit, x.memo
+           FROM e, unnest($12::text[], $13::text[], $14::numeric[], $15::numeric[], $16::text[]) WITH ORDINALITY
+                     AS x(account, currency, debit, credit, memo, line_no)
+       )
+       SELECT id FROM e`,
       [vendorId, sequence, content.kind, content.reference.type, content.reference.id, content.contractId, content.customerId,
-        content.description, content.effectiveAt, head.hash, hash],
+        content.description, content.effectiveAt, head.hash, hash,
+        content.lines.map((l) => l.account), content.lines.map((l) => l.currency), content.lines.map((l) => l.debit),
+        content.lines.map((l) => l.credit), content.lines.map((l) => l.memo)],
     );
-    const params: unknown[] = [vendorId, row.id];
-    const values = content.lines.map((l, i) => {
-      params.push(i + 1, l.account, l.currency, l.debit, l.credit, l.memo);
-      const p = params.length - 6;
-      return `($1, $2, $${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}::numeric, $${p + 5}::numeric, $${p + 6})`;
-    });
-    await em.query(`INSERT INTO journal_lines (vendor_id, entry_id, line_no, account, currency, debit, credit, memo) VALUES ${values.join(', ')}`, params);
+    if (!row) return this.alreadyPosted(em, content);
     await em.query(`UPDATE ledger_heads SET sequence = $2, hash = $3, updated_at = now() WHERE vendor_id = $1`, [vendorId, sequence, hash]);
     return { id: row.id, sequence, hash, prevHash: head.hash };
   }
 
-  /** The vendor's chain head, locked FOR UPDATE; created at genesis on the vendor's first posting. */
+  /** A repeated posting answers with the entry already posted; a different entry for that reference is a conflict. */
+  private async alreadyPosted(em: EntityManager, content: Omit<ChainEntryContent, 'sequence'>): Promise<PostedEntry> {
+    const [existing] = await em.query(
+      `${ENTRY_SELECT} WHERE e.vendor_id = $1 AND e.reference_type = $2 AND e.reference_id = $3 AND e.kind = $4`,
+      [content.vendorId, content.reference.type, content.reference.id, content.kind],
+    );
+    const stored = toChainEntry(content.vendorId, existing);
+    if (canonicalEntry(stored) !== canonicalEntry({ ...content, sequence: stored.sequence }))
+      throw LedgerError.create(
+        LedgerErrorCode.JOURNAL_ENTRY_CONFLICT,
+        `entry ${stored.id} (sequence ${stored.sequence}) already records ${content.kind} for ${content.reference.type} ${content.reference.id}`,
+      );
+    return { id: stored.id, sequence: stored.sequence, hash: stored.hash, prevHash: stored.prevHash };
+  }
+
+  /** The vendor's chain head, locked FOR UPDATE until the caller's transaction ends (created at genesis if missing). */
   private async lockHead(em: EntityManager, vendorId: string): Promise<{ sequence: string; hash: string }> {
     const select = `SELECT sequence::text AS sequence, hash FROM ledger_heads WHERE vendor_id = $1 FOR UPDATE`;
     let [head] = await em.query(select, [vendorId]);
