@@ -29,10 +29,15 @@ export type OutcomeSource =
   /** A draft: what would be billed if the invoice were finalized now. */
   | { kind: 'open' }
   /**
-   * What a finalizing or finalized invoice recorded in invoice_outcomes; "already billed" means
-   * recorded by other invoices finalized before `billedBefore` (null: every other invoice).
+   * A finalizing invoice: the same outcomes as `open`, recorded in invoice_outcomes by the very
+   * statements that aggregate them, so the invoice and its record cannot differ.
    */
-  | { kind: 'recorded'; invoiceId: string; billedBefore: Date | null };
+  | { kind: 'claim'; invoiceId: string }
+  /**
+   * A finalized invoice: what it recorded; "already billed" means recorded by other invoices
+   * finalized before `billedBefore`.
+   */
+  | { kind: 'recorded'; invoiceId: string; billedBefore: Date };
 
 export interface BillingSubject {
   vendorId: string;
@@ -78,9 +83,25 @@ function breakdownDimensions(terms: Terms[]): string[] {
   return [...out].sort();
 }
 
+/** Numbered SQL parameters: `ps.add(v)` → `$n`. */
+class Params {
+  readonly values: unknown[] = [];
+  add(v: unknown): string {
+    this.values.push(v);
+    return `$${this.values.length}`;
+  }
+}
+
+/** The outcome columns an aggregate reads. */
+const OUTCOME_COLS = 'o.vendor_id, o.id, o.contract_id, o.type, o.quantity, o.value, o.dimensions, o.occurred_at';
+
 /**
  * Builds the pricing engine's input from SQL aggregates: one aggregate per period (by type, and by
  * breakdown dimension with GROUPING SETS), never a period's rows in memory.
+ *
+ * Finalized invoices' outcomes are read by driving from invoice_outcomes and probing outcomes by
+ * primary key (a LATERAL that the planner cannot flatten): without fresh statistics the planner
+ * otherwise picks a nested loop over two unindexed sides, quadratic in the invoice's size.
  */
 @Injectable()
 export class BillingInputsRepository {
@@ -97,30 +118,13 @@ export class BillingInputsRepository {
   }
 
   /**
-   * Records, for a finalizing invoice, exactly which outcomes it bills: the period's verified
-   * billable outcomes not billed yet (+1), earlier invoiced periods' outcomes verified late (+1)
-   * and already billed outcomes since reversed (-1). The primary key of invoice_outcomes refuses a
-   * second claim of the same outcome (a concurrent finalization), which the caller retries.
+   * The engine input of an invoice: its period's aggregates, KPI measurements and adjustments.
+   * With a `claim` source it also records exactly those outcomes for the invoice: the period's
+   * verified billable outcomes not billed yet (+1), earlier invoiced periods' outcomes verified
+   * late (+1) and billed outcomes since reversed (-1). The primary key of invoice_outcomes refuses
+   * a second claim of the same outcome (a concurrent finalization), which the caller retries.
+   * `kpiIds` (reproduction) names the KPI measurements to read instead of the latest ones.
    */
-  async claim(em: EntityManager, s: BillingSubject, invoiceId: string, earlier: InvoicedPeriod[]): Promise<void> {
-    const tz = s.contract.timezone;
-    await em.query(
-      `INSERT INTO invoice_outcomes (vendor_id, outcome_id, effect, invoice_id)
-       SELECT o.vendor_id, o.id, 1, $7 FROM outcomes o
-        WHERE ${this.openPeriodWhere()}`,
-      [s.vendorId, s.contract.id, [...billableOutcomeTypes(s.terms).keys()], s.period.start, s.period.end, tz, invoiceId],
-    );
-    if (earlier.length === 0) return;
-    await em.query(
-      `INSERT INTO invoice_outcomes (vendor_id, outcome_id, effect, invoice_id)
-       SELECT o.vendor_id, o.id, CASE WHEN o.status = 'verified' THEN 1 ELSE -1 END, $5
-         FROM ${this.periodsJoin()}
-        WHERE ${this.openDeltaWhere()}`,
-      [s.vendorId, s.contract.id, tz, this.periodsParam(earlier), invoiceId],
-    );
-  }
-
-  /** The engine input of an invoice: its period's aggregates, KPI measurements and adjustments. */
   async pricingInput(
     em: EntityManager,
     s: BillingSubject,
@@ -128,29 +132,33 @@ export class BillingInputsRepository {
     earlier: InvoicedPeriod[],
     kpiIds?: string[],
   ): Promise<PricingInput> {
-    const tz = s.contract.timezone;
     const dims = breakdownDimensions([s.terms, ...earlier.map((p) => p.terms)]);
     const types = [...billableOutcomeTypes(s.terms).keys()];
 
     // This period.
-    const agg = this.aggregateSql(dims, [], 7);
-    const from =
-      source.kind === 'open'
-        ? `outcomes o WHERE ${this.openPeriodWhere()}`
-        : `invoice_outcomes io JOIN outcomes o ON o.vendor_id = io.vendor_id AND o.id = io.outcome_id
-            WHERE io.vendor_id = $1 AND io.invoice_id = $${7 + dims.length} AND io.effect = 1 AND o.contract_id = $2
-              AND o.type = ANY($3::text[])
-              AND o.occurred_at >= ($4::timestamp AT TIME ZONE $6) AND o.occurred_at < ($5::timestamp AT TIME ZONE $6)`;
-    const rows: AggRow[] = await em.query(`SELECT ${agg.select} FROM ${from} GROUP BY ${agg.groupBy}`, [
-      s.vendorId,
-      s.contract.id,
-      types,
-      s.period.start,
-      s.period.end,
-      tz,
-      ...dims,
-      ...(source.kind === 'recorded' ? [source.invoiceId] : []),
-    ]);
+    const ps = new Params();
+    const vendor = ps.add(s.vendorId);
+    const contract = ps.add(s.contract.id);
+    const tz = ps.add(s.contract.timezone);
+    const inPeriod = `o.occurred_at >= (${ps.add(s.period.start)}::timestamp AT TIME ZONE ${tz})
+                  AND o.occurred_at < (${ps.add(s.period.end)}::timestamp AT TIME ZONE ${tz})`;
+    const typeList = ps.add(types);
+    const agg = this.aggregateSql(dims, [], ps);
+    const open = `SELECT ${OUTCOME_COLS} FROM outcomes o
+                   WHERE o.vendor_id = ${vendor} AND o.contract_id = ${contract} AND o.type = ANY(${typeList}::text[])
+                     AND o.status = 'verified' AND ${inPeriod} AND NOT ${billed(1)}`;
+    let sql: string;
+    if (source.kind === 'open') sql = `SELECT ${agg.select} FROM (${open}) o GROUP BY ${agg.groupBy}`;
+    else if (source.kind === 'claim')
+      sql = `WITH src AS MATERIALIZED (${open}),
+                  ins AS (INSERT INTO invoice_outcomes (vendor_id, outcome_id, effect, invoice_id)
+                          SELECT vendor_id, id, 1, ${ps.add(source.invoiceId)} FROM src)
+             SELECT ${agg.select} FROM src o GROUP BY ${agg.groupBy}`;
+    else
+      sql = `SELECT ${agg.select} FROM (${this.recordedSql(ps, vendor, source.invoiceId)}) o
+              WHERE o.effect = 1 AND o.contract_id = ${contract} AND o.type = ANY(${typeList}::text[]) AND ${inPeriod}
+              GROUP BY ${agg.groupBy}`;
+    const rows: AggRow[] = await em.query(sql, ps.values);
     const aggregates = rows.flatMap((r) => this.toAggregate(r, dims));
 
     const kpiMeasurements = kpiIds
@@ -158,7 +166,7 @@ export class BillingInputsRepository {
       : await this.latestKpis(em, s, [{ start: s.period.start, end: s.period.end, types: guaranteeKpis(s.terms) }]);
     const kpis = kpiMeasurements.filter((k) => k.periodStart === s.period.start).map((k) => k.kpi);
 
-    const adjustments = earlier.length ? await this.adjustments(em, s, source, earlier, dims, kpiMeasurements, !!kpiIds) : [];
+    const adjustments = earlier.length ? await this.adjustments(em, s, source, earlier, dims, kpiIds ? kpiMeasurements : null) : [];
     return {
       contract: pricingContractOf(s.contract),
       terms: s.terms,
@@ -175,66 +183,69 @@ export class BillingInputsRepository {
     source: OutcomeSource,
     earlier: InvoicedPeriod[],
     dims: string[],
-    knownKpis: Array<{ periodStart: string; kpi: KpiMeasurement }>,
-    kpisGiven: boolean,
+    knownKpis: Array<{ periodStart: string; kpi: KpiMeasurement }> | null,
   ): Promise<PeriodAdjustmentInput[]> {
-    const tz = s.contract.timezone;
-    const periods = this.periodsParam(earlier);
-    const base = [s.vendorId, s.contract.id, tz, periods];
     // Changes since those periods were invoiced, per period and direction.
-    const delta = this.aggregateSql(dims, ['start', 'effect'], 5);
-    const deltaFrom =
-      source.kind === 'open'
-        ? `SELECT o.*, p.start, CASE WHEN o.status = 'verified' THEN 1 ELSE -1 END AS effect
-             FROM ${this.periodsJoin()} WHERE ${this.openDeltaWhere()}`
-        : `SELECT o.*, p.start, io.effect
-             FROM ${this.periodsJoin()}
-             JOIN invoice_outcomes io ON io.vendor_id = o.vendor_id AND io.outcome_id = o.id AND io.invoice_id = $${5 + dims.length}`;
-    const deltaRows: AggRow[] = await em.query(`SELECT ${delta.select} FROM (${deltaFrom}) o GROUP BY ${delta.groupBy}`, [
-      ...base,
-      ...dims,
-      ...(source.kind === 'recorded' ? [source.invoiceId] : []),
-    ]);
+    const ps = new Params();
+    const vendor = ps.add(s.vendorId);
+    const contract = ps.add(s.contract.id);
+    const tz = ps.add(s.contract.timezone);
+    const periods = ps.add(this.periodsParam(earlier));
+    const delta = this.aggregateSql(dims, ['start', 'effect'], ps);
+    const openDelta = `SELECT ${OUTCOME_COLS}, p.start, CASE WHEN o.status = 'verified' THEN 1 ELSE -1 END AS effect
+        FROM ${periodsJoin(vendor, contract, tz, periods)}
+       WHERE (o.status = 'verified' AND NOT ${billed(1)}) OR (o.status = 'reversed' AND ${billed(1)} AND NOT ${billed(-1)})`;
+    let sql: string;
+    if (source.kind === 'open') sql = `SELECT ${delta.select} FROM (${openDelta}) o GROUP BY ${delta.groupBy}`;
+    else if (source.kind === 'claim')
+      sql = `WITH src AS MATERIALIZED (${openDelta}),
+                  ins AS (INSERT INTO invoice_outcomes (vendor_id, outcome_id, effect, invoice_id)
+                          SELECT vendor_id, id, effect, ${ps.add(source.invoiceId)} FROM src)
+             SELECT ${delta.select} FROM src o GROUP BY ${delta.groupBy}`;
+    else
+      sql = `SELECT ${delta.select}
+               FROM (SELECT r.*, p.start FROM (${this.recordedSql(ps, vendor, source.invoiceId)}) r
+                       JOIN jsonb_to_recordset(${periods}::jsonb) AS p(start date, "end" date, types text[])
+                         ON r.contract_id = ${contract} AND r.type = ANY(p.types)
+                        AND r.occurred_at >= (p.start::timestamp AT TIME ZONE ${tz}) AND r.occurred_at < (p."end"::timestamp AT TIME ZONE ${tz})) o
+              GROUP BY ${delta.groupBy}`;
+    const deltaRows: AggRow[] = await em.query(sql, ps.values);
     if (deltaRows.length === 0) return [];
     const changed = earlier.filter((p) => deltaRows.some((r) => r.start === p.start));
 
-    // What those periods' finalized invoices already billed: +1 without a -1.
-    const billedWhere = (effect: 1 | -1) =>
+    // What was billed for those periods before this invoice: +1 without a -1.
+    const bs = new Params();
+    const bVendor = bs.add(s.vendorId);
+    const bContract = bs.add(s.contract.id);
+    const bTz = bs.add(s.contract.timezone);
+    const bPeriods = bs.add(this.periodsParam(changed));
+    const by =
       source.kind === 'open'
-        ? `EXISTS (SELECT 1 FROM invoice_outcomes b WHERE b.vendor_id = o.vendor_id AND b.outcome_id = o.id AND b.effect = ${effect})`
-        : `EXISTS (SELECT 1 FROM invoice_outcomes b JOIN invoices bi ON bi.vendor_id = b.vendor_id AND bi.id = b.invoice_id
-                    WHERE b.vendor_id = o.vendor_id AND b.outcome_id = o.id AND b.effect = ${effect}
-                      AND b.invoice_id <> $${5 + dims.length}
-                      AND ($${6 + dims.length}::timestamptz IS NULL OR bi.finalized_at < $${6 + dims.length}::timestamptz))`;
-    const billed = this.aggregateSql(dims, ['start'], 5);
+        ? undefined
+        : { invoiceId: bs.add(source.invoiceId), before: source.kind === 'recorded' ? bs.add(source.billedBefore) : null };
+    const billedAgg = this.aggregateSql(dims, ['start'], bs);
     const billedRows: AggRow[] = await em.query(
-      `SELECT ${billed.select}
-         FROM (SELECT o.*, p.start FROM ${this.periodsJoin()} WHERE ${billedWhere(1)} AND NOT ${billedWhere(-1)}) o
-        GROUP BY ${billed.groupBy}`,
-      [
-        s.vendorId,
-        s.contract.id,
-        tz,
-        this.periodsParam(changed),
-        ...dims,
-        ...(source.kind === 'recorded' ? [source.invoiceId, source.billedBefore] : []),
-      ],
+      `SELECT ${billedAgg.select}
+         FROM (SELECT ${OUTCOME_COLS}, p.start FROM ${periodsJoin(bVendor, bContract, bTz, bPeriods)}
+                WHERE ${billed(1, by)} AND NOT ${billed(-1, by)}) o
+        GROUP BY ${billedAgg.groupBy}`,
+      bs.values,
     );
 
-    const kpis = kpisGiven
-      ? knownKpis
-      : await this.latestKpis(
-          em,
-          s,
-          changed.map((p) => ({ start: p.start, end: p.end, types: guaranteeKpis(p.terms) })),
-        );
+    const kpis =
+      knownKpis ??
+      (await this.latestKpis(
+        em,
+        s,
+        changed.map((p) => ({ start: p.start, end: p.end, types: guaranteeKpis(p.terms) })),
+      ));
 
     const out: PeriodAdjustmentInput[] = [];
     for (const p of changed) {
       const periodOf = (r: AggRow) => r.start === p.start;
       const billedAggs = billedRows.filter(periodOf).flatMap((r) => this.toAggregate(r, dims));
-      const late = deltaRows.filter((r) => periodOf(r) && Number(r.effect) === 1).flatMap((r) => this.toAggregate(r, dims));
-      const reversed = deltaRows.filter((r) => periodOf(r) && Number(r.effect) === -1).flatMap((r) => this.toAggregate(r, dims));
+      const late = deltaRows.filter((r) => periodOf(r) && String(r.effect) === '1').flatMap((r) => this.toAggregate(r, dims));
+      const reversed = deltaRows.filter((r) => periodOf(r) && String(r.effect) === '-1').flatMap((r) => this.toAggregate(r, dims));
       const period = { start: p.start, end: p.end };
       const periodKpis = kpis.filter((k) => k.periodStart === p.start).map((k) => k.kpi);
       if (late.length) out.push({ kind: 'late_verified', period, terms: p.terms, kpis: periodKpis, billed: billedAggs, delta: late });
@@ -262,7 +273,7 @@ export class BillingInputsRepository {
     if (wanted.length === 0) return [];
     const rows: Array<{ start: string; id: string; type: string; value: string; occurred_at: Date }> = await em.query(
       `SELECT DISTINCT ON (p.start, o.type) p.start::text AS start, o.id, o.type, COALESCE(o.quantity, o.value)::text AS value, o.occurred_at
-         FROM ${this.periodsJoin()}
+         FROM ${periodsJoin('$1', '$2', '$3', '$4')}
         WHERE o.status = 'verified'
         ORDER BY p.start, o.type, o.occurred_at DESC, o.id DESC`,
       [s.vendorId, s.contract.id, s.contract.timezone, JSON.stringify(wanted)],
@@ -286,7 +297,7 @@ export class BillingInputsRepository {
          FROM outcomes o WHERE o.vendor_id = $1 AND o.contract_id = $2 AND o.id = ANY($4::uuid[])`,
       [s.vendorId, s.contract.id, s.contract.timezone, ids],
     );
-    // A month or year starts on day 1: the period start of a local date is its truncation.
+    // Periods are calendar months (or years): the period of a local date starts on its first day.
     const startOf = (d: string) => (s.contract.billingCycle === 'annual' ? `${d.slice(0, 4)}-01-01` : `${d.slice(0, 7)}-01`);
     return rows.map((r) => ({
       periodStart: startOf(r.local_date),
@@ -294,28 +305,12 @@ export class BillingInputsRepository {
     }));
   }
 
-  // ---------------------------------------------------------------------------------------------
-  // SQL fragments. $1 vendor, $2 contract throughout.
-
-  /** This period ($4..$5 local dates in timezone $6), verified, of a billable type ($3), not billed yet. */
-  private openPeriodWhere(): string {
-    return `o.vendor_id = $1 AND o.contract_id = $2 AND o.type = ANY($3::text[]) AND o.status = 'verified'
-        AND o.occurred_at >= ($4::timestamp AT TIME ZONE $6) AND o.occurred_at < ($5::timestamp AT TIME ZONE $6)
-        AND NOT EXISTS (SELECT 1 FROM invoice_outcomes b WHERE b.vendor_id = o.vendor_id AND b.outcome_id = o.id AND b.effect = 1)`;
-  }
-
-  /** Outcomes of the periods in $4 (jsonb: start, end, types) in timezone $3. */
-  private periodsJoin(): string {
-    return `jsonb_to_recordset($4::jsonb) AS p(start date, "end" date, types text[])
-      JOIN outcomes o ON o.vendor_id = $1 AND o.contract_id = $2 AND o.type = ANY(p.types)
-       AND o.occurred_at >= (p.start::timestamp AT TIME ZONE $3) AND o.occurred_at < (p."end"::timestamp AT TIME ZONE $3)`;
-  }
-
-  /** Verified but never billed (late), or billed and since reversed but not yet taken back. */
-  private openDeltaWhere(): string {
-    const billed = (effect: number) =>
-      `EXISTS (SELECT 1 FROM invoice_outcomes b WHERE b.vendor_id = o.vendor_id AND b.outcome_id = o.id AND b.effect = ${effect})`;
-    return `((o.status = 'verified' AND NOT ${billed(1)}) OR (o.status = 'reversed' AND ${billed(1)} AND NOT ${billed(-1)}))`;
+  /** Rows a finalized invoice recorded, with the outcome's columns and the row's effect. */
+  private recordedSql(ps: Params, vendor: string, invoiceId: string): string {
+    return `SELECT o.*, io.effect FROM invoice_outcomes io
+             CROSS JOIN LATERAL (SELECT ${OUTCOME_COLS} FROM outcomes o
+                                  WHERE o.vendor_id = io.vendor_id AND o.id = io.outcome_id OFFSET 0) o
+             WHERE io.vendor_id = ${vendor} AND io.invoice_id = ${ps.add(invoiceId)}`;
   }
 
   private periodsParam(periods: InvoicedPeriod[]): string {
@@ -324,12 +319,12 @@ export class BillingInputsRepository {
 
   /**
    * SELECT list and GROUP BY of an aggregate by type, plus one grouping set per breakdown
-   * dimension (its parameters start at $firstDimParam), under the given leading keys.
+   * dimension, under the given leading keys.
    */
-  private aggregateSql(dims: string[], keys: Array<'start' | 'effect'>, firstDimParam: number): { select: string; groupBy: string } {
-    const dimExprs = dims.map((_, i) => `(o.dimensions ->> $${firstDimParam + i}::text)`);
+  private aggregateSql(dims: string[], keys: Array<'start' | 'effect'>, ps: Params): { select: string; groupBy: string } {
+    const dimExprs = dims.map((d) => `(o.dimensions ->> ${ps.add(d)}::text)`);
     const select = [
-      ...keys.map((k) => (k === 'start' ? 'o.start::text AS start' : 'o.effect AS effect')),
+      ...keys.map((k) => (k === 'start' ? 'o.start::text AS start' : 'o.effect::text AS effect')),
       'o.type',
       ...dimExprs.flatMap((e, i) => [`${e} AS d${i}`, `GROUPING(${e}) AS g${i}`]),
       'count(*)::text AS n',
@@ -351,6 +346,24 @@ export class BillingInputsRepository {
     if (value === null || value === undefined) return []; // outcomes without the dimension: the engine derives them from the whole row
     return [{ outcomeType: r.type, dimensions: { [dims[broken]]: String(value) }, ...base }];
   }
+}
+
+/** Outcomes of the periods in `periods` (jsonb: start, end, types), each in its contract-local bounds. */
+function periodsJoin(vendor: string, contract: string, tz: string, periods: string): string {
+  return `jsonb_to_recordset(${periods}::jsonb) AS p(start date, "end" date, types text[])
+    JOIN outcomes o ON o.vendor_id = ${vendor} AND o.contract_id = ${contract} AND o.type = ANY(p.types)
+     AND o.occurred_at >= (p.start::timestamp AT TIME ZONE ${tz}) AND o.occurred_at < (p."end"::timestamp AT TIME ZONE ${tz})`;
+}
+
+/**
+ * "The outcome `o` has a row of this effect in invoice_outcomes" — from any invoice (drafts), or
+ * from invoices other than the one being priced, finalized before a cut-off (reproduction).
+ */
+function billed(effect: 1 | -1, by?: { invoiceId: string; before: string | null }): string {
+  if (!by) return `EXISTS (SELECT 1 FROM invoice_outcomes b WHERE b.vendor_id = o.vendor_id AND b.outcome_id = o.id AND b.effect = ${effect})`;
+  return `EXISTS (SELECT 1 FROM invoice_outcomes b JOIN invoices bi ON bi.vendor_id = b.vendor_id AND bi.id = b.invoice_id
+                   WHERE b.vendor_id = o.vendor_id AND b.outcome_id = o.id AND b.effect = ${effect} AND b.invoice_id <> ${by.invoiceId}
+                     ${by.before ? `AND bi.finalized_at < ${by.before}::timestamptz` : ''})`;
 }
 
 function negate(a: OutcomeAggregate): OutcomeAggregate {

@@ -208,9 +208,8 @@ export class InvoicesService {
       const subject: BillingSubject = { vendorId: inv.vendorId, contract, period, terms: tv.document };
       const earlier = await this.inputs.invoicedPeriodsBefore(em, inv.vendorId, contract.id, period.start);
 
-      // Record the exact outcomes first, then price what was recorded: the invoice and the record agree.
-      await this.inputs.claim(em, subject, inv.id, earlier);
-      const input = await this.inputs.pricingInput(em, subject, { kind: 'recorded', invoiceId: inv.id, billedBefore: null }, earlier);
+      // The statements that aggregate the outcomes also record them: the invoice and its record agree.
+      const input = await this.inputs.pricingInput(em, subject, { kind: 'claim', invoiceId: inv.id }, earlier);
       const result = priceInvoice(input);
       if (!result.ok)
         throw InvoicingError.create(InvoicingErrorCode.INVOICE_PRICING_REFUSED, result.reason, undefined, {
