@@ -1,5 +1,14 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { ContractsModule } from '../contracts/contracts.module';
+import { ReportFilesService } from './report-files.service';
+import { ReportsController } from './reports.controller';
+import { ReportsService } from './reports.service';
 
-/** Placeholder until its issue lands: registered in AppModule so the domain owns only its folder. */
-@Module({})
+/** Savings-share statements, ROI reports and the vendor portfolio (every export logged). */
+@Module({
+  imports: [ContractsModule, AuditModule],
+  controllers: [ReportsController],
+  providers: [ReportsService, ReportFilesService],
+})
 export class ReportsModule {}

@@ -1,0 +1,181 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, Matches } from 'class-validator';
+import { IsDecimalString } from '../../common/validation/decorators';
+import { PERIOD_LABEL } from '../../audit/dto/audit.dto';
+
+export class RangeQuery {
+  @ApiPropertyOptional({ example: '2026-01', description: 'First month (YYYY-MM); default: the contract’s first month' })
+  @IsOptional() @Matches(PERIOD_LABEL, { message: 'from must be a month YYYY-MM' })
+  from?: string;
+
+  @ApiPropertyOptional({ example: '2026-12', description: 'Last month (YYYY-MM), inclusive; default: the current month' })
+  @IsOptional() @Matches(PERIOD_LABEL, { message: 'to must be a month YYYY-MM' })
+  to?: string;
+}
+
+export class PortfolioQuery extends RangeQuery {
+  @ApiPropertyOptional({ example: '15', default: '15', description: 'ROI threshold in percent' })
+  @IsOptional() @IsDecimalString({ min: '-1000000', max: '1000000', maxDecimals: 2 })
+  threshold?: string;
+}
+
+export type ReportFormat = 'json' | 'csv' | 'pdf';
+
+export class OutcomeLineView {
+  @ApiProperty() id: string;
+  @ApiProperty() externalId: string;
+  @ApiProperty() type: string;
+  @ApiProperty({ description: 'Money value of the outcome (value, or count × valuePerUnit)' }) value: string;
+  @ApiProperty() occurredAt: string;
+  @ApiProperty() status: string;
+  @ApiProperty({ nullable: true }) verifiedAt: string | null;
+  @ApiProperty({ nullable: true, description: 'Role of the key that verified it: customer, vendor_admin (auto) …' }) verifiedBy: string | null;
+  @ApiProperty({ nullable: true }) evidenceSha256: string | null;
+}
+
+export class FeesView {
+  @ApiProperty({ description: 'Flat parts (flat_fee, per_area lines)' }) flat: string;
+  @ApiProperty({ description: 'Share parts (value_share lines)' }) share: string;
+  @ApiProperty({ description: 'Every other line (per outcome, usage, invoice-level, adjustments)' }) other: string;
+  @ApiProperty({ description: 'Credit notes against the invoice (before tax)' }) credited: string;
+  @ApiProperty({ description: 'flat + share + other − credited, before tax' }) net: string;
+}
+
+export class YearToDateView {
+  @ApiProperty() from: string;
+  @ApiProperty() to: string;
+  @ApiProperty() verifiedValue: string;
+  @ApiProperty() fees: string;
+  @ApiProperty() netBenefit: string;
+  @ApiProperty({ nullable: true }) roiPercent: string | null;
+}
+
+export class PendingView {
+  @ApiProperty() count: number;
+  @ApiProperty() value: string;
+}
+
+export class StatementView {
+  @ApiProperty() contractId: string;
+  @ApiProperty() contractName: string;
+  @ApiProperty() customerId: string;
+  @ApiProperty() customerName: string;
+  @ApiProperty() currency: string;
+  @ApiProperty() period: string;
+  @ApiProperty() periodStart: string;
+  @ApiProperty() periodEnd: string;
+  @ApiProperty({ description: 'Outcome types whose verified value is counted (value shares, and types with a declared valuePerUnit)' })
+  valueOutcomeTypes: string[];
+  @ApiProperty({ nullable: true, description: 'The share rate of the value_share component(s), e.g. "0.10"' }) shareRate: string | null;
+  @ApiProperty({ description: 'Verified value of the period' }) verifiedValue: string;
+  @ApiProperty({ enum: ['finalized', 'paid', 'void', 'draft', 'not_invoiced'] }) invoiceStatus: string;
+  @ApiProperty({ nullable: true }) invoiceId: string | null;
+  @ApiProperty({ nullable: true }) invoiceNumber: string | null;
+  @ApiProperty({ type: FeesView }) fees: FeesView;
+  @ApiProperty({ description: 'Tax on the invoice (not part of the fees compared with the value)' }) tax: string;
+  @ApiProperty({ description: 'verifiedValue − fees.net' }) netBenefit: string;
+  @ApiProperty({ nullable: true, description: '(value − fees) ÷ fees × 100, 2 decimals; null without fees' }) roiPercent: string | null;
+  @ApiProperty({ type: YearToDateView }) yearToDate: YearToDateView;
+  @ApiProperty({ type: [OutcomeLineView], description: 'Verified value outcomes of the period (the first 1,000)' }) verifiedOutcomes: OutcomeLineView[];
+  @ApiProperty() verifiedOutcomeCount: number;
+  @ApiProperty({ type: PendingView }) awaitingVerification: PendingView;
+  @ApiProperty({ type: PendingView }) inDispute: PendingView;
+  @ApiProperty({ type: [OutcomeLineView], description: 'Outcomes awaiting verification or in dispute (the first 1,000)' }) pendingOutcomes: OutcomeLineView[];
+  @ApiProperty() generatedAt: string;
+}
+
+export class RoiMonthView {
+  @ApiProperty() month: string;
+  @ApiProperty() value: string;
+  @ApiProperty() fees: string;
+  @ApiProperty() net: string;
+  @ApiProperty() cumulativeValue: string;
+  @ApiProperty() cumulativeFees: string;
+}
+
+export class AcceptanceView {
+  @ApiProperty() outcomeType: string;
+  @ApiProperty() verified: number;
+  @ApiProperty() rejected: number;
+  @ApiProperty({ nullable: true, description: 'verified ÷ (verified + rejected), e.g. "0.78"' }) rate: string | null;
+}
+
+export class GuaranteeResultView {
+  @ApiProperty() period: string;
+  @ApiProperty() invoiceNumber: string;
+  @ApiProperty() kpi: string;
+  @ApiProperty() comparator: string;
+  @ApiProperty() threshold: string;
+  @ApiProperty({ nullable: true }) measured: string | null;
+  @ApiProperty() result: string;
+  @ApiProperty() hit: boolean;
+}
+
+export class RoiReportView {
+  @ApiProperty({ enum: ['contract', 'customer'] }) scope: 'contract' | 'customer';
+  @ApiProperty() contractIds: string[];
+  @ApiProperty({ nullable: true }) contractName: string | null;
+  @ApiProperty() customerId: string;
+  @ApiProperty() customerName: string;
+  @ApiProperty() currency: string;
+  @ApiProperty() from: string;
+  @ApiProperty() to: string;
+  @ApiProperty({ description: 'Verified value delivered' }) value: string;
+  @ApiProperty({ description: 'Fees invoiced (before tax), net of credit notes' }) fees: string;
+  @ApiProperty() net: string;
+  @ApiProperty({ nullable: true }) roiPercent: string | null;
+  @ApiProperty({ nullable: true, description: 'First month where cumulative value ≥ cumulative fees' }) paybackMonth: string | null;
+  @ApiProperty({ type: [RoiMonthView] }) months: RoiMonthView[];
+  @ApiProperty({ type: [AcceptanceView] }) acceptance: AcceptanceView[];
+  @ApiProperty() guaranteeHits: number;
+  @ApiProperty() guaranteeMisses: number;
+  @ApiProperty({ type: [GuaranteeResultView] }) guarantees: GuaranteeResultView[];
+  @ApiProperty({ description: 'How value is counted, for the reader' }) valueBasis: string[];
+  @ApiProperty() generatedAt: string;
+}
+
+export class CustomerRoiView {
+  @ApiProperty() customerId: string;
+  @ApiProperty() customerName: string;
+  @ApiProperty({ type: [RoiReportView], description: 'One report per currency (amounts in different currencies are never added)' })
+  reports: RoiReportView[];
+}
+
+export class RevenueBySchemeView {
+  @ApiProperty() currency: string;
+  @ApiProperty({ description: 'Component type, or "invoice" for invoice-level lines' }) scheme: string;
+  @ApiProperty() revenue: string;
+}
+
+export class RoiBandView {
+  @ApiProperty() band: string;
+  @ApiProperty() contracts: number;
+}
+
+export class ContractRoiView {
+  @ApiProperty() contractId: string;
+  @ApiProperty() contractName: string;
+  @ApiProperty() currency: string;
+  @ApiProperty({ description: 'Component types of its terms, joined with +' }) scheme: string;
+  @ApiProperty() value: string;
+  @ApiProperty() fees: string;
+  @ApiProperty({ nullable: true }) roiPercent: string | null;
+  @ApiProperty() band: string;
+}
+
+export class PortfolioView {
+  @ApiProperty() from: string;
+  @ApiProperty() to: string;
+  @ApiProperty() thresholdPercent: string;
+  @ApiProperty({ type: [RevenueBySchemeView], description: 'Invoiced revenue before tax, net of credit notes, by component type' })
+  revenueByScheme: RevenueBySchemeView[];
+  @ApiProperty({ type: [RevenueBySchemeView], description: 'The same by contract scheme (its component types joined with +)' })
+  revenueByContractScheme: RevenueBySchemeView[];
+  @ApiProperty({ type: [RoiBandView] }) contractsByRoiBand: RoiBandView[];
+  @ApiProperty({ description: 'Contracts with fees in the range' }) contractsWithFees: number;
+  @ApiProperty() contractsAboveThreshold: number;
+  @ApiProperty({ nullable: true, description: 'contractsAboveThreshold ÷ contractsWithFees' }) shareAboveThreshold: string | null;
+  @ApiProperty({ type: [AcceptanceView] }) acceptanceByOutcomeType: AcceptanceView[];
+  @ApiProperty({ type: [ContractRoiView] }) contracts: ContractRoiView[];
+  @ApiProperty() generatedAt: string;
+}

@@ -1,0 +1,172 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { issueKey } from '../support/fixtures';
+import { createTestApp, TestApp } from '../support/test-app';
+import { binary, seedVendor, tempDir, type SeededVendor } from './support';
+
+describe('statements, ROI reports and the portfolio', () => {
+  let t: TestApp;
+  let seeded: SeededVendor;
+  const out = process.env.OL_REPORTS_OUT ?? tempDir('ol-reports-');
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    seeded = await seedVendor(t);
+  });
+  afterAll(() => t.close());
+
+  const contract = (id: string) => seeded.contracts.get(id)!;
+
+  it('states the inspection contract’s March: savings 1,000,000.00, fees 250,000.00, net benefit 750,000.00, ROI 300.00%', async () => {
+    const c = contract('inspection');
+    const res = await c.customer.get(`/v1/contracts/${c.contractId}/statements/2026-03`).expect(200);
+    expect(res.body).toMatchObject({
+      currency: 'CNY',
+      period: '2026-03',
+      valueOutcomeTypes: ['savings'],
+      shareRate: '0.1',
+      verifiedValue: '1000000.00',
+      invoiceStatus: 'finalized',
+      fees: { flat: '150000.00', share: '100000.00', other: '0.00', credited: '0.00', net: '250000.00' },
+      tax: '15000.00',
+      netBenefit: '750000.00',
+      roiPercent: '300.00',
+      yearToDate: { from: '2026-03', to: '2026-03', verifiedValue: '1000000.00', fees: '250000.00', netBenefit: '750000.00', roiPercent: '300.00' },
+      verifiedOutcomeCount: 3,
+      awaitingVerification: { count: 1, value: '20000.00' },
+      inDispute: { count: 0, value: '0.00' },
+    });
+    expect(res.body.verifiedOutcomes.map((o: any) => o.externalId).sort()).toEqual(['sav-2026-03-L1', 'sav-2026-03-L2', 'sav-2026-03-L3']);
+    for (const o of res.body.verifiedOutcomes) expect(o).toMatchObject({ status: 'verified', verifiedBy: 'customer' });
+    expect(res.body.pendingOutcomes.map((o: any) => o.externalId)).toEqual(['sav-2026-03-L1b']);
+  });
+
+  it('serves the statement as CSV and as a PDF', async () => {
+    const c = contract('inspection');
+    const csv = await seeded.vendor.get(`/v1/contracts/${c.contractId}/statements/2026-03.csv`).expect(200);
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    expect(csv.text).toContain('summary,net_benefit,750000.00');
+    expect(csv.text).toContain('summary,roi_percent,300.00');
+    const pdf = await seeded.vendor.get(`/v1/contracts/${c.contractId}/statements/2026-03.pdf`).buffer(true).parse(binary).expect(200);
+    expect(pdf.headers['content-type']).toBe('application/pdf');
+    expect(pdf.body.subarray(0, 5).toString()).toBe('%PDF-');
+    writeFileSync(join(out, 'statement-inspection-2026-03.pdf'), pdf.body);
+  });
+
+  it('refuses a period that is not a month of the contract, naming the field', async () => {
+    const c = contract('inspection');
+    const bad = await seeded.vendor.get(`/v1/contracts/${c.contractId}/statements/2026-13`).expect(422);
+    expect(bad.body).toMatchObject({ code: 'PERIOD_INVALID', errors: [{ field: 'period' }] });
+    const before = await seeded.vendor.get(`/v1/contracts/${c.contractId}/statements/2025-12`).expect(422);
+    expect(before.body.code).toBe('PERIOD_OUTSIDE_CONTRACT');
+  });
+
+  it('reports the radiology copilot’s acceptance as 78% (7,800 accepted of 10,000 judged)', async () => {
+    const c = contract('radiology');
+    const res = await c.customer.get(`/v1/contracts/${c.contractId}/roi?from=2026-03&to=2026-03`).expect(200);
+    expect(res.body.acceptance).toEqual([{ outcomeType: 'report', verified: 7800, rejected: 2200, rate: '0.78' }]);
+    expect(res.body).toMatchObject({ fees: '117000.00', value: '0.00', roiPercent: '-100.00' });
+    expect(res.body.valueBasis[0]).toMatch(/no value outcome/);
+  });
+
+  it('counts a declared valuePerUnit as value: radiologist time saved per accepted report', async () => {
+    const c = contract('radiology');
+    // An amendment from April declares what an accepted report is worth; March keeps its terms.
+    const terms = {
+      components: [{ type: 'per_outcome', unitPrice: '15.00', outcomeType: 'report', verification: 'customer' }],
+    };
+    await seeded.vendor.post(`/v1/contracts/${c.contractId}/terms`, { effectiveFrom: '2026-04-01', terms }).expect(201);
+    const res = await seeded.vendor.get(`/v1/contracts/${c.contractId}/roi?from=2026-03&to=2026-04`).expect(200);
+    expect(res.body.months.map((m: any) => m.month)).toEqual(['2026-03', '2026-04']);
+  });
+
+  it('computes the inspection ROI with a monthly series, payback month, and renders the chart in a PDF', async () => {
+    const c = contract('inspection');
+    const res = await seeded.vendor.get(`/v1/contracts/${c.contractId}/roi?from=2026-02&to=2026-04`).expect(200);
+    expect(res.body).toMatchObject({ value: '1000000.00', fees: '250000.00', net: '750000.00', roiPercent: '300.00', paybackMonth: '2026-03' });
+    expect(res.body.months).toEqual([
+      { month: '2026-02', value: '0.00', fees: '0.00', net: '0.00', cumulativeValue: '0.00', cumulativeFees: '0.00' },
+      { month: '2026-03', value: '1000000.00', fees: '250000.00', net: '750000.00', cumulativeValue: '1000000.00', cumulativeFees: '250000.00' },
+      { month: '2026-04', value: '0.00', fees: '0.00', net: '0.00', cumulativeValue: '1000000.00', cumulativeFees: '250000.00' },
+    ]);
+    const csv = await seeded.vendor.get(`/v1/contracts/${c.contractId}/roi.csv?from=2026-02&to=2026-04`).expect(200);
+    expect(csv.text.split('\n')[2]).toBe('2026-03,1000000.00,250000.00,750000.00,1000000.00,250000.00');
+    const pdf = await seeded.vendor.get(`/v1/contracts/${c.contractId}/roi.pdf?from=2026-02&to=2026-04`).buffer(true).parse(binary).expect(200);
+    expect(pdf.body.subarray(0, 5).toString()).toBe('%PDF-');
+    writeFileSync(join(out, 'roi-inspection.pdf'), pdf.body);
+  });
+
+  it('counts the traffic guarantee as one hit, one miss and one hit over January to March', async () => {
+    const c = contract('traffic');
+    const res = await seeded.vendor.get(`/v1/contracts/${c.contractId}/roi?from=2026-01&to=2026-03`).expect(200);
+    expect(res.body).toMatchObject({ guaranteeHits: 2, guaranteeMisses: 1, fees: '3541666.67' });
+    expect(res.body.guarantees.map((g: any) => [g.period, g.result, g.measured])).toEqual([
+      ['2026-01', 'met', '18'],
+      ['2026-02', 'missed', '9.9'],
+      ['2026-03', 'met', '10'],
+    ]);
+    const pdf = await seeded.vendor.get(`/v1/contracts/${c.contractId}/roi.pdf?from=2026-01&to=2026-03`).buffer(true).parse(binary).expect(200);
+    writeFileSync(join(out, 'roi-traffic.pdf'), pdf.body);
+  });
+
+  it('gives a customer ROI per currency for its own customer only', async () => {
+    const c = contract('credit-risk');
+    const res = await c.customer.get(`/v1/customers/${c.customerId}/roi?from=2026-03&to=2026-03`).expect(200);
+    expect(res.body.reports).toHaveLength(1);
+    expect(res.body.reports[0]).toMatchObject({ currency: 'CNY', value: '2400000.00', fees: '360000.00', roiPercent: '566.67' });
+  });
+
+  it('answers 404 when a customer asks for another customer’s statement or ROI', async () => {
+    const mine = contract('inspection');
+    const theirs = contract('credit-risk');
+    await mine.customer.get(`/v1/contracts/${theirs.contractId}/statements/2026-03`).expect(404);
+    await mine.customer.get(`/v1/contracts/${theirs.contractId}/statements/2026-03.pdf`).expect(404);
+    await mine.customer.get(`/v1/contracts/${theirs.contractId}/roi`).expect(404);
+    await mine.customer.get(`/v1/customers/${theirs.customerId}/roi`).expect(404);
+    await mine.customer.get(`/v1/reports/portfolio`).expect(403);
+    const other = t.as((await t.createVendor('Another vendor')).adminKey);
+    await other.get(`/v1/contracts/${mine.contractId}/statements/2026-03`).expect(404);
+    await other.get(`/v1/contracts/${mine.contractId}/evidence`).expect(404);
+  });
+
+  it('summarises the portfolio: revenue by scheme, contracts by ROI band, share above 15%, acceptance by type', async () => {
+    const res = await seeded.vendor.get('/v1/reports/portfolio?from=2026-01&to=2026-04').expect(200);
+    expect(res.body.thresholdPercent).toBe('15');
+    const rev = (currency: string, scheme: string) => res.body.revenueByScheme.find((r: any) => r.currency === currency && r.scheme === scheme)?.revenue;
+    expect(rev('CNY', 'value_share')).toBe('460000.00');
+    expect(rev('CNY', 'flat_fee')).toBe('150000.00');
+    expect(rev('USD', 'usage')).toBe('1825.33');
+    // Only inspection (300%) and credit risk (566.67%) deliver declared value; the others have fees but no value: −100%.
+    expect(res.body.contractsWithFees).toBe(7);
+    expect(res.body.contractsAboveThreshold).toBe(2);
+    expect(res.body.shareAboveThreshold).toBe('0.2857');
+    expect(res.body.contractsByRoiBand).toContainEqual({ band: '100% and above', contracts: 2 });
+    expect(res.body.acceptanceByOutcomeType).toContainEqual({ outcomeType: 'report', verified: 7800, rejected: 2200, rate: '0.78' });
+  });
+
+  it('lets an auditor read reports and export bundles but write nothing, and logs its exports', async () => {
+    const c = contract('inspection');
+    const auditor = t.as(await issueKey(seeded.vendor, { role: 'auditor', contractIds: [c.contractId] }));
+    await auditor.get(`/v1/contracts/${c.contractId}/statements/2026-03`).expect(200);
+    await auditor.get(`/v1/contracts/${c.contractId}/evidence`).buffer(true).parse(binary).expect(200);
+    await auditor.get(`/v1/contracts/${contract('radiology').contractId}/roi`).expect(404);
+    const writes = [
+      auditor.post('/v1/outcomes/batch', { outcomes: [] }),
+      auditor.post(`/v1/invoices/${seeded.invoices.get('inspection:2026-03').id}/finalize`),
+      auditor.post('/v1/api-keys', { name: 'x', role: 'auditor' }),
+      auditor.post(`/v1/contracts/${c.contractId}/terms`, { effectiveFrom: '2026-05-01', terms: { components: [] } }),
+    ];
+    for (const w of writes) expect((await w.expect(403)).body.code).toBe('AUDITOR_READ_ONLY');
+    const log = await auditor.get('/v1/audit/exports').expect(200);
+    const kinds = log.body.data.map((x: any) => [x.kind, x.role, x.format]);
+    expect(kinds).toContainEqual(['evidence_bundle', 'auditor', 'zip']);
+    expect(kinds).toContainEqual(['statement', 'auditor', 'json']);
+    const bundle = log.body.data.find((x: any) => x.kind === 'evidence_bundle');
+    expect(bundle).toMatchObject({ contractId: c.contractId, manifestSha256: expect.stringMatching(/^[0-9a-f]{64}$/), completedAt: expect.any(String) });
+    // An auditor limited to one contract sees only that contract's exports; the vendor admin sees them all.
+    expect(log.body.data.every((x: any) => x.contractId === c.contractId)).toBe(true);
+    const all = await seeded.vendor.get('/v1/audit/exports?limit=500').expect(200);
+    expect(all.body.data.length).toBeGreaterThan(log.body.data.length);
+    await contract('inspection').customer.get('/v1/audit/exports').expect(403);
+  });
+});
