@@ -23,7 +23,7 @@ interface Started {
 
 /** `npm start`'s own entry point, as a user runs it: no DATABASE_URL, a data folder of its own. */
 async function start(dataDir: string, port: number, pgPort: number): Promise<Started> {
-  const env = { ...process.env, NODE_ENV: 'development', DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'warn' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'development', DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'warn' };
   delete env.DATABASE_URL;
   const proc = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], { cwd: join(__dirname, '..', '..'), env });
   let out = '';
