@@ -49,9 +49,12 @@ export function localDate(instant: Date, timezone: string): string {
   return f.format(instant);
 }
 
+const ALREADY_NORMAL = /^-?(0|[1-9]\d*)(\.\d*[1-9])?$/;
+
 /** A decimal string in its one normal form ("1.50" → "1.5", "-0" → "0"), or null. */
 export function normalDecimal(v: string | null | undefined): string | null {
   if (v === null || v === undefined) return null;
+  if (ALREADY_NORMAL.test(v) && v !== '-0') return v; // the common case, without a Decimal
   const d = new Money(v);
   return d.isZero() ? '0' : d.toFixed();
 }
@@ -68,11 +71,24 @@ export interface OutcomeContent {
   correctsOutcomeId: string | null;
 }
 
+const str = (v: string | null) => (v === null ? 'null' : JSON.stringify(v));
+
 /**
- * The fingerprint that decides whether a replayed externalId is the same outcome. Decimals and the
- * instant are normalised first, so "1.0" at 08:00+08:00 equals "1" at 00:00Z.
+ * The fingerprint that decides whether a replayed externalId is the same outcome: SHA-256 of the
+ * canonical JSON of the content. Decimals and the instant are normalised first, so "1.0" at
+ * 08:00+08:00 equals "1" at 00:00Z. The string is written out in canonical key order (the hot path
+ * of batch ingestion); outcome-rules.spec.ts pins it to canonicalJson and to a test vector.
  */
 export function contentSha256(c: OutcomeContent): string {
+  return sha256Hex(
+    `{"correctsOutcomeId":${str(c.correctsOutcomeId)},"dimensions":${canonicalJson(c.dimensions)},` +
+      `"evidenceSha256":${str(c.evidenceSha256)},"evidenceUri":${str(c.evidenceUri)},"occurredAt":${str(c.occurredAt)},` +
+      `"quantity":${str(normalDecimal(c.quantity))},"type":${str(c.type)},"value":${str(normalDecimal(c.value))}}`,
+  );
+}
+
+/** The same fingerprint through the generic canonicalJson: the reference the fast path is tested against. */
+export function contentSha256Reference(c: OutcomeContent): string {
   return sha256Hex(
     canonicalJson({
       type: c.type,

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentPrincipal, type Principal, Roles } from '../auth/principal';
 import { Page } from '../common/http/pagination';
@@ -21,6 +21,11 @@ import {
   RecordOutcomeDto,
 } from './dto/outcome.dto';
 import { OutcomesService } from './outcomes.service';
+
+/** Deliberately an interface: see `batch`. */
+interface RecordBatchBody {
+  outcomes: unknown[];
+}
 
 /** A replayed externalId answers 200 with the stored outcome (201 when it was created now). */
 function answer<T>(res: Response, r: { duplicate: boolean; outcome: T }): T {
@@ -60,11 +65,13 @@ export class ContractOutcomesController {
 export class OutcomesController {
   constructor(private readonly outcomes: OutcomesService) {}
 
+  /** The body is typed as a plain object so the global pipe leaves it alone: the service validates each item itself. */
   @Post('batch')
   @HttpCode(200)
+  @ApiBody({ type: RecordBatchDto })
   @ApiOkResponse({ type: BatchResultView })
-  batch(@CurrentPrincipal() p: Principal, @Body() dto: RecordBatchDto): Promise<BatchResultView> {
-    return this.outcomes.recordBatch(p, dto.outcomes);
+  batch(@CurrentPrincipal() p: Principal, @Body() body: RecordBatchBody): Promise<BatchResultView> {
+    return this.outcomes.recordBatch(p, body);
   }
 
   @Post('verify')

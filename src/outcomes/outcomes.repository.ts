@@ -58,6 +58,8 @@ export interface NewOutcome {
   value: string | null;
   occurredAt: string;
   dimensions: Record<string, string>;
+  /** Inline evidence as sent (parsed), and as JSON text for the jsonb column. */
+  evidence: unknown;
   evidenceJson: string | null;
   evidenceUri: string | null;
   evidenceSha256: string | null;
@@ -65,6 +67,14 @@ export interface NewOutcome {
   contentSha256: string;
   correctsOutcomeId: string | null;
 }
+
+/** What an insert created: outcome id by `outcomeKey(contractId, externalId)`, and the transaction's now(). */
+export interface InsertedOutcomes {
+  ids: Map<string, string>;
+  at: Date;
+}
+
+export const outcomeKey = (contractId: string, externalId: string) => `${contractId}\u0000${externalId}`;
 
 export interface Actor {
   keyId: string | null;
@@ -74,17 +84,40 @@ export interface Actor {
 const COLUMNS = `vendor_id, id, contract_id, external_id, type, quantity, value, occurred_at, dimensions, evidence,
   evidence_uri, evidence_sha256, status, corrects_outcome_id, content_sha256, verified_at, recorded_by_key_id, created_at`;
 
+/**
+ * PostgreSQL's numeric text ("1.000000000000") in the normal form numericString gives ("1"), without
+ * a Decimal per value: pg writes numerics in plain notation, so trimming the fraction's zeros is exact.
+ */
+export function numericText(v: string | null): string | null {
+  if (v === null) return null;
+  if (!/^-?\d+(\.\d+)?$/.test(v)) return numericString.from(v);
+  if (v.includes('.')) v = v.replace(/\.?0+$/, '');
+  return v === '-0' ? '0' : v;
+}
+
+/**
+ * JSON objects with their keys in canonical order, so that an outcome reads the same whether it is
+ * built from what was just inserted or from the stored jsonb (which keeps its own key order).
+ */
+export function canonicalOrder<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(canonicalOrder) as T;
+  if (typeof v !== 'object' || v === null) return v;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v).sort()) out[k] = canonicalOrder((v as Record<string, unknown>)[k]);
+  return out as T;
+}
+
 export function toOutcomeView(r: OutcomeRow): OutcomeView {
   return {
     id: r.id,
     contractId: r.contract_id,
     externalId: r.external_id,
     type: r.type,
-    quantity: numericString.from(r.quantity),
-    value: numericString.from(r.value),
+    quantity: numericText(r.quantity),
+    value: numericText(r.value),
     occurredAt: r.occurred_at.toISOString(),
-    dimensions: r.dimensions,
-    evidence: r.evidence ?? null,
+    dimensions: canonicalOrder(r.dimensions),
+    evidence: r.evidence === null || r.evidence === undefined ? null : canonicalOrder(r.evidence),
     evidenceUri: r.evidence_uri,
     evidenceSha256: r.evidence_sha256,
     status: r.status,
@@ -92,6 +125,29 @@ export function toOutcomeView(r: OutcomeRow): OutcomeView {
     contentSha256: r.content_sha256,
     verifiedAt: r.verified_at ? r.verified_at.toISOString() : null,
     createdAt: r.created_at.toISOString(),
+  };
+}
+
+/** The view of an outcome just inserted, from its normalised input: equal to toOutcomeView of the stored row. */
+export function newOutcomeView(o: NewOutcome, id: string, at: Date): OutcomeView {
+  const when = at.toISOString();
+  return {
+    id,
+    contractId: o.contractId,
+    externalId: o.externalId,
+    type: o.type,
+    quantity: o.quantity,
+    value: o.value,
+    occurredAt: o.occurredAt,
+    dimensions: canonicalOrder(o.dimensions),
+    evidence: o.evidence === null ? null : canonicalOrder(o.evidence),
+    evidenceUri: o.evidenceUri,
+    evidenceSha256: o.evidenceSha256,
+    status: o.status,
+    correctsOutcomeId: o.correctsOutcomeId,
+    contentSha256: o.contentSha256,
+    verifiedAt: o.status === 'verified' ? when : null,
+    createdAt: when,
   };
 }
 
@@ -142,10 +198,12 @@ export class OutcomesRepository {
    * `null → recorded` by the recording key, and `recorded → verified` by the system for auto-verified
    * types. An (contract, externalId) already stored is skipped, whoever stored it, even concurrently.
    */
-  async insertNew(vendorId: string, actor: Actor, items: NewOutcome[], em?: EntityManager): Promise<OutcomeRow[]> {
-    if (items.length === 0) return [];
+  async insertNew(vendorId: string, actor: Actor, items: NewOutcome[], em?: EntityManager): Promise<InsertedOutcomes> {
+    if (items.length === 0) return { ids: new Map(), at: new Date() };
     const col = <K extends keyof NewOutcome>(k: K) => items.map((i) => i[k]);
-    return this.q(em).query(
+    // The answer is one row of arrays, not 1,000 rows: the caller already holds every other column,
+    // and created_at / verified_at are the transaction's now().
+    const [row]: Array<{ ids: string[]; contract_ids: string[]; external_ids: string[]; at: Date }> = await this.q(em).query(
       `WITH input AS (
          SELECT * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::numeric[], $6::numeric[], $7::timestamptz[],
                               $8::jsonb[], $9::jsonb[], $10::text[], $11::text[], $12::text[], $13::text[], $14::uuid[])
@@ -159,7 +217,7 @@ export class OutcomesRepository {
                 CASE WHEN status = 'verified' THEN now() END, $15::uuid
            FROM input ORDER BY ord
          ON CONFLICT (vendor_id, contract_id, external_id) DO NOTHING
-         RETURNING ${COLUMNS}
+         RETURNING vendor_id, id, contract_id, external_id, status
        ), events AS (
          INSERT INTO outcome_events (vendor_id, outcome_id, from_status, to_status, actor_key_id, actor_role)
          SELECT ins.vendor_id, ins.id, e.from_status, e.to_status, e.actor_key_id, e.actor_role
@@ -168,7 +226,9 @@ export class OutcomesRepository {
           WHERE e.n = 1 OR ins.status = 'verified'
           ORDER BY ins.id, e.n
        )
-       SELECT * FROM ins`,
+       SELECT coalesce(array_agg(id::text), '{}') AS ids, coalesce(array_agg(contract_id::text), '{}') AS contract_ids,
+              coalesce(array_agg(external_id), '{}') AS external_ids, now() AS at
+         FROM ins`,
       [
         vendorId,
         col('contractId'),
@@ -188,6 +248,9 @@ export class OutcomesRepository {
         actor.role,
       ],
     );
+    const ids = new Map<string, string>();
+    row.ids.forEach((id, i) => ids.set(outcomeKey(row.contract_ids[i], row.external_ids[i]), id));
+    return { ids, at: row.at };
   }
 
   /** The stored outcomes of these (contract, externalId) pairs. */

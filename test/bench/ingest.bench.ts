@@ -1,0 +1,259 @@
+// `npm run bench -- ingest [--outcomes=200000] [--clients=4] [--batch=1000] [--verification=customer|auto] [--profile=<dir>]`
+//
+// The same 200,000 outcomes twice into the same `outcomes` table of one PostgreSQL:
+//  1. raw COPY FROM STDIN of the finished rows (the ceiling: no HTTP, no validation, no events), and
+//  2. through POST /v1/outcomes/batch of a real server process (keep-alive, a few concurrent clients),
+//     which validates, hashes, answers per item, and also writes each outcome's events.
+// Prints outcomes/s of each and the ratio API ÷ COPY.
+import { ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { NestFactory } from '@nestjs/core';
+import { Client } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { DataSource } from 'typeorm';
+import { migrations } from '../../migrations';
+import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
+import { contentSha256 } from '../../src/outcomes/outcome-rules';
+
+const ROOT = join(__dirname, '..', '..');
+
+function arg(args: string[], name: string, fallback: string): string {
+  const hit = args.find((a) => a.startsWith(`--${name}=`));
+  return hit ? hit.slice(name.length + 3) : fallback;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+interface Outcome {
+  externalId: string;
+  type: string;
+  quantity: string;
+  occurredAt: string;
+  dimensions: Record<string, string>;
+}
+
+/** Meter-like rows: one report or query a minute from 2026-03-01, spread over 40 sites. */
+function makeOutcomes(n: number, type: string): Outcome[] {
+  const t0 = Date.parse('2026-03-01T00:00:00Z');
+  return Array.from({ length: n }, (_, i) => ({
+    externalId: `evt-${String(i).padStart(7, '0')}`,
+    type,
+    quantity: '1',
+    occurredAt: new Date(t0 + i * 10_000).toISOString(),
+    dimensions: { site: `S${i % 40}` },
+  }));
+}
+
+function request(agent: http.Agent, port: number, method: string, path: string, key: string, body?: string | Buffer) {
+  return new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        agent,
+        headers: {
+          authorization: `Bearer ${key}`,
+          ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    if (body) req.write(body);
+    req.end();
+  });
+}
+
+async function startServer(databaseUrl: string, port: number, nodeArgs: string[]): Promise<ChildProcess> {
+  const env = {
+    ...process.env,
+    NODE_ENV: 'production',
+    DATABASE_URL: databaseUrl,
+    PORT: String(port),
+    SEED_DEMO: 'false',
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_PER_MINUTE: '0',
+  };
+  const proc = spawn(process.execPath, [...nodeArgs, '-r', '@swc-node/register', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  const agent = new http.Agent({ keepAlive: false });
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start:\n${out}`);
+    const ok = await request(agent, port, 'GET', '/health', '').then((r) => r.status === 200, () => false);
+    if (ok) return proc;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** COPY text format: backslash, tab, newline and carriage return escaped; \N is NULL. */
+function copyText(v: string | null): string {
+  if (v === null) return '\\N';
+  return v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+}
+
+export default async function ingestBench(args: string[]): Promise<void> {
+  const total = Number(arg(args, 'outcomes', '200000'));
+  const clients = Number(arg(args, 'clients', '4'));
+  const batchSize = Number(arg(args, 'batch', '1000'));
+  const verification = arg(args, 'verification', 'customer');
+  if (!['customer', 'auto'].includes(verification)) throw new Error('--verification must be customer or auto');
+  const type = verification === 'auto' ? 'query' : 'report';
+
+  const dataDir = mkdtempSync(join(tmpdir(), 'ol-bench-'));
+  chmodSync(dataDir, 0o755);
+  const pgPort = await freePort();
+  // A durable cluster (fsync on), as in production; both loads run on it.
+  const pg = await startEmbeddedPostgres({ dataDir, port: pgPort, persistent: false, database: 'bench' });
+  let server: ChildProcess | null = null;
+  try {
+    const ds = new DataSource({ type: 'postgres', url: pg.url, migrations, migrationsTransactionMode: 'each' });
+    await ds.initialize();
+    await ds.runMigrations();
+    await ds.destroy();
+
+    // The operator creates the vendor (what the CLI does), in-process against the same database.
+    process.env.DATABASE_URL = pg.url;
+    process.env.LOG_LEVEL = 'silent';
+    const { AppModule } = await import('../../src/app.module');
+    const { VendorsService } = await import('../../src/parties/vendors.service');
+    const ctx = await NestFactory.createApplicationContext(AppModule, { logger: false });
+    const { vendor, adminKey } = await ctx.get(VendorsService).create('Bench vendor');
+    await ctx.close();
+
+    const port = await freePort();
+    // --profile=<dir>: a V8 CPU profile of the server, written when it stops.
+    const profileDir = arg(args, 'profile', '');
+    server = await startServer(pg.url, port, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
+    const key = adminKey.secret;
+    const customer = JSON.parse((await request(agent, port, 'POST', '/v1/customers', key, JSON.stringify({ name: 'Bench customer' }))).text);
+    const terms = {
+      components: [
+        verification === 'auto'
+          ? { type: 'usage', metric: 'query', unitPrice: '0.20', verification: 'auto' }
+          : { type: 'per_outcome', unitPrice: '15.00', outcomeType: 'report', verification: 'customer' },
+      ],
+    };
+    const contract = async (name: string) =>
+      JSON.parse(
+        (
+          await request(
+            agent,
+            port,
+            'POST',
+            '/v1/contracts',
+            key,
+            JSON.stringify({ customerId: customer.id, name, currency: 'CNY', taxRate: '0.06', startsOn: '2026-03-01', status: 'active', terms }),
+          )
+        ).text,
+      ).id as string;
+    const apiContract = await contract('Bench: API');
+    const copyContract = await contract('Bench: COPY');
+    const warmContract = await contract('Bench: warm-up');
+
+    const outcomes = makeOutcomes(total, type);
+    const bodies: string[] = [];
+    for (let i = 0; i < total; i += batchSize)
+      bodies.push(JSON.stringify({ outcomes: outcomes.slice(i, i + batchSize).map((o) => ({ ...o, contractId: apiContract })) }));
+
+    // COPY rows: exactly what the API stores (same content hash), for the second contract.
+    const status = verification === 'auto' ? 'verified' : 'recorded';
+    const lines = outcomes.map((o) => {
+      const sha = contentSha256({ type: o.type, quantity: o.quantity, value: null, occurredAt: o.occurredAt, dimensions: o.dimensions, evidenceSha256: null, evidenceUri: null, correctsOutcomeId: null });
+      return [
+        vendor.id, copyContract, o.externalId, o.type, o.quantity, null, o.occurredAt, JSON.stringify(o.dimensions), status, sha,
+        status === 'verified' ? o.occurredAt : null, adminKey.id,
+      ].map(copyText).join('\t') + '\n';
+    });
+    const copyPayload = Buffer.from(lines.join(''), 'utf8');
+
+    // Warm the server's JIT with a few batches on a third contract (not timed).
+    const warm = makeOutcomes(5 * batchSize, type).map((o) => ({ ...o, contractId: warmContract }));
+    for (let i = 0; i < warm.length; i += batchSize)
+      await request(agent, port, 'POST', '/v1/outcomes/batch', key, JSON.stringify({ outcomes: warm.slice(i, i + batchSize) }));
+
+    // 1. Raw COPY.
+    const client = new Client({ connectionString: pg.url });
+    await client.connect();
+    const copyStarted = process.hrtime.bigint();
+    await pipeline(
+      Readable.from([copyPayload]),
+      client.query(
+        copyFrom(
+          `COPY outcomes (vendor_id, contract_id, external_id, type, quantity, value, occurred_at, dimensions, status, content_sha256, verified_at, recorded_by_key_id) FROM STDIN`,
+        ),
+      ),
+    );
+    const copySeconds = Number(process.hrtime.bigint() - copyStarted) / 1e9;
+
+    // 2. The batch API, `clients` concurrent keep-alive connections.
+    let next = 0;
+    let failures = 0;
+    const apiStarted = process.hrtime.bigint();
+    await Promise.all(
+      Array.from({ length: clients }, async () => {
+        while (next < bodies.length) {
+          const body = bodies[next++];
+          const res = await request(agent, port, 'POST', '/v1/outcomes/batch', key, body);
+          // The totals close the answer; checking them spares parsing 1,000 outcomes here, on the same cores.
+          if (res.status !== 200 || !res.text.endsWith(`"created":${batchSize},"duplicates":0,"errors":0}`)) {
+            failures++;
+            if (failures === 1) console.error(`batch failed: ${res.status} ${res.text.slice(0, 500)}`);
+          }
+        }
+      }),
+    );
+    const apiSeconds = Number(process.hrtime.bigint() - apiStarted) / 1e9;
+
+    const counts = await client.query(
+      `SELECT contract_id, count(*)::int AS n FROM outcomes WHERE contract_id = ANY($1) GROUP BY contract_id`,
+      [[apiContract, copyContract]],
+    );
+    const events = await client.query(`SELECT count(*)::int AS n FROM outcome_events`);
+    await client.end();
+    const byContract = new Map(counts.rows.map((r) => [r.contract_id, r.n]));
+    if (failures || byContract.get(apiContract) !== total || byContract.get(copyContract) !== total)
+      throw new Error(`load incomplete: ${failures} failed batches, rows ${JSON.stringify(Object.fromEntries(byContract))}`);
+
+    const apiRate = total / apiSeconds;
+    const copyRate = total / copySeconds;
+    const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+    console.log(`ingest bench: ${fmt(total)} outcomes (${verification}-verified "${type}"), batches of ${batchSize}, ${clients} keep-alive clients`);
+    console.log(`  COPY FROM STDIN : ${copySeconds.toFixed(2)} s  ${fmt(copyRate)} rows/s`);
+    console.log(`  POST batch API  : ${apiSeconds.toFixed(2)} s  ${fmt(apiRate)} outcomes/s  (+ ${fmt(events.rows[0].n)} outcome events in all)`);
+    console.log(`  ratio API ÷ COPY: ${(apiRate / copyRate).toFixed(2)}  (target ≥ 0.50)`);
+  } finally {
+    if (server) {
+      const exited = new Promise((r) => server!.once('exit', r));
+      server.kill('SIGTERM');
+      await exited;
+    }
+    await pg.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
