@@ -64,12 +64,12 @@ function render(build: (doc: PDFKit.PDFDocument) => void): Promise<Buffer> {
 }
 
 /** A two-column table of label → figure, figures right-aligned. */
-function figures(doc: PDFKit.PDFDocument, rows: Array<[string, string, boolean?]>, x = 40, width = 340): void {
+function figures(doc: PDFKit.PDFDocument, rows: Array<[string, string, boolean?]>, x = 40, width = 460): void {
   for (const [label, value, strong] of rows) {
     const y = doc.y;
     doc.font(strong ? 'Helvetica-Bold' : 'Helvetica').fontSize(10).fillColor('#222222');
     doc.text(pdfText(label), x, y, { width: width - 130 });
-    doc.text(pdfText(value), x + width - 130, y, { width: 130, align: 'right' });
+    doc.text(pdfText(grouped(value)), x + width - 130, y, { width: 130, align: 'right' });
     doc.moveDown(0.25);
   }
 }
@@ -86,7 +86,7 @@ function table(doc: PDFKit.PDFDocument, head: string[], rows: string[][], widths
     let x = 40;
     doc.font(bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(8.5).fillColor('#222222');
     cells.forEach((c, i) => {
-      doc.text(pdfText(c), x, y, { width: widths[i] - 4, align: alignRight[i] ? 'right' : 'left', lineBreak: false, ellipsis: true });
+      doc.text(pdfText(alignRight[i] ? grouped(c) : c), x, y, { width: widths[i] - 4, align: alignRight[i] ? 'right' : 'left', lineBreak: false, ellipsis: true });
       x += widths[i];
     });
     doc.y = y + 12;
@@ -95,6 +95,13 @@ function table(doc: PDFKit.PDFDocument, head: string[], rows: string[][], widths
   doc.moveTo(40, doc.y - 2).lineTo(40 + widths.reduce((a, b) => a + b, 0), doc.y - 2).strokeColor('#999999').lineWidth(0.5).stroke();
   for (const r of rows) row(r, false);
   doc.x = 40;
+}
+
+/** 1250000.00 → 1,250,000.00 in documents people read (CSV and JSON keep plain decimals). */
+export function grouped(v: string): string {
+  const m = /^(-?)(\d+)(\.\d+)?$/.exec(v);
+  if (!m) return v;
+  return `${m[1]}${m[2].replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${m[3] ?? ''}`;
 }
 
 function pct(v: string | null): string {
@@ -115,7 +122,7 @@ export function statementPdf(s: StatementView): Promise<Buffer> {
     heading(doc, 'This period');
     figures(doc, [
       [`Verified value (${s.valueOutcomeTypes.join(', ') || 'no value outcome type'})`, s.verifiedValue, true],
-      ['Share rate', s.shareRate ?? '—'],
+      ['Share rate', s.shareRate === null ? '—' : s.shareRate.split(' / ').map((r) => `${new Money(r).times(100).toFixed()}%`).join(' / ')],
       ['Fees: flat part', s.fees.flat],
       ['Fees: share part', s.fees.share],
       ['Fees: other lines', s.fees.other],
@@ -181,7 +188,7 @@ export function roiPdf(r: RoiReportView): Promise<Buffer> {
     ]);
     doc.moveDown(0.6);
     const top = doc.y;
-    SVGtoPDF(doc, roiChartSvg(r.months, r.currency, 'Value delivered vs fees, per month'), 40, top, { width: CHART.width, height: CHART.height });
+    SVGtoPDF(doc, roiChartSvg(r.months, r.currency, 'Value delivered vs fees, per month'), 40, top, { width: CHART.width, height: CHART.height, assumePt: true });
     doc.y = top + CHART.height + 8;
     doc.x = 40;
     heading(doc, 'Monthly series');
@@ -214,7 +221,7 @@ export function roiPdf(r: RoiReportView): Promise<Buffer> {
     }
     heading(doc, 'How value is counted');
     doc.font('Helvetica').fontSize(8.5).fillColor('#222222');
-    for (const b of r.valueBasis) doc.text(pdfText(`• ${b}`), 40);
+    for (const b of r.valueBasis) doc.text(pdfText(`- ${b}`), 40);
   });
 }
 

@@ -18,7 +18,8 @@ function px(d: Decimal): string {
 export function compactAmount(v: Decimal.Value): string {
   const d = new D(v);
   const abs = d.abs();
-  const fmt = (x: Decimal, suffix: string) => `${x.toDecimalPlaces(2).toFixed().replace(/\.?0+$/, '') || '0'}${suffix}`;
+  // toFixed() without decimals prints the shortest exact form: "1.25", "800", never "800.00".
+  const fmt = (x: Decimal, suffix: string) => `${x.toDecimalPlaces(2).toFixed()}${suffix}`;
   if (abs.gte(1e9)) return fmt(d.div(1e9), 'B');
   if (abs.gte(1e6)) return fmt(d.div(1e6), 'M');
   if (abs.gte(1e3)) return fmt(d.div(1e3), 'k');
@@ -89,16 +90,14 @@ export function roiChartSvg(months: RoiMonthView[], currency: string, title: str
   });
   // Legend.
   const ly = px(h.minus(10));
-  const legend: Array<[string, string]> = [
-    [COLORS.value, 'Value delivered (verified)'],
-    [COLORS.fees, 'Fees invoiced (net of credit notes)'],
-    [COLORS.net, 'Cumulative net benefit'],
+  const legend: Array<[string, string, number]> = [
+    [COLORS.value, 'Value delivered (verified)', PAD.left],
+    [COLORS.fees, 'Fees (net of credit notes)', PAD.left + 160],
+    [COLORS.net, 'Cumulative net benefit', PAD.left + 310],
   ];
-  let lx = PAD.left;
-  for (const [color, label] of legend) {
+  for (const [color, label, lx] of legend) {
     out.push(`<rect x="${lx}" y="${px(h.minus(18))}" width="10" height="10" fill="${color}"/>`);
     out.push(`<text x="${lx + 14}" y="${ly}" fill="${COLORS.text}">${esc(label)}</text>`);
-    lx += 14 + label.length * 5 + 18;
   }
   out.push('</svg>');
   return out.join('\n');

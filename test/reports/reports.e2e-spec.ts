@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { recordOutcomes } from '../invoicing/helpers';
 import { issueKey } from '../support/fixtures';
 import { createTestApp, TestApp } from '../support/test-app';
 import { binary, seedVendor, tempDir, type SeededVendor } from './support';
@@ -71,13 +72,23 @@ describe('statements, ROI reports and the portfolio', () => {
 
   it('counts a declared valuePerUnit as value: radiologist time saved per accepted report', async () => {
     const c = contract('radiology');
-    // An amendment from April declares what an accepted report is worth; March keeps its terms.
+    // From April the terms declare what an accepted report is worth to the hospital; March keeps its terms.
     const terms = {
       components: [{ type: 'per_outcome', unitPrice: '15.00', outcomeType: 'report', verification: 'customer' }],
+      outcomeTypes: { report: { verification: 'customer', valuePerUnit: '40.00' } },
     };
     await seeded.vendor.post(`/v1/contracts/${c.contractId}/terms`, { effectiveFrom: '2026-04-01', terms }).expect(201);
+    await recordOutcomes(seeded.vendor, c, [
+      { externalId: 'rep-apr-1', type: 'report', quantity: '1', occurredAt: '2026-04-02T09:00:00+08:00', status: 'verified' },
+      { externalId: 'rep-apr-2', type: 'report', quantity: '1', occurredAt: '2026-04-02T09:05:00+08:00', status: 'verified' },
+      { externalId: 'rep-apr-3', type: 'report', quantity: '1', occurredAt: '2026-04-02T09:10:00+08:00', status: 'rejected' },
+    ]);
     const res = await seeded.vendor.get(`/v1/contracts/${c.contractId}/roi?from=2026-03&to=2026-04`).expect(200);
-    expect(res.body.months.map((m: any) => m.month)).toEqual(['2026-03', '2026-04']);
+    expect(res.body.months.map((m: any) => [m.month, m.value])).toEqual([
+      ['2026-03', '0.00'],
+      ['2026-04', '80.00'],
+    ]);
+    expect(res.body.valueBasis).toEqual(['report: verified count × 40.00 (valuePerUnit in the terms)']);
   });
 
   it('computes the inspection ROI with a monthly series, payback month, and renders the chart in a PDF', async () => {
@@ -130,12 +141,13 @@ describe('statements, ROI reports and the portfolio', () => {
   });
 
   it('summarises the portfolio: revenue by scheme, contracts by ROI band, share above 15%, acceptance by type', async () => {
-    const res = await seeded.vendor.get('/v1/reports/portfolio?from=2026-01&to=2026-04').expect(200);
+    const res = await seeded.vendor.get('/v1/reports/portfolio?from=2026-01&to=2026-03').expect(200);
     expect(res.body.thresholdPercent).toBe('15');
     const rev = (currency: string, scheme: string) => res.body.revenueByScheme.find((r: any) => r.currency === currency && r.scheme === scheme)?.revenue;
     expect(rev('CNY', 'value_share')).toBe('460000.00');
     expect(rev('CNY', 'flat_fee')).toBe('150000.00');
-    expect(rev('USD', 'usage')).toBe('1825.33');
+    expect(rev('USD', 'usage')).toBe('1825.00');
+    expect(rev('USD', 'flat_fee')).toBe('532.26');
     // Only inspection (300%) and credit risk (566.67%) deliver declared value; the others have fees but no value: −100%.
     expect(res.body.contractsWithFees).toBe(7);
     expect(res.body.contractsAboveThreshold).toBe(2);
