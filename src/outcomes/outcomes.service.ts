@@ -509,7 +509,7 @@ export class OutcomesService {
       let t = byType.get(r.type);
       if (!t) {
         t = {
-          type: r.type, count: 0, byStatus: ALL_STATUSES(), quantitySum: '0', valueSum: '0', verifiedQuantitySum: '0', verifiedValueSum: '0',
+          type: r.type, count: 0, byStatus: ALL_STATUSES(), quantitySum: '0', valueSum: '0', verifiedQuantitySum: '0', verifiedValueSum: '0', acceptanceRate: null,
           q: new Money(0), v: new Money(0), vq: new Money(0), vv: new Money(0),
         };
         byType.set(r.type, t);
@@ -523,7 +523,8 @@ export class OutcomesService {
         t.vv = t.vv.plus(r.value);
       }
     }
-    const decided = byStatus.verified + byStatus.rejected;
+    const rate = (s: Record<OutcomeStatus, number>) =>
+      s.verified + s.rejected === 0 ? null : new Money(s.verified).div(s.verified + s.rejected).toFixed(2, Money.ROUND_HALF_UP);
     return {
       contractId: contract.id,
       period: bounds,
@@ -531,13 +532,14 @@ export class OutcomesService {
       currency: contract.currency,
       count: rows.reduce((n, r) => n + r.n, 0),
       byStatus,
-      acceptanceRate: decided === 0 ? null : new Money(byStatus.verified).div(decided).toFixed(2, Money.ROUND_HALF_UP),
+      acceptanceRate: rate(byStatus),
       byType: [...byType.values()].map(({ q, v, vq, vv, ...t }) => ({
         ...t,
         quantitySum: q.toFixed(),
         valueSum: v.toFixed(),
         verifiedQuantitySum: vq.toFixed(),
         verifiedValueSum: vv.toFixed(),
+        acceptanceRate: rate(t.byStatus),
       })),
     };
   }

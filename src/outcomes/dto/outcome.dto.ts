@@ -239,6 +239,8 @@ export class OutcomeTypeStatsView {
   @ApiProperty({ description: 'Sum of value over every status' }) valueSum: string;
   @ApiProperty({ description: 'Sum of quantity of verified outcomes' }) verifiedQuantitySum: string;
   @ApiProperty({ description: 'Sum of value of verified outcomes' }) verifiedValueSum: string;
+  @ApiProperty({ nullable: true, type: String, example: '0.78', description: 'verified ÷ (verified + rejected) for this type' })
+  acceptanceRate: string | null;
 }
 
 export class OutcomeStatsView {
