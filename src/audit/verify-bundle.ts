@@ -1,6 +1,6 @@
 // The offline verifier of evidence bundles: no Nest, no TypeORM, no database, no network.
-// 1. every file's SHA-256 against the manifest (no file missing, none extra);
-// 2. the Ed25519 signature of manifest.json's exact bytes;
+// 1. the Ed25519 signature of manifest.json's exact bytes;
+// 2. every file's SHA-256 against the manifest (no file missing, none extra);
 // 3. the ledger's hash chain from genesis to the manifest's head (src/ledger/chain.ts);
 // 4. every outcome's content hash (src/outcomes/outcome-rules.ts);
 // 5. every finalized invoice, recomputed with the pricing engine (src/pricing) from the bundle's
@@ -103,8 +103,9 @@ export async function verifyBundle(zipPath: string, opts: VerifyOptions = {}): P
     summary.range = `${manifest.range?.from ?? 'contract start'} to ${manifest.range?.to ?? 'export time'}`;
     summary.generatedAt = manifest.generatedAt;
 
-    await checkDigests(zip, manifest, checks);
+    // The signature first: when the manifest itself is not authentic, nothing it lists can be trusted.
     originProven = await checkSignature(zip, manifestBytes, manifest, opts, checks);
+    await checkDigests(zip, manifest, checks);
     const ledger = await checkChain(zip, manifest, checks);
     await checkOutcomesAndInvoices(zip, manifest, ledger, checks);
     return report(checks, originProven, summary);
