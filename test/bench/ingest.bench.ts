@@ -5,10 +5,9 @@
 //  2. through POST /v1/outcomes/batch of a real server process (keep-alive, a few concurrent clients),
 //     which validates, hashes, answers per item, and also writes each outcome's events.
 // Prints outcomes/s of each and the ratio API ÷ COPY.
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -20,23 +19,11 @@ import { DataSource } from 'typeorm';
 import { migrations } from '../../migrations';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { contentSha256 } from '../../src/outcomes/outcome-rules';
-
-const ROOT = join(__dirname, '..', '..');
+import { exited, freePort, send as request, startServer } from '../outcomes/server-process';
 
 function arg(args: string[], name: string, fallback: string): string {
   const hit = args.find((a) => a.startsWith(`--${name}=`));
   return hit ? hit.slice(name.length + 3) : fallback;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
 }
 
 interface Outcome {
@@ -57,57 +44,6 @@ function makeOutcomes(n: number, type: string): Outcome[] {
     occurredAt: new Date(t0 + i * 10_000).toISOString(),
     dimensions: { site: `S${i % 40}` },
   }));
-}
-
-function request(agent: http.Agent, port: number, method: string, path: string, key: string, body?: string | Buffer) {
-  return new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method,
-        path,
-        agent,
-        headers: {
-          authorization: `Bearer ${key}`,
-          ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode!, text: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    if (body) req.write(body);
-    req.end();
-  });
-}
-
-async function startServer(databaseUrl: string, port: number, nodeArgs: string[]): Promise<ChildProcess> {
-  const env = {
-    ...process.env,
-    NODE_ENV: 'production',
-    DATABASE_URL: databaseUrl,
-    PORT: String(port),
-    SEED_DEMO: 'false',
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_PER_MINUTE: '0',
-  };
-  const proc = spawn(process.execPath, [...nodeArgs, '-r', '@swc-node/register', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
-  const agent = new http.Agent({ keepAlive: false });
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start:\n${out}`);
-    const ok = await request(agent, port, 'GET', '/health', '').then((r) => r.status === 200, () => false);
-    if (ok) return proc;
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 /** COPY text format: backslash, tab, newline and carriage return escaped; \N is NULL. */
@@ -148,7 +84,10 @@ export default async function ingestBench(args: string[]): Promise<void> {
     const port = await freePort();
     // --profile=<dir>: a V8 CPU profile of the server, written when it stops.
     const profileDir = arg(args, 'profile', '');
-    server = await startServer(pg.url, port, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
+    server = await startServer(
+      { DATABASE_URL: pg.url, PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' },
+      profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+    );
     const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
     const key = adminKey.secret;
     const customer = JSON.parse((await request(agent, port, 'POST', '/v1/customers', key, JSON.stringify({ name: 'Bench customer' }))).text);
@@ -249,9 +188,8 @@ export default async function ingestBench(args: string[]): Promise<void> {
     console.log(`  ratio API ÷ COPY: ${(apiRate / copyRate).toFixed(2)}  (target ≥ 0.50)`);
   } finally {
     if (server) {
-      const exited = new Promise((r) => server!.once('exit', r));
       server.kill('SIGTERM');
-      await exited;
+      await exited(server);
     }
     await pg.stop();
     rmSync(dataDir, { recursive: true, force: true });
