@@ -14,15 +14,27 @@ import type {
 } from '../pricing/types';
 
 /**
- * The order-independent digest of the ids an aggregate covers, computed in SQL: the first 8 bytes
- * of md5(id) XOR-ed over the rows, twice with different salts (128 bits), hex. Chosen over
- * sha256(string_agg(id ORDER BY id)) because sorting and concatenating a million ids cost more than
- * the aggregate itself (see test/bench/invoice.bench.ts); the exact ids of a finalized invoice are
- * in invoice_outcomes anyway, and the digest is easy to recompute offline (md5 + xor).
+ * The ids digest of an aggregate, computed in SQL: `xor128:` and the hex XOR of the 16-byte ids
+ * of the rows. Order-independent and exact, recomputable offline from the id list (XOR the UUIDs'
+ * bytes), and nearly free: sorting and hashing a million ids (sha256(string_agg(id ORDER BY id)))
+ * or hashing each id (md5/sha256 per row) costs more than the aggregate itself (see
+ * test/bench/invoice.bench.ts). XOR is no defence against chosen ids, but ids are server-assigned
+ * uuidv7, a finalized invoice records its exact ids in invoice_outcomes, and the trace digest
+ * (SHA-256) covers the whole calculation.
  */
 export const IDS_DIGEST_SQL = `
-  'xor-md5-128:' || lpad(to_hex(bit_xor(('x' || left(md5(o.id::text), 16))::bit(64)::bigint)), 16, '0')
-                 || lpad(to_hex(bit_xor(('x' || right(md5(o.id::text), 16))::bit(64)::bigint)), 16, '0')`;
+  'xor128:' || lpad(to_hex(bit_xor(substring(uuid_send(o.id) FROM 1 FOR 8)::bigint)), 16, '0')
+            || lpad(to_hex(bit_xor(substring(uuid_send(o.id) FROM 9 FOR 8)::bigint)), 16, '0')`;
+
+/** The same digest in code, for ids listed outside the database (offline checks, tests). */
+export function idsDigestOf(ids: string[]): string {
+  const acc = Buffer.alloc(16);
+  for (const id of ids) {
+    const bytes = Buffer.from(id.replace(/-/g, ''), 'hex');
+    for (let i = 0; i < 16; i++) acc[i] ^= bytes[i];
+  }
+  return `xor128:${acc.toString('hex')}`;
+}
 
 /** Where the outcomes of an invoice come from. */
 export type OutcomeSource =

@@ -1,0 +1,175 @@
+// `npm run bench -- invoice [--outcomes=1000000] [--contracts=10000] [--per-contract=10]`
+//
+// 1. One contract with a million verified outcomes in March: the draft computation (terms, SQL
+//    aggregate with the ids digest, KPI and adjustment queries, the engine, the draft upsert)
+//    against a raw SQL aggregate of the same rows (count and sums only), in the same run; prints
+//    the ratio (target ≤ 1.5). Also prints what the sorted sha256(string_agg(id)) digest would cost,
+//    the alternative the ids digest replaces, and the finalization and reproduction of that invoice.
+// 2. A billing run over ten thousand contracts with their outcomes: contracts per second, first
+//    run (creates the drafts) and second run (recomputes them).
+// Rows are loaded with INSERT … SELECT generate_series, not through the API.
+import { NestFactory } from '@nestjs/core';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
+
+function arg(args: string[], name: string, fallback: string): string {
+  const hit = args.find((a) => a.startsWith(`--${name}=`));
+  return hit ? hit.slice(name.length + 3) : fallback;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
+  const t0 = process.hrtime.bigint();
+  const out = await fn();
+  return [Number(process.hrtime.bigint() - t0) / 1e6, out];
+}
+
+/** Median of `runs` timings after one warm-up. */
+async function median(runs: number, fn: () => Promise<unknown>): Promise<number> {
+  await fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) times.push((await timed(fn))[0]);
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+
+export default async function invoiceBench(args: string[]): Promise<void> {
+  const outcomes = Number(arg(args, 'outcomes', '1000000'));
+  const contractCount = Number(arg(args, 'contracts', '10000'));
+  const perContract = Number(arg(args, 'per-contract', '10'));
+  const dataDir = mkdtempSync(join(tmpdir(), 'ol-bench-invoice-'));
+  chmodSync(dataDir, 0o755);
+  const pg = await startEmbeddedPostgres({ dataDir, port: await freePort(), persistent: false, ephemeral: true, database: 'postgres' });
+  process.env.DATABASE_URL = `${pg.serverUrl}/postgres`;
+  process.env.LOG_LEVEL = 'silent';
+  process.env.SEED_DEMO = 'false';
+  process.env.WEBHOOKS_DISPATCH = 'false';
+  const { AppModule } = await import('../../src/app.module');
+  const { VendorsService } = await import('../../src/parties/vendors.service');
+  const { CustomersService } = await import('../../src/parties/customers.service');
+  const { ContractsService } = await import('../../src/contracts/contracts.service');
+  const { Contract } = await import('../../src/contracts/entities/contract.entity');
+  const { InvoicesService } = await import('../../src/invoicing/invoices.service');
+  const { BillingRunsService } = await import('../../src/invoicing/billing-runs.service');
+  const { IDS_DIGEST_SQL } = await import('../../src/invoicing/billing-inputs.repository');
+  const ctx = await NestFactory.createApplicationContext(AppModule, { logger: false });
+  try {
+    const db = ctx.get(DataSource);
+    const invoices = ctx.get(InvoicesService);
+    console.log(`PostgreSQL ${(await db.query('SHOW server_version'))[0].server_version}, fsync off; ${outcomes} outcomes, ${contractCount} contracts`);
+
+    // ── 1. one contract, a million outcomes ─────────────────────────────────────────────────
+    const { vendor, adminKey } = await ctx.get(VendorsService).create('Bench vendor');
+    const admin = { vendorId: vendor.id, keyId: adminKey.id, role: 'vendor_admin' as const, customerId: null, contractIds: null };
+    const customer = await ctx.get(CustomersService).create(vendor.id, { name: 'Bench customer' });
+    const created = await ctx.get(ContractsService).create(vendor.id, {
+      customerId: customer.id,
+      name: 'Chatbot queries',
+      currency: 'CNY',
+      timezone: 'Asia/Shanghai',
+      taxRate: '0.06',
+      startsOn: '2026-01-01',
+      status: 'active',
+      terms: { components: [{ type: 'usage', metric: 'query', unitPrice: '0.20', per: '1', verification: 'auto' }] },
+    } as any);
+    const [load] = await timed(() =>
+      db.query(
+        `INSERT INTO outcomes (vendor_id, contract_id, external_id, type, quantity, occurred_at, status, verified_at, content_sha256)
+         SELECT $1, $2, 'q-' || i, 'query', (i % 100) + 1,
+                ('2026-03-01'::timestamp AT TIME ZONE 'Asia/Shanghai') + (i % 2678000) * interval '1 second',
+                'verified', now(), encode(sha256(('q-' || i)::bytea), 'hex')
+           FROM generate_series(1, $3::int) i`,
+        [vendor.id, created.id, outcomes],
+      ),
+    );
+    await db.query('VACUUM ANALYZE outcomes');
+    console.log(`loaded ${outcomes} outcomes in ${ms(load)} (INSERT … SELECT generate_series), then VACUUM ANALYZE`);
+
+    const rawSql = `SELECT type, count(*), sum(quantity), sum(value) FROM outcomes
+                     WHERE vendor_id = $1 AND contract_id = $2 AND status = 'verified'
+                       AND occurred_at >= ('2026-03-01'::timestamp AT TIME ZONE 'Asia/Shanghai')
+                       AND occurred_at < ('2026-04-01'::timestamp AT TIME ZONE 'Asia/Shanghai')
+                     GROUP BY type`;
+    const params = [vendor.id, created.id];
+    const contract = await db.manager.findOneByOrFail(Contract, { vendorId: vendor.id, id: created.id });
+    const raw = await median(5, () => db.query(rawSql, params));
+    const draft = await median(5, () => invoices.refreshDraft(vendor.id, contract, '2026-03'));
+    const sorted = await median(3, () =>
+      db.query(rawSql.replace('sum(value)', `sum(value), encode(sha256(string_agg(id::text, ',' ORDER BY id)::bytea), 'hex')`), params),
+    );
+    const xor = await median(3, () => db.query(rawSql.replace('sum(value)', `sum(value), ${IDS_DIGEST_SQL.replace(/o\.id/g, 'id')}`), params));
+    console.log(`raw SQL aggregate (count, sums)            : ${ms(raw)}  (median of 5)`);
+    console.log(`draft computation (refreshDraft)           : ${ms(draft)}  (median of 5)`);
+    console.log(`ratio draft / raw                          : ${(draft / raw).toFixed(2)}  (target ≤ 1.5)`);
+    console.log(`  aggregate + xor128 ids digest (chosen)   : ${ms(xor)}`);
+    console.log(`  aggregate + sha256(string_agg ORDER BY)  : ${ms(sorted)}  (the alternative)`);
+    const [{ id: invoiceId }] = await db.query(`SELECT id FROM invoices WHERE vendor_id = $1 AND contract_id = $2`, params);
+    const [fin, inv] = await timed(() => invoices.finalize(admin, invoiceId));
+    console.log(`finalize (records ${outcomes} billed outcomes) : ${ms(fin)}  → ${inv.number}, total ${inv.total}`);
+    const [ver, check] = await timed(() => invoices.verify(admin, invoiceId));
+    console.log(`verify (re-price from the record)          : ${ms(ver)}  → matches ${check.matches}`);
+
+    // ── 2. a billing run over many contracts ────────────────────────────────────────────────
+    const many = await ctx.get(VendorsService).create('Bench vendor (many contracts)');
+    const v2 = many.vendor.id;
+    const [seed] = await timed(async () => {
+      await db.query(
+        `INSERT INTO customers (vendor_id, name, reference) SELECT $1, 'Customer ' || i, 'c-' || i FROM generate_series(1, $2::int) i`,
+        [v2, Math.ceil(contractCount / 10)],
+      );
+      await db.query(
+        `INSERT INTO contracts (vendor_id, customer_id, name, currency, timezone, tax_rate, starts_on, billing_cycle, status)
+         SELECT $1, cu.id, 'Contract ' || i, 'CNY', 'Asia/Shanghai', 0.06, '2026-01-01', 'monthly', 'active'
+           FROM generate_series(1, $2::int) i
+           JOIN customers cu ON cu.vendor_id = $1 AND cu.reference = 'c-' || (1 + (i - 1) / 10)`,
+        [v2, contractCount],
+      );
+      const doc = {
+        components: [
+          { type: 'flat_fee', amount: '1000.00', per: 'month' },
+          { type: 'usage', metric: 'query', unitPrice: '0.20', per: '1', verification: 'auto' },
+        ],
+      };
+      await db.query(
+        `INSERT INTO terms_versions (vendor_id, contract_id, version, effective_from, document, document_sha256)
+         SELECT $1, id, 1, '2026-01-01', $2::jsonb, repeat('0', 64) FROM contracts WHERE vendor_id = $1`,
+        [v2, JSON.stringify(doc)],
+      );
+      await db.query(
+        `INSERT INTO outcomes (vendor_id, contract_id, external_id, type, quantity, occurred_at, status, verified_at, content_sha256)
+         SELECT c.vendor_id, c.id, 'q-' || k, 'query', k * 10,
+                ('2026-03-01'::timestamp AT TIME ZONE 'Asia/Shanghai') + k * interval '1 day', 'verified', now(),
+                encode(sha256((c.id::text || k)::bytea), 'hex')
+           FROM contracts c CROSS JOIN generate_series(1, $2::int) k WHERE c.vendor_id = $1`,
+        [v2, perContract],
+      );
+      await db.query('VACUUM ANALYZE');
+    });
+    console.log(`seeded ${contractCount} contracts with ${perContract} outcomes each in ${ms(seed)}`);
+    const runs = ctx.get(BillingRunsService);
+    const [first, r1] = await timed(() => runs.run(v2, { period: '2026-03' }, null));
+    console.log(`billing run (creates drafts)   : ${r1.contracts} contracts in ${ms(first)} → ${(r1.contracts / (first / 1000)).toFixed(0)} contracts/s (drafted ${r1.drafted}, failed ${r1.failed})`);
+    const [second, r2] = await timed(() => runs.run(v2, { period: '2026-03' }, null));
+    console.log(`billing run (recomputes drafts): ${r2.contracts} contracts in ${ms(second)} → ${(r2.contracts / (second / 1000)).toFixed(0)} contracts/s`);
+  } finally {
+    await ctx.close();
+    await pg.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
