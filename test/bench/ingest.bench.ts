@@ -1,4 +1,4 @@
-// `npm run bench -- ingest [--outcomes=200000] [--clients=4] [--batch=1000] [--verification=customer|auto] [--profile=<dir>]`
+// `npm run bench -- ingest [--outcomes=200000] [--clients=4] [--batch=1000] [--rounds=4] [--verification=customer|auto] [--profile=<dir>]`
 //
 // The same 200,000 outcomes twice into the same `outcomes` table of one PostgreSQL:
 //  1. raw COPY FROM STDIN of the finished rows (the ceiling: no HTTP, no validation, no events), and
@@ -129,45 +129,71 @@ export default async function ingestBench(args: string[]): Promise<void> {
         status === 'verified' ? o.occurredAt : null, adminKey.id,
       ].map(copyText).join('\t') + '\n';
     });
-    const copyPayload = Buffer.from(lines.join(''), 'utf8');
 
     // Warm the server's JIT with a few batches on a third contract (not timed).
     const warm = makeOutcomes(5 * batchSize, type).map((o) => ({ ...o, contractId: warmContract }));
+    agent.destroy(); // idle while the rows were generated: the server may have closed its sockets
+    const warmAgent = new http.Agent({ keepAlive: true });
     for (let i = 0; i < warm.length; i += batchSize)
-      await request(agent, port, 'POST', '/v1/outcomes/batch', key, JSON.stringify({ outcomes: warm.slice(i, i + batchSize) }));
+      await request(warmAgent, port, 'POST', '/v1/outcomes/batch', key, JSON.stringify({ outcomes: warm.slice(i, i + batchSize) }));
 
-    // 1. Raw COPY.
+    // The two loads alternate in rounds (COPY then API, then API then COPY, ...), so that a shared
+    // machine's load and the table's growth weigh on both alike; each method's times are summed.
+    const rounds = Math.max(1, Number(arg(args, 'rounds', '4')));
     const client = new Client({ connectionString: pg.url });
     await client.connect();
-    const copyStarted = process.hrtime.bigint();
-    await pipeline(
-      Readable.from([copyPayload]),
-      client.query(
-        copyFrom(
-          `COPY outcomes (vendor_id, contract_id, external_id, type, quantity, value, occurred_at, dimensions, status, content_sha256, verified_at, recorded_by_key_id) FROM STDIN`,
-        ),
-      ),
-    );
-    const copySeconds = Number(process.hrtime.bigint() - copyStarted) / 1e9;
-
-    // 2. The batch API, `clients` concurrent keep-alive connections.
-    let next = 0;
+    warmAgent.destroy();
+    let copySeconds = 0;
+    let apiSeconds = 0;
     let failures = 0;
-    const apiStarted = process.hrtime.bigint();
-    await Promise.all(
-      Array.from({ length: clients }, async () => {
-        while (next < bodies.length) {
-          const body = bodies[next++];
-          const res = await request(agent, port, 'POST', '/v1/outcomes/batch', key, body);
-          // The totals close the answer; checking them spares parsing 1,000 outcomes here, on the same cores.
-          if (res.status !== 200 || !res.text.endsWith(`"created":${batchSize},"duplicates":0,"errors":0}`)) {
-            failures++;
-            if (failures === 1) console.error(`batch failed: ${res.status} ${res.text.slice(0, 500)}`);
+
+    const copyRound = async (from: number, to: number) => {
+      const payload = Buffer.from(lines.slice(from, to).join(''), 'utf8');
+      const started = process.hrtime.bigint();
+      await pipeline(
+        Readable.from([payload]),
+        client.query(
+          copyFrom(
+            `COPY outcomes (vendor_id, contract_id, external_id, type, quantity, value, occurred_at, dimensions, status, content_sha256, verified_at, recorded_by_key_id) FROM STDIN`,
+          ),
+        ),
+      );
+      copySeconds += Number(process.hrtime.bigint() - started) / 1e9;
+    };
+
+    const apiRound = async (from: number, to: number) => {
+      // A fresh agent each round: the server closes sockets idle for 5 s (its keep-alive timeout).
+      const apiAgent = new http.Agent({ keepAlive: true, maxSockets: clients });
+      let next = from;
+      const started = process.hrtime.bigint();
+      await Promise.all(
+        Array.from({ length: clients }, async () => {
+          while (next < to) {
+            const body = bodies[next++];
+            const res = await request(apiAgent, port, 'POST', '/v1/outcomes/batch', key, body);
+            // The totals close the answer; checking them spares parsing 1,000 outcomes here, on the same cores.
+            if (res.status !== 200 || !/"duplicates":0,"errors":0}$/.test(res.text)) {
+              failures++;
+              if (failures === 1) console.error(`batch failed: ${res.status} ${res.text.slice(0, 500)}`);
+            }
           }
-        }
-      }),
-    );
-    const apiSeconds = Number(process.hrtime.bigint() - apiStarted) / 1e9;
+        }),
+      );
+      apiSeconds += Number(process.hrtime.bigint() - started) / 1e9;
+      apiAgent.destroy();
+    };
+
+    for (let r = 0; r < rounds; r++) {
+      const [b0, b1] = [Math.floor((bodies.length * r) / rounds), Math.floor((bodies.length * (r + 1)) / rounds)];
+      const [o0, o1] = [b0 * batchSize, Math.min(total, b1 * batchSize)];
+      if (r % 2 === 0) {
+        await copyRound(o0, o1);
+        await apiRound(b0, b1);
+      } else {
+        await apiRound(b0, b1);
+        await copyRound(o0, o1);
+      }
+    }
 
     const counts = await client.query(
       `SELECT contract_id, count(*)::int AS n FROM outcomes WHERE contract_id = ANY($1) GROUP BY contract_id`,
@@ -182,7 +208,9 @@ export default async function ingestBench(args: string[]): Promise<void> {
     const apiRate = total / apiSeconds;
     const copyRate = total / copySeconds;
     const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-    console.log(`ingest bench: ${fmt(total)} outcomes (${verification}-verified "${type}"), batches of ${batchSize}, ${clients} keep-alive clients`);
+    console.log(
+      `ingest bench: ${fmt(total)} outcomes (${verification}-verified "${type}"), batches of ${batchSize}, ${clients} keep-alive clients, ${rounds} alternating rounds`,
+    );
     console.log(`  COPY FROM STDIN : ${copySeconds.toFixed(2)} s  ${fmt(copyRate)} rows/s`);
     console.log(`  POST batch API  : ${apiSeconds.toFixed(2)} s  ${fmt(apiRate)} outcomes/s  (+ ${fmt(events.rows[0].n)} outcome events in all)`);
     console.log(`  ratio API ÷ COPY: ${(apiRate / copyRate).toFixed(2)}  (target ≥ 0.50)`);
