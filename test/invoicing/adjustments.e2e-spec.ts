@@ -102,6 +102,36 @@ describe('late and reversed outcomes', () => {
     expect(rows.map((r: any) => r.effect)).toEqual([1, -1]);
   });
 
+  it('breaks a per-report line down by hospital, and prices a late report of one hospital as an adjustment', async () => {
+    const { contractId, customer } = await contractWith(t, vendor, [
+      { type: 'per_outcome', unitPrice: '15.00', outcomeType: 'report', verification: 'customer', breakdownBy: 'hospital' },
+    ]);
+    const ids: string[] = [];
+    const hospitals = ['H1', 'H1', 'H1', 'H2', 'H2', null];
+    for (const [i, h] of hospitals.entries())
+      ids.push(
+        await record(vendor, contractId, {
+          externalId: `bd-${i}`,
+          type: 'report',
+          quantity: '1',
+          occurredAt: '2026-03-05T09:00:00+08:00',
+          ...(h ? { dimensions: { hospital: h } } : {}),
+        }),
+      );
+    const late = await record(vendor, contractId, { externalId: 'bd-late', type: 'report', quantity: '1', occurredAt: '2026-03-06T09:00:00+08:00', dimensions: { hospital: 'H2' } });
+    await customer.post('/v1/outcomes/verify', { ids }).expect(200);
+    const march = await billAndFinalize(vendor, contractId, '2026-03');
+    expect(march.lines.map((l: any) => [l.key, l.quantity, l.amount])).toEqual([
+      ['per_outcome[hospital=H1]', '3', '45.00'],
+      ['per_outcome[hospital=H2]', '2', '30.00'],
+      ['per_outcome[hospital=(none)]', '1', '15.00'],
+    ]);
+    expect(march.lines[0].dimensions).toEqual({ hospital: 'H1' });
+    await customer.post(`/v1/outcomes/${late}/verify`, {}).expect(200);
+    const april = await billAndFinalize(vendor, contractId, '2026-04');
+    expect(april.lines.filter((l: any) => l.kind === 'adjustment').map((l: any) => l.amount)).toEqual(['15.00']);
+  });
+
   it('bills the sum of the verified outcomes exactly once over random sequences of recording, verification, reversal and finalization', async () => {
     const months = ['2026-01', '2026-02', '2026-03', '2026-04'];
     type Op =

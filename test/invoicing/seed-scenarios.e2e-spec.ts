@@ -100,19 +100,18 @@ describe('billing the seven seed contracts through HTTP', () => {
 
     // Receivables per currency from the ledger against invoiced − paid − credited.
     const rows: Array<{ currency: string; receivable: string }> = await t.db.query(
-      `SELECT l.currency, (COALESCE(sum(l.debit), 0) - COALESCE(sum(l.credit), 0))::text AS receivable
+      `SELECT l.currency, (COALESCE(sum(l.debit), 0) - COALESCE(sum(l.credit), 0))::numeric(38,2)::text AS receivable
          FROM journal_lines l WHERE l.account LIKE 'receivable:%' GROUP BY l.currency ORDER BY 1`,
     );
     const expected: Array<{ currency: string; due: string }> = await t.db.query(
-      `SELECT i.currency, (sum(i.total) - COALESCE(sum(p.paid), 0) - COALESCE(sum(c.credited), 0))::text AS due
+      `SELECT i.currency, (sum(i.total) - COALESCE(sum(p.paid), 0) - COALESCE(sum(c.credited), 0))::numeric(38,2)::text AS due
          FROM invoices i
          LEFT JOIN (SELECT invoice_id, sum(amount) AS paid FROM payments GROUP BY 1) p ON p.invoice_id = i.id
          LEFT JOIN (SELECT invoice_id, sum(total) AS credited FROM credit_notes GROUP BY 1) c ON c.invoice_id = i.id
         WHERE i.status <> 'draft' GROUP BY i.currency ORDER BY 1`,
     );
-    expect(rows.map((r) => [r.currency, Number(r.receivable).toFixed(2)])).toEqual(
-      expected.map((e) => [e.currency, Number(e.due).toFixed(2)]),
-    );
+    expect(rows.map((r) => [r.currency, r.receivable])).toEqual(expected.map((e) => [e.currency, e.due]));
+    expect(rows.length).toBeGreaterThan(0);
     const ledger = await vendor.get('/v1/ledger/verify').expect(200);
     expect(ledger.body.ok).toBe(true);
   });
