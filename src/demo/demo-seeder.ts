@@ -56,7 +56,13 @@ export class DemoSeeder {
     else keys = await this.reissueKeys(existing.id); // data kept, key file lost: keys are only stored hashed
     mkdirSync(resolve(dataDir), { recursive: true });
     writeFileSync(keysFile, JSON.stringify(keys, null, 2), { mode: 0o600 });
-    return { keys, banner: (base) => banner(base, keys, keysFile) };
+    // The first curl shows a real invoice: the sample contract's first finalized one.
+    const [invoice] = await this.db.query(
+      `SELECT id FROM invoices WHERE vendor_id = $1 AND contract_id = $2 AND status <> 'draft' ORDER BY period_start LIMIT 1`,
+      [keys.vendorId, keys.sampleContractId],
+    );
+    const samplePath = invoice ? `/v1/invoices/${invoice.id}` : `/v1/contracts/${keys.sampleContractId}`;
+    return { keys, banner: (base) => banner(base, keys, keysFile, samplePath) };
   }
 
   private async seed(): Promise<DemoKeys> {
@@ -126,13 +132,13 @@ export class DemoSeeder {
   }
 }
 
-function banner(base: string, k: DemoKeys, keysFile: string): string[] {
+function banner(base: string, k: DemoKeys, keysFile: string, samplePath: string): string[] {
   return [
     'demo data: the seven seed scenarios of shared/scenarios (keys also in ' + keysFile + ')',
     `  vendor admin key : ${k.vendorKey}`,
     `  customer key     : ${k.customerKey}   (${k.customerName})`,
     `  auditor key      : ${k.auditorKey}`,
     'try:',
-    `  curl -s -H "Authorization: Bearer ${k.vendorKey}" ${base}/v1/contracts/${k.sampleContractId}`,
+    `  curl -s -H "Authorization: Bearer ${k.vendorKey}" ${base}${samplePath}`,
   ];
 }

@@ -62,6 +62,9 @@ describe('zero-setup start: npm start on a fresh machine', () => {
     await request(base).get('/health').expect(200);
     const curl = await request(first.curl.url).get('').set('Authorization', `Bearer ${first.curl.key}`);
     expect(curl.status).toBe(200);
+    // the printed curl shows the inspection contract's March invoice, finalized with the seed figures
+    expect(curl.body).toMatchObject({ status: 'finalized', subtotal: '250000.00', tax: '15000.00', total: '265000.00' });
+    expect(curl.body.number).toMatch(/^INV-\d{4}-\d{6}$/);
     const contracts = await request(base).get('/v1/contracts?limit=100').set('Authorization', `Bearer ${first.curl.key}`).expect(200);
     expect(contracts.body.data).toHaveLength(7);
     const openapi = await request(base).get('/openapi.json').expect(200);
