@@ -29,7 +29,7 @@ import type { EvidenceQuery } from './dto/audit.dto';
 import { ExportLogService } from './export-log.service';
 
 /** Rows per round trip: bounds the memory of a stream whatever the number of outcomes. */
-const BATCH = 5_000;
+const BATCH = 2_000;
 const LEDGER_BATCH = 1_000;
 
 const ISO_MS = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -269,12 +269,16 @@ class BundleContext {
     );
     // $5: those KPI measurements. Keyset parameters follow from $6.
     this.params = [...rangeParams, kpis.map((k) => k.id)];
-    this.outcomeFilter = `o.vendor_id = $1 AND o.contract_id = ANY($2::uuid[]) AND (
-        (($3::date IS NULL OR (o.occurred_at AT TIME ZONE c.timezone)::date >= $3::date)
-          AND ($4::date IS NULL OR (o.occurred_at AT TIME ZONE c.timezone)::date < $4::date))
-        OR o.id = ANY($5::uuid[])
-        OR EXISTS (SELECT 1 FROM invoice_outcomes io JOIN invoices i ON i.vendor_id = io.vendor_id AND i.id = io.invoice_id
-                    WHERE io.vendor_id = o.vendor_id AND io.outcome_id = o.id AND ${invoiceInRange}))`;
+    // Without a range every outcome of the contracts is in: a plain keyset scan of outcomes_by_contract.
+    const ranged = this.range.fromDate !== null || this.range.toEnd !== null;
+    this.outcomeFilter = ranged
+      ? `o.vendor_id = $1 AND o.contract_id = ANY($2::uuid[]) AND (
+          (($3::date IS NULL OR (o.occurred_at AT TIME ZONE c.timezone)::date >= $3::date)
+            AND ($4::date IS NULL OR (o.occurred_at AT TIME ZONE c.timezone)::date < $4::date))
+          OR o.id = ANY($5::uuid[])
+          OR EXISTS (SELECT 1 FROM invoice_outcomes io JOIN invoices i ON i.vendor_id = io.vendor_id AND i.id = io.invoice_id
+                      WHERE io.vendor_id = o.vendor_id AND io.outcome_id = o.id AND ${invoiceInRange}))`
+      : `o.vendor_id = $1 AND o.contract_id = ANY($2::uuid[]) AND ($3::date IS NULL AND $4::date IS NULL AND $5::uuid[] IS NOT NULL)`;
     const invoiced = await this.qr.query(
       `SELECT i.id, i.number, i.status, i.contract_id, i.period_start::text AS period_start, i.period_end::text AS period_end,
               i.terms_version_id, ${ISO_US('i.finalized_at')} AS finalized_at
@@ -372,53 +376,49 @@ class BundleContext {
     }
   }
 
-  async *events(count: (n: number) => void): AsyncIterable<string> {
-    yield csvLine([...EVENT_COLUMNS]);
-    let afterOutcome = '00000000-0000-0000-0000-000000000000';
-    let afterEvent = afterOutcome;
+  /** The exported outcomes' ids in order, a batch at a time (an index-only keyset scan). */
+  private async *outcomeIdBatches(): AsyncIterable<string[]> {
+    let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
-      const rows = await this.qr.query(
-        `SELECT e.outcome_id, e.id, e.from_status, e.to_status, e.actor_role, e.actor_key_id, e.reason, ${ISO_MS('e.occurred_at')} AS occurred_at
-           FROM outcome_events e
-           JOIN outcomes o ON o.vendor_id = e.vendor_id AND o.id = e.outcome_id
-           JOIN contracts c ON c.vendor_id = o.vendor_id AND c.id = o.contract_id
-          WHERE e.vendor_id = $1 AND ${this.outcomeFilter} AND (e.outcome_id, e.id) > ($6::uuid, $7::uuid)
-          ORDER BY e.outcome_id, e.id LIMIT ${BATCH}`,
-        [...this.params, afterOutcome, afterEvent],
+      const rows: Array<{ id: string }> = await this.qr.query(
+        `SELECT o.id FROM outcomes o JOIN contracts c ON c.vendor_id = o.vendor_id AND c.id = o.contract_id
+          WHERE ${this.outcomeFilter} AND o.id > $6 ORDER BY o.id LIMIT ${BATCH}`,
+        [...this.params, after],
       );
       if (rows.length === 0) return;
+      yield rows.map((r) => r.id);
+      after = rows[rows.length - 1].id;
+      if (rows.length < BATCH) return;
+    }
+  }
+
+  async *events(count: (n: number) => void): AsyncIterable<string> {
+    yield csvLine([...EVENT_COLUMNS]);
+    for await (const ids of this.outcomeIdBatches()) {
+      const rows = await this.qr.query(
+        `SELECT e.outcome_id, e.id, e.from_status, e.to_status, e.actor_role, e.actor_key_id, e.reason, ${ISO_MS('e.occurred_at')} AS occurred_at
+           FROM outcome_events e WHERE e.vendor_id = $1 AND e.outcome_id = ANY($2::uuid[]) ORDER BY e.outcome_id, e.id`,
+        [this.vendorId, ids],
+      );
       let text = '';
       for (const r of rows) text += csvLine([r.outcome_id, r.id, r.from_status, r.to_status, r.actor_role, r.actor_key_id, r.reason, r.occurred_at]);
       count(rows.length);
-      afterOutcome = rows[rows.length - 1].outcome_id;
-      afterEvent = rows[rows.length - 1].id;
       yield text;
-      if (rows.length < BATCH) return;
     }
   }
 
   /** Every billing link of the exported outcomes (also links to invoices outside the range: adjustments need them). */
   async *billings(): AsyncIterable<string> {
     yield csvLine([...BILLING_COLUMNS]);
-    let afterOutcome = '00000000-0000-0000-0000-000000000000';
-    let afterEffect = -2;
-    for (;;) {
+    for await (const ids of this.outcomeIdBatches()) {
       const rows = await this.qr.query(
-        `SELECT io.outcome_id, io.effect, io.invoice_id
-           FROM invoice_outcomes io
-           JOIN outcomes o ON o.vendor_id = io.vendor_id AND o.id = io.outcome_id
-           JOIN contracts c ON c.vendor_id = o.vendor_id AND c.id = o.contract_id
-          WHERE io.vendor_id = $1 AND ${this.outcomeFilter} AND (io.outcome_id, io.effect) > ($6::uuid, $7::smallint)
-          ORDER BY io.outcome_id, io.effect LIMIT ${BATCH}`,
-        [...this.params, afterOutcome, afterEffect],
+        `SELECT io.outcome_id, io.effect, io.invoice_id FROM invoice_outcomes io
+          WHERE io.vendor_id = $1 AND io.outcome_id = ANY($2::uuid[]) ORDER BY io.outcome_id, io.effect`,
+        [this.vendorId, ids],
       );
-      if (rows.length === 0) return;
       let text = '';
       for (const r of rows) text += csvLine([r.outcome_id, String(r.effect), r.invoice_id]);
-      afterOutcome = rows[rows.length - 1].outcome_id;
-      afterEffect = rows[rows.length - 1].effect;
       yield text;
-      if (rows.length < BATCH) return;
     }
   }
 

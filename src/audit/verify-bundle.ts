@@ -302,17 +302,21 @@ async function checkChain(zip: ZipReader, manifest: BundleManifest, checks: Chec
 // ---------------------------------------------------------------------------------------------
 // 4–5. outcomes and invoices
 
-/** The ids digest billing uses (IDS_DIGEST_SQL): md5 of each id, XOR-ed, order-independent. */
-class Agg {
+/**
+ * One aggregate, built as outcomes stream by. Its ids digest is billing's (IDS_DIGEST_SQL in
+ * src/invoicing/billing-inputs.repository.ts): `xor128:` and the XOR of the ids' 16 bytes,
+ * order-independent, so it needs no list of ids. verify-bundle.spec.ts pins it to idsDigestOf.
+ */
+export class Agg {
   count = 0;
   quantity: Money | null = null;
   value: Money | null = null;
   private readonly xor = Buffer.alloc(16);
-  add(md5: Buffer, quantity: string, value: string): void {
+  add(idBytes: Buffer, quantity: string, value: string): void {
     this.count++;
     if (quantity !== '') this.quantity = (this.quantity ?? new Money(0)).plus(quantity);
     if (value !== '') this.value = (this.value ?? new Money(0)).plus(value);
-    for (let i = 0; i < 16; i++) this.xor[i] ^= md5[i];
+    for (let i = 0; i < 16; i++) this.xor[i] ^= idBytes[i];
   }
   toAggregate(outcomeType: string, dimensions?: Record<string, string>): OutcomeAggregate {
     return {
@@ -321,7 +325,7 @@ class Agg {
       count: String(this.count),
       quantitySum: this.quantity ? this.quantity.toFixed() : '0',
       valueSum: this.value ? this.value.toFixed() : '0',
-      idsDigest: `xor-md5-128:${this.xor.toString('hex')}`,
+      idsDigest: `xor128:${this.xor.toString('hex')}`,
     };
   }
 }
@@ -330,19 +334,19 @@ class Agg {
 class AggSet {
   private readonly rows = new Map<string, { type: string; dim?: [string, string]; agg: Agg }>();
   constructor(private readonly dims: string[]) {}
-  add(o: OutcomeRecord, dimensions: Record<string, unknown>, md5: Buffer): void {
-    this.bump(o.type, undefined, o, md5);
+  add(o: OutcomeRecord, dimensions: Record<string, unknown>, idBytes: Buffer): void {
+    this.bump(o.type, undefined, o, idBytes);
     for (const d of this.dims) {
       const v = dimensions[d];
       if (v === undefined || v === null) continue;
-      this.bump(o.type, [d, typeof v === 'string' ? v : JSON.stringify(v)], o, md5);
+      this.bump(o.type, [d, typeof v === 'string' ? v : JSON.stringify(v)], o, idBytes);
     }
   }
-  private bump(type: string, dim: [string, string] | undefined, o: OutcomeRecord, md5: Buffer) {
+  private bump(type: string, dim: [string, string] | undefined, o: OutcomeRecord, idBytes: Buffer) {
     const key = dim ? `${type}\u0000${dim[0]}\u0000${dim[1]}` : `${type}\u0000`;
     let row = this.rows.get(key);
     if (!row) this.rows.set(key, (row = { type, dim, agg: new Agg() }));
-    row.agg.add(md5, o.quantity, o.value);
+    row.agg.add(idBytes, o.quantity, o.value);
   }
   get size(): number {
     return this.rows.size;
@@ -391,6 +395,11 @@ class Cursor<T> {
 
 async function readJson<T>(zip: ZipReader, path: string): Promise<T> {
   return JSON.parse((await zip.read(path)).toString('utf8')) as T;
+}
+
+/** The 16 bytes of a uuid, as uuid_send gives them. */
+export function uuidBytes(id: string): Buffer {
+  return Buffer.from(id.replace(/-/g, ''), 'hex');
 }
 
 function periodStartOf(localDay: string, cycle: 'monthly' | 'annual'): string {
@@ -531,12 +540,12 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
           kpi: { kpi: o.type, value: new Money(o.quantity || o.value).toFixed(), outcomeId: o.id, occurredAt: o.occurred_at },
         });
     if (!invoices) continue;
-    const md5 = createHash('md5').update(o.id).digest();
+    const idBytes = uuidBytes(o.id);
     for (const w of invoices) {
       const own = mine.filter((l) => l.invoice_id === w.doc.id);
       // This period: what the invoice recorded (+1), of a billable type, occurring in the period.
       if (w.billable.has(o.type) && day >= w.doc.periodStart && day < w.doc.periodEnd && own.some((l) => l.effect === '1'))
-        w.current.add(o, dimensions, md5);
+        w.current.add(o, dimensions, idBytes);
       const p = w.earlier.find((e) => day >= e.periodStart && day < e.periodEnd && e.billable.has(o.type));
       if (!p) continue;
       // Changes to an earlier period that this invoice billed.
@@ -546,7 +555,7 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
         if (!byEffect) w.delta.set(p.periodStart, (byEffect = new Map()));
         let set = byEffect.get(effect);
         if (!set) byEffect.set(effect, (set = new AggSet(w.dims)));
-        set.add(o, dimensions, md5);
+        set.add(o, dimensions, idBytes);
       }
       // What other invoices finalized before this one had billed of that period and not taken back.
       const before = (l: BillingRecord) => l.invoice_id !== w.doc.id && (finalizedAt.get(l.invoice_id) ?? '9999') < w.doc.finalizedAt;
@@ -554,7 +563,7 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
       if (billedBefore) {
         let set = w.billed.get(p.periodStart);
         if (!set) w.billed.set(p.periodStart, (set = new AggSet(w.dims)));
-        set.add(o, dimensions, md5);
+        set.add(o, dimensions, idBytes);
       }
     }
   }

@@ -8,6 +8,7 @@
 // hash, and billed by real invoices (February: the first 100,000; March: the rest), so the bundle
 // carries 1,000,000 billing links too. Prints seconds and peak RSS of each export, and then of the
 // offline verifier (a child process, its own peak RSS read from /proc) on each bundle.
+// OL_BENCH_NODE_OPTIONS passes V8 flags to the service (e.g. --max-semi-space-size=2) to compare GC settings.
 import { NestFactory } from '@nestjs/core';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -171,7 +172,7 @@ function build(): string {
 }
 
 async function startServer(buildDir: string, databaseUrl: string, port: number): Promise<ChildProcess> {
-  const env = { ...process.env, NODE_ENV: 'production', DATABASE_URL: databaseUrl, PORT: String(port), SEED_DEMO: 'false', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' };
+  const env = { ...process.env, NODE_OPTIONS: process.env.OL_BENCH_NODE_OPTIONS ?? '', NODE_ENV: 'production', DATABASE_URL: databaseUrl, PORT: String(port), SEED_DEMO: 'false', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' };
   const proc = spawn(process.execPath, [join(buildDir, 'src', 'main.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
