@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ContractsModule } from '../contracts/contracts.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 import { OutcomeEvent } from './entities/outcome-event.entity';
 import { Outcome } from './entities/outcome.entity';
 import { ContractOutcomesController, OutcomesController } from './outcomes.controller';
@@ -9,7 +10,7 @@ import { OutcomesRepository } from './outcomes.repository';
 import { OutcomesService } from './outcomes.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Outcome, OutcomeEvent]), ContractsModule],
+  imports: [TypeOrmModule.forFeature([Outcome, OutcomeEvent]), ContractsModule, WebhooksModule],
   controllers: [OutcomesController, ContractOutcomesController],
   providers: [OutcomesRepository, OutcomesService, OutcomesDemoStep],
   exports: [OutcomesService],

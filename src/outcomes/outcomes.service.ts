@@ -7,6 +7,7 @@ import type { DomainException, FieldError } from '../common/errors/domain-except
 import { decodeCursor, encodeCursor, Page } from '../common/http/pagination';
 import { Money } from '../common/money';
 import { ContractsService } from '../contracts/contracts.service';
+import { WebhooksService } from '../webhooks/webhooks.service';
 import { monthPeriod } from '../pricing/period';
 import {
   BatchItemResultView,
@@ -82,6 +83,7 @@ export class OutcomesService {
   constructor(
     private readonly repo: OutcomesRepository,
     private readonly contracts: ContractsService,
+    private readonly webhooks: WebhooksService,
   ) {}
 
   // ── recording ────────────────────────────────────────────────────────────────────────────────
@@ -422,7 +424,10 @@ export class OutcomesService {
           OutcomeErrorCode.DISPUTE_WINDOW_CLOSED,
           `verified at ${o.verified_at?.toISOString()}; the terms allow disputes for ${window.days} days after verification`,
         );
-      return this.repo.detail(await this.repo.transition(em, o, 'disputed', actorOf(p), reason), em);
+      const detail = await this.repo.detail(await this.repo.transition(em, o, 'disputed', actorOf(p), reason), em);
+      // The vendor learns of the dispute from the outbox, committed with the dispute itself.
+      await this.webhooks.enqueue(em, p.vendorId, 'outcome.disputed', { outcome: detail, reason });
+      return detail;
     });
   }
 

@@ -114,6 +114,20 @@ describe('verification, disputes and corrections', () => {
     expect(again.body.code).toBe('OUTCOME_ALREADY_DISPUTED');
   });
 
+  it('tells the vendor of a dispute through an outcome.disputed webhook, committed with the dispute', async () => {
+    const endpoint = await w.vendor
+      .post('/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/hooks', eventTypes: ['outcome.disputed'] })
+      .expect(201);
+    const o = await record();
+    await w.customer.post(`/v1/outcomes/${o.id}/verify`, {}).expect(200);
+    await w.customer.post(`/v1/outcomes/${o.id}/dispute`, { reason: 'Wrong patient' }).expect(200);
+    const events = await w.vendor.get('/v1/webhook-events?type=outcome.disputed').expect(200);
+    const event = events.body.data.find((e: any) => e.data?.outcome?.id === o.id || e.payload?.outcome?.id === o.id);
+    expect(event).toBeDefined();
+    expect(JSON.stringify(event)).toContain('Wrong patient');
+    expect(JSON.stringify(event)).toContain(endpoint.body.id);
+  });
+
   it('lets the vendor reverse a disputed outcome, after which nothing moves it', async () => {
     const o = await record();
     await w.customer.post(`/v1/outcomes/${o.id}/verify`, {}).expect(200);
