@@ -208,6 +208,23 @@ function json(v: unknown): string {
   return JSON.stringify(v, null, 2) + '\n';
 }
 
+/**
+ * Rows as text in chunks of about 32 KB. A whole batch as one string would be a V8 large object,
+ * freed only by a full GC, and the service's peak memory would follow the batch churn.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- rows come from raw SQL
+function* chunked<T = Record<string, any>>(rows: readonly T[], line: (r: T) => string): Generator<string> {
+  let text = '';
+  for (const r of rows) {
+    text += line(r);
+    if (text.length >= 32_768) {
+      yield text;
+      text = '';
+    }
+  }
+  if (text) yield text;
+}
+
 /** A file's bytes as a stream, hashed on the way out; the digest joins the manifest when it ends. */
 function hashed(path: string, source: () => AsyncIterable<string | Buffer>, files: ManifestFile[]): Readable {
   return Readable.from(
@@ -341,7 +358,7 @@ class BundleContext {
     yield csvLine([...OUTCOME_COLUMNS]);
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
-      const rows = await this.qr.query(
+      const rows: Array<Record<string, any>> = await this.qr.query(
         `SELECT o.id, o.contract_id, o.external_id, o.type, trim_scale(o.quantity)::text AS quantity, trim_scale(o.value)::text AS value,
                 ${ISO_MS('o.occurred_at')} AS occurred_at, o.dimensions, o.evidence_sha256, o.evidence_uri, o.status,
                 o.corrects_outcome_id, o.content_sha256, ${ISO_MS('o.verified_at')} AS verified_at, ${ISO_MS('o.created_at')} AS recorded_at
@@ -350,9 +367,8 @@ class BundleContext {
         [...this.params, after],
       );
       if (rows.length === 0) return;
-      let text = '';
-      for (const r of rows)
-        text += csvLine([
+      const lines = chunked(rows, (r) =>
+        csvLine([
           r.id,
           r.contract_id,
           r.external_id,
@@ -368,10 +384,11 @@ class BundleContext {
           r.content_sha256,
           r.verified_at,
           r.recorded_at,
-        ]);
+        ]),
+      );
       count(rows.length);
       after = rows[rows.length - 1].id;
-      yield text;
+      yield* lines;
       if (rows.length < BATCH) return;
     }
   }
@@ -400,10 +417,8 @@ class BundleContext {
            FROM outcome_events e WHERE e.vendor_id = $1 AND e.outcome_id = ANY($2::uuid[]) ORDER BY e.outcome_id, e.id`,
         [this.vendorId, ids],
       );
-      let text = '';
-      for (const r of rows) text += csvLine([r.outcome_id, r.id, r.from_status, r.to_status, r.actor_role, r.actor_key_id, r.reason, r.occurred_at]);
       count(rows.length);
-      yield text;
+      yield* chunked(rows, (r) => csvLine([r.outcome_id, r.id, r.from_status, r.to_status, r.actor_role, r.actor_key_id, r.reason, r.occurred_at]));
     }
   }
 
@@ -416,9 +431,7 @@ class BundleContext {
           WHERE io.vendor_id = $1 AND io.outcome_id = ANY($2::uuid[]) ORDER BY io.outcome_id, io.effect`,
         [this.vendorId, ids],
       );
-      let text = '';
-      for (const r of rows) text += csvLine([r.outcome_id, String(r.effect), r.invoice_id]);
-      yield text;
+      yield* chunked(rows, (r) => csvLine([r.outcome_id, String(r.effect), r.invoice_id]));
     }
   }
 
@@ -512,9 +525,8 @@ class BundleContext {
         [this.vendorId, after, this.head.sequence],
       );
       if (rows.length === 0) return;
-      let text = '';
       const inScope = new Set(this.scope.contractIds);
-      for (const r of rows) {
+      const entries = chunked(rows, (r) => {
         const line: LedgerLine =
           this.scope.wholeVendor || (r.contract_id && inScope.has(r.contract_id))
             ? {
@@ -533,11 +545,11 @@ class BundleContext {
                 hash: r.hash,
               }
             : { redacted: true, id: r.id, sequence: r.sequence, prevHash: r.prev_hash, hash: r.hash };
-        text += JSON.stringify(line) + '\n';
-      }
+        return JSON.stringify(line) + '\n';
+      });
       count(rows.length);
       after = rows[rows.length - 1].sequence;
-      yield text;
+      yield* entries;
       if (rows.length < LEDGER_BATCH) return;
     }
   }
