@@ -1,8 +1,7 @@
 import 'reflect-metadata';
 import { CommandFactory } from 'nest-commander';
 import { AppModule } from './app.module';
-import { ConfigInvalidError } from './common/config/app-config';
-import { ensureDatabase, loadConfig } from './database/runtime-database';
+import { ensureDatabase, loadConfigOrExit } from './database/runtime-database';
 
 /**
  * The operator's command line: `npm run cli -- <command>`. Commands live beside their domain as
@@ -13,16 +12,7 @@ async function main(): Promise<void> {
   process.env.LOG_LEVEL ??= 'warn';
   process.env.WEBHOOKS_DISPATCH = 'false'; // a CLI run never delivers webhooks
   process.env.SEED_DEMO = 'false';
-  let config;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigInvalidError) {
-      console.error(e.message);
-      process.exit(1);
-    }
-    throw e;
-  }
+  const config = loadConfigOrExit();
   const embedded = await ensureDatabase(config, () => undefined);
   let code = 0;
   try {

@@ -3,21 +3,11 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
-import { ConfigInvalidError } from './common/config/app-config';
-import { ensureDatabase, loadConfig } from './database/runtime-database';
+import { ensureDatabase, loadConfigOrExit } from './database/runtime-database';
 import { DemoSeeder } from './demo/demo-seeder';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigInvalidError) {
-      console.error(e.message);
-      process.exit(1);
-    }
-    throw e;
-  }
+  const config = loadConfigOrExit();
   const say = (m: string) => process.stdout.write(`[outcome-ledger] ${m}\n`);
   const embedded = await ensureDatabase(config, say);
 

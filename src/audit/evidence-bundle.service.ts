@@ -27,6 +27,7 @@ import {
 } from './bundle-format';
 import type { EvidenceQuery } from './dto/audit.dto';
 import { ExportLogService } from './export-log.service';
+import { ChainEntryRow, toChainEntry } from '../ledger/ledger.service';
 
 /** Rows per round trip: bounds the memory of a stream whatever the number of outcomes. */
 const BATCH = 2_000;
@@ -513,7 +514,7 @@ class BundleContext {
   async *ledger(count: (n: number) => void): AsyncIterable<string> {
     let after = '0';
     for (;;) {
-      const rows = await this.qr.query(
+      const rows: ChainEntryRow[] = await this.qr.query(
         `SELECT e.id, e.sequence::text AS sequence, e.kind, e.reference_type, e.reference_id, e.contract_id, e.customer_id,
                 e.description, e.effective_at, e.prev_hash, e.hash,
                 coalesce((SELECT json_agg(json_build_object('account', l.account, 'currency', l.currency,
@@ -529,21 +530,7 @@ class BundleContext {
       const entries = chunked(rows, (r) => {
         const line: LedgerLine =
           this.scope.wholeVendor || (r.contract_id && inScope.has(r.contract_id))
-            ? {
-                redacted: false,
-                id: r.id,
-                vendorId: this.vendorId,
-                sequence: r.sequence,
-                kind: r.kind,
-                reference: { type: r.reference_type, id: r.reference_id },
-                contractId: r.contract_id,
-                customerId: r.customer_id,
-                description: r.description,
-                effectiveAt: r.effective_at,
-                lines: r.lines,
-                prevHash: r.prev_hash,
-                hash: r.hash,
-              }
+            ? { redacted: false, ...toChainEntry(this.vendorId, r) }
             : { redacted: true, id: r.id, sequence: r.sequence, prevHash: r.prev_hash, hash: r.hash };
         return JSON.stringify(line) + '\n';
       });

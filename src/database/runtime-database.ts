@@ -1,6 +1,6 @@
 import { parse } from 'dotenv';
 import { existsSync, readFileSync } from 'node:fs';
-import { AppConfig, envFilePaths, validateConfig } from '../common/config/app-config';
+import { AppConfig, ConfigInvalidError, envFilePaths, validateConfig } from '../common/config/app-config';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './embedded-postgres';
 
 /** Reads config/<env>.env under the real environment and validates it, before Nest starts. */
@@ -9,6 +9,19 @@ export function loadConfig(): AppConfig {
     .filter((p) => existsSync(p))
     .reduce<Record<string, string>>((acc, p) => ({ ...acc, ...parse(readFileSync(p)) }), {});
   return validateConfig({ ...fromFiles, ...process.env });
+}
+
+/** For entry points: a bad configuration ends the process with the message naming the setting. */
+export function loadConfigOrExit(): AppConfig {
+  try {
+    return loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigInvalidError) {
+      console.error(e.message);
+      process.exit(1);
+    }
+    throw e;
+  }
 }
 
 /**

@@ -138,7 +138,12 @@ const ENTRY_SELECT = `
                      FROM journal_lines l WHERE l.vendor_id = e.vendor_id AND l.entry_id = e.id), '[]'::json) AS lines
     FROM journal_entries e`;
 
-function toChainEntry(vendorId: string, r: EntryRow): ChainEntry {
+/** A journal entry row as SQL gives it, enough to rebuild the hashed entry (also read by the evidence bundle). */
+export type ChainEntryRow = Omit<EntryRow, 'posted_at' | 'lines'> & {
+  lines: Array<{ account: string; currency: string; debit: string | null; credit: string | null; memo: string | null }>;
+};
+
+export function toChainEntry(vendorId: string, r: ChainEntryRow): ChainEntry {
   return {
     id: r.id,
     vendorId,

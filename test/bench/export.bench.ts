@@ -8,37 +8,24 @@
 // hash, and billed by real invoices (February: the first 100,000; March: the rest), so the bundle
 // carries 1,000,000 billing links too. Prints seconds and peak RSS of each export, and then of the
 // offline verifier (a child process, its own peak RSS read from /proc) on each bundle.
-// OL_BENCH_NODE_OPTIONS passes V8 flags to the service (e.g. --max-semi-space-size=2) to compare GC settings.
+// The service gets the V8 flags of `npm run start:prod` (package.json); OL_BENCH_NODE_OPTIONS replaces
+// them to compare GC settings (e.g. OL_BENCH_NODE_OPTIONS= for V8's defaults).
 import { NestFactory } from '@nestjs/core';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { DataSource } from 'typeorm';
 import { migrations } from '../../migrations';
-import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
+import { freePort, startScratchPostgres } from '../support/local-postgres';
+import { arg } from './args';
 
 const ROOT = join(__dirname, '..', '..');
 const MB = 1024 * 1024;
 
-function arg(args: string[], name: string, fallback: string): string {
-  const hit = args.find((a) => a.startsWith(`--${name}=`));
-  return hit ? hit.slice(name.length + 3) : fallback;
-}
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 function call(port: number, method: string, path: string, key: string, body?: unknown): Promise<any> {
   return new Promise((resolve, reject) => {
@@ -171,8 +158,16 @@ function build(): string {
   return out;
 }
 
+/** The node flags production starts with: those of `npm run start:prod`. */
+function productionNodeFlags(): string {
+  const startProd: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts['start:prod'];
+  return (startProd.match(/(?<=\s)--[\w-]+(=\S+)?/g) ?? []).join(' ');
+}
+
 async function startServer(buildDir: string, databaseUrl: string, port: number): Promise<ChildProcess> {
-  const env = { ...process.env, NODE_OPTIONS: process.env.OL_BENCH_NODE_OPTIONS ?? '', NODE_ENV: 'production', DATABASE_URL: databaseUrl, PORT: String(port), SEED_DEMO: 'false', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' };
+  const nodeOptions = process.env.OL_BENCH_NODE_OPTIONS ?? productionNodeFlags();
+  console.log(`  service node flags: ${nodeOptions || '(V8 defaults)'}`);
+  const env = { ...process.env, NODE_OPTIONS: nodeOptions, NODE_ENV: 'production', DATABASE_URL: databaseUrl, PORT: String(port), SEED_DEMO: 'false', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' };
   const proc = spawn(process.execPath, [join(buildDir, 'src', 'main.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
@@ -192,10 +187,9 @@ export default async function exportBench(args: string[]): Promise<void> {
   const small = Number(arg(args, 'small', '100000'));
   const large = Number(arg(args, 'large', '1000000'));
   const doVerify = arg(args, 'verify', 'true') === 'true';
-  const dataDir = mkdtempSync(join(tmpdir(), 'ol-bench-export-'));
-  chmodSync(dataDir, 0o755);
   const work = mkdtempSync(join(tmpdir(), 'ol-bench-export-files-'));
-  const pg = await startEmbeddedPostgres({ dataDir, port: await freePort(), persistent: false, database: 'bench' });
+  const pg = await startScratchPostgres('ol-bench-export-', { database: 'bench' });
+  const dataDir = pg.dataDir;
   let server: ChildProcess | null = null;
   try {
     const buildDir = build();

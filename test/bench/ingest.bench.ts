@@ -6,10 +6,8 @@
 //     which validates, hashes, answers per item, and also writes each outcome's events.
 // Prints outcomes/s of each and the ratio API ÷ COPY.
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { NestFactory } from '@nestjs/core';
@@ -17,14 +15,11 @@ import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DataSource } from 'typeorm';
 import { migrations } from '../../migrations';
-import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
+import { startScratchPostgres } from '../support/local-postgres';
+import { arg } from './args';
 import { contentSha256 } from '../../src/outcomes/outcome-rules';
 import { exited, freePort, send as request, startServer } from '../outcomes/server-process';
 
-function arg(args: string[], name: string, fallback: string): string {
-  const hit = args.find((a) => a.startsWith(`--${name}=`));
-  return hit ? hit.slice(name.length + 3) : fallback;
-}
 
 interface Outcome {
   externalId: string;
@@ -60,11 +55,9 @@ export default async function ingestBench(args: string[]): Promise<void> {
   if (!['customer', 'auto'].includes(verification)) throw new Error('--verification must be customer or auto');
   const type = verification === 'auto' ? 'query' : 'report';
 
-  const dataDir = mkdtempSync(join(tmpdir(), 'ol-bench-'));
-  chmodSync(dataDir, 0o755);
-  const pgPort = await freePort();
   // A durable cluster (fsync on), as in production; both loads run on it.
-  const pg = await startEmbeddedPostgres({ dataDir, port: pgPort, persistent: false, database: 'bench' });
+  const pg = await startScratchPostgres('ol-bench-', { database: 'bench' });
+  const dataDir = pg.dataDir;
   let server: ChildProcess | null = null;
   try {
     const ds = new DataSource({ type: 'postgres', url: pg.url, migrations, migrationsTransactionMode: 'each' });

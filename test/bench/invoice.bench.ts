@@ -9,28 +9,12 @@
 //    run (creates the drafts) and second run (recomputes them).
 // Rows are loaded with INSERT … SELECT generate_series, not through the API.
 import { NestFactory } from '@nestjs/core';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { DataSource } from 'typeorm';
-import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
+import { startScratchPostgres } from '../support/local-postgres';
+import { arg } from './args';
 
-function arg(args: string[], name: string, fallback: string): string {
-  const hit = args.find((a) => a.startsWith(`--${name}=`));
-  return hit ? hit.slice(name.length + 3) : fallback;
-}
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
   const t0 = process.hrtime.bigint();
@@ -53,9 +37,8 @@ export default async function invoiceBench(args: string[]): Promise<void> {
   const outcomes = Number(arg(args, 'outcomes', '1000000'));
   const contractCount = Number(arg(args, 'contracts', '10000'));
   const perContract = Number(arg(args, 'per-contract', '10'));
-  const dataDir = mkdtempSync(join(tmpdir(), 'ol-bench-invoice-'));
-  chmodSync(dataDir, 0o755);
-  const pg = await startEmbeddedPostgres({ dataDir, port: await freePort(), persistent: false, ephemeral: true, database: 'postgres' });
+  const pg = await startScratchPostgres('ol-bench-invoice-', { ephemeral: true });
+  const dataDir = pg.dataDir;
   process.env.DATABASE_URL = `${pg.serverUrl}/postgres`;
   process.env.LOG_LEVEL = 'silent';
   process.env.SEED_DEMO = 'false';

@@ -6,30 +6,14 @@
 // Measures postings/s with 1, 4 and 16 concurrent writers on ONE vendor, 16 writers spread over
 // 16 vendors (no shared head), one vendor whose transactions do 5 ms of other work after posting
 // (as a finalization does), then `verify` speed. PostgreSQL runs durably (fsync on) unless --fast.
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { migrations } from '../../migrations';
-import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
+import { startScratchPostgres } from '../support/local-postgres';
+import { arg } from './args';
 import { JournalEntryInput, LedgerService } from '../../src/ledger/ledger.service';
 
-function arg(args: string[], name: string, fallback: string): string {
-  const hit = args.find((a) => a.startsWith(`--${name}=`));
-  return hit ? hit.slice(name.length + 3) : fallback;
-}
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -54,9 +38,8 @@ const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, 
 export default async function ledgerBench(args: string[]): Promise<void> {
   const postings = Number(arg(args, 'postings', '2000'));
   const fast = args.includes('--fast');
-  const dataDir = mkdtempSync(join(tmpdir(), 'ol-bench-ledger-'));
-  chmodSync(dataDir, 0o755);
-  const pg = await startEmbeddedPostgres({ dataDir, port: await freePort(), persistent: false, ephemeral: fast, database: 'postgres' });
+  const pg = await startScratchPostgres('ol-bench-ledger-', { ephemeral: fast });
+  const dataDir = pg.dataDir;
   const ds = new DataSource({ type: 'postgres', url: `${pg.serverUrl}/postgres`, migrations, migrationsTransactionMode: 'each', extra: { max: 40 } });
   try {
     await ds.initialize();

@@ -1,11 +1,7 @@
-import { chmodSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { migrations } from '../../migrations';
-import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
+import { startScratchPostgres } from './local-postgres';
 import { TEMPLATE_DB } from './harness-file';
 
 /**
@@ -18,9 +14,7 @@ export default async function globalSetup(): Promise<void> {
   if (process.env.TEST_DATABASE_SERVER_URL) {
     serverUrl = process.env.TEST_DATABASE_SERVER_URL; // e.g. postgres://postgres:postgres@127.0.0.1:5432
   } else {
-    const dataDir = mkdtempSync(join(tmpdir(), 'ol-test-pg-'));
-    chmodSync(dataDir, 0o755); // initdb runs as the unprivileged postgres user when we are root
-    const db = await startEmbeddedPostgres({ dataDir, port: await freePort(), persistent: false, ephemeral: true, database: 'postgres' });
+    const db = await startScratchPostgres('ol-test-pg-', { ephemeral: true });
     serverUrl = db.serverUrl;
     stop = db.stop;
   }
@@ -38,13 +32,3 @@ export default async function globalSetup(): Promise<void> {
   (globalThis as any).__OL_STOP_PG__ = stop;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
