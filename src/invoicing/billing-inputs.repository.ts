@@ -156,9 +156,12 @@ export class BillingInputsRepository {
                   AND o.occurred_at < (${ps.add(s.period.end)}::timestamp AT TIME ZONE ${tz})`;
     const typeList = ps.add(types);
     const agg = this.aggregateSql(dims, [], ps);
+    // A period whose invoice is still a draft has billed nothing: only invoiced periods lend their
+    // outcomes to other invoices (as adjustments). So the draft preview skips the anti-join, and
+    // the claim keeps it as a guard (the primary key of invoice_outcomes is the last word).
     const open = `SELECT ${OUTCOME_COLS} FROM outcomes o
                    WHERE o.vendor_id = ${vendor} AND o.contract_id = ${contract} AND o.type = ANY(${typeList}::text[])
-                     AND o.status = 'verified' AND ${inPeriod} AND NOT ${billed(1)}`;
+                     AND o.status = 'verified' AND ${inPeriod}${source.kind === 'claim' ? ` AND NOT ${billed(1)}` : ''}`;
     let sql: string;
     if (source.kind === 'open') sql = `SELECT ${agg.select} FROM (${open}) o GROUP BY ${agg.groupBy}`;
     else if (source.kind === 'claim')
