@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { resolve, join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { projectRoot } from '../common/project-root';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -45,6 +46,13 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     onLog: (m: string) => opts.log?.(String(m).trim()),
     onError: (m: unknown) => opts.log?.(String(m).trim()),
   });
+  if (process.getuid?.() === 0) {
+    // As root, PostgreSQL runs as the unprivileged `postgres` user, which must reach both its
+    // binaries (under node_modules) and its data folder: a checkout inside a private (0700) folder,
+    // such as one made by mktemp, would otherwise hide them.
+    grantTraverse(join(projectRoot(), 'node_modules'));
+    grantTraverse(resolve(opts.dataDir));
+  }
   const initialised = existsSync(join(databaseDir, 'PG_VERSION'));
   if (!initialised) await pg.initialise();
   if (existsSync(join(databaseDir, 'postmaster.pid'))) {
@@ -64,6 +72,15 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${database}"`);
   await client.end();
   return { url: `${serverUrl}/${database}`, serverUrl, stop: () => pg.stop() };
+}
+
+/** Adds search permission for others (o+x, never read) to a folder and each of its ancestors that lacks it. */
+function grantTraverse(path: string): void {
+  for (let dir = path; ; dir = dirname(dir)) {
+    const mode = statSync(dir).mode;
+    if ((mode & 0o001) === 0) chmodSync(dir, (mode & 0o7777) | 0o001);
+    if (dirname(dir) === dir) return;
+  }
 }
 
 function isAlive(pid: number): boolean {
