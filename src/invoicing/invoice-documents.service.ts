@@ -1,7 +1,7 @@
 import { Injectable, StreamableFile } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { stringify } from 'csv-stringify';
-import PDFDocument from 'pdfkit';
+import { newPdfDocument } from '../common/pdf';
 import { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import type { Principal } from '../auth/principal';
@@ -128,7 +128,7 @@ export class InvoiceDocumentsService {
 /** Lays out one invoice: parties, number and period, lines, totals, and a summary of the calculation trace. */
 export function renderInvoicePdf(v: InvoiceView, names: { vendor: string; customer: string; contract: string }): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const doc = new PDFDocument({ size: 'A4', margin: 50, info: { Title: `Invoice ${v.number ?? 'draft'}`, Author: names.vendor } });
+    const doc = newPdfDocument({ size: 'A4', margin: 50, info: { Title: `Invoice ${v.number ?? 'draft'}`, Author: names.vendor } });
     const chunks: Buffer[] = [];
     doc.on('data', (c: Buffer) => chunks.push(c));
     doc.on('end', () => resolve(Buffer.concat(chunks)));

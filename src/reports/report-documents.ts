@@ -1,7 +1,7 @@
 // Statements and ROI reports as CSV and PDF. The PDF's chart is the same SVG the report serves,
 // drawn into the page with svg-to-pdfkit.
 import { stringify } from 'csv-stringify/sync';
-import PDFDocument from 'pdfkit';
+import { newPdfDocument } from '../common/pdf';
 import { pdfText } from '../invoicing/invoice-documents.service';
 import { Money } from '../common/money';
 import type { RoiReportView, StatementView } from './dto/reports.dto';
@@ -53,7 +53,7 @@ export function roiCsv(r: RoiReportView): string {
 
 function render(build: (doc: PDFKit.PDFDocument) => void): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const doc = new PDFDocument({ size: 'A4', margin: 40, info: { Title: 'Outcome Ledger report', Producer: 'Outcome Ledger' } });
+    const doc = newPdfDocument({ size: 'A4', margin: 40, info: { Title: 'Outcome Ledger report', Producer: 'Outcome Ledger' } });
     const chunks: Buffer[] = [];
     doc.on('data', (c: Buffer) => chunks.push(c));
     doc.on('end', () => resolve(Buffer.concat(chunks)));
