@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { idsDigestOf } from '../invoicing/billing-inputs.repository';
+import { IdsDigest } from '../pricing/aggregates';
 import { Agg, uuidBytes } from './verify-bundle';
 
 describe('offline aggregates of the bundle verifier', () => {
@@ -7,7 +7,7 @@ describe('offline aggregates of the bundle verifier', () => {
     const ids = Array.from({ length: 25 }, () => randomUUID());
     const agg = new Agg();
     for (const id of [...ids].reverse()) agg.add(uuidBytes(id), '1', '');
-    expect(agg.toAggregate('report').idsDigest).toBe(idsDigestOf(ids));
+    expect(agg.toAggregate('report').idsDigest).toBe(IdsDigest.of(ids));
   });
 
   it('sums quantities and values as decimals and reports "0" for a sum with no values', () => {

@@ -15,6 +15,7 @@ import { Money } from '../common/money';
 import { GENESIS_HASH, entryHash, isBalanced } from '../ledger/chain';
 import { contentSha256, localDate } from '../outcomes/outcome-rules';
 import { sha256Hex } from '../pricing/canonical-json';
+import { IdsDigest, negateAggregate } from '../pricing/aggregates';
 import { priceInvoice } from '../pricing/engine';
 import { billableOutcomeTypes } from '../pricing/terms';
 import type { KpiMeasurement, OutcomeAggregate, PeriodAdjustmentInput, PricingInput, Terms } from '../pricing/types';
@@ -305,18 +306,18 @@ async function checkChain(zip: ZipReader, manifest: BundleManifest, checks: Chec
 /**
  * One aggregate, built as outcomes stream by. Its ids digest is billing's (IDS_DIGEST_SQL in
  * src/invoicing/billing-inputs.repository.ts): `xor128:` and the XOR of the ids' 16 bytes,
- * order-independent, so it needs no list of ids. verify-bundle.spec.ts pins it to idsDigestOf.
+ * order-independent (IdsDigest), so it needs no list of ids.
  */
 export class Agg {
   count = 0;
   quantity: Money | null = null;
   value: Money | null = null;
-  private readonly xor = Buffer.alloc(16);
+  private readonly ids = new IdsDigest();
   add(idBytes: Buffer, quantity: string, value: string): void {
     this.count++;
     if (quantity !== '') this.quantity = (this.quantity ?? new Money(0)).plus(quantity);
     if (value !== '') this.value = (this.value ?? new Money(0)).plus(value);
-    for (let i = 0; i < 16; i++) this.xor[i] ^= idBytes[i];
+    this.ids.add(idBytes);
   }
   toAggregate(outcomeType: string, dimensions?: Record<string, string>): OutcomeAggregate {
     return {
@@ -325,7 +326,7 @@ export class Agg {
       count: String(this.count),
       quantitySum: this.quantity ? this.quantity.toFixed() : '0',
       valueSum: this.value ? this.value.toFixed() : '0',
-      idsDigest: `xor128:${this.xor.toString('hex')}`,
+      idsDigest: this.ids.toString(),
     };
   }
 }
@@ -636,7 +637,7 @@ function pricingInputOf(w: InvoiceWork): PricingInput {
     const reversed = byEffect.get(-1)?.list() ?? [];
     if (late.length) adjustments.push({ kind: 'late_verified', period, terms: p.terms, kpis, billed, delta: late });
     if (reversed.length)
-      adjustments.push({ kind: 'reversal', period, terms: p.terms, kpis, billed: [...billed, ...late], delta: reversed.map(negate) });
+      adjustments.push({ kind: 'reversal', period, terms: p.terms, kpis, billed: [...billed, ...late], delta: reversed.map(negateAggregate) });
   }
   return {
     contract: { currency: c.currency, timezone: c.timezone, taxRate: c.taxRate, startsOn: c.startsOn, endsOn: c.endsOn, billingCycle: c.billingCycle },
@@ -646,11 +647,6 @@ function pricingInputOf(w: InvoiceWork): PricingInput {
     kpis: w.kpis.filter((k) => k.periodStart === w.doc.periodStart).map((k) => k.kpi),
     ...(adjustments.length ? { adjustments } : {}),
   };
-}
-
-function negate(a: OutcomeAggregate): OutcomeAggregate {
-  const neg = (v: string) => new Money(v).negated().toFixed();
-  return { ...a, count: neg(a.count), quantitySum: neg(a.quantitySum), valueSum: neg(a.valueSum) };
 }
 
 /** The report as a person reads it. */

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Money } from '../common/money';
 import type { Contract } from '../contracts/entities/contract.entity';
+import { negateAggregate } from '../pricing/aggregates';
 import { billableOutcomeTypes, guaranteeKpis } from '../pricing/terms';
 import type {
   BillingPeriod,
@@ -20,21 +21,11 @@ import type {
  * or hashing each id (md5/sha256 per row) costs more than the aggregate itself (see
  * test/bench/invoice.bench.ts). XOR is no defence against chosen ids, but ids are server-assigned
  * uuidv7, a finalized invoice records its exact ids in invoice_outcomes, and the trace digest
- * (SHA-256) covers the whole calculation.
+ * (SHA-256) covers the whole calculation. In code: `IdsDigest` of src/pricing/aggregates.ts.
  */
 export const IDS_DIGEST_SQL = `
   'xor128:' || lpad(to_hex(bit_xor(substring(uuid_send(o.id) FROM 1 FOR 8)::bigint)), 16, '0')
             || lpad(to_hex(bit_xor(substring(uuid_send(o.id) FROM 9 FOR 8)::bigint)), 16, '0')`;
-
-/** The same digest in code, for ids listed outside the database (offline checks, tests). */
-export function idsDigestOf(ids: string[]): string {
-  const acc = Buffer.alloc(16);
-  for (const id of ids) {
-    const bytes = Buffer.from(id.replace(/-/g, ''), 'hex');
-    for (let i = 0; i < 16; i++) acc[i] ^= bytes[i];
-  }
-  return `xor128:${acc.toString('hex')}`;
-}
 
 /** Where the outcomes of an invoice come from. */
 export type OutcomeSource =
@@ -272,7 +263,7 @@ export class BillingInputsRepository {
           terms: p.terms,
           kpis: periodKpis,
           billed: [...billedAggs, ...late],
-          delta: reversed.map(negate),
+          delta: reversed.map(negateAggregate),
         });
     }
     return out;
@@ -379,9 +370,4 @@ function billed(effect: 1 | -1, by?: { invoiceId: string; before: string | null 
   return `EXISTS (SELECT 1 FROM invoice_outcomes b JOIN invoices bi ON bi.vendor_id = b.vendor_id AND bi.id = b.invoice_id
                    WHERE b.vendor_id = o.vendor_id AND b.outcome_id = o.id AND b.effect = ${effect} AND b.invoice_id <> ${by.invoiceId}
                      ${by.before ? `AND bi.finalized_at < ${by.before}::timestamptz` : ''})`;
-}
-
-function negate(a: OutcomeAggregate): OutcomeAggregate {
-  const neg = (v: string) => new Money(v).negated().toFixed();
-  return { ...a, count: neg(a.count), quantitySum: neg(a.quantitySum), valueSum: neg(a.valueSum) };
 }

@@ -2,6 +2,7 @@
 export * from './types';
 export { ENGINE_VERSION, PricingInputError, priceInvoice, pickMeasurement, usageAmount } from './engine';
 export { canonicalJson, CanonicalJsonError, sha256Hex } from './canonical-json';
+export { IdsDigest, negateAggregate } from './aggregates';
 export { ISO_4217_CODES, isIsoCurrency, minorUnits } from './currency';
 export {
   billableOutcomeTypes,

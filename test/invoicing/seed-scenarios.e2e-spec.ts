@@ -1,7 +1,7 @@
 jest.setTimeout(300_000);
 
 import { loadSeedScenarios, outcomesOfScenario, type SeedScenario } from '../../src/demo/seed-scenarios';
-import { idsDigestOf } from '../../src/invoicing/billing-inputs.repository';
+import { IdsDigest } from '../../src/pricing/aggregates';
 import { createTestApp, TestApp } from '../support/test-app';
 import { bill, recordOutcomes, scenarioContract, ScenarioContract } from './helpers';
 
@@ -57,7 +57,7 @@ describe('billing the seven seed contracts through HTTP', () => {
     expect(verify.body.outcomes).toEqual({ billed: 7800, reversed: 0 });
     // The ids digest in the trace is recomputable offline from the recorded ids.
     const ids: Array<{ outcome_id: string }> = await t.db.query(`SELECT outcome_id FROM invoice_outcomes WHERE invoice_id = $1`, [inv.id]);
-    expect(inv.trace.lines[0].inputs).toMatchObject({ count: '7800', idsDigest: idsDigestOf(ids.map((r) => r.outcome_id)) });
+    expect(inv.trace.lines[0].inputs).toMatchObject({ count: '7800', idsDigest: IdsDigest.of(ids.map((r) => r.outcome_id)) });
   });
 
   it("refuses to finalize the traffic contract's April, naming the missing KPI, and keeps it a draft", async () => {
