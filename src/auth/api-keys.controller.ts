@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ApiKeysService } from './api-keys.service';
 import { ApiKeyView, CreateApiKeyDto, IssuedApiKeyView } from './dto/api-key.dto';
 import { CurrentPrincipal, type Principal, Roles } from './principal';
+import { ReturnsSecret } from '../common/idempotency/returns-secret.decorator';
 
 @ApiTags('api-keys')
 @ApiBearerAuth()
@@ -12,6 +13,7 @@ export class ApiKeysController {
   constructor(private readonly keys: ApiKeysService) {}
 
   @Post()
+  @ReturnsSecret()
   issue(@CurrentPrincipal() p: Principal, @Body() dto: CreateApiKeyDto): Promise<IssuedApiKeyView> {
     return this.keys.issue(p.vendorId, dto);
   }

@@ -12,6 +12,7 @@ import {
   WebhookEventView,
 } from './dto/webhook.dto';
 import { WebhooksService } from './webhooks.service';
+import { ReturnsSecret } from '../common/idempotency/returns-secret.decorator';
 
 /** The vendor's integration settings: vendor admins only. */
 @ApiTags('webhooks')
@@ -22,6 +23,7 @@ export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
 
   @Post('webhook-endpoints')
+  @ReturnsSecret()
   create(@CurrentPrincipal() p: Principal, @Body() dto: CreateWebhookEndpointDto): Promise<CreatedWebhookEndpointView> {
     return this.webhooks.createEndpoint(p.vendorId, dto);
   }

@@ -40,6 +40,10 @@ export class AppConfig {
 
   @IsOptional() @IsString()
   PUBLIC_BASE_URL?: string;
+
+  /** How long an Idempotency-Key's answer is kept and replayed. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(24 * 365)
+  IDEMPOTENCY_TTL_HOURS = 24;
 }
 
 export class ConfigInvalidError extends Error {}

@@ -1,29 +1,54 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
-import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
+import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Request, Response } from 'express';
-import { catchError, from, mergeMap, Observable, of } from 'rxjs';
-import { DataSource } from 'typeorm';
+import { from, lastValueFrom, Observable } from 'rxjs';
+import { DataSource, QueryFailedError } from 'typeorm';
 import type { Principal } from '../../auth/principal';
+import { runInAmbientTransaction } from '../../database/transaction-context';
 import { canonicalJson, sha256Hex } from '../../pricing/canonical-json';
+import type { AppConfig } from '../config/app-config';
 import { CommonError, CommonErrorCode } from '../errors/common.errors';
+import { IdempotencyRepository, IdempotentRequest } from './idempotency.repository';
+import { RETURNS_SECRET } from './returns-secret.decorator';
 
-/** A key whose first request died mid-flight may be taken over after this long. */
-const ABANDONED_AFTER = '5 minutes';
+/** How long a retry waits for a first request still running with the same key before it gets 409. */
+const WAIT_FOR_FIRST = '10s';
+const PURGE_EVERY_MS = 60 * 60 * 1000;
 
 /**
- * `Idempotency-Key` on POST: the first answer is stored per vendor and key and replayed to every
- * retry with the same request; the same key with a different request is refused (422), and a
- * retry that races the first request gets 409 until the first completes. A request that fails
- * releases its key, so a rejected request leaves nothing behind.
+ * `Idempotency-Key` on POST, in one transaction with its effect (see README.md here):
+ * claim the key → run the handler on the same transaction → store the answer → COMMIT → send.
+ * Records belong to the calling API key and route; a replay answers the same caller only, after
+ * the guards authorized it again, with the original status and `Idempotent-Replayed: true`.
  */
 @Injectable()
-export class IdempotencyInterceptor implements NestInterceptor {
+export class IdempotencyInterceptor implements NestInterceptor, OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(IdempotencyInterceptor.name);
+  private readonly records: IdempotencyRepository;
+  private readonly ttlHours: number;
+  private purgeTimer: NodeJS.Timeout | null = null;
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly reflector: Reflector,
-  ) {}
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.records = new IdempotencyRepository(db);
+    this.ttlHours = config.get('IDEMPOTENCY_TTL_HOURS', { infer: true }) ?? 24;
+  }
+
+  onApplicationBootstrap(): void {
+    this.purgeTimer = setInterval(() => {
+      this.records.purgeExpired().catch((e) => this.logger.warn(`idempotency purge failed: ${e instanceof Error ? e.message : e}`));
+    }, PURGE_EVERY_MS);
+    this.purgeTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.purgeTimer) clearInterval(this.purgeTimer);
+  }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = context.switchToHttp().getRequest<Request & { principal?: Principal }>();
@@ -33,73 +58,60 @@ export class IdempotencyInterceptor implements NestInterceptor {
       throw CommonError.create(CommonErrorCode.VALIDATION_FAILED, 'Idempotency-Key must be 1 to 255 characters', [
         { field: 'Idempotency-Key', message: 'must be 1 to 255 characters' },
       ]);
-    const vendorId = req.principal.vendorId;
+    const { vendorId, keyId } = req.principal;
     const path = req.originalUrl.split('?')[0];
-    const requestSha256 = sha256Hex(canonicalJson({ method: req.method, path, query: req.query ?? {}, body: req.body ?? null }));
-    const status: number = this.reflector.get(HTTP_CODE_METADATA, context.getHandler()) ?? 201;
-
-    return from(this.claim(vendorId, key, req.method, path, requestSha256)).pipe(
-      mergeMap((replay) => {
-        if (replay) {
-          context.switchToHttp().getResponse<Response>().setHeader('Idempotent-Replayed', 'true');
-          return of(replay.body);
-        }
-        return next.handle().pipe(
-          mergeMap(async (body) => {
-            await this.db.query(
-              `UPDATE idempotency_keys SET status_code = $3, response_body = $4::jsonb, completed_at = now()
-                WHERE vendor_id = $1 AND key = $2`,
-              [vendorId, key, status, JSON.stringify(body ?? null)],
-            );
-            return body;
-          }),
-          catchError(async (err) => {
-            await this.db.query(`DELETE FROM idempotency_keys WHERE vendor_id = $1 AND key = $2 AND completed_at IS NULL`, [
-              vendorId,
-              key,
-            ]);
-            throw err;
-          }),
-        );
-      }),
-    );
+    const request: IdempotentRequest = {
+      vendorId,
+      keyId,
+      method: req.method,
+      route: typeof req.route?.path === 'string' ? req.route.path : path,
+      key,
+      path,
+      requestSha256: sha256Hex(canonicalJson({ keyId, method: req.method, path, query: req.query ?? {}, body: req.body ?? null })),
+    };
+    const returnsSecret = this.reflector.getAllAndOverride<boolean>(RETURNS_SECRET, [context.getHandler(), context.getClass()]) ?? false;
+    const res = context.switchToHttp().getResponse<Response>();
+    return from(this.execute(request, returnsSecret, res, () => lastValueFrom(next.handle(), { defaultValue: undefined })));
   }
 
-  /** Claims the key for this request, or returns the stored answer to replay. */
-  private async claim(
-    vendorId: string,
-    key: string,
-    method: string,
-    path: string,
-    requestSha256: string,
-  ): Promise<{ status: number; body: unknown } | null> {
-    const inserted = await this.db.query(
-      `INSERT INTO idempotency_keys (vendor_id, key, method, path, request_sha256)
-       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (vendor_id, key) DO NOTHING RETURNING key`,
-      [vendorId, key, method, path, requestSha256],
-    );
-    if (inserted.length === 1) return null;
-    const [row] = await this.db.query(
-      `SELECT request_sha256, status_code, response_body, completed_at,
-              created_at < now() - interval '${ABANDONED_AFTER}' AS abandoned
-         FROM idempotency_keys WHERE vendor_id = $1 AND key = $2`,
-      [vendorId, key],
-    );
-    if (!row) return this.claim(vendorId, key, method, path, requestSha256); // released meanwhile
-    if (row.request_sha256 !== requestSha256)
-      throw CommonError.create(
-        CommonErrorCode.IDEMPOTENCY_KEY_REUSED,
-        `Idempotency-Key "${key}" was first used for a different request`,
-      );
-    if (row.completed_at) return { status: row.status_code as number, body: row.response_body as unknown };
-    if (row.abandoned) {
-      const taken = await this.db.query(
-        `UPDATE idempotency_keys SET created_at = now() WHERE vendor_id = $1 AND key = $2 AND completed_at IS NULL
-           AND created_at < now() - interval '${ABANDONED_AFTER}' RETURNING key`,
-        [vendorId, key],
-      );
-      if (taken.length === 1) return null;
+  private async execute(r: IdempotentRequest, returnsSecret: boolean, res: Response, handle: () => Promise<unknown>): Promise<unknown> {
+    const outcome = await runInAmbientTransaction(this.db, async (runner) => {
+      // Phase 1: claim (or find the committed answer), waiting a bounded time for a first request in flight.
+      await runner.query(`SET LOCAL lock_timeout = '${WAIT_FOR_FIRST}'`);
+      const stored = await this.records.claim(runner, r, this.ttlHours).catch((e) => {
+        if (e instanceof QueryFailedError && (e as any).code === '55P03') throw CommonError.create(CommonErrorCode.IDEMPOTENCY_KEY_IN_PROGRESS);
+        throw e;
+      });
+      await runner.query(`SET LOCAL lock_timeout = DEFAULT`);
+      if (stored) return { replayed: true as const, stored };
+      // Phase 2: the effect, on this same transaction; phase 3: its answer, still inside.
+      const body = await handle();
+      await this.records.complete(runner, r, res.statusCode, body, returnsSecret);
+      testCrash('OL_TEST_CRASH_BEFORE_COMMIT');
+      return { replayed: false as const, body };
+    });
+    if (!outcome.replayed) {
+      testCrash('OL_TEST_CRASH_AFTER_COMMIT');
+      return outcome.body;
     }
-    throw CommonError.create(CommonErrorCode.IDEMPOTENCY_KEY_IN_PROGRESS);
+    const { stored } = outcome;
+    if (stored.requestSha256 !== r.requestSha256)
+      throw CommonError.create(CommonErrorCode.IDEMPOTENCY_KEY_REUSED, `Idempotency-Key "${r.key}" was first used for a different request`);
+    if (stored.secretWithheld)
+      throw CommonError.create(
+        CommonErrorCode.IDEMPOTENT_SECRET_NOT_REPLAYABLE,
+        `the request with Idempotency-Key "${r.key}" succeeded (status ${stored.statusCode}); its answer carried a secret, which is not kept`,
+      );
+    res.status(stored.statusCode);
+    res.setHeader('Idempotent-Replayed', 'true');
+    return stored.body;
   }
+}
+
+/**
+ * Test hook for the crash e2e: SIGKILL this process at a phase boundary. Honoured only when
+ * NODE_ENV=test, so a production process never reads it.
+ */
+function testCrash(variable: 'OL_TEST_CRASH_BEFORE_COMMIT' | 'OL_TEST_CRASH_AFTER_COMMIT'): void {
+  if (process.env.NODE_ENV === 'test' && process.env[variable] === '1') process.kill(process.pid, 'SIGKILL');
 }

@@ -1,0 +1,145 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { DataSource, EntityManager, QueryRunner, Repository } from 'typeorm';
+
+/**
+ * The request's transaction, carried by AsyncLocalStorage: while a unit of work runs inside
+ * `runInAmbientTransaction`, every TypeORM call of the same DataSource made by code that knows
+ * nothing about it — `dataSource.query`, `dataSource.manager`, `dataSource.transaction`,
+ * `dataSource.getRepository`, `dataSource.createQueryBuilder`, an injected `Repository` — runs on
+ * that one QueryRunner, so the unit commits or rolls back as a whole.
+ *
+ * - A nested `transaction()` becomes a SAVEPOINT (TypeORM's own nesting on a QueryRunner), so code
+ *   that catches a unique violation and retries still works.
+ * - A statement outside any nested transaction runs under its own savepoint too: a failing
+ *   statement that the caller catches leaves the outer transaction usable, as it would in
+ *   autocommit.
+ * - `createQueryRunner()` is left alone: its callers connect, stream and release it themselves.
+ * - The context closes with the transaction: work that outlives it (a timer or promise started
+ *   inside) falls back to the pool instead of touching a released runner.
+ *
+ * typeorm-transactional@0.5.0 was evaluated first and not used: its patched
+ * `DataSource.transaction` opens an independent transaction on the original manager, so every
+ * effect written through `this.db.transaction(...)` (most services here) would commit outside
+ * the request's transaction.
+ */
+interface Ambient {
+  readonly dataSource: DataSource;
+  readonly runner: QueryRunner;
+  open: boolean;
+}
+
+const storage = new AsyncLocalStorage<Ambient>();
+
+/** The runner of the open ambient transaction of this DataSource, if any. */
+export function ambientRunner(dataSource: DataSource): QueryRunner | undefined {
+  const a = storage.getStore();
+  return a && a.open && a.dataSource === dataSource && !a.runner.isReleased ? a.runner : undefined;
+}
+
+/**
+ * Runs `work` inside one transaction on one connection, with every TypeORM call of `dataSource`
+ * made meanwhile joining it. `work` receives the runner; what it returns is committed, a throw
+ * rolls everything back. `beforeCommit` runs after `work` succeeded, still inside.
+ */
+export async function runInAmbientTransaction<T>(dataSource: DataSource, work: (runner: QueryRunner) => Promise<T>): Promise<T> {
+  adopt(dataSource);
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  guardStatements(runner);
+  const ambient: Ambient = { dataSource, runner, open: true };
+  try {
+    await runner.startTransaction();
+    const result = await storage.run(ambient, () => work(runner));
+    await runner.commitTransaction();
+    return result;
+  } catch (e) {
+    if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+    throw e;
+  } finally {
+    ambient.open = false;
+    await runner.release();
+  }
+}
+
+/** Runs `work` outside any ambient transaction (background work started from a request). */
+export function outsideAmbientTransaction<T>(work: () => T): T {
+  return storage.exit(work);
+}
+
+const CONTROL = /^\s*(SAVEPOINT|RELEASE|ROLLBACK|COMMIT|START TRANSACTION|BEGIN|SET )/i;
+
+/** Top-level statements (transaction depth 1) each under a savepoint, so a caught failure does not abort the rest. */
+function guardStatements(runner: QueryRunner): void {
+  const query = runner.query.bind(runner) as (...args: any[]) => Promise<any>;
+  (runner as any).query = async (sql: string, ...rest: any[]) => {
+    if ((runner as any).transactionDepth !== 1 || CONTROL.test(sql)) return query(sql, ...rest);
+    await query('SAVEPOINT ol_statement');
+    try {
+      const result = await query(sql, ...rest);
+      await query('RELEASE SAVEPOINT ol_statement');
+      return result;
+    } catch (e) {
+      await query('ROLLBACK TO SAVEPOINT ol_statement').catch(() => undefined);
+      throw e;
+    }
+  };
+}
+
+const INSTALLED = Symbol.for('outcome-ledger.ambient-transactions');
+const OWN_MANAGER = Symbol('ownManager');
+
+/** A DataSource built before the patch holds `manager` as its own field, which would hide the getter. */
+function adopt(dataSource: DataSource): void {
+  const own = Object.getOwnPropertyDescriptor(dataSource, 'manager');
+  if (!own || !('value' in own)) return;
+  delete (dataSource as any).manager;
+  (dataSource as any)[OWN_MANAGER] = own.value;
+}
+
+/** Patches TypeORM once per process so that calls made inside an ambient transaction join it. */
+export function installAmbientTransactions(): void {
+  const proto = DataSource.prototype as any;
+  if (proto[INSTALLED]) return;
+  proto[INSTALLED] = true;
+
+  // DataSource#manager: the constructor assigns it; the getter answers the ambient runner's manager.
+  // transaction(), getRepository() and the query builders all go through it.
+  Object.defineProperty(DataSource.prototype, 'manager', {
+    configurable: true,
+    get(this: DataSource & { [OWN_MANAGER]: EntityManager }) {
+      return ambientRunner(this)?.manager ?? this[OWN_MANAGER];
+    },
+    set(this: DataSource & { [OWN_MANAGER]: EntityManager }, manager: EntityManager) {
+      this[OWN_MANAGER] = manager;
+    },
+  });
+
+  const query = DataSource.prototype.query;
+  DataSource.prototype.query = function (this: DataSource, sql: string, parameters?: any[], runner?: QueryRunner) {
+    return query.call(this, sql, parameters, runner ?? ambientRunner(this));
+  } as typeof query;
+
+  const createQueryBuilder = DataSource.prototype.createQueryBuilder as (...args: any[]) => any;
+  (DataSource.prototype as any).createQueryBuilder = function (this: DataSource, ...args: any[]) {
+    if (args[1] !== undefined) args[2] ??= ambientRunner(this);
+    else args[0] ??= ambientRunner(this);
+    return createQueryBuilder.apply(this, args);
+  };
+
+  // Repository#manager: a repository bound to the DataSource's own manager (an injected one) follows
+  // the ambient runner; one obtained from a transaction's manager keeps that manager.
+  Object.defineProperty(Repository.prototype, 'manager', {
+    configurable: true,
+    get(this: Repository<any> & { [OWN_MANAGER]: EntityManager }) {
+      const own = this[OWN_MANAGER];
+      if (!own || own.queryRunner) return own;
+      return ambientRunner(own.dataSource)?.manager ?? own;
+    },
+    set(this: Repository<any> & { [OWN_MANAGER]: EntityManager }, manager: EntityManager) {
+      this[OWN_MANAGER] = manager;
+    },
+  });
+}
+
+// Installed on import, before Nest builds the DataSource and its injected repositories.
+installAmbientTransactions();
