@@ -13,7 +13,8 @@ import { DataSource, EntityManager, QueryRunner, Repository } from 'typeorm';
  * - A statement outside any nested transaction runs under its own savepoint too: a failing
  *   statement that the caller catches leaves the outer transaction usable, as it would in
  *   autocommit.
- * - `createQueryRunner()` is left alone: its callers connect, stream and release it themselves.
+ * - `createQueryRunner()` answers a view of the ambient runner whose `release()` does nothing, so
+ *   code that manages its own runner (connect, start/commit/rollback, release) runs nested too.
  * - The context closes with the transaction: work that outlives it (a timer or promise started
  *   inside) falls back to the pool instead of touching a released runner.
  *
@@ -43,7 +44,8 @@ export function ambientRunner(dataSource: DataSource): QueryRunner | undefined {
  */
 export async function runInAmbientTransaction<T>(dataSource: DataSource, work: (runner: QueryRunner) => Promise<T>): Promise<T> {
   adopt(dataSource);
-  const runner = dataSource.createQueryRunner();
+  // Always a connection of its own: one unit of work never borrows another's transaction.
+  const runner = ownQueryRunner.call(dataSource);
   await runner.connect();
   guardStatements(runner);
   const ambient: Ambient = { dataSource, runner, open: true };
@@ -85,7 +87,16 @@ function guardStatements(runner: QueryRunner): void {
   };
 }
 
+/** The ambient runner lent to code that releases what it creates: everything but `release` goes to the runner itself. */
+function borrowed(runner: QueryRunner): QueryRunner {
+  return new Proxy(runner, {
+    get: (target, prop) => (prop === 'release' ? async () => undefined : Reflect.get(target, prop, target)),
+    set: (target, prop, value) => Reflect.set(target, prop, value, target),
+  });
+}
+
 const INSTALLED = Symbol.for('outcome-ledger.ambient-transactions');
+const ownQueryRunner = DataSource.prototype.createQueryRunner;
 const OWN_MANAGER = Symbol('ownManager');
 
 /** A DataSource built before the patch holds `manager` as its own field, which would hide the getter. */
@@ -124,6 +135,11 @@ export function installAmbientTransactions(): void {
     if (args[1] !== undefined) args[2] ??= ambientRunner(this);
     else args[0] ??= ambientRunner(this);
     return createQueryBuilder.apply(this, args);
+  };
+
+  DataSource.prototype.createQueryRunner = function (this: DataSource, ...args: Parameters<typeof ownQueryRunner>) {
+    const runner = ambientRunner(this);
+    return runner ? borrowed(runner) : ownQueryRunner.apply(this, args);
   };
 
   // Repository#manager: a repository bound to the DataSource's own manager (an injected one) follows

@@ -58,6 +58,24 @@ describe('the ambient transaction of a request', () => {
     expect(await customers('rb-')).toEqual([]);
   });
 
+  it('lends the unit to code that manages its own query runner: its commit and release stay inside the unit', async () => {
+    await expect(
+      runInAmbientTransaction(db, async (outer) => {
+        const qr = db.createQueryRunner();
+        await qr.connect();
+        await qr.startTransaction();
+        await qr.query(`INSERT INTO customers (vendor_id, name) VALUES ($1, 'own-runner')`, [vendorId]);
+        await qr.commitTransaction();
+        await qr.release();
+        expect(outer.isReleased).toBe(false);
+        expect((await db.query('SELECT pg_backend_pid() AS pid'))[0].pid).toBe((await outer.query('SELECT pg_backend_pid() AS pid'))[0].pid);
+        expect(await customers('own-')).toEqual(['own-runner']);
+        throw new Error('the handler failed after');
+      }),
+    ).rejects.toThrow('the handler failed after');
+    expect(await customers('own-')).toEqual([]);
+  });
+
   it('keeps the unit usable after a caught failure in a nested transaction or in a single statement', async () => {
     await runInAmbientTransaction(db, async () => {
       await insert('ok-1');

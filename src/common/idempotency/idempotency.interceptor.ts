@@ -86,7 +86,7 @@ export class IdempotencyInterceptor implements NestInterceptor, OnApplicationBoo
       if (stored) return { replayed: true as const, stored };
       // Phase 2: the effect, on this same transaction; phase 3: its answer, still inside.
       const body = await handle();
-      await this.records.complete(runner, r, res.statusCode, body, returnsSecret);
+      await this.records.complete(runner, r, res.statusCode, body, returnsSecret || carriesSecret(body));
       testCrash('OL_TEST_CRASH_BEFORE_COMMIT');
       return { replayed: false as const, body };
     });
@@ -106,6 +106,14 @@ export class IdempotencyInterceptor implements NestInterceptor, OnApplicationBoo
     res.setHeader('Idempotent-Replayed', 'true');
     return stored.body;
   }
+}
+
+/**
+ * Belt and braces for a secret-bearing route that lacks `@ReturnsSecret()`: an answer with a
+ * top-level `secret` field is never stored either.
+ */
+export function carriesSecret(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && Object.prototype.hasOwnProperty.call(body, 'secret');
 }
 
 /**
