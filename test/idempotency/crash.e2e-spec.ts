@@ -116,4 +116,18 @@ describe('an idempotent request killed between its commit and its answer', () =>
     expect(retry.headers['idempotent-replayed']).toBeUndefined();
     expect(await customers()).toBe(1);
   });
+
+  it('ignores the crash hook in a production process', async () => {
+    const port = await freePort();
+    server = await startServer({ DATABASE_URL: t.databaseUrl, PORT: String(port), NODE_ENV: 'production', RATE_LIMIT_PER_MINUTE: '0', WEBHOOKS_DISPATCH: 'false', OL_TEST_CRASH_AFTER_COMMIT: '1' });
+    const res = await fetch(`http://127.0.0.1:${port}/v1/customers`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json', 'idempotency-key': 'prod-1' },
+      body: JSON.stringify({ name: 'Production Customer' }),
+    });
+    expect(res.status).toBe(201);
+    expect(server.exitCode).toBeNull();
+    server.kill('SIGTERM');
+    await exited(server);
+  });
 });
