@@ -1,11 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { DataSource, EntityManager, QueryRunner, Repository } from 'typeorm';
+import { DataSource, QueryRunner } from 'typeorm';
 
 /**
  * The request's transaction, carried by AsyncLocalStorage: while a unit of work runs inside
  * `runInAmbientTransaction`, every TypeORM call of the same DataSource made by code that knows
  * nothing about it — `dataSource.query`, `dataSource.manager`, `dataSource.transaction`,
- * `dataSource.getRepository`, `dataSource.createQueryBuilder`, an injected `Repository` — runs on
+ * `dataSource.getRepository`, query builders, an injected `Repository` or `EntityManager` — runs on
  * that one QueryRunner, so the unit commits or rolls back as a whole.
  *
  * - A nested `transaction()` becomes a SAVEPOINT (TypeORM's own nesting on a QueryRunner), so code
@@ -43,7 +43,6 @@ export function ambientRunner(dataSource: DataSource): QueryRunner | undefined {
  * rolls everything back. `beforeCommit` runs after `work` succeeded, still inside.
  */
 export async function runInAmbientTransaction<T>(dataSource: DataSource, work: (runner: QueryRunner) => Promise<T>): Promise<T> {
-  adopt(dataSource);
   // Always a connection of its own: one unit of work never borrows another's transaction.
   const runner = ownQueryRunner.call(dataSource);
   await runner.connect();
@@ -97,65 +96,22 @@ function borrowed(runner: QueryRunner): QueryRunner {
 
 const INSTALLED = Symbol.for('outcome-ledger.ambient-transactions');
 const ownQueryRunner = DataSource.prototype.createQueryRunner;
-const OWN_MANAGER = Symbol('ownManager');
 
-/** A DataSource built before the patch holds `manager` as its own field, which would hide the getter. */
-function adopt(dataSource: DataSource): void {
-  const own = Object.getOwnPropertyDescriptor(dataSource, 'manager');
-  if (!own || !('value' in own)) return;
-  delete (dataSource as any).manager;
-  (dataSource as any)[OWN_MANAGER] = own.value;
-}
-
-/** Patches TypeORM once per process so that calls made inside an ambient transaction join it. */
+/**
+ * Patches TypeORM once per process. Every path of TypeORM to a connection goes through
+ * `DataSource#createQueryRunner` — `query`, `transaction`, the managers (the DataSource's own, an
+ * injected one, a repository's), query builders, persistence — so inside an ambient transaction
+ * that one method lends the ambient runner, and all of them join it.
+ */
 export function installAmbientTransactions(): void {
   const proto = DataSource.prototype as any;
   if (proto[INSTALLED]) return;
   proto[INSTALLED] = true;
-
-  // DataSource#manager: the constructor assigns it; the getter answers the ambient runner's manager.
-  // transaction(), getRepository() and the query builders all go through it.
-  Object.defineProperty(DataSource.prototype, 'manager', {
-    configurable: true,
-    get(this: DataSource & { [OWN_MANAGER]: EntityManager }) {
-      return ambientRunner(this)?.manager ?? this[OWN_MANAGER];
-    },
-    set(this: DataSource & { [OWN_MANAGER]: EntityManager }, manager: EntityManager) {
-      this[OWN_MANAGER] = manager;
-    },
-  });
-
-  const query = DataSource.prototype.query;
-  DataSource.prototype.query = function (this: DataSource, sql: string, parameters?: any[], runner?: QueryRunner) {
-    return query.call(this, sql, parameters, runner ?? ambientRunner(this));
-  } as typeof query;
-
-  const createQueryBuilder = DataSource.prototype.createQueryBuilder as (...args: any[]) => any;
-  (DataSource.prototype as any).createQueryBuilder = function (this: DataSource, ...args: any[]) {
-    if (args[1] !== undefined) args[2] ??= ambientRunner(this);
-    else args[0] ??= ambientRunner(this);
-    return createQueryBuilder.apply(this, args);
-  };
-
   DataSource.prototype.createQueryRunner = function (this: DataSource, ...args: Parameters<typeof ownQueryRunner>) {
     const runner = ambientRunner(this);
     return runner ? borrowed(runner) : ownQueryRunner.apply(this, args);
   };
-
-  // Repository#manager: a repository bound to the DataSource's own manager (an injected one) follows
-  // the ambient runner; one obtained from a transaction's manager keeps that manager.
-  Object.defineProperty(Repository.prototype, 'manager', {
-    configurable: true,
-    get(this: Repository<any> & { [OWN_MANAGER]: EntityManager }) {
-      const own = this[OWN_MANAGER];
-      if (!own || own.queryRunner) return own;
-      return ambientRunner(own.dataSource)?.manager ?? own;
-    },
-    set(this: Repository<any> & { [OWN_MANAGER]: EntityManager }, manager: EntityManager) {
-      this[OWN_MANAGER] = manager;
-    },
-  });
 }
 
-// Installed on import, before Nest builds the DataSource and its injected repositories.
+// Installed on import, before any request runs.
 installAmbientTransactions();

@@ -1,5 +1,5 @@
-import { getRepositoryToken } from '@nestjs/typeorm';
-import { DataSource, QueryFailedError, Repository } from 'typeorm';
+import { getEntityManagerToken, getRepositoryToken } from '@nestjs/typeorm';
+import { DataSource, EntityManager, QueryFailedError, Repository } from 'typeorm';
 import { runInAmbientTransaction } from '../../src/database/transaction-context';
 import { Customer } from '../../src/parties/entities/customer.entity';
 import { createTestApp, TestApp } from '../support/test-app';
@@ -38,6 +38,7 @@ describe('the ambient transaction of a request', () => {
         await db.transaction((em) => pid(em.query('SELECT pg_backend_pid() AS pid'))),
         await pid(db.getRepository(Customer).query('SELECT pg_backend_pid() AS pid')),
         await pid(t.app.get<Repository<Customer>>(getRepositoryToken(Customer)).query('SELECT pg_backend_pid() AS pid')),
+        await pid(t.app.get<EntityManager>(getEntityManagerToken()).query('SELECT pg_backend_pid() AS pid')),
         (await db.createQueryBuilder().select('pg_backend_pid()', 'pid').from('vendors', 'v').where('v.id = :vendorId', { vendorId }).getRawOne()).pid,
         (await db.createQueryBuilder(Customer, 'c').select('pg_backend_pid()', 'pid').limit(1).getRawOne()).pid,
       ];
@@ -51,7 +52,10 @@ describe('the ambient transaction of a request', () => {
         await insert('rb-raw');
         await db.transaction((em) => em.query(`INSERT INTO customers (vendor_id, name) VALUES ($1, 'rb-nested')`, [vendorId]));
         await db.getRepository(Customer).save(db.getRepository(Customer).create({ vendorId, name: 'rb-repository' }));
-        expect(await customers('rb-')).toEqual(['rb-nested', 'rb-raw', 'rb-repository']);
+        const injected = t.app.get<Repository<Customer>>(getRepositoryToken(Customer));
+        await injected.insert({ vendorId, name: 'rb-injected' });
+        await t.app.get<EntityManager>(getEntityManagerToken()).transaction((em) => em.insert(Customer, { vendorId, name: 'rb-manager' }));
+        expect(await customers('rb-')).toEqual(['rb-injected', 'rb-manager', 'rb-nested', 'rb-raw', 'rb-repository']);
         throw new Error('the handler failed');
       }),
     ).rejects.toThrow('the handler failed');
