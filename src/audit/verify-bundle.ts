@@ -18,7 +18,7 @@ import { sha256Hex } from '../pricing/canonical-json';
 import { IdsDigest, negateAggregate } from '../pricing/aggregates';
 import { priceInvoice } from '../pricing/engine';
 import { billableOutcomeTypes } from '../pricing/terms';
-import type { KpiMeasurement, OutcomeAggregate, PeriodAdjustmentInput, PricingInput, Terms } from '../pricing/types';
+import type { KpiMeasurement, OutcomeAggregate, PeriodAdjustmentInput, PricingContract, PricingInput, PricingResult, Terms } from '../pricing/types';
 import {
   BUNDLE_FORMAT,
   BundleManifest,
@@ -586,10 +586,9 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
       checks.fail(label, w.error);
       continue;
     }
-    const input = pricingInputOf(w);
     let result;
     try {
-      result = priceInvoice(input);
+      result = repriceInvoice(invoiceRowsOf(w));
     } catch (e) {
       checks.fail(label, `the engine refused the rebuilt input (${(e as Error).message})`);
       continue;
@@ -624,28 +623,71 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
   else if (recomputed === work.length) checks.ok('invoices', `${recomputed} invoice(s) recomputed with the pricing engine: all match`);
 }
 
-function pricingInputOf(w: InvoiceWork): PricingInput {
-  const c = w.contract;
+/** What the verifier loads for one earlier, invoiced period of an invoice. */
+export interface EarlierPeriodRows {
+  period: { start: string; end: string };
+  terms: Terms;
+  kpis: KpiMeasurement[];
+  billed: OutcomeAggregate[];
+  late: OutcomeAggregate[];
+  reversed: OutcomeAggregate[];
+}
+
+/** What the verifier loads for one finalized invoice. */
+export interface InvoiceRows {
+  contract: PricingContract;
+  terms: Terms;
+  period: { start: string; end: string };
+  aggregates: OutcomeAggregate[];
+  kpis: KpiMeasurement[];
+  earlier: EarlierPeriodRows[];
+}
+
+/** The verifier's recompute path: the engine input rebuilt from the loaded rows, priced. */
+export function repriceInvoice(rows: InvoiceRows): PricingResult {
+  return priceInvoice(rebuildPricingInput(rows));
+}
+
+function rebuildPricingInput(rows: InvoiceRows): PricingInput {
+  const c = rows.contract;
   const adjustments: PeriodAdjustmentInput[] = [];
-  for (const p of w.earlier) {
-    const byEffect = w.delta.get(p.periodStart);
-    if (!byEffect) continue;
-    const period = { start: p.periodStart, end: p.periodEnd };
-    const kpis = w.kpis.filter((k) => k.periodStart === p.periodStart).map((k) => k.kpi);
-    const billed = w.billed.get(p.periodStart)?.list() ?? [];
-    const late = byEffect.get(1)?.list() ?? [];
-    const reversed = byEffect.get(-1)?.list() ?? [];
+  for (const p of rows.earlier) {
+    const { period, kpis, billed, late, reversed } = p;
     if (late.length) adjustments.push({ kind: 'late_verified', period, terms: p.terms, kpis, billed, delta: late });
     if (reversed.length)
       adjustments.push({ kind: 'reversal', period, terms: p.terms, kpis, billed: [...billed, ...late], delta: reversed.map(negateAggregate) });
   }
   return {
     contract: { currency: c.currency, timezone: c.timezone, taxRate: c.taxRate, startsOn: c.startsOn, endsOn: c.endsOn, billingCycle: c.billingCycle },
+    terms: rows.terms,
+    period: rows.period,
+    aggregates: rows.aggregates,
+    kpis: rows.kpis,
+    ...(adjustments.length ? { adjustments } : {}),
+  };
+}
+
+function invoiceRowsOf(w: InvoiceWork): InvoiceRows {
+  const earlier: EarlierPeriodRows[] = [];
+  for (const p of w.earlier) {
+    const byEffect = w.delta.get(p.periodStart);
+    if (!byEffect) continue;
+    earlier.push({
+      period: { start: p.periodStart, end: p.periodEnd },
+      terms: p.terms,
+      kpis: w.kpis.filter((k) => k.periodStart === p.periodStart).map((k) => k.kpi),
+      billed: w.billed.get(p.periodStart)?.list() ?? [],
+      late: byEffect.get(1)?.list() ?? [],
+      reversed: byEffect.get(-1)?.list() ?? [],
+    });
+  }
+  return {
+    contract: w.contract,
     terms: w.terms,
     period: { start: w.doc.periodStart, end: w.doc.periodEnd },
     aggregates: w.current.list(),
     kpis: w.kpis.filter((k) => k.periodStart === w.doc.periodStart).map((k) => k.kpi),
-    ...(adjustments.length ? { adjustments } : {}),
+    earlier,
   };
 }
 
