@@ -4,9 +4,11 @@
 // files: do that only for a deliberate change of the engine (and a new ENGINE_VERSION).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fixture from '../../test/fixtures/seed-scenarios.json';
 import { repriceInvoice } from '../audit/verify-bundle';
 import { priceInvoice } from './engine';
 import { goldenCases, goldenEngineInput } from './testing/golden-cases';
+import type { SeedScenario } from './testing/scenario-terms';
 import type { PricedInvoice, PricingResult } from './types';
 
 const DIR = join(__dirname, 'golden');
@@ -18,7 +20,7 @@ function priced(result: PricingResult): PricedInvoice {
 }
 
 describe('golden invoices', () => {
-  const cases = goldenCases();
+  const cases = goldenCases((fixture as { scenarios: SeedScenario[] }).scenarios);
 
   it('pins every seed scenario invoice and the edge contracts', () => {
     expect(cases.length).toBeGreaterThanOrEqual(19);

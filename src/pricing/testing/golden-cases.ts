@@ -3,7 +3,6 @@
 // (this period's aggregates and KPIs, and per earlier invoiced period what it billed, what was
 // verified late and what was reversed), so the golden spec can price it both through the engine
 // directly and through the verifier's recompute path.
-import fixture from '../../../test/fixtures/seed-scenarios.json';
 import { negateAggregate } from '../aggregates';
 import { parseTerms } from '../terms';
 import type { BillingPeriod, KpiMeasurement, OutcomeAggregate, PeriodAdjustmentInput, PricingContract, PricingInput, Terms } from '../types';
@@ -79,8 +78,7 @@ const TIERS = [
   { upTo: null, unitPrice: '0.05', flatAmount: '20.00' },
 ];
 
-function seedCases(): GoldenCase[] {
-  const scenarios = (fixture as { scenarios: SeedScenario[] }).scenarios;
+function seedCases(scenarios: SeedScenario[]): GoldenCase[] {
   const out: GoldenCase[] = [];
   for (const s of scenarios) {
     for (const label of Object.keys(s.expected)) {
@@ -220,6 +218,7 @@ const EDGE_CASES: GoldenCase[] = [
   },
 ];
 
-export function goldenCases(): GoldenCase[] {
-  return [...seedCases(), ...EDGE_CASES];
+/** The seed scenarios' cases (from test/fixtures/seed-scenarios.json), then the edge contracts. */
+export function goldenCases(scenarios: SeedScenario[]): GoldenCase[] {
+  return [...seedCases(scenarios), ...EDGE_CASES];
 }
