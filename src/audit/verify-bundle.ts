@@ -13,8 +13,9 @@ import { createHash, createPublicKey, verify as verifySignature, type KeyObject 
 import type { Readable } from 'node:stream';
 import { Money } from '../common/money';
 import { GENESIS_HASH, entryHash, isBalanced } from '../ledger/chain';
-import { contentSha256, localDate } from '../outcomes/outcome-rules';
-import { sha256Hex } from '../pricing/canonical-json';
+import { localDate, periodStartOf } from '../kernel/calendar';
+import { sha256Hex } from '../kernel/canonical-json';
+import { contentSha256 } from '../outcomes/outcome-rules';
 import { IdsDigest, negateAggregate } from '../pricing/aggregates';
 import { priceInvoice } from '../pricing/engine';
 import { billableOutcomeTypes } from '../pricing/terms';
@@ -401,10 +402,6 @@ async function readJson<T>(zip: ZipReader, path: string): Promise<T> {
 /** The 16 bytes of a uuid, as uuid_send gives them. */
 export function uuidBytes(id: string): Buffer {
   return Buffer.from(id.replace(/-/g, ''), 'hex');
-}
-
-function periodStartOf(localDay: string, cycle: 'monthly' | 'annual'): string {
-  return cycle === 'annual' ? `${localDay.slice(0, 4)}-01-01` : `${localDay.slice(0, 7)}-01`;
 }
 
 async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest, ledger: LedgerFacts, checks: Checks): Promise<void> {

@@ -7,9 +7,10 @@
 // amounts are plain decimal strings with at least the currency's minor-unit decimals ("100.00"),
 // absent fields are null. Changing any of this changes every hash: the test vector in
 // chain.spec.ts pins it.
-import Decimal from 'decimal.js';
-import { canonicalJson, sha256Hex } from '../pricing/canonical-json';
-import { isIsoCurrency, minorUnits } from '../pricing/currency';
+import type Decimal from 'decimal.js';
+import { canonicalJson, sha256Hex } from '../kernel/canonical-json';
+import { isIsoCurrency, minorUnits } from '../kernel/currency';
+import { atLeastPlaces, Dec } from '../kernel/decimal';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -65,18 +66,14 @@ export interface ChainReport {
   firstBroken?: BrokenLink;
 }
 
-// Own clone: plain notation whatever the magnitude, global decimal.js settings untouched.
-const D = Decimal.clone({ precision: 60, toExpNeg: -9e15, toExpPos: 9e15 });
-
 /**
  * An amount as it is hashed: plain notation with the currency's minor-unit decimals, or more if the
  * value really has more ("100" → "100.00", "100.000000000000" → "100.00", "100.004" → "100.004").
  * Never rounds, so a changed digit is never hidden.
  */
 export function normalizeAmount(value: string, currency: string): string {
-  const d = new D(value);
   const minor = isIsoCurrency(currency) ? minorUnits(currency) : 2;
-  return d.toFixed(Math.max(minor, d.decimalPlaces()));
+  return atLeastPlaces(new Dec(value), minor);
 }
 
 /** A business date stays `YYYY-MM-DD`; a timestamp becomes UTC with milliseconds. */
@@ -120,9 +117,9 @@ export function isBalanced(lines: ChainLine[]): boolean {
     const hasDebit = l.debit !== null && l.debit !== undefined;
     const hasCredit = l.credit !== null && l.credit !== undefined;
     if (hasDebit === hasCredit) return false;
-    const amount = new D(hasDebit ? l.debit! : l.credit!);
+    const amount = new Dec(hasDebit ? l.debit! : l.credit!);
     if (!amount.isPositive() || amount.isZero()) return false;
-    net.set(l.currency, (net.get(l.currency) ?? new D(0)).plus(hasDebit ? amount : amount.negated()));
+    net.set(l.currency, (net.get(l.currency) ?? new Dec(0)).plus(hasDebit ? amount : amount.negated()));
   }
   return [...net.values()].every((v) => v.isZero());
 }

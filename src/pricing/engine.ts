@@ -2,9 +2,9 @@
 // Pure: no I/O, no clock, no locale. Every amount is a Decimal, computed unrounded and rounded
 // once per line; the subtotal is the sum of rounded lines; tax is rounded once on the subtotal.
 import type Decimal from 'decimal.js';
-import { canonicalJson, sha256Hex } from './canonical-json';
-import { minorUnits } from './currency';
-import { dec, dmax, dmin, dsum, fixed, ONE, plain, PLAIN_DECIMAL, roundTo, ZERO } from './decimal';
+import { canonicalJson, sha256Hex } from '../kernel/canonical-json';
+import { minorUnits } from '../kernel/currency';
+import { dec, dmax, dmin, dsum, fixed, ONE, plain, PLAIN_DECIMAL, roundTo, ZERO } from '../kernel/decimal';
 import { activeDays, daysBetween, isIsoDate, isValidPeriod, periodLabel } from './period';
 import { componentKey, componentOutcomeType, parseTerms } from './terms';
 import type {

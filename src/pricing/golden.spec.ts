@@ -8,7 +8,7 @@ import fixture from '../../test/fixtures/seed-scenarios.json';
 import { repriceInvoice } from '../audit/verify-bundle';
 import { priceInvoice } from './engine';
 import { goldenCases, goldenEngineInput } from './testing/golden-cases';
-import type { SeedScenario } from './testing/scenario-terms';
+import type { SeedScenario } from './scenario-terms';
 import type { PricedInvoice, PricingResult } from './types';
 
 const DIR = join(__dirname, 'golden');

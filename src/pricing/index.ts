@@ -1,9 +1,9 @@
 // Public API of the pure pricing engine.
 export * from './types';
 export { ENGINE_VERSION, PricingInputError, priceInvoice, pickMeasurement, usageAmount } from './engine';
-export { canonicalJson, CanonicalJsonError, sha256Hex } from './canonical-json';
+export { canonicalJson, CanonicalJsonError, sha256Hex } from '../kernel/canonical-json';
 export { IdsDigest, negateAggregate } from './aggregates';
-export { ISO_4217_CODES, isIsoCurrency, minorUnits } from './currency';
+export { ISO_4217_CODES, isIsoCurrency, minorUnits } from '../kernel/currency';
 export {
   billableOutcomeTypes,
   componentKey,

@@ -1,6 +1,6 @@
 // Strict validation of the terms document, and the questions other modules ask about terms.
-import { canonicalJson } from './canonical-json';
-import { dec } from './decimal';
+import { canonicalJson } from '../kernel/canonical-json';
+import { dec, DECIMAL_STRING } from '../kernel/decimal';
 import type {
   ParseTermsResult,
   PriceComponent,
@@ -10,7 +10,7 @@ import type {
 } from './types';
 
 /** A decimal field of the terms: plain notation, at most 20 integer and 12 fraction digits. */
-export const TERMS_DECIMAL = /^-?\d{1,20}(\.\d{1,12})?$/;
+export const TERMS_DECIMAL = DECIMAL_STRING;
 
 const COMPONENT_TYPES = ['flat_fee', 'value_share', 'per_outcome', 'per_area', 'usage'] as const;
 const VERIFICATIONS: readonly Verification[] = ['auto', 'customer', 'third_party'];

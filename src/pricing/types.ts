@@ -1,6 +1,8 @@
 // The terms document and the engine's input and output.
 // Every amount, rate, quantity and count is a decimal string: the engine turns them into
 // Decimal, and no JS number ever carries money.
+import type { DateRange } from '../kernel/calendar';
+import type { RoundingMode } from '../kernel/decimal';
 
 export type DecimalString = string;
 
@@ -8,7 +10,7 @@ export type DecimalString = string;
 export type Verification = 'auto' | 'customer' | 'third_party';
 export type Comparator = 'gte' | 'gt' | 'lte' | 'lt';
 export type WhenKpiMissing = 'block' | 'assume_met' | 'assume_missed';
-export type RoundingMode = 'HALF_UP' | 'HALF_EVEN';
+export type { RoundingMode };
 
 /** Reads a verified KPI measurement of the period and changes the fee when it misses. */
 export interface GuaranteeClause {
@@ -149,10 +151,7 @@ export interface PricingContract {
 }
 
 /** `[start, end)` as local dates in the contract's timezone. */
-export interface BillingPeriod {
-  start: string; // YYYY-MM-DD
-  end: string; // YYYY-MM-DD, exclusive
-}
+export type BillingPeriod = DateRange;
 
 /** What SQL aggregated for one outcome type (optionally one dimension value) in a period. */
 export interface OutcomeAggregate {

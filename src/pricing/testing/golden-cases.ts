@@ -7,7 +7,7 @@ import { negateAggregate } from '../aggregates';
 import { parseTerms } from '../terms';
 import type { BillingPeriod, KpiMeasurement, OutcomeAggregate, PeriodAdjustmentInput, PricingContract, PricingInput, Terms } from '../types';
 import { scenarioPricingInput } from './scenario-input';
-import type { SeedScenario } from './scenario-terms';
+import type { SeedScenario } from '../scenario-terms';
 
 export interface GoldenEarlierPeriod {
   period: BillingPeriod;
