@@ -1,6 +1,6 @@
 // The seed scenarios (test/fixtures/seed-scenarios.json) as terms and outcomes: production code
 // (the demo data of `npm start`, src/demo) and the specs (the engine's seed spec, the e2e tests) share it.
-import { parseTerms } from './terms';
+import { componentOutcomeType, parseTerms } from './terms';
 import type { PriceComponent, Terms } from './types';
 
 export interface SeedOutcome {
@@ -40,8 +40,8 @@ export function scenarioTerms(scenario: Pick<SeedScenario, 'id' | 'components'>)
   const components = JSON.parse(JSON.stringify(scenario.components)) as PriceComponent[];
   const priced = new Set<string>();
   for (const c of components) {
-    if (c.type === 'usage') priced.add(c.metric);
-    if (c.type === 'value_share' || c.type === 'per_outcome') priced.add(c.outcomeType);
+    const type = componentOutcomeType(c);
+    if (type !== undefined) priced.add(type);
   }
   const outcomeTypes: NonNullable<Terms['outcomeTypes']> = {};
   for (const c of components) {

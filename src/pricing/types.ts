@@ -3,6 +3,11 @@
 // Decimal, and no JS number ever carries money.
 import type { DateRange } from '../kernel/calendar';
 import type { RoundingMode } from '../kernel/decimal';
+import type { FlatFeeComponent } from './charges/flat-fee';
+import type { PerAreaComponent } from './charges/per-area';
+import type { PerOutcomeComponent } from './charges/per-outcome';
+import type { UsageComponent, UsageTier } from './charges/usage';
+import type { ValueShareComponent } from './charges/value-share';
 
 export type DecimalString = string;
 
@@ -35,77 +40,15 @@ export interface ComponentModifiers {
   guarantee?: GuaranteeClause;
 }
 
-interface ComponentBase extends ComponentModifiers {
+/** What every component may carry besides its model's own fields. */
+export interface ComponentBase extends ComponentModifiers {
   /** Line key; defaults to the metric for `usage`, otherwise the type (suffixed `#2`… when repeated). */
   key?: string;
   description?: string;
 }
 
-export interface FlatFeeComponent extends ComponentBase {
-  type: 'flat_fee';
-  amount: DecimalString;
-  per: 'month' | 'year';
-  /** Units billed (production lines, seats); default "1". */
-  quantity?: DecimalString;
-  unit?: string;
-}
-
-export interface ValueShareComponent extends ComponentBase {
-  type: 'value_share';
-  /** 0..1 */
-  rate: DecimalString;
-  outcomeType: string;
-  verification: Verification;
-  /** Name of the third party that verifies, when verification is `third_party`. */
-  verifier?: string;
-  /** Negative verified value yields a negative fee only when true (default false: floored at 0). */
-  allowNegative?: boolean;
-  /** The share is never below this (applied inside the line, unlike `minimum`). */
-  floor?: DecimalString;
-}
-
-export interface PerOutcomeComponent extends ComponentBase {
-  type: 'per_outcome';
-  unitPrice: DecimalString;
-  outcomeType: string;
-  verification: Verification;
-  verifier?: string;
-  /** Break the line down by this dimension (e.g. `hospital`): one line per value. */
-  breakdownBy?: string;
-}
-
-export interface PerAreaComponent extends ComponentBase {
-  type: 'per_area';
-  annualRatePerKm2: DecimalString;
-  areaKm2: DecimalString;
-}
-
-export interface UsageTier {
-  /** Inclusive upper bound of the tier in units; null for the last, unbounded tier. */
-  upTo: DecimalString | null;
-  /** Price per `per` units inside this tier. */
-  unitPrice: DecimalString;
-  /** A flat amount charged once when usage reaches this tier. */
-  flatAmount?: DecimalString;
-}
-
-export interface UsageComponent extends ComponentBase {
-  type: 'usage';
-  metric: string;
-  verification?: Verification; // default 'auto'
-  verifier?: string;
-  /** Price per `per` units (e.g. 0.27 per 1000000 tokens); required unless `tiers` are given. */
-  unitPrice?: DecimalString;
-  /** Default "1". */
-  per?: DecimalString;
-  tiers?: UsageTier[];
-  /** Default `graduated` when tiers are given. */
-  tierMode?: 'graduated' | 'volume';
-  /** Package pricing: `unitPrice` is charged per started block of this many units. */
-  packageSize?: DecimalString;
-  /** Units given free before charging starts. */
-  freeUnits?: DecimalString;
-}
+// Each component's own fields are declared beside its charge model (src/pricing/charges).
+export type { FlatFeeComponent, PerAreaComponent, PerOutcomeComponent, UsageComponent, UsageTier, ValueShareComponent };
 
 export type PriceComponent =
   | FlatFeeComponent
