@@ -5,27 +5,14 @@
 // directly and through the verifier's recompute path.
 import { negateAggregate } from '../aggregates';
 import { parseTerms } from '../terms';
-import type { BillingPeriod, KpiMeasurement, OutcomeAggregate, PeriodAdjustmentInput, PricingContract, PricingInput, Terms } from '../types';
+import type { InvoiceRows } from '../invoice-inputs';
+import type { KpiMeasurement, OutcomeAggregate, PeriodAdjustmentInput, PricingContract, PricingInput, Terms } from '../types';
 import { scenarioPricingInput } from './scenario-input';
 import type { SeedScenario } from '../scenario-terms';
 
-export interface GoldenEarlierPeriod {
-  period: BillingPeriod;
-  terms: Terms;
-  kpis: KpiMeasurement[];
-  billed: OutcomeAggregate[];
-  late: OutcomeAggregate[];
-  reversed: OutcomeAggregate[];
-}
-
-export interface GoldenCase {
+/** A golden invoice: its name (the golden files' stem) and the rows it is priced from. */
+export interface GoldenCase extends InvoiceRows {
   name: string;
-  contract: PricingContract;
-  terms: Terms;
-  period: BillingPeriod;
-  aggregates: OutcomeAggregate[];
-  kpis: KpiMeasurement[];
-  earlier: GoldenEarlierPeriod[];
 }
 
 /**
