@@ -76,7 +76,7 @@ export interface BundleManifest {
 /** One line of ledger/entries.jsonl: a full entry, or only its links when it belongs to a contract outside the bundle. */
 export type LedgerLine =
   | ({ redacted: false } & import('../ledger/chain').ChainEntry)
-  | { redacted: true; id: string; sequence: string; prevHash: string; hash: string };
+  | import('../ledger/chain').RedactedChainEntry;
 
 export interface InvoiceDocument {
   id: string;

@@ -12,13 +12,16 @@ import { parse } from 'csv-parse';
 import { createHash, createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Money } from '../common/money';
-import { GENESIS_HASH, entryHash, isBalanced } from '../ledger/chain';
-import { contentSha256, localDate } from '../outcomes/outcome-rules';
-import { sha256Hex } from '../pricing/canonical-json';
-import { IdsDigest, negateAggregate } from '../pricing/aggregates';
+import { type BrokenLink, ChainVerifier, entryHash } from '../ledger/chain';
+import { localDate, periodStartOf } from '../kernel/calendar';
+import { sha256Hex } from '../kernel/canonical-json';
+import { contentSha256 } from '../outcomes/outcome-rules';
+import { IdsDigest } from '../pricing/aggregates';
 import { priceInvoice } from '../pricing/engine';
-import { billableOutcomeTypes } from '../pricing/terms';
-import type { KpiMeasurement, OutcomeAggregate, PeriodAdjustmentInput, PricingInput, Terms } from '../pricing/types';
+import { type EarlierPeriodRows, type InvoiceRows, invoicePricingInput } from '../pricing/invoice-inputs';
+import { billableOutcomeTypes, breakdownDimensions } from '../pricing/terms';
+import { versionForPeriod } from '../pricing/terms-in-force';
+import type { KpiMeasurement, OutcomeAggregate, PricingResult, Terms } from '../pricing/types';
 import {
   BUNDLE_FORMAT,
   BundleManifest,
@@ -240,10 +243,9 @@ async function checkChain(zip: ZipReader, manifest: BundleManifest, checks: Chec
     checks.fail(path, 'missing');
     return facts;
   }
-  let expected = 1n;
-  let lastHash = GENESIS_HASH;
+  // The walk is the ledger's own (ChainVerifier); this only words its verdict for a person.
+  const walk = new ChainVerifier();
   let entries = 0;
-  let redacted = 0;
   let broken: string | null = null;
   for await (const text of lines(await zip.stream(path))) {
     let e: LedgerLine;
@@ -254,50 +256,49 @@ async function checkChain(zip: ZipReader, manifest: BundleManifest, checks: Chec
       break;
     }
     entries++;
-    const at = `entry ${e.sequence} (${e.id})`;
-    if (BigInt(e.sequence) !== expected) {
-      broken = `entry ${expected} is missing (found ${e.sequence} next)`;
+    const before = walk.head;
+    const link = walk.push(e);
+    if (link) {
+      broken = brokenLinkMessage(link, e, before);
       break;
     }
-    if (e.prevHash !== lastHash) {
-      broken = `${at}: prev_hash ${e.prevHash.slice(0, 16)}… does not link to entry ${expected - 1n}'s hash ${lastHash.slice(0, 16)}…`;
-      break;
+    if (!e.redacted && e.reference.type === 'invoice' && e.kind === 'invoice_finalized') {
+      const receivable = e.lines.filter((l) => l.account.startsWith('receivable:'));
+      const net = receivable.reduce((acc, l) => acc.plus(l.debit ?? '0').minus(l.credit ?? '0'), new Money(0));
+      facts.invoiceEntries.set(e.reference.id, { entryId: e.id, sequence: e.sequence, receivable: net.toFixed() });
     }
-    if (e.redacted) redacted++;
-    else {
-      const recomputed = entryHash(e.prevHash, e);
-      if (recomputed !== e.hash) {
-        broken = `${at}: hash ${e.hash.slice(0, 16)}… ≠ recomputed ${recomputed.slice(0, 16)}… (content changed)`;
-        break;
-      }
-      if (!isBalanced(e.lines)) {
-        broken = `${at}: debits and credits do not balance`;
-        break;
-      }
-      if (e.reference.type === 'invoice' && e.kind === 'invoice_finalized') {
-        const receivable = e.lines.filter((l) => l.account.startsWith('receivable:'));
-        const net = receivable.reduce((acc, l) => acc.plus(l.debit ?? '0').minus(l.credit ?? '0'), new Money(0));
-        facts.invoiceEntries.set(e.reference.id, { entryId: e.id, sequence: e.sequence, receivable: net.toFixed() });
-      }
-    }
-    lastHash = e.hash;
-    expected++;
   }
   if (broken) {
     checks.fail(path, broken);
     return facts;
   }
   const head = manifest.ledgerHead;
-  if (String(expected - 1n) !== head.sequence || lastHash !== head.hash) {
-    checks.fail(path, `the chain ends at entry ${expected - 1n} (hash ${lastHash.slice(0, 16)}…) but the manifest's head is ${head.sequence} (${head.hash.slice(0, 16)}…)`);
+  const end = walk.head;
+  if (end.sequence !== head.sequence || end.hash !== head.hash) {
+    checks.fail(path, `the chain ends at entry ${end.sequence} (hash ${end.hash.slice(0, 16)}…) but the manifest's head is ${head.sequence} (${head.hash.slice(0, 16)}…)`);
     return facts;
   }
+  const redacted = walk.redacted;
   checks.ok(
     'ledger',
     `hash chain verified: ${entries} entries from genesis to head ${head.sequence} (${head.hash.slice(0, 16)}…)` +
       (redacted ? `, ${redacted} of other contracts checked by their links only` : ''),
   );
   return facts;
+}
+
+function brokenLinkMessage(link: BrokenLink, e: LedgerLine, before: { sequence: string; hash: string }): string {
+  const at = `entry ${e.sequence} (${e.id})`;
+  switch (link.reason) {
+    case 'sequence_gap':
+      return `entry ${link.sequence} is missing (found ${e.sequence} next)`;
+    case 'prev_hash_mismatch':
+      return `${at}: prev_hash ${e.prevHash.slice(0, 16)}… does not link to entry ${before.sequence}'s hash ${before.hash.slice(0, 16)}…`;
+    case 'hash_mismatch':
+      return `${at}: hash ${e.hash.slice(0, 16)}… ≠ recomputed ${e.redacted ? '?' : entryHash(e.prevHash, e).slice(0, 16)}… (content changed)`;
+    case 'unbalanced':
+      return `${at}: debits and credits do not balance`;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -403,10 +404,6 @@ export function uuidBytes(id: string): Buffer {
   return Buffer.from(id.replace(/-/g, ''), 'hex');
 }
 
-function periodStartOf(localDay: string, cycle: 'monthly' | 'annual'): string {
-  return cycle === 'annual' ? `${localDay.slice(0, 4)}-01-01` : `${localDay.slice(0, 7)}-01`;
-}
-
 async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest, ledger: LedgerFacts, checks: Checks): Promise<void> {
   // Contracts, terms, invoices: small documents, read whole.
   const contracts = new Map<string, ContractDocument>();
@@ -457,6 +454,11 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
       w.error = `its terms version ${doc.termsVersionId} is not in the bundle`;
       continue;
     }
+    const inForce = versionForPeriod(contract.termsVersions, { start: doc.periodStart, end: doc.periodEnd });
+    if (inForce?.id !== doc.termsVersionId) {
+      w.error = `priced with terms version ${tv.version}, but ${inForce ? `version ${inForce.version}` : 'no version'} is in force for ${doc.periodLabel}`;
+      continue;
+    }
     if (sha256Hex(doc.traceJson) !== doc.traceDigest) w.error = `traceJson does not hash to its traceDigest ${doc.traceDigest.slice(0, 16)}…`;
     w.billable = new Set(billableOutcomeTypes(tv.terms).keys());
     const earlier = (contract.invoicedPeriods ?? []).filter((p) => p.periodStart < doc.periodStart);
@@ -468,10 +470,7 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
       }
       w.earlier.push({ ...p, terms: t.terms, billable: new Set(billableOutcomeTypes(t.terms).keys()) });
     }
-    const dims = new Set<string>();
-    for (const t of [tv.terms, ...w.earlier.map((p) => p.terms)])
-      for (const c of t.components) if (c.type === 'per_outcome' && c.breakdownBy) dims.add(c.breakdownBy);
-    w.dims = [...dims].sort();
+    w.dims = breakdownDimensions([tv.terms, ...w.earlier.map((p) => p.terms)]);
     w.current = new AggSet(w.dims);
     try {
       const trace = JSON.parse(doc.traceJson) as { lines?: Array<{ guarantee?: { measurementId?: string | null } }> };
@@ -586,10 +585,9 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
       checks.fail(label, w.error);
       continue;
     }
-    const input = pricingInputOf(w);
     let result;
     try {
-      result = priceInvoice(input);
+      result = repriceInvoice(invoiceRowsOf(w));
     } catch (e) {
       checks.fail(label, `the engine refused the rebuilt input (${(e as Error).message})`);
       continue;
@@ -624,28 +622,32 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
   else if (recomputed === work.length) checks.ok('invoices', `${recomputed} invoice(s) recomputed with the pricing engine: all match`);
 }
 
-function pricingInputOf(w: InvoiceWork): PricingInput {
-  const c = w.contract;
-  const adjustments: PeriodAdjustmentInput[] = [];
+/** The verifier's recompute path: the engine input rebuilt from the loaded rows (as billing builds it), priced. */
+export function repriceInvoice(rows: InvoiceRows): PricingResult {
+  return priceInvoice(invoicePricingInput(rows));
+}
+
+function invoiceRowsOf(w: InvoiceWork): InvoiceRows {
+  const earlier: EarlierPeriodRows[] = [];
   for (const p of w.earlier) {
     const byEffect = w.delta.get(p.periodStart);
     if (!byEffect) continue;
-    const period = { start: p.periodStart, end: p.periodEnd };
-    const kpis = w.kpis.filter((k) => k.periodStart === p.periodStart).map((k) => k.kpi);
-    const billed = w.billed.get(p.periodStart)?.list() ?? [];
-    const late = byEffect.get(1)?.list() ?? [];
-    const reversed = byEffect.get(-1)?.list() ?? [];
-    if (late.length) adjustments.push({ kind: 'late_verified', period, terms: p.terms, kpis, billed, delta: late });
-    if (reversed.length)
-      adjustments.push({ kind: 'reversal', period, terms: p.terms, kpis, billed: [...billed, ...late], delta: reversed.map(negateAggregate) });
+    earlier.push({
+      period: { start: p.periodStart, end: p.periodEnd },
+      terms: p.terms,
+      kpis: w.kpis.filter((k) => k.periodStart === p.periodStart).map((k) => k.kpi),
+      billed: w.billed.get(p.periodStart)?.list() ?? [],
+      late: byEffect.get(1)?.list() ?? [],
+      reversed: byEffect.get(-1)?.list() ?? [],
+    });
   }
   return {
-    contract: { currency: c.currency, timezone: c.timezone, taxRate: c.taxRate, startsOn: c.startsOn, endsOn: c.endsOn, billingCycle: c.billingCycle },
+    contract: w.contract,
     terms: w.terms,
     period: { start: w.doc.periodStart, end: w.doc.periodEnd },
     aggregates: w.current.list(),
     kpis: w.kpis.filter((k) => k.periodStart === w.doc.periodStart).map((k) => k.kpi),
-    ...(adjustments.length ? { adjustments } : {}),
+    earlier,
   };
 }
 

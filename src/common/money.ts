@@ -1,9 +1,9 @@
-import Decimal from 'decimal.js';
 import type { ValueTransformer } from 'typeorm';
+import { Dec } from '../kernel/decimal';
 
-/** Decimal for application code: plain notation, never exponents, ample precision. */
-export const Money = Decimal.clone({ precision: 50, rounding: Decimal.ROUND_HALF_UP, toExpNeg: -100, toExpPos: 100 });
-export type Money = Decimal;
+/** Decimal for application code: the kernel's one configuration (plain notation, 50 digits). */
+export const Money = Dec;
+export type Money = Dec;
 
 /** `numeric` columns come back from pg as strings with padded scale; keep them strings, normalised ("0.060000" → "0.06"). */
 export const numericString: ValueTransformer = {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../common/project-root';
-import { scenarioOutcomes, scenarioTerms, type SeedOutcome, type SeedScenario } from '../pricing/testing/scenario-terms';
+import { scenarioOutcomes, scenarioTerms, type SeedOutcome, type SeedScenario } from '../pricing/scenario-terms';
 
 export type { SeedOutcome, SeedScenario };
 

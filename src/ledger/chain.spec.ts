@@ -8,6 +8,7 @@ import {
   isBalanced,
   normalizeAmount,
   normalizeEffectiveAt,
+  type RedactedChainEntry,
   verifyChain,
 } from './chain';
 
@@ -123,6 +124,27 @@ describe('ledger hash chain', () => {
     const bad = { ...chain[1], lines: [chain[1].lines[0], { ...chain[1].lines[1], credit: '1.00' }] };
     const rehashed = { ...bad, hash: entryHash(bad.prevHash, bad) };
     expect(verifyChain([chain[0], rehashed]).firstBroken).toEqual({ sequence: '2', entryId: 'e-2', reason: 'unbalanced' });
+  });
+
+  it('links across redacted entries: their content is withheld, their hash and prev hash still chain', () => {
+    const chain = chainOf(5);
+    const redact = (e: ChainEntry): RedactedChainEntry => ({ redacted: true, id: e.id, sequence: e.sequence, prevHash: e.prevHash, hash: e.hash });
+    const mixed = [chain[0], redact(chain[1]), redact(chain[2]), chain[3], chain[4]];
+    expect(verifyChain(mixed, { sequence: '5', hash: chain[4].hash })).toEqual({ ok: true, entries: 5, headHash: chain[4].hash });
+  });
+
+  it('breaks at a redacted entry whose links were altered, and at the entry after a redacted hash that was changed', () => {
+    const chain = chainOf(4);
+    const redact = (e: ChainEntry, over: Partial<RedactedChainEntry> = {}): RedactedChainEntry => ({
+      redacted: true, id: e.id, sequence: e.sequence, prevHash: e.prevHash, hash: e.hash, ...over,
+    });
+    expect(verifyChain([chain[0], redact(chain[1], { prevHash: 'f'.repeat(64) }), chain[2]]).firstBroken).toEqual({
+      sequence: '2', entryId: 'e-2', reason: 'prev_hash_mismatch',
+    });
+    expect(verifyChain([chain[0], redact(chain[1], { hash: 'f'.repeat(64) }), chain[2]]).firstBroken).toEqual({
+      sequence: '3', entryId: 'e-3', reason: 'prev_hash_mismatch',
+    });
+    expect(verifyChain([chain[0], redact(chain[2])]).firstBroken).toEqual({ sequence: '2', entryId: null, reason: 'sequence_gap' });
   });
 
   it('balances per currency: a CNY debit never offsets a USD credit', () => {

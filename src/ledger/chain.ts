@@ -7,9 +7,10 @@
 // amounts are plain decimal strings with at least the currency's minor-unit decimals ("100.00"),
 // absent fields are null. Changing any of this changes every hash: the test vector in
 // chain.spec.ts pins it.
-import Decimal from 'decimal.js';
-import { canonicalJson, sha256Hex } from '../pricing/canonical-json';
-import { isIsoCurrency, minorUnits } from '../pricing/currency';
+import type Decimal from 'decimal.js';
+import { canonicalJson, sha256Hex } from '../kernel/canonical-json';
+import { isIsoCurrency, minorUnits } from '../kernel/currency';
+import { atLeastPlaces, Dec } from '../kernel/decimal';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -47,6 +48,23 @@ export interface ChainEntry extends ChainEntryContent {
   hash: string;
 }
 
+/**
+ * An entry whose content is withheld (an evidence bundle redacts other contracts' entries): its
+ * id, place and two links only. It cannot be re-hashed, but it still links the chain: the next
+ * entry's prevHash must equal its hash, and its prevHash must equal the previous entry's hash.
+ */
+export interface RedactedChainEntry {
+  redacted: true;
+  id: string;
+  sequence: string;
+  prevHash: string;
+  hash: string;
+}
+
+export function isRedacted(entry: ChainEntry | RedactedChainEntry): entry is RedactedChainEntry {
+  return (entry as RedactedChainEntry).redacted === true;
+}
+
 export type BrokenReason = 'hash_mismatch' | 'prev_hash_mismatch' | 'unbalanced' | 'sequence_gap';
 
 export interface BrokenLink {
@@ -65,18 +83,14 @@ export interface ChainReport {
   firstBroken?: BrokenLink;
 }
 
-// Own clone: plain notation whatever the magnitude, global decimal.js settings untouched.
-const D = Decimal.clone({ precision: 60, toExpNeg: -9e15, toExpPos: 9e15 });
-
 /**
  * An amount as it is hashed: plain notation with the currency's minor-unit decimals, or more if the
  * value really has more ("100" → "100.00", "100.000000000000" → "100.00", "100.004" → "100.004").
  * Never rounds, so a changed digit is never hidden.
  */
 export function normalizeAmount(value: string, currency: string): string {
-  const d = new D(value);
   const minor = isIsoCurrency(currency) ? minorUnits(currency) : 2;
-  return d.toFixed(Math.max(minor, d.decimalPlaces()));
+  return atLeastPlaces(new Dec(value), minor);
 }
 
 /** A business date stays `YYYY-MM-DD`; a timestamp becomes UTC with milliseconds. */
@@ -120,26 +134,29 @@ export function isBalanced(lines: ChainLine[]): boolean {
     const hasDebit = l.debit !== null && l.debit !== undefined;
     const hasCredit = l.credit !== null && l.credit !== undefined;
     if (hasDebit === hasCredit) return false;
-    const amount = new D(hasDebit ? l.debit! : l.credit!);
+    const amount = new Dec(hasDebit ? l.debit! : l.credit!);
     if (!amount.isPositive() || amount.isZero()) return false;
-    net.set(l.currency, (net.get(l.currency) ?? new D(0)).plus(hasDebit ? amount : amount.negated()));
+    net.set(l.currency, (net.get(l.currency) ?? new Dec(0)).plus(hasDebit ? amount : amount.negated()));
   }
   return [...net.values()].every((v) => v.isZero());
 }
 
 /**
- * Walks a chain one entry at a time (entries in sequence order), so that a database cursor or an
- * archive can be verified in constant memory. Stops judging at the first broken link.
+ * The one chain walk: one entry at a time (entries in sequence order), so that a database cursor
+ * or an archive can be verified in constant memory. Each entry must follow the last sequence, link
+ * to the last hash, hash to its stored hash and balance; a redacted entry is checked by its links
+ * only. Stops judging at the first broken link.
  */
 export class ChainVerifier {
   private count = 0;
+  private redactedCount = 0;
   private lastSequence = 0n;
   private lastHash = GENESIS_HASH;
   private lastId: string | null = null;
   private broken: BrokenLink | undefined;
 
   /** Feeds the next entry; returns the first broken link once there is one. */
-  push(entry: ChainEntry): BrokenLink | undefined {
+  push(entry: ChainEntry | RedactedChainEntry): BrokenLink | undefined {
     if (this.broken) return this.broken;
     this.count++;
     const expected = this.lastSequence + 1n;
@@ -154,12 +171,25 @@ export class ChainVerifier {
       return this.broken;
     }
     if (entry.prevHash !== this.lastHash) return at('prev_hash_mismatch');
-    if (entryHash(entry.prevHash, entry) !== entry.hash) return at('hash_mismatch');
-    if (!isBalanced(entry.lines)) return at('unbalanced');
+    if (isRedacted(entry)) this.redactedCount++;
+    else {
+      if (entryHash(entry.prevHash, entry) !== entry.hash) return at('hash_mismatch');
+      if (!isBalanced(entry.lines)) return at('unbalanced');
+    }
     this.lastSequence = expected;
     this.lastHash = entry.hash;
     this.lastId = entry.id;
     return undefined;
+  }
+
+  /** The last entry that passed (sequence "0" and GENESIS_HASH before the first). */
+  get head(): { sequence: string; hash: string } {
+    return { sequence: String(this.lastSequence), hash: this.lastHash };
+  }
+
+  /** Entries walked so far that were redacted (checked by their links only). */
+  get redacted(): number {
+    return this.redactedCount;
   }
 
   /**
@@ -179,7 +209,7 @@ export class ChainVerifier {
 }
 
 /** Verifies a whole chain given in sequence order. */
-export function verifyChain(entries: Iterable<ChainEntry>, head?: { sequence: string; hash: string }): ChainReport {
+export function verifyChain(entries: Iterable<ChainEntry | RedactedChainEntry>, head?: { sequence: string; hash: string }): ChainReport {
   const v = new ChainVerifier();
   for (const e of entries) if (v.push(e)) break;
   return v.report(head);

@@ -1,4 +1,4 @@
-import { dec, plain } from './decimal';
+import { dec, plain } from '../kernel/decimal';
 import type { OutcomeAggregate } from './types';
 
 /**

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { sha256Hex } from './canonical-json';
-import { dec, dmax } from './decimal';
+import { sha256Hex } from '../kernel/canonical-json';
+import { dec, dmax } from '../kernel/decimal';
 import { priceInvoice } from './engine';
 import { addDays, daysBetween, monthPeriod } from './period';
 import type { OutcomeAggregate, PriceComponent, PricedInvoice, PricingContract, PricingInput, PricingResult, Terms, UsageTier } from './types';

@@ -1,7 +1,7 @@
 import fixture from '../../test/fixtures/seed-scenarios.json';
 import { priceInvoice } from './engine';
 import { scenarioPricingInput } from './testing/scenario-input';
-import { scenarioTerms, type SeedScenario } from './testing/scenario-terms';
+import { scenarioTerms, type SeedScenario } from './scenario-terms';
 import type { PricedInvoice } from './types';
 
 const scenarios = (fixture as { scenarios: SeedScenario[] }).scenarios;

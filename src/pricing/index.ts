@@ -1,18 +1,24 @@
 // Public API of the pure pricing engine.
 export * from './types';
 export { ENGINE_VERSION, PricingInputError, priceInvoice, pickMeasurement, usageAmount } from './engine';
-export { canonicalJson, CanonicalJsonError, sha256Hex } from './canonical-json';
+export { canonicalJson, CanonicalJsonError, sha256Hex } from '../kernel/canonical-json';
 export { IdsDigest, negateAggregate } from './aggregates';
-export { ISO_4217_CODES, isIsoCurrency, minorUnits } from './currency';
+export { ISO_4217_CODES, isIsoCurrency, minorUnits } from '../kernel/currency';
 export {
   billableOutcomeTypes,
+  breakdownDimensions,
   componentKey,
+  componentMeasure,
   componentOutcomeType,
+  componentVerification,
   guaranteeKpis,
   knownOutcomeTypes,
   parseTerms,
   TERMS_DECIMAL,
 } from './terms';
+export { CHARGE_MODELS, COMPONENT_TYPES, chargeModel, type ChargeModel } from './charges';
+export { invoicePricingInput, periodAdjustments, pricingContractOf, type EarlierPeriodRows, type InvoiceRows } from './invoice-inputs';
+export { versionForPeriod, versionInForce } from './terms-in-force';
 export {
   activeDays,
   addDays,

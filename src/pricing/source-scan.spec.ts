@@ -1,6 +1,12 @@
-// No JS number carries money, quantity or rate: a textual scan of the engine's (non-spec) sources.
+// Textual scans of the sources: no JS number carries money, quantity or rate in the engine and the
+// kernel; the kernel and pricing stay pure (no Nest, TypeORM, pg, no other src folder); and no
+// production file imports a `testing/` folder.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+
+const SRC = resolve(__dirname, '..');
+const PRICING = __dirname;
+const KERNEL = join(SRC, 'kernel');
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -19,12 +25,21 @@ function code(text: string): string {
     .replace(/"(?:[^"\\\n]|\\.)*"/g, '"s"');
 }
 
+/** Module specifiers of `import … from`, `export … from`, `import(…)` and `require(…)`. */
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/(?:from\s+|import\(\s*|require\(\s*)'([^']+)'/g)].map((m) => m[1]);
+}
+
+const inside = (path: string, dir: string) => path === dir || path.startsWith(dir + sep);
+const isTestingPath = (path: string) => path.split(sep).includes('testing');
+
 const RULES: { name: string; pattern: RegExp; allowIn?: string[] }[] = [
   { name: 'parseFloat(', pattern: /\bparseFloat\(/ },
   { name: 'Number(', pattern: /\bNumber\(/ },
   { name: 'Math.round(', pattern: /\bMath\.round\(/ },
-  // Decimal's own toFixed is the one allowed use, confined to decimal.ts (fixed() and plain()).
-  { name: 'toFixed(', pattern: /\.toFixed\(/, allowIn: ['decimal.ts'] },
+  // Decimal's own toFixed is the one allowed use, confined to the kernel's decimal.ts.
+  { name: 'toFixed(', pattern: /\.toFixed\(/, allowIn: ['kernel/decimal.ts'] },
   // String concatenation with `+` next to a string literal.
   { name: 'string + concatenation', pattern: /(['"`]\s*\+(?!\+))|((?<!\+)\+\s*['"`])/ },
   // Unary plus coercing a string to a number: `+x`, `= +x`, `(+x`, `return +x`.
@@ -32,17 +47,18 @@ const RULES: { name: string; pattern: RegExp; allowIn?: string[] }[] = [
 ];
 
 describe('source scan', () => {
-  const root = __dirname;
-  const files = sources(root);
+  const files = [...sources(PRICING), ...sources(KERNEL)];
 
-  it('finds the engine sources', () => {
-    expect(files.map((f) => relative(root, f))).toEqual(expect.arrayContaining(['engine.ts', 'terms.ts', 'decimal.ts', 'currency.ts']));
+  it('finds the engine and kernel sources', () => {
+    expect(files.map((f) => relative(SRC, f).split(sep).join('/'))).toEqual(
+      expect.arrayContaining(['pricing/engine.ts', 'pricing/terms.ts', 'kernel/decimal.ts', 'kernel/currency.ts', 'kernel/calendar.ts']),
+    );
   });
 
-  it('never uses parseFloat, Number(), toFixed outside decimal.ts, Math.round or + on strings', () => {
+  it('never uses parseFloat, Number(), toFixed outside kernel/decimal.ts, Math.round or + on strings', () => {
     const offences: string[] = [];
     for (const file of files) {
-      const rel = relative(root, file);
+      const rel = relative(SRC, file).split(sep).join('/');
       code(readFileSync(file, 'utf8')).split('\n').forEach((line, i) => {
         for (const rule of RULES) {
           if (rule.allowIn?.includes(rel)) continue;
@@ -60,14 +76,35 @@ describe('source scan', () => {
     for (const sample of good) expect(RULES.some((r) => r.pattern.test(sample))).toBe(false);
   });
 
-  it('imports nothing from Nest, TypeORM or other src folders', () => {
+  it('keeps the kernel and pricing pure: decimal.js, node:crypto and their own folders only (pricing may use the kernel)', () => {
+    const offences: string[] = [];
     for (const file of files) {
-      const imports = [...readFileSync(file, 'utf8').matchAll(/from\s+'([^']+)'/g)].map((m) => m[1]);
-      for (const spec of imports) {
-        const allowed = spec === 'decimal.js' || spec === 'node:crypto' || (spec.startsWith('.') && !spec.startsWith('../..'));
-        if (!allowed) throw new Error(`${relative(root, file)} imports ${spec}`);
-        if (spec.startsWith('..') && !relative(root, file).startsWith('testing')) throw new Error(`${relative(root, file)} imports ${spec}`);
+      const own = inside(file, KERNEL) ? [KERNEL] : [PRICING, KERNEL];
+      for (const spec of importsOf(file)) {
+        if (spec === 'decimal.js' || spec === 'node:crypto') continue;
+        const target = spec.startsWith('.') ? resolve(dirname(file), spec) : null;
+        if (target && own.some((dir) => inside(target, dir))) continue;
+        offences.push(`${relative(SRC, file)} imports ${spec}`);
       }
     }
+    expect(offences).toEqual([]);
+  });
+
+  it('finds no production file under src/ that imports a testing/ folder', () => {
+    const offences: string[] = [];
+    for (const file of sources(SRC)) {
+      if (isTestingPath(relative(SRC, file))) continue; // test support may use its siblings
+      for (const spec of importsOf(file)) {
+        if (!spec.startsWith('.')) continue; // packages such as @nestjs/testing are not src folders
+        if (isTestingPath(relative(SRC, resolve(dirname(file), spec)))) offences.push(`${relative(SRC, file)} imports ${spec}`);
+      }
+    }
+    expect(offences).toEqual([]);
+  });
+
+  it('the import checks catch what they forbid', () => {
+    expect(importsOf(__filename)).toEqual(expect.arrayContaining(['node:fs', 'node:path']));
+    expect(isTestingPath(join('pricing', 'testing', 'scenario-input.ts'))).toBe(true);
+    expect(isTestingPath(join('pricing', 'terms-in-force.ts'))).toBe(false);
   });
 });

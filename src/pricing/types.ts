@@ -1,6 +1,13 @@
 // The terms document and the engine's input and output.
 // Every amount, rate, quantity and count is a decimal string: the engine turns them into
 // Decimal, and no JS number ever carries money.
+import type { DateRange } from '../kernel/calendar';
+import type { RoundingMode } from '../kernel/decimal';
+import type { FlatFeeComponent } from './charges/flat-fee';
+import type { PerAreaComponent } from './charges/per-area';
+import type { PerOutcomeComponent } from './charges/per-outcome';
+import type { UsageComponent, UsageTier } from './charges/usage';
+import type { ValueShareComponent } from './charges/value-share';
 
 export type DecimalString = string;
 
@@ -8,7 +15,7 @@ export type DecimalString = string;
 export type Verification = 'auto' | 'customer' | 'third_party';
 export type Comparator = 'gte' | 'gt' | 'lte' | 'lt';
 export type WhenKpiMissing = 'block' | 'assume_met' | 'assume_missed';
-export type RoundingMode = 'HALF_UP' | 'HALF_EVEN';
+export type { RoundingMode };
 
 /** Reads a verified KPI measurement of the period and changes the fee when it misses. */
 export interface GuaranteeClause {
@@ -33,77 +40,15 @@ export interface ComponentModifiers {
   guarantee?: GuaranteeClause;
 }
 
-interface ComponentBase extends ComponentModifiers {
+/** What every component may carry besides its model's own fields. */
+export interface ComponentBase extends ComponentModifiers {
   /** Line key; defaults to the metric for `usage`, otherwise the type (suffixed `#2`… when repeated). */
   key?: string;
   description?: string;
 }
 
-export interface FlatFeeComponent extends ComponentBase {
-  type: 'flat_fee';
-  amount: DecimalString;
-  per: 'month' | 'year';
-  /** Units billed (production lines, seats); default "1". */
-  quantity?: DecimalString;
-  unit?: string;
-}
-
-export interface ValueShareComponent extends ComponentBase {
-  type: 'value_share';
-  /** 0..1 */
-  rate: DecimalString;
-  outcomeType: string;
-  verification: Verification;
-  /** Name of the third party that verifies, when verification is `third_party`. */
-  verifier?: string;
-  /** Negative verified value yields a negative fee only when true (default false: floored at 0). */
-  allowNegative?: boolean;
-  /** The share is never below this (applied inside the line, unlike `minimum`). */
-  floor?: DecimalString;
-}
-
-export interface PerOutcomeComponent extends ComponentBase {
-  type: 'per_outcome';
-  unitPrice: DecimalString;
-  outcomeType: string;
-  verification: Verification;
-  verifier?: string;
-  /** Break the line down by this dimension (e.g. `hospital`): one line per value. */
-  breakdownBy?: string;
-}
-
-export interface PerAreaComponent extends ComponentBase {
-  type: 'per_area';
-  annualRatePerKm2: DecimalString;
-  areaKm2: DecimalString;
-}
-
-export interface UsageTier {
-  /** Inclusive upper bound of the tier in units; null for the last, unbounded tier. */
-  upTo: DecimalString | null;
-  /** Price per `per` units inside this tier. */
-  unitPrice: DecimalString;
-  /** A flat amount charged once when usage reaches this tier. */
-  flatAmount?: DecimalString;
-}
-
-export interface UsageComponent extends ComponentBase {
-  type: 'usage';
-  metric: string;
-  verification?: Verification; // default 'auto'
-  verifier?: string;
-  /** Price per `per` units (e.g. 0.27 per 1000000 tokens); required unless `tiers` are given. */
-  unitPrice?: DecimalString;
-  /** Default "1". */
-  per?: DecimalString;
-  tiers?: UsageTier[];
-  /** Default `graduated` when tiers are given. */
-  tierMode?: 'graduated' | 'volume';
-  /** Package pricing: `unitPrice` is charged per started block of this many units. */
-  packageSize?: DecimalString;
-  /** Units given free before charging starts. */
-  freeUnits?: DecimalString;
-}
+// Each component's own fields are declared beside its charge model (src/pricing/charges).
+export type { FlatFeeComponent, PerAreaComponent, PerOutcomeComponent, UsageComponent, UsageTier, ValueShareComponent };
 
 export type PriceComponent =
   | FlatFeeComponent
@@ -149,10 +94,7 @@ export interface PricingContract {
 }
 
 /** `[start, end)` as local dates in the contract's timezone. */
-export interface BillingPeriod {
-  start: string; // YYYY-MM-DD
-  end: string; // YYYY-MM-DD, exclusive
-}
+export type BillingPeriod = DateRange;
 
 /** What SQL aggregated for one outcome type (optionally one dimension value) in a period. */
 export interface OutcomeAggregate {

@@ -1,10 +1,9 @@
 // The ROI chart as SVG, rendered server-side: monthly value delivered against fees, as paired bars,
 // with the cumulative net benefit as a line. Geometry is computed with Decimal and written as
 // strings: no JS number ever holds an amount, only pixel positions derived from ratios.
-import Decimal from 'decimal.js';
+import type Decimal from 'decimal.js';
+import { Dec as D } from '../kernel/decimal';
 import type { RoiMonthView } from './dto/reports.dto';
-
-const D = Decimal.clone({ precision: 30, toExpNeg: -30, toExpPos: 30 });
 
 export const CHART = { width: 515, height: 280 };
 const PAD = { left: 62, right: 12, top: 34, bottom: 40 };

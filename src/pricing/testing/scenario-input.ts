@@ -1,12 +1,13 @@
 // Builds the engine input of one seed scenario for one period label, the way SQL would:
 // verified outcomes of the period (local dates in the contract's timezone), one whole-type row per
 // outcome type plus one row per (dimension, value), and the verified KPI measurements.
-import { sha256Hex } from '../canonical-json';
-import { dec, plain, ZERO } from '../decimal';
+import { localDate } from '../../kernel/calendar';
+import { sha256Hex } from '../../kernel/canonical-json';
+import { dec, plain, ZERO } from '../../kernel/decimal';
 import { dayNumber, periodForCycle } from '../period';
 import { guaranteeKpis } from '../terms';
 import type { KpiMeasurement, OutcomeAggregate, PricingInput } from '../types';
-import { localDate, scenarioOutcomes, scenarioTerms, type SeedOutcome, type SeedScenario } from './scenario-terms';
+import { scenarioOutcomes, scenarioTerms, type SeedOutcome, type SeedScenario } from '../scenario-terms';
 
 function isVerified(o: SeedOutcome): boolean {
   return o.status === undefined || o.status === 'verified';

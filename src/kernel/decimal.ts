@@ -1,7 +1,9 @@
-// The engine's own Decimal: a clone, so the global decimal.js configuration is never touched.
-// Precision 50 significant digits; toString never switches to exponent notation.
+// The one Decimal configuration of the code base: pricing, money in services, the ledger's amounts
+// and the ROI chart all use this clone, so the global decimal.js configuration is never touched.
+// Precision 50 significant digits (the engine's unrounded amounts are carried to 50 digits and
+// recorded in invoice traces: changing it changes past traces); toString never switches to
+// exponent notation.
 import Decimal from 'decimal.js';
-import type { RoundingMode } from './types';
 
 export const Dec = Decimal.clone({
   precision: 50,
@@ -13,10 +15,18 @@ export const Dec = Decimal.clone({
 });
 export type Dec = Decimal;
 
+export type RoundingMode = 'HALF_UP' | 'HALF_EVEN';
+
 export const ZERO: Decimal = new Dec(0);
 export const ONE: Decimal = new Dec(1);
 
-/** A decimal string in plain notation: optional minus, digits, optional fraction. */
+/**
+ * The syntax of a decimal string at the edges (terms documents, money fields of requests): plain
+ * notation, optional minus, at most 20 integer and 12 fraction digits — what `numeric(32,12)` holds.
+ */
+export const DECIMAL_STRING = /^-?\d{1,20}(\.\d{1,12})?$/;
+
+/** A decimal string in plain notation of any length: optional minus, digits, optional fraction. */
 export const PLAIN_DECIMAL = /^-?\d+(\.\d+)?$/;
 
 export function dec(value: string | Decimal): Decimal {
@@ -42,6 +52,11 @@ export function fixed(value: Decimal, decimals: number, mode: RoundingMode = 'HA
 export function plain(value: Decimal): string {
   const v = value.isZero() ? ZERO : value;
   return v.toFixed();
+}
+
+/** Plain notation with at least `decimals` places, more if the value has more; never rounds. */
+export function atLeastPlaces(value: Decimal, decimals: number): string {
+  return value.toFixed(Math.max(decimals, value.decimalPlaces()));
 }
 
 export function dmin(a: Decimal, b: Decimal): Decimal {

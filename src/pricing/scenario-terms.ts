@@ -1,7 +1,7 @@
-// Helpers that turn the seed scenarios (test/fixtures/seed-scenarios.json) into engine input.
-// Used by the engine's seed spec, the e2e tests and the demo data of `npm start` (src/demo).
-import { parseTerms } from '../terms';
-import type { PriceComponent, Terms } from '../types';
+// The seed scenarios (test/fixtures/seed-scenarios.json) as terms and outcomes: production code
+// (the demo data of `npm start`, src/demo) and the specs (the engine's seed spec, the e2e tests) share it.
+import { componentOutcomeType, parseTerms } from './terms';
+import type { PriceComponent, Terms } from './types';
 
 export interface SeedOutcome {
   externalId: string;
@@ -40,8 +40,8 @@ export function scenarioTerms(scenario: Pick<SeedScenario, 'id' | 'components'>)
   const components = JSON.parse(JSON.stringify(scenario.components)) as PriceComponent[];
   const priced = new Set<string>();
   for (const c of components) {
-    if (c.type === 'usage') priced.add(c.metric);
-    if (c.type === 'value_share' || c.type === 'per_outcome') priced.add(c.outcomeType);
+    const type = componentOutcomeType(c);
+    if (type !== undefined) priced.add(type);
   }
   const outcomeTypes: NonNullable<Terms['outcomeTypes']> = {};
   for (const c of components) {
@@ -93,18 +93,4 @@ export function scenarioOutcomes(scenario: Pick<SeedScenario, 'id' | 'outcomes' 
     return out;
   }
   throw new Error(`scenario ${scenario.id}: unknown generate rule: ${scenario.generate}`);
-}
-
-/** The local calendar date (YYYY-MM-DD) of an instant in an IANA timezone. */
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-export function localDate(isoInstant: string, timeZone: string): string {
-  let format = formatters.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
-    formatters.set(timeZone, format);
-  }
-  const parts = format.formatToParts(new Date(isoInstant));
-  const get = (type: string) => parts.find((p) => p.type === type)!.value;
-  return `${get('year')}-${get('month')}-${get('day')}`;
 }

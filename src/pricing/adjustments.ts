@@ -1,0 +1,77 @@
+// Adjustments: outcomes of an earlier, invoiced period that were verified late or reversed,
+// priced under that period's terms as net(billed + delta) − net(billed) per component.
+import { dec, dsum, plain } from '../kernel/decimal';
+import { activeDays, daysBetween, periodLabel } from './period';
+import { aggInputs, AggregateIndex } from './aggregate-index';
+import { chargeModel } from './charges';
+import { priceComponent } from './component';
+import type { Ctx, Draft, Rounder } from './pricing-context';
+import { componentKey, componentOutcomeType } from './terms';
+import type { PeriodAdjustmentInput, PricingContract, Terms } from './types';
+
+export function adjustmentDrafts(
+  adj: PeriodAdjustmentInput,
+  terms: Terms,
+  contract: PricingContract,
+  r: Rounder,
+  usedKeys: Set<string>,
+): Draft[] {
+  const deltaIndex = new AggregateIndex([adj.delta], 'adjustment.delta');
+  const deltaTypes = deltaIndex.types();
+  const ctxFor = (aggregates: AggregateIndex): Ctx => ({
+    contract,
+    period: adj.period,
+    periodDays: daysBetween(adj.period.start, adj.period.end),
+    activeDays: activeDays(adj.period, contract.startsOn, contract.endsOn),
+    kpis: adj.kpis ?? [],
+    aggregates,
+    adjustment: true,
+  });
+  const before = ctxFor(new AggregateIndex([adj.billed], 'adjustment.billed'));
+  const after = ctxFor(new AggregateIndex([adj.billed, adj.delta], 'adjustment.billed+delta'));
+  const label = periodLabel(adj.period);
+  const drafts: Draft[] = [];
+  terms.components.forEach((c, j) => {
+    const type = componentOutcomeType(c);
+    if (type === undefined || !deltaTypes.has(type)) return;
+    const key = componentKey(terms, j);
+    const b = priceComponent(c, key, before, r);
+    const a = priceComponent(c, key, after, r);
+    if ('ok' in b || 'ok' in a) return; // cannot happen: adjustments never block on a KPI
+    const diff = a.net.minus(b.net);
+    if (r.round(diff).isZero()) return;
+    const deltaRows = deltaIndex.rowsOf(type);
+    const count = dsum(deltaRows.map((row) => dec(row.count)));
+    const n = plain(count.abs());
+    const verb = adj.kind === 'late_verified' ? 'verified late' : 'reversed';
+    let lineKey = `adj:${adj.kind}:${adj.period.start}:${key}`;
+    for (let i = 2; usedKeys.has(lineKey); i++) lineKey = `adj:${adj.kind}:${adj.period.start}:${key}#${i}`;
+    usedKeys.add(lineKey);
+    const model = chargeModel(c);
+    const quantity = model.adjustmentQuantity ? model.adjustmentQuantity(deltaRows, count) : count;
+    drafts.push({
+      key: lineKey,
+      componentType: c.type,
+      kind: 'adjustment',
+      description: `Adjustment for ${label}: ${n} ${type} outcome${n === '1' ? '' : 's'} ${verb}`,
+      quantity: plain(quantity),
+      unitPrice: model.adjustmentUnitPrice ? model.adjustmentUnitPrice(c) : null,
+      unrounded: diff,
+      formula: `${plain(a.net)} − ${plain(b.net)}`,
+      inputs: {
+        adjustmentKind: adj.kind,
+        period: { start: adj.period.start, end: adj.period.end },
+        componentKey: key,
+        outcomeType: type,
+        delta: deltaRows.map((row) => ({ ...aggInputs(row), ...(row.dimensions ? { dimensions: row.dimensions } : {}) })),
+        billedNet: plain(b.net),
+        billedFormula: b.drafts.map((d) => d.formula),
+        afterNet: plain(a.net),
+        afterFormula: a.drafts.map((d) => d.formula),
+      },
+      ...(a.evaluation ? { guarantee: a.evaluation } : {}),
+      adjustment: { kind: adj.kind, period: { start: adj.period.start, end: adj.period.end } },
+    });
+  });
+  return drafts;
+}
