@@ -40,6 +40,17 @@ export class AppConfig {
 
   @IsOptional() @IsString()
   PUBLIC_BASE_URL?: string;
+
+  /** Base64 of 32 bytes: wraps every stored secret's data key (src/secrets). Required in production, or the _FILE form. */
+  @IsOptional() @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'SECRETS_MASTER_KEY must be the base64 of 32 bytes (openssl rand -base64 32)' })
+  SECRETS_MASTER_KEY?: string;
+
+  @IsOptional() @IsString()
+  SECRETS_MASTER_KEY_FILE?: string;
+
+  /** Comma-separated hosts and CIDRs that webhook endpoints may reach although private (on-premise receivers). */
+  @IsOptional() @IsString()
+  WEBHOOK_ALLOWED_HOSTS?: string;
 }
 
 export class ConfigInvalidError extends Error {}
