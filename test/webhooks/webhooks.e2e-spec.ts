@@ -1,35 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { createServer, IncomingHttpHeaders, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { backoffMs, MAX_ATTEMPTS, WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher';
 import { WebhooksService } from '../../src/webhooks/webhooks.service';
 import { issueKey } from '../support/fixtures';
 import { createTestApp, KeyedClient, TestApp } from '../support/test-app';
-
-interface Received {
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** A receiver on loopback only: /ok answers 204, /fail 500, /flaky 503 twice then 200. */
-async function startReceiver(): Promise<{ server: Server; base: string; received: Received[] }> {
-  const received: Received[] = [];
-  let flaky = 0;
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      if (req.url === '/ok') res.writeHead(204).end();
-      else if (req.url === '/flaky') res.writeHead(++flaky <= 2 ? 503 : 200).end('thanks');
-      else res.writeHead(500).end('boom');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received };
-}
+import { startReceiver } from './receiver';
 
 describe('webhooks: a transactional outbox with signed, retried deliveries', () => {
   let t: TestApp;
