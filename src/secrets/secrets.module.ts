@@ -24,7 +24,7 @@ import { SecretBox } from './secret-box';
             SECRETS_MASTER_KEY: config.get('SECRETS_MASTER_KEY', { infer: true }),
             SECRETS_MASTER_KEY_FILE: config.get('SECRETS_MASTER_KEY_FILE', { infer: true }),
           },
-          (m) => logger.log(m),
+          (m) => logger.warn(m), // a warning: a generated key must be backed up with the data
         );
         return new LocalMasterKey(key);
       },
