@@ -9,18 +9,9 @@ import { projectRoot } from '../../src/common/project-root';
 import { SecretBox } from '../../src/secrets/secret-box';
 import { SigningKeysService } from '../../src/parties/signing-keys.service';
 import { issueKey } from '../support/fixtures';
+import { everyRowAsText } from '../support/database-text';
 import { createTestApp, KeyedClient, TestApp } from '../support/test-app';
 import { binary, saveTo, tempDir } from '../reports/support';
-
-/** Every row of every table, as text: where a leaked private key would show. */
-async function wholeDatabase(t: TestApp): Promise<string> {
-  const tables: Array<{ table_name: string }> = await t.db.query(
-    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`,
-  );
-  const rows: string[] = [];
-  for (const { table_name } of tables) rows.push(...(await t.db.query(`SELECT row_to_json(x)::text AS row FROM "${table_name}" x`)).map((r: { row: string }) => r.row));
-  return rows.join('\n');
-}
 
 /** The PEM's base64 body lines: what a plaintext key in any column or JSON would contain. */
 const pemBody = (pem: string) => pem.split('\n').filter((l) => l && !l.startsWith('-----'));
@@ -114,7 +105,7 @@ describe('vendor signing keys: encrypted at rest, rotated, old bundles still ver
     const box = t.app.get(SecretBox);
     const rows = await t.db.query(`SELECT fingerprint, private_key_envelope FROM vendor_signing_keys WHERE vendor_id = $1`, [vendorId]);
     expect(rows).toHaveLength(2);
-    const dump = await wholeDatabase(t);
+    const dump = await everyRowAsText(t);
     for (const r of rows) {
       const pem: string = await box.openText(r.private_key_envelope, `vendor-signing-key:${vendorId}:${r.fingerprint}`);
       expect(pem).toContain('BEGIN PRIVATE KEY');
@@ -147,7 +138,7 @@ describe('vendor signing keys: encrypted at rest, rotated, old bundles still ver
     expect(await keys.encryptLegacyKeys()).toBe(1);
     expect(await keys.encryptLegacyKeys()).toBe(0);
     await t.db.query(`ALTER TABLE vendors VALIDATE CONSTRAINT vendors_no_plaintext_signing_key`);
-    const dump = await wholeDatabase(t);
+    const dump = await everyRowAsText(t);
     for (const line of pemBody(privateKeyPem)) expect(dump).not.toContain(line);
 
     const admin = t.as(await issueAdminKey(t, vendorId));

@@ -1,5 +1,7 @@
+import type { LookupAddress } from 'node:dns';
 import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
+import type { WebhookDestinationPolicy } from '../../src/webhooks/destination-policy';
 
 export interface Received {
   path: string;
@@ -35,3 +37,16 @@ export async function startReceiver(): Promise<Receiver> {
   return { server, port, base: `http://127.0.0.1:${port}`, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
+
+/**
+ * Replaces the destination policy's DNS (the one edge the webhook suites replace): names answer
+ * what `table` says at the time of the lookup, anything else is ENOTFOUND. Each lookup is appended to `seen`.
+ */
+export function stubDns(policy: WebhookDestinationPolicy, table: Record<string, string[]>, seen: string[] = []): void {
+  policy.resolve = async (host): Promise<LookupAddress[]> => {
+    seen.push(host);
+    const answers = table[host];
+    if (!answers) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+    return answers.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+  };
+}

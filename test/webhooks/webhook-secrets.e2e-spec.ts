@@ -1,25 +1,12 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type { LookupAddress } from 'node:dns';
 import { Webhook } from 'standardwebhooks';
 import { WebhookDestinationPolicy } from '../../src/webhooks/destination-policy';
 import { WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher';
 import { WebhooksService } from '../../src/webhooks/webhooks.service';
 import { issueKey } from '../support/fixtures';
+import { everyRowAsText } from '../support/database-text';
 import { createTestApp, KeyedClient, TestApp } from '../support/test-app';
-import { Received, Receiver, startReceiver } from './receiver';
-
-/** Every row of every table of the app's schema, as text: where a leaked secret would show. */
-async function wholeDatabase(t: TestApp): Promise<string> {
-  const tables: Array<{ table_name: string }> = await t.db.query(
-    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`,
-  );
-  const parts: string[] = [];
-  for (const { table_name } of tables) {
-    const rows = await t.db.query(`SELECT row_to_json(x)::text AS row FROM "${table_name}" x`);
-    parts.push(...rows.map((r: { row: string }) => r.row));
-  }
-  return parts.join('\n');
-}
+import { Received, Receiver, startReceiver, stubDns } from './receiver';
 
 /** The spec's own library, as a receiver would run it. Returns the verified payload or throws. */
 const verifyWithLibrary = (secret: string, r: Received) => new Webhook(secret).verify(r.body, r.headers as Record<string, string>);
@@ -29,7 +16,7 @@ describe('webhook secrets: Standard Webhooks signatures, encrypted at rest, rota
   let receiver: Receiver;
   let dispatcher: WebhookDispatcher;
   let webhooks: WebhooksService;
-  let lookups: string[];
+  const lookups: string[] = [];
 
   async function vendorWith(url = `${receiver.base}/ok`) {
     const { vendorId, adminKey } = await t.createVendor();
@@ -52,20 +39,15 @@ describe('webhook secrets: Standard Webhooks signatures, encrypted at rest, rota
     t = await createTestApp({ env: { WEBHOOKS_DISPATCH: 'false', WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' } });
     dispatcher = t.app.get(WebhookDispatcher);
     webhooks = t.app.get(WebhooksService);
-    const policy = t.app.get(WebhookDestinationPolicy);
-    // DNS is the one edge replaced: `receiver.test` (a reserved name no real resolver answers) is the local receiver.
-    policy.resolve = async (host): Promise<LookupAddress[]> => {
-      lookups.push(host);
-      if (host === 'receiver.test') return [{ address: '127.0.0.1', family: 4 }];
-      throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
-    };
+    // `receiver.test` (a reserved name no real resolver answers) is the local receiver.
+    stubDns(t.app.get(WebhookDestinationPolicy), { 'receiver.test': ['127.0.0.1'] }, lookups);
   });
   afterAll(async () => {
     await t.close();
     await receiver.close();
   });
   beforeEach(() => {
-    lookups = [];
+    lookups.length = 0;
   });
 
   it('real deliveries verify with the standardwebhooks library and the whsec_ secret shown at registration', async () => {
@@ -166,7 +148,7 @@ describe('webhook secrets: Standard Webhooks signatures, encrypted at rest, rota
   it('stores no secret in clear: no table row holds the whsec_ string, its key bytes in base64 or hex', async () => {
     const { vendor, endpoint } = await vendorWith();
     const rotated = (await vendor.post(`/v1/webhook-endpoints/${endpoint.id}/rotate-secret`).expect(200)).body.secret as string;
-    const dump = await wholeDatabase(t);
+    const dump = await everyRowAsText(t);
     expect(dump).toContain(endpoint.id);
     for (const secret of [endpoint.secret as string, rotated]) {
       const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
@@ -192,7 +174,7 @@ describe('webhook secrets: Standard Webhooks signatures, encrypted at rest, rota
     expect(await webhooks.encryptLegacySecrets()).toBe(0);
     const [row] = await t.db.query(`SELECT secret, secret_envelope FROM webhook_endpoints WHERE id = $1`, [id]);
     expect(row).toMatchObject({ secret: null, secret_envelope: { v: 1 } });
-    expect(await wholeDatabase(t)).not.toContain(legacySecret.slice('whsec_'.length));
+    expect(await everyRowAsText(t)).not.toContain(legacySecret.slice('whsec_'.length));
     // Now every row satisfies the rule: it can be validated.
     await t.db.query(`ALTER TABLE webhook_endpoints VALIDATE CONSTRAINT webhook_endpoints_no_plaintext_secret`);
 

@@ -1,4 +1,3 @@
-import type { LookupAddress } from 'node:dns';
 import { SecretBox } from '../../src/secrets/secret-box';
 import { WebhookDestinationPolicy } from '../../src/webhooks/destination-policy';
 import { endpointSecretContext } from '../../src/webhooks/endpoint-secret';
@@ -6,7 +5,7 @@ import { newWebhookSecret } from '../../src/webhooks/signature';
 import { WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher';
 import { WebhooksService } from '../../src/webhooks/webhooks.service';
 import { createTestApp, KeyedClient, TestApp } from '../support/test-app';
-import { Receiver, startReceiver } from './receiver';
+import { Receiver, startReceiver, stubDns } from './receiver';
 
 /**
  * No WEBHOOK_ALLOWED_HOSTS here: the service's default, where nothing private is reachable.
@@ -15,20 +14,14 @@ import { Receiver, startReceiver } from './receiver';
 describe('webhook destinations: nothing private is reachable, at registration or at delivery', () => {
   let t: TestApp;
   let receiver: Receiver;
-  let policy: WebhookDestinationPolicy;
-  let dns: Record<string, string[]>;
+  const dns: Record<string, string[]> = {};
   let vendorId: string;
   let vendor: KeyedClient;
 
   beforeAll(async () => {
     receiver = await startReceiver();
     t = await createTestApp({ env: { WEBHOOKS_DISPATCH: 'false' } });
-    policy = t.app.get(WebhookDestinationPolicy);
-    policy.resolve = async (host): Promise<LookupAddress[]> => {
-      const answers = dns[host];
-      if (!answers) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
-      return answers.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
-    };
+    stubDns(t.app.get(WebhookDestinationPolicy), dns);
     const created = await t.createVendor();
     vendorId = created.vendorId;
     vendor = t.as(created.adminKey);
@@ -38,7 +31,8 @@ describe('webhook destinations: nothing private is reachable, at registration or
     await receiver.close();
   });
   beforeEach(() => {
-    dns = { 'hooks.example.com': ['93.184.216.34'], 'loopback.example.com': ['127.0.0.1'], 'imds.example.com': ['169.254.169.254'] };
+    for (const name of Object.keys(dns)) delete dns[name];
+    Object.assign(dns, { 'hooks.example.com': ['93.184.216.34'], 'loopback.example.com': ['127.0.0.1'], 'imds.example.com': ['169.254.169.254'] });
     receiver.received.length = 0;
   });
 
