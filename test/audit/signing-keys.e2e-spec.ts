@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import type { BundleManifest } from '../../src/audit/bundle-format';
+import { GrantSecretColumnsToServiceRole1765300000500 } from '../../migrations/1765300000500-grant-secret-columns-to-service-role';
 import { verifyBundle } from '../../src/audit/verify-bundle';
 import { ZipReader } from '../../src/audit/zip-reader';
 import { ApiKeysService } from '../../src/auth/api-keys.service';
@@ -147,6 +148,30 @@ describe('vendor signing keys: encrypted at rest, rotated, old bundles still ver
     const b = await bundle(admin, 'legacy.zip');
     expect(b.manifest.signature.keyId).toBe(key.keyId);
     expect((await verifyBundle(b.file, { publicKeyPem })).ok).toBe(true);
+  });
+
+  it('grants the least-privilege service role, where it exists, exactly the secret columns it must change', async () => {
+    const qr = t.db.createQueryRunner();
+    await qr.connect();
+    await qr.startTransaction();
+    try {
+      // Inside a transaction that rolls back: the role (cluster-wide) is never seen by anyone else.
+      await qr.query(`DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'outcome_ledger_app') THEN CREATE ROLE outcome_ledger_app; END IF; END $$`);
+      await new GrantSecretColumnsToServiceRole1765300000500().up(qr);
+      const can = async (table: string, column: string, privilege: string) =>
+        (await qr.query(`SELECT has_column_privilege('outcome_ledger_app', $1, $2, $3) AS ok`, [table, column, privilege]))[0].ok;
+      expect(await can('vendor_signing_keys', 'valid_until', 'UPDATE')).toBe(true);
+      expect(await can('vendor_signing_keys', 'public_key_pem', 'UPDATE')).toBe(false);
+      expect(await can('vendor_signing_keys', 'private_key_envelope', 'UPDATE')).toBe(false);
+      expect(await can('vendor_signing_keys', 'private_key_envelope', 'INSERT')).toBe(true);
+      expect(await can('webhook_endpoints', 'secret_envelope', 'UPDATE')).toBe(true);
+      expect(await can('webhook_endpoints', 'url', 'UPDATE')).toBe(false);
+      expect(await can('vendors', 'signing_private_key', 'UPDATE')).toBe(true);
+      expect(await can('vendors', 'name', 'UPDATE')).toBe(false);
+    } finally {
+      await qr.rollbackTransaction();
+      await qr.release();
+    }
   });
 
   it('a production start without a master key stops with a message naming the settings', () => {

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { backoffMs, MAX_ATTEMPTS, WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher';
@@ -173,7 +174,13 @@ describe('webhooks: a transactional outbox with signed, retried deliveries', () 
     const admin = t.as(other.adminKey);
     await admin.post('/v1/webhook-endpoints', { url: `${closed.base}/ok`, eventTypes: ['invoice.paid'] }).expect(201);
     await enqueue(other.vendorId, 'invoice.paid', { invoiceId: 'inv-3' });
-    expect(await dispatcher.dispatchDue(new Date(Date.now() + 1000))).toMatchObject({ attempted: 1, retrying: 1 });
+    const serverLog = jest.spyOn(Logger.prototype, 'warn');
+    try {
+      expect(await dispatcher.dispatchDue(new Date(Date.now() + 1000))).toMatchObject({ attempted: 1, retrying: 1 });
+      expect(serverLog.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringMatching(/^webhook delivery .* failed: .*ECONNREFUSED/)]);
+    } finally {
+      serverLog.mockRestore();
+    }
     const [failing] = await events(admin);
     expect(failing.deliveries[0].attemptLog[0]).toMatchObject({ responseStatus: null, succeeded: false, error: 'delivery failed' });
     const [stored] = await t.db.query(`SELECT error FROM webhook_delivery_attempts WHERE vendor_id = $1`, [other.vendorId]);
