@@ -40,7 +40,13 @@ export function loadMasterKey(s: MasterKeySettings, log: (message: string) => vo
   if (existsSync(file)) return decodeMasterKey(readFileSync(file, 'utf8'), `the master key file ${file}`);
   mkdirSync(dirname(file), { recursive: true });
   const key = randomBytes(32);
-  writeFileSync(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+  try {
+    writeFileSync(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+  } catch (e) {
+    // Another process (the CLI, a second instance) generated it first: use that one.
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return decodeMasterKey(readFileSync(file, 'utf8'), `the master key file ${file}`);
+    throw e;
+  }
   chmodSync(file, 0o600); // the umask may have widened it
   log(`generated a secrets master key in ${file} (keep it with the data: without it the stored signing keys and webhook secrets cannot be read)`);
   return key;
