@@ -6,6 +6,19 @@ import { CreateJournal1764000003000 } from './1764000003000-create-journal';
 import { CreateWebhooksOutbox1764000003500 } from './1764000003500-create-webhooks-outbox';
 import { CreateInvoicesCreditNotesPayments1764000004000 } from './1764000004000-create-invoices-credit-notes-payments';
 import { CreateExportLog1764000005000 } from './1764000005000-create-export-log';
+import { EncryptSecretsAtRest1765200000000 } from './1765200000000-encrypt-secrets-at-rest';
+import { GrantSecretColumnsToServiceRole1765300000500 } from './1765300000500-grant-secret-columns-to-service-role';
 import { IdempotencyPerPrincipalExpiring1765400000000 } from './1765400000000-idempotency-per-principal-expiring';
 
-export const migrations = [CreateTenancyPartiesContracts1764000000000, CreateOutcomesAndEvents1764000001000, GuardOutcomesAndEvents1764000002000, CreateJournal1764000003000, CreateWebhooksOutbox1764000003500, CreateInvoicesCreditNotesPayments1764000004000, CreateExportLog1764000005000, IdempotencyPerPrincipalExpiring1765400000000];
+export const migrations = [
+  CreateTenancyPartiesContracts1764000000000,
+  CreateOutcomesAndEvents1764000001000,
+  GuardOutcomesAndEvents1764000002000,
+  CreateJournal1764000003000,
+  CreateWebhooksOutbox1764000003500,
+  CreateInvoicesCreditNotesPayments1764000004000,
+  CreateExportLog1764000005000,
+  EncryptSecretsAtRest1765200000000,
+  GrantSecretColumnsToServiceRole1765300000500,
+  IdempotencyPerPrincipalExpiring1765400000000,
+];

@@ -1,10 +1,10 @@
-import { Controller, Get, Param, ParseUUIDPipe, Query, Res } from '@nestjs/common';
+import { Controller, Get, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentPrincipal, type Principal, Roles } from '../auth/principal';
 import { Page } from '../common/http/pagination';
 import { AuditService } from './audit.service';
-import { EvidenceQuery, ExportLogQuery, ExportLogView, SigningKeyView } from './dto/audit.dto';
+import { EvidenceQuery, ExportLogQuery, ExportLogView, SigningKeyList, SigningKeyView } from './dto/audit.dto';
 import { EvidenceBundleService } from './evidence-bundle.service';
 import { ExportLogService } from './export-log.service';
 
@@ -21,6 +21,17 @@ export class AuditController {
   @Get('vendor/signing-key')
   signingKey(@CurrentPrincipal() p: Principal): Promise<SigningKeyView> {
     return this.audit.signingKey(p.vendorId);
+  }
+
+  @Get('vendor/signing-keys')
+  signingKeys(@CurrentPrincipal() p: Principal): Promise<SigningKeyList> {
+    return this.audit.signingKeyList(p.vendorId);
+  }
+
+  @Post('vendor/signing-keys/rotate')
+  @Roles('vendor_admin')
+  rotateSigningKey(@CurrentPrincipal() p: Principal): Promise<SigningKeyView> {
+    return this.audit.rotateSigningKey(p.vendorId);
   }
 
   @Get('audit/exports')

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ContractsModule } from '../contracts/contracts.module';
+import { PartiesModule } from '../parties/parties.module';
 import { AuditController } from './audit.controller';
 import { AuditService } from './audit.service';
 import { EvidenceBundleService } from './evidence-bundle.service';
@@ -7,7 +8,7 @@ import { ExportLogService } from './export-log.service';
 
 /** Auditor access: evidence bundles (signed, verifiable offline), the export log, the vendor's public signing key. */
 @Module({
-  imports: [ContractsModule],
+  imports: [ContractsModule, PartiesModule],
   controllers: [AuditController],
   providers: [AuditService, EvidenceBundleService, ExportLogService],
   exports: [ExportLogService],

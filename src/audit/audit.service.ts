@@ -1,20 +1,26 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
 import { pipeline } from 'node:stream/promises';
-import { DataSource } from 'typeorm';
-import { publicKeyFingerprint } from './bundle-format';
-import type { SigningKeyView } from './dto/audit.dto';
+import type { SigningKeyList, SigningKeyView } from '../parties/dto/signing-key.dto';
+import { SigningKeysService } from '../parties/signing-keys.service';
 import type { OpenedBundle } from './evidence-bundle.service';
 
 @Injectable()
 export class AuditService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(private readonly signingKeys: SigningKeysService) {}
 
-  /** The vendor's public Ed25519 key: what a bundle's signature is checked against. */
-  async signingKey(vendorId: string): Promise<SigningKeyView> {
-    const [v] = await this.db.query(`SELECT signing_public_key FROM vendors WHERE id = $1`, [vendorId]);
-    return { algorithm: 'Ed25519', publicKeyPem: v.signing_public_key, fingerprint: publicKeyFingerprint(v.signing_public_key) };
+  /** The vendor's active public Ed25519 key: what new bundles' signatures are checked against. */
+  signingKey(vendorId: string): Promise<SigningKeyView> {
+    return this.signingKeys.active(vendorId);
+  }
+
+  /** Every key the vendor has signed with, newest first: an old bundle names its key (manifest signature.keyId). */
+  async signingKeyList(vendorId: string): Promise<SigningKeyList> {
+    return { data: await this.signingKeys.list(vendorId) };
+  }
+
+  rotateSigningKey(vendorId: string): Promise<SigningKeyView> {
+    return this.signingKeys.rotate(vendorId);
   }
 
   /** Streams a bundle; a client that goes away stops the export (and releases its snapshot). */

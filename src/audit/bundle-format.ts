@@ -68,7 +68,8 @@ export interface BundleManifest {
   /** The vendor's chain head when the export started (its snapshot). */
   ledgerHead: { sequence: string; hash: string };
   counts: { outcomes: number; outcomeEvents: number; invoices: number; creditNotes: number; payments: number; ledgerEntries: number };
-  signature: { algorithm: 'Ed25519'; file: typeof PATHS.signature; publicKeyFingerprint: string };
+  /** keyId: the vendor's signing key that signed (GET /v1/vendor/signing-keys); absent in bundles from before key rotation. */
+  signature: { algorithm: 'Ed25519'; file: typeof PATHS.signature; publicKeyFingerprint: string; keyId?: string };
   /** Every file of the bundle but manifest.json and manifest.sig. */
   files: ManifestFile[];
 }

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { createHash, sign } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { DataSource, QueryRunner } from 'typeorm';
 import { ZipFile } from 'yazl';
@@ -22,11 +22,11 @@ import {
   OUTCOME_COLUMNS,
   PATHS,
   PAYMENT_COLUMNS,
-  publicKeyFingerprint,
   TermsDocument,
 } from './bundle-format';
 import type { EvidenceQuery } from './dto/audit.dto';
 import { ExportLogService } from './export-log.service';
+import { SigningKeysService } from '../parties/signing-keys.service';
 import { ChainEntryRow, toChainEntry } from '../ledger/ledger.service';
 
 /** Rows per round trip: bounds the memory of a stream whatever the number of outcomes. */
@@ -70,6 +70,7 @@ export class EvidenceBundleService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly contracts: ContractsService,
     private readonly exportLog: ExportLogService,
+    private readonly signingKeys: SigningKeysService,
   ) {}
 
   async forContract(p: Principal, contractId: string, q: EvidenceQuery): Promise<OpenedBundle> {
@@ -102,7 +103,8 @@ export class EvidenceBundleService {
   }
 
   private async open(p: Principal, scope: Scope, range: Range, log: { contractId?: string; customerId?: string }): Promise<OpenedBundle> {
-    const [vendor] = await this.db.query(`SELECT id, name, signing_public_key, signing_private_key FROM vendors WHERE id = $1`, [p.vendorId]);
+    const [vendor] = await this.db.query(`SELECT id, name FROM vendors WHERE id = $1`, [p.vendorId]);
+    const signer = await this.signingKeys.signer(p.vendorId);
     const logId = await this.exportLog.record(p, {
       kind: 'evidence_bundle',
       format: 'zip',
@@ -139,7 +141,7 @@ export class EvidenceBundleService {
       const add = (path: string, source: () => AsyncIterable<string | Buffer>) =>
         zip.addReadStreamLazy(path, { mtime }, (cb) => cb(null, hashed(path, source, files)));
       const counts = { outcomes: 0, outcomeEvents: 0, invoices: ctx.invoices.length, creditNotes: ctx.creditNotes.length, payments: 0, ledgerEntries: 0 };
-      const fingerprint = publicKeyFingerprint(vendor.signing_public_key);
+      const fingerprint = signer.fingerprint;
 
       add(PATHS.readme, async function* () {
         yield readme(vendor.name, scope, range, fingerprint, generatedAt);
@@ -158,7 +160,7 @@ export class EvidenceBundleService {
       add(PATHS.payments, () => ctx.payments((n) => (counts.payments += n)));
       add(PATHS.ledgerEntries, () => ctx.ledger((n) => (counts.ledgerEntries += n)));
       add(PATHS.publicKey, async function* () {
-        yield vendor.signing_public_key as string;
+        yield signer.publicKeyPem;
       });
 
       // Written last, when every other file has streamed and been hashed.
@@ -172,7 +174,7 @@ export class EvidenceBundleService {
           range: { from: range.from, to: range.to },
           ledgerHead: ctx.head,
           counts,
-          signature: { algorithm: 'Ed25519', file: PATHS.signature, publicKeyFingerprint: fingerprint },
+          signature: { algorithm: 'Ed25519', file: PATHS.signature, publicKeyFingerprint: fingerprint, keyId: signer.keyId },
           files,
         };
         manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2) + '\n', 'utf8');
@@ -183,7 +185,7 @@ export class EvidenceBundleService {
         );
       });
       zip.addReadStreamLazy(PATHS.signature, { mtime }, (cb) => {
-        const signature = sign(null, manifestBytes!, vendor.signing_private_key).toString('base64');
+        const signature = signer.sign(manifestBytes!).toString('base64');
         cb(null, Readable.from([signature + '\n']));
       });
       zip.end({ forceZip64Format: false, comment: '' }, () => undefined);

@@ -5,13 +5,16 @@ import { CustomersController } from './customers.controller';
 import { CustomersService } from './customers.service';
 import { Customer } from './entities/customer.entity';
 import { Vendor } from './entities/vendor.entity';
+import { VendorSigningKey } from './entities/vendor-signing-key.entity';
+import { SecretsModule } from '../secrets/secrets.module';
+import { SigningKeysService } from './signing-keys.service';
 import { VendorCommand, VendorCreateCommand, VendorListCommand } from './vendors.commands';
 import { VendorsService } from './vendors.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Customer, Vendor]), AuthModule],
+  imports: [TypeOrmModule.forFeature([Customer, Vendor, VendorSigningKey]), AuthModule, SecretsModule],
   controllers: [CustomersController],
-  providers: [CustomersService, VendorsService, VendorCommand, VendorCreateCommand, VendorListCommand],
-  exports: [CustomersService, VendorsService],
+  providers: [CustomersService, VendorsService, SigningKeysService, VendorCommand, VendorCreateCommand, VendorListCommand],
+  exports: [CustomersService, VendorsService, SigningKeysService],
 })
 export class PartiesModule {}

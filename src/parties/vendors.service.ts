@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { generateKeyPairSync } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ApiKeysService } from '../auth/api-keys.service';
 import { IssuedApiKeyView } from '../auth/dto/api-key.dto';
 import { Vendor } from './entities/vendor.entity';
+import { SigningKeysService } from './signing-keys.service';
 
 export interface CreatedVendor {
-  vendor: { id: string; name: string; createdAt: string; signingPublicKey: string };
+  vendor: { id: string; name: string; createdAt: string; signingPublicKey: string; signingKeyId: string };
   adminKey: IssuedApiKeyView;
 }
 
@@ -17,23 +17,18 @@ export class VendorsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly apiKeys: ApiKeysService,
+    private readonly signingKeys: SigningKeysService,
   ) {}
 
   async create(name: string): Promise<CreatedVendor> {
-    // Each vendor signs its evidence bundles with its own Ed25519 key.
-    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
     return this.db.transaction(async (em) => {
-      const vendor = await em.save(
-        em.create(Vendor, {
-          name,
-          signingPublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-          signingPrivateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-        }),
-      );
+      const vendor = await em.save(em.create(Vendor, { name }));
+      // Each vendor signs its evidence bundles with its own Ed25519 key, stored encrypted.
+      const key = await this.signingKeys.issue(em, vendor.id);
       const adminKey = await this.apiKeys.issue(vendor.id, { name: 'first admin key', role: 'vendor_admin' }, em);
       const row = await em.findOneByOrFail(Vendor, { id: vendor.id });
       return {
-        vendor: { id: row.id, name: row.name, createdAt: row.createdAt.toISOString(), signingPublicKey: row.signingPublicKey },
+        vendor: { id: row.id, name: row.name, createdAt: row.createdAt.toISOString(), signingPublicKey: key.publicKeyPem, signingKeyId: key.keyId },
         adminKey,
       };
     });

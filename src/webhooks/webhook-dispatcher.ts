@@ -1,6 +1,10 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { SecretBox, type SecretEnvelope } from '../secrets/secret-box';
+import { WebhookDestinationPolicy } from './destination-policy';
+import { endpointSecretContext } from './endpoint-secret';
+import { postPinned } from './pinned-post';
 import { signWebhook } from './signature';
 
 /** At most this many attempts per delivery; then it is `failed`. */
@@ -27,8 +31,22 @@ interface Claimed {
   type: string;
   payload: unknown;
   created_at: Date;
+  endpoint_id: string;
   url: string;
-  secret: string;
+  secret_envelope: SecretEnvelope;
+  /** Set while a rotation's overlap window is open at the dispatch time. */
+  previous_secret_envelope: SecretEnvelope | null;
+}
+
+/** What the vendor reads in the attempt log: no socket-level detail (it would map the receiver's network). */
+export const deliveryFailed = (status: number | null) => (status === null ? 'delivery failed' : `delivery failed (HTTP ${status})`);
+
+/** For the server log only. */
+function failureDetail(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return `timeout after ${TIMEOUT_MS} ms`;
+  const code = (e as { code?: string }).code;
+  return code ? `${e.message} (${code})` : e.message;
 }
 
 /**
@@ -43,7 +61,11 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> | null = null;
 
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly destinations: WebhookDestinationPolicy,
+    private readonly secrets: SecretBox,
+  ) {}
 
   /**
    * Starts the interval unless WEBHOOKS_DISPATCH=false (the CLI sets it). Both settings are read
@@ -88,7 +110,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
         WHERE d.vendor_id = due.vendor_id AND d.id = due.id
           AND ev.vendor_id = d.vendor_id AND ev.id = d.event_id
           AND ep.vendor_id = d.vendor_id AND ep.id = d.endpoint_id
-       RETURNING d.vendor_id, d.id, d.attempts, ev.id AS event_id, ev.type, ev.payload, ev.created_at, ep.url, ep.secret
+       RETURNING d.vendor_id, d.id, d.attempts, ev.id AS event_id, ev.type, ev.payload, ev.created_at, ep.id AS endpoint_id, ep.url,
+                 ep.secret_envelope, CASE WHEN ep.previous_secret_expires_at > $1 THEN ep.previous_secret_envelope END AS previous_secret_envelope
        )
        SELECT * FROM claimed`,
       [now],
@@ -106,25 +129,30 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     let responseStatus: number | null = null;
     let error: string | null = null;
     try {
-      const res = await fetch(c.url, {
-        method: 'POST',
-        headers: {
+      // Checked again now, after resolution: the name may point elsewhere than at registration.
+      const destination = await this.destinations.check(c.url);
+      if (!destination.allowed) throw new Error(`destination refused: ${destination.reason}`);
+      const context = endpointSecretContext(c.vendor_id, c.endpoint_id);
+      const secrets = [await this.secrets.openText(c.secret_envelope, context)];
+      if (c.previous_secret_envelope) secrets.push(await this.secrets.openText(c.previous_secret_envelope, context));
+      responseStatus = await postPinned(
+        new URL(c.url),
+        destination,
+        {
           'content-type': 'application/json',
           'user-agent': 'outcome-ledger-webhooks/1',
           'webhook-id': c.event_id,
           'webhook-timestamp': timestamp,
-          'webhook-signature': signWebhook(c.secret, c.event_id, timestamp, body),
+          'webhook-signature': signWebhook(secrets, c.event_id, timestamp, body),
         },
         body,
-        redirect: 'manual', // a redirect is not a delivery; following it could send the event elsewhere
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-      });
-      responseStatus = res.status;
-      await res.body?.cancel().catch(() => undefined);
-      if (res.status < 200 || res.status > 299) error = `HTTP ${res.status}`;
+        TIMEOUT_MS,
+      );
+      if (responseStatus < 200 || responseStatus > 299) error = deliveryFailed(responseStatus);
     } catch (e) {
-      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      error = (e instanceof Error && e.name === 'TimeoutError' ? `timeout after ${TIMEOUT_MS} ms` : cause?.code ?? cause?.message ?? String(e)).slice(0, 500);
+      error = deliveryFailed(null);
+      // The detail (refused destination, ECONNREFUSED, timeout, TLS) stays in the server log.
+      this.logger.warn(`webhook delivery ${c.id} (vendor ${c.vendor_id}, endpoint ${c.endpoint_id}) attempt ${c.attempts} failed: ${failureDetail(e)}`);
     }
     const durationMs = Date.now() - startedAt.getTime();
     const ok = error === null;

@@ -5,6 +5,7 @@ import { PageQuery } from '../common/http/pagination';
 import {
   CreatedWebhookEndpointView,
   CreateWebhookEndpointDto,
+  RotateWebhookSecretDto,
   WebhookEndpointPage,
   WebhookEndpointView,
   WebhookEventListQuery,
@@ -37,6 +38,17 @@ export class WebhooksController {
   @HttpCode(200)
   disable(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<WebhookEndpointView> {
     return this.webhooks.disableEndpoint(p, id);
+  }
+
+  @Post('webhook-endpoints/:id/rotate-secret')
+  @ReturnsSecret()
+  @HttpCode(200)
+  rotateSecret(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: RotateWebhookSecretDto,
+  ): Promise<CreatedWebhookEndpointView> {
+    return this.webhooks.rotateSecret(p, id, dto);
   }
 
   @Get('webhook-events')

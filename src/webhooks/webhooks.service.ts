@@ -1,13 +1,15 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { randomBytes } from 'node:crypto';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { notFound } from '../common/errors/common.errors';
 import { decodeCursor, encodeCursor, paginate } from '../common/http/pagination';
+import { SecretBox } from '../secrets/secret-box';
+import { WebhookDestinationPolicy } from './destination-policy';
 import {
   CreatedWebhookEndpointView,
   CreateWebhookEndpointDto,
+  RotateWebhookSecretDto,
   WebhookEndpointPage,
   WebhookEndpointView,
   WebhookEventListQuery,
@@ -15,7 +17,11 @@ import {
   WebhookEventView,
 } from './dto/webhook.dto';
 import { WEBHOOK_EVENT_TYPES, WebhookEndpoint, WebhookEventType } from './entities/webhook.entities';
+import { endpointSecretContext } from './endpoint-secret';
+import { newWebhookSecret } from './signature';
 import { WebhookError, WebhookErrorCode } from './webhooks.errors';
+
+const DEFAULT_SECRET_OVERLAP_SECONDS = 24 * 3600;
 
 function toEndpointView(e: WebhookEndpoint): WebhookEndpointView {
   return {
@@ -26,6 +32,7 @@ function toEndpointView(e: WebhookEndpoint): WebhookEndpointView {
     active: e.active,
     createdAt: e.createdAt.toISOString(),
     disabledAt: e.disabledAt ? e.disabledAt.toISOString() : null,
+    previousSecretExpiresAt: e.previousSecretExpiresAt && e.previousSecretExpiresAt > new Date() ? e.previousSecretExpiresAt.toISOString() : null,
   };
 }
 
@@ -40,7 +47,10 @@ const EVENT_SELECT = `
                     'nextAttemptAt', d.next_attempt_at, 'deliveredAt', d.delivered_at,
                     'attemptLog', coalesce((
                       SELECT json_agg(json_build_object('attempt', a.attempt, 'startedAt', a.started_at, 'durationMs', a.duration_ms,
-                                                        'responseStatus', a.response_status, 'error', a.error, 'succeeded', a.succeeded)
+                                                        'responseStatus', a.response_status, 'succeeded', a.succeeded,
+                                                        -- Rebuilt from the status: attempts logged before this rule kept socket errors.
+                                                        'error', CASE WHEN a.succeeded THEN NULL WHEN a.response_status IS NULL THEN 'delivery failed'
+                                                                      ELSE 'delivery failed (HTTP ' || a.response_status || ')' END)
                                       ORDER BY a.attempt)
                         FROM webhook_delivery_attempts a WHERE a.vendor_id = d.vendor_id AND a.delivery_id = d.id), '[]'::json))
                   ORDER BY d.id)
@@ -69,10 +79,14 @@ function toEventView(r: any): WebhookEventView {
 }
 
 @Injectable()
-export class WebhooksService {
+export class WebhooksService implements OnModuleInit {
+  private readonly logger = new Logger(WebhooksService.name);
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @InjectRepository(WebhookEndpoint) private readonly endpoints: Repository<WebhookEndpoint>,
+    private readonly destinations: WebhookDestinationPolicy,
+    private readonly secrets: SecretBox,
   ) {}
 
   /**
@@ -93,13 +107,69 @@ export class WebhooksService {
     );
   }
 
+  /** Refuses a destination the service must not reach (checked again at every delivery), writing nothing. */
   async createEndpoint(vendorId: string, dto: CreateWebhookEndpointDto): Promise<CreatedWebhookEndpointView> {
-    const secret = `whsec_${randomBytes(24).toString('base64url')}`;
-    const saved = await this.endpoints.save(
-      this.endpoints.create({ vendorId, url: dto.url, secret, eventTypes: dto.eventTypes, description: dto.description ?? null, active: true }),
-    );
-    const row = await this.endpoints.findOneByOrFail({ vendorId, id: saved.id });
+    const destination = await this.destinations.check(dto.url);
+    if (!destination.allowed)
+      throw WebhookError.create(WebhookErrorCode.WEBHOOK_URL_REFUSED, destination.reason, [{ field: 'url', message: destination.reason }]);
+    const secret = newWebhookSecret();
+    // The id first: the secret's envelope is bound to its row.
+    const [{ id }] = await this.db.query(`SELECT uuidv7() AS id`);
+    const secretEnvelope = await this.secrets.seal(secret, endpointSecretContext(vendorId, id));
+    await this.endpoints.insert({ vendorId, id, url: dto.url, secretEnvelope, eventTypes: dto.eventTypes, description: dto.description ?? null, active: true });
+    const row = await this.endpoints.findOneByOrFail({ vendorId, id });
     return { ...toEndpointView(row), secret };
+  }
+
+  /**
+   * A new secret, returned once. The replaced one keeps signing deliveries beside it for the
+   * overlap (default 24 h), so that receivers can switch without losing an event; a rotation
+   * within an open overlap ends the older window (two secrets at most).
+   */
+  async rotateSecret(p: Principal, id: string, dto: RotateWebhookSecretDto): Promise<CreatedWebhookEndpointView> {
+    const overlap = dto.overlapSeconds ?? DEFAULT_SECRET_OVERLAP_SECONDS;
+    const secret = newWebhookSecret();
+    const secretEnvelope = await this.secrets.seal(secret, endpointSecretContext(p.vendorId, id));
+    const row = await this.db.transaction(async (em) => {
+      const [current] = await em.query(`SELECT secret_envelope FROM webhook_endpoints WHERE vendor_id = $1 AND id = $2 FOR UPDATE`, [p.vendorId, id]);
+      if (!current) throw notFound('webhook endpoint', id);
+      await em.query(
+        `UPDATE webhook_endpoints
+            SET secret_envelope = $3::jsonb,
+                previous_secret_envelope = CASE WHEN $4::int > 0 THEN secret_envelope END,
+                previous_secret_expires_at = CASE WHEN $4::int > 0 THEN now() + make_interval(secs => $4::int) END
+          WHERE vendor_id = $1 AND id = $2`,
+        [p.vendorId, id, JSON.stringify(secretEnvelope), overlap],
+      );
+      return em.findOneByOrFail(WebhookEndpoint, { vendorId: p.vendorId, id });
+    });
+    return { ...toEndpointView(row), secret };
+  }
+
+  onModuleInit(): Promise<void> {
+    return this.encryptLegacySecrets().then(() => undefined);
+  }
+
+  /**
+   * One-time step for databases from before encryption at rest: each plaintext endpoint secret
+   * becomes an envelope and the plaintext column is nulled. Runs on every start; finds nothing after the first.
+   */
+  async encryptLegacySecrets(): Promise<number> {
+    const legacy: Array<{ vendor_id: string; id: string }> = await this.db.query(`SELECT vendor_id, id FROM webhook_endpoints WHERE secret IS NOT NULL`);
+    for (const e of legacy) {
+      await this.db.transaction(async (em) => {
+        const [row] = await em.query(`SELECT secret FROM webhook_endpoints WHERE vendor_id = $1 AND id = $2 AND secret IS NOT NULL FOR UPDATE`, [e.vendor_id, e.id]);
+        if (!row) return; // another instance did it
+        const envelope = await this.secrets.seal(row.secret, endpointSecretContext(e.vendor_id, e.id));
+        await em.query(`UPDATE webhook_endpoints SET secret_envelope = $3::jsonb, secret = NULL WHERE vendor_id = $1 AND id = $2`, [
+          e.vendor_id,
+          e.id,
+          JSON.stringify(envelope),
+        ]);
+      });
+    }
+    if (legacy.length) this.logger.log(`encrypted ${legacy.length} webhook endpoint secret(s) at rest (one-time upgrade)`);
+    return legacy.length;
   }
 
   async listEndpoints(p: Principal, q: { limit?: number; cursor?: string }): Promise<WebhookEndpointPage> {

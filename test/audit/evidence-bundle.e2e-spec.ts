@@ -9,6 +9,7 @@ import { OUTCOME_COLUMNS, type BundleManifest } from '../../src/audit/bundle-for
 import { verifyBundle, type VerifyReport } from '../../src/audit/verify-bundle';
 import { ZipReader } from '../../src/audit/zip-reader';
 import { projectRoot } from '../../src/common/project-root';
+import { SigningKeysService } from '../../src/parties/signing-keys.service';
 import { contentSha256 } from '../../src/outcomes/outcome-rules';
 import { binary, saveTo, scenarios, seedVendor, tempDir, type SeededVendor } from '../reports/support';
 import { createTestApp, TestApp } from '../support/test-app';
@@ -55,7 +56,7 @@ describe('evidence bundles, verified offline', () => {
   let t: TestApp;
   let seeded: SeededVendor;
   let publicKeyFile: string;
-  let privateKeyPem: string;
+  let signWithVendorKey: (data: Buffer) => Buffer;
   const dir = tempDir('ol-bundle-');
   const bundles = new Map<string, string>();
 
@@ -65,7 +66,8 @@ describe('evidence bundles, verified offline', () => {
     const key = await seeded.vendor.get('/v1/vendor/signing-key').expect(200);
     expect(key.body).toMatchObject({ algorithm: 'Ed25519', fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/) });
     publicKeyFile = saveTo(dir, 'vendor.pem', Buffer.from(key.body.publicKeyPem));
-    [{ signing_private_key: privateKeyPem }] = await t.db.query(`SELECT signing_private_key FROM vendors WHERE id = $1`, [seeded.vendorId]);
+    // The vendor's own key (an insider who re-signs): opened the way the service opens it.
+    signWithVendorKey = (await t.app.get(SigningKeysService).signer(seeded.vendorId)).sign;
   });
   afterAll(() => t.close());
 
@@ -168,7 +170,7 @@ describe('evidence bundles, verified offline', () => {
     const original = await entries(bundles.get('inspection')!);
     const changed = replace(original, 'outcomes.csv', inflatedOutcomes(original));
     const manifest = remanifest(changed);
-    const files = replace(replace(changed, 'manifest.json', manifest), 'manifest.sig', Buffer.from(sign(null, manifest, privateKeyPem).toString('base64') + '\n'));
+    const files = replace(replace(changed, 'manifest.json', manifest), 'manifest.sig', Buffer.from(signWithVendorKey(manifest).toString('base64') + '\n'));
     const file = await rezip(files, join(dir, 'resigned-vendor.zip'));
     const report = await verifyBundle(file, { publicKeyPem: readFileSync(publicKeyFile, 'utf8') });
     const number = seeded.invoices.get('inspection:2026-03').number;

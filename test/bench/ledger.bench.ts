@@ -48,7 +48,7 @@ export default async function ledgerBench(args: string[]): Promise<void> {
 
     let n = 0;
     async function vendor(): Promise<{ vendorId: string; customerId: string }> {
-      const [v] = await ds.query(`INSERT INTO vendors (name, signing_public_key, signing_private_key) VALUES ($1, '-', '-') RETURNING id`, [
+      const [v] = await ds.query(`INSERT INTO vendors (name) VALUES ($1) RETURNING id`, [
         `bench ${++n}`,
       ]);
       const [c] = await ds.query(`INSERT INTO customers (vendor_id, name) VALUES ($1, 'bench customer') RETURNING id`, [v.id]);

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -63,12 +63,16 @@ describe('zero-setup start: npm start on a fresh machine', () => {
 
     expect(await stop(first.proc)).toBe(0);
     expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+    // No master key set: one was generated beside the data, private to the user, and the start said so once.
+    expect(statSync(join(dataDir, 'master.key')).mode & 0o777).toBe(0o600);
+    expect(first.output().match(/generated a secrets master key/g)).toHaveLength(1);
 
     const second = await start(dataDir, port, pgPort);
     try {
       expect(second.curl.key).toBe(first.curl.key);
       const again = await request(base).get('/v1/contracts?limit=100').set('Authorization', `Bearer ${second.curl.key}`).expect(200);
       expect(again.body.data).toHaveLength(7);
+      expect(second.output()).not.toContain('generated a secrets master key');
     } finally {
       expect(await stop(second.proc)).toBe(0);
     }

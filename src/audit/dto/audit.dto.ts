@@ -42,8 +42,4 @@ export class ExportLogView {
   @ApiProperty() createdAt: string;
 }
 
-export class SigningKeyView {
-  @ApiProperty({ enum: ['Ed25519'] }) algorithm: 'Ed25519';
-  @ApiProperty({ description: 'SPKI PEM: give it to `outcome-ledger verify-bundle --public-key`' }) publicKeyPem: string;
-  @ApiProperty({ description: 'SHA-256 (hex) of the DER public key; also in every bundle manifest' }) fingerprint: string;
-}
+export { SigningKeyList, SigningKeyView } from '../../parties/dto/signing-key.dto';

@@ -44,6 +44,16 @@ export class AppConfig {
   /** How long an Idempotency-Key's answer is kept and replayed. */
   @Transform(toInt) @IsInt() @Min(1) @Max(24 * 365)
   IDEMPOTENCY_TTL_HOURS = 24;
+  /** Base64 of 32 bytes: wraps every stored secret's data key (src/secrets). Required in production, or the _FILE form. */
+  @IsOptional() @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'SECRETS_MASTER_KEY must be the base64 of 32 bytes (openssl rand -base64 32)' })
+  SECRETS_MASTER_KEY?: string;
+
+  @IsOptional() @IsString()
+  SECRETS_MASTER_KEY_FILE?: string;
+
+  /** Comma-separated hosts and CIDRs that webhook endpoints may reach although private (on-premise receivers). */
+  @IsOptional() @IsString()
+  WEBHOOK_ALLOWED_HOSTS?: string;
 }
 
 export class ConfigInvalidError extends Error {}

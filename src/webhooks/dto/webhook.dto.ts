@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsOptional, IsString, IsUrl, Length, MaxLength } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsInt, IsOptional, IsString, IsUrl, Length, Max, Min, MaxLength } from 'class-validator';
 import { PageQuery } from '../../common/http/pagination';
 import { DeliveryStatus, WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../entities/webhook.entities';
 
@@ -18,6 +18,15 @@ export class CreateWebhookEndpointDto {
   description?: string;
 }
 
+/** The longest overlap a rotation may ask for: a week. */
+export const MAX_SECRET_OVERLAP_SECONDS = 7 * 24 * 3600;
+
+export class RotateWebhookSecretDto {
+  @ApiPropertyOptional({ default: 86400, maximum: MAX_SECRET_OVERLAP_SECONDS, description: 'How long the replaced secret keeps signing deliveries beside the new one; 0 ends it now' })
+  @IsOptional() @IsInt() @Min(0) @Max(MAX_SECRET_OVERLAP_SECONDS)
+  overlapSeconds?: number;
+}
+
 export class WebhookEventListQuery extends PageQuery {
   @ApiPropertyOptional({ enum: WEBHOOK_EVENT_TYPES })
   @IsOptional() @IsIn(WEBHOOK_EVENT_TYPES)
@@ -32,10 +41,12 @@ export class WebhookEndpointView {
   @ApiProperty() active: boolean;
   @ApiProperty() createdAt: string;
   @ApiProperty({ nullable: true, type: String }) disabledAt: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'After a secret rotation: deliveries also carry a signature by the replaced secret until then' })
+  previousSecretExpiresAt: string | null;
 }
 
 export class CreatedWebhookEndpointView extends WebhookEndpointView {
-  @ApiProperty({ description: 'HMAC-SHA256 signing secret. Shown once: store it now.' }) secret: string;
+  @ApiProperty({ description: 'Standard Webhooks signing secret (whsec_<base64>). Shown once: store it now.' }) secret: string;
 }
 
 export class WebhookEndpointPage {

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { SecretEnvelope } from '../../secrets/secret-box';
 
 export const WEBHOOK_EVENT_TYPES = ['invoice.finalized', 'invoice.paid', 'credit_note.created', 'outcome.disputed'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
@@ -9,8 +10,11 @@ export class WebhookEndpoint {
   @PrimaryColumn('uuid', { name: 'vendor_id' }) vendorId: string;
   @PrimaryColumn('uuid', { default: () => 'uuidv7()' }) id: string;
   @Column('text') url: string;
-  /** Signs every delivery; shown once, at registration. */
-  @Column('text') secret: string;
+  /** Signs every delivery; shown once (at registration or rotation), stored only encrypted (src/secrets). */
+  @Column('jsonb', { name: 'secret_envelope', select: false }) secretEnvelope: SecretEnvelope;
+  /** After a rotation: the replaced secret, which also signs deliveries until previousSecretExpiresAt. */
+  @Column('jsonb', { name: 'previous_secret_envelope', nullable: true, select: false }) previousSecretEnvelope: SecretEnvelope | null;
+  @Column('timestamptz', { name: 'previous_secret_expires_at', nullable: true }) previousSecretExpiresAt: Date | null;
   @Column('text', { name: 'event_types', array: true }) eventTypes: WebhookEventType[];
   @Column('text', { nullable: true }) description: string | null;
   @Column('boolean') active: boolean;
