@@ -1,7 +1,9 @@
 import { IdempotencyRepository } from '../../src/common/idempotency/idempotency.repository';
 import { outcomeWorld, OutcomeWorld, report } from '../outcomes/outcome-fixtures';
 import { issueKey } from '../support/fixtures';
+import { WebhookDestinationPolicy } from '../../src/webhooks/destination-policy';
 import { createTestApp, KeyedClient, TestApp } from '../support/test-app';
+import { stubDns } from '../webhooks/receiver';
 
 const key = (k: string) => ({ 'Idempotency-Key': k });
 
@@ -12,6 +14,8 @@ describe('Idempotency-Key', () => {
 
   beforeAll(async () => {
     t = await createTestApp();
+    // No DNS here: the webhook endpoint's public name resolves through a stub (the SSRF check resolves every host).
+    stubDns(t.app.get(WebhookDestinationPolicy), { 'billing.example.com': ['93.184.216.34'] });
     w = await outcomeWorld(t);
     vendor = w.vendor;
   });
