@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module';
 import { CustomersController } from './customers.controller';
+import { CustomersRepository } from './customers.repository';
 import { CustomersService } from './customers.service';
 import { Customer } from './entities/customer.entity';
 import { Vendor } from './entities/vendor.entity';
@@ -11,7 +12,7 @@ import { VendorsService } from './vendors.service';
 @Module({
   imports: [TypeOrmModule.forFeature([Customer, Vendor]), AuthModule],
   controllers: [CustomersController],
-  providers: [CustomersService, VendorsService, VendorCommand, VendorCreateCommand, VendorListCommand],
-  exports: [CustomersService, VendorsService],
+  providers: [CustomersRepository, CustomersService, VendorsService, VendorCommand, VendorCreateCommand, VendorListCommand],
+  exports: [CustomersRepository, CustomersService, VendorsService],
 })
 export class PartiesModule {}
