@@ -4,11 +4,12 @@ import { ContractsController } from './contracts.controller';
 import { ContractsService } from './contracts.service';
 import { Contract } from './entities/contract.entity';
 import { TermsVersion } from './entities/terms-version.entity';
+import { OutcomeContractReads } from './outcome.reads';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Contract, TermsVersion])],
   controllers: [ContractsController],
-  providers: [ContractsService],
-  exports: [ContractsService],
+  providers: [ContractsService, OutcomeContractReads],
+  exports: [ContractsService, OutcomeContractReads],
 })
 export class ContractsModule {}
