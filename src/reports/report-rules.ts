@@ -49,8 +49,6 @@ export function roiPercent(value: Decimal | string, fees: Decimal | string): str
   return new Money(value).minus(f).dividedBy(f).times(100).toFixed(2, Money.ROUND_HALF_UP);
 }
 
-export { acceptanceRate } from '../outcomes/acceptance-rate';
-
 /** First month where the cumulative value reaches the cumulative fees (with fees paid so far). */
 export function paybackMonth(months: Array<{ month: string; cumulativeValue: string; cumulativeFees: string }>): string | null {
   for (const m of months) {
