@@ -5,7 +5,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Request, Response } from 'express';
 import { catchError, from, mergeMap, Observable, of } from 'rxjs';
 import { DataSource } from 'typeorm';
-import type { Principal } from '../../auth/principal';
 import { canonicalJson, sha256Hex } from '../../pricing/canonical-json';
 import { CommonError, CommonErrorCode } from '../errors/common.errors';
 
@@ -26,7 +25,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const req = context.switchToHttp().getRequest<Request & { principal?: Principal }>();
+    // Only the caller's vendor matters here; common names no type of auth (auth sits on common).
+    const req = context.switchToHttp().getRequest<Request & { principal?: { vendorId: string } }>();
     const key = req.headers['idempotency-key'];
     if (req.method !== 'POST' || typeof key !== 'string' || !req.principal) return next.handle();
     if (key.length < 1 || key.length > 255)
