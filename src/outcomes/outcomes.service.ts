@@ -158,6 +158,7 @@ export class OutcomesService {
    */
   private async record(p: Principal, candidates: Candidate[], opts: { batch: boolean; em?: EntityManager }): Promise<RecordResult[]> {
     if (candidates.length === 0) return [];
+    this.allow('record', null, p);
     const scope = scopeOf(p);
     const em = opts.em;
     // Batch errors name the item (`outcomes[3].type`); a single outcome's errors name the field.
@@ -278,7 +279,8 @@ export class OutcomesService {
       evidenceJson: evidence.json,
       evidenceUri: d.evidenceUri ?? null,
       evidenceSha256: evidence.sha256,
-      status: verification === 'auto' ? 'verified' : 'recorded',
+      // Metered usage is verified by the system as it is recorded; the rest waits for its verifier.
+      status: transitionOf('auto_verify').verifiers.includes(verification) ? 'verified' : 'recorded',
       contentSha256: contentSha256({
         type: d.type,
         quantity,
