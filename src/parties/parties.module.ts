@@ -7,12 +7,13 @@ import { CustomersService } from './customers.service';
 import { Customer } from './entities/customer.entity';
 import { Vendor } from './entities/vendor.entity';
 import { VendorCommand, VendorCreateCommand, VendorListCommand } from './vendors.commands';
+import { VendorsRepository } from './vendors.repository';
 import { VendorsService } from './vendors.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Customer, Vendor]), AuthModule],
   controllers: [CustomersController],
-  providers: [CustomersRepository, CustomersService, VendorsService, VendorCommand, VendorCreateCommand, VendorListCommand],
-  exports: [CustomersRepository, CustomersService, VendorsService],
+  providers: [CustomersRepository, VendorsRepository, CustomersService, VendorsService, VendorCommand, VendorCreateCommand, VendorListCommand],
+  exports: [CustomersRepository, VendorsRepository, CustomersService, VendorsService],
 })
 export class PartiesModule {}

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { ApiKeysService } from '../auth/api-keys.service';
 import { IssuedApiKeyView } from '../auth/dto/api-key.dto';
 import { Vendor } from './entities/vendor.entity';
+import { VendorRow, VendorsRepository } from './vendors.repository';
 
 export interface CreatedVendor {
   vendor: { id: string; name: string; createdAt: string; signingPublicKey: string };
@@ -17,6 +18,7 @@ export class VendorsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly apiKeys: ApiKeysService,
+    private readonly vendorRows: VendorsRepository,
   ) {}
 
   async create(name: string): Promise<CreatedVendor> {
@@ -39,7 +41,7 @@ export class VendorsService {
     });
   }
 
-  list(): Promise<Vendor[]> {
-    return this.db.getRepository(Vendor).find({ order: { id: 'ASC' } });
+  list(): Promise<VendorRow[]> {
+    return this.vendorRows.listForOperator();
   }
 }

@@ -1,6 +1,7 @@
 import { FIXED, sqlPerScope, sqlRecorder } from '../../test/support/sql-recorder';
 import { encodeCursor } from '../common/http/pagination';
 import { CustomersRepository } from './customers.repository';
+import { VendorsRepository } from './vendors.repository';
 
 describe('the SQL of CustomersRepository', () => {
   const rec = sqlRecorder();
@@ -24,5 +25,19 @@ describe('the SQL of CustomersRepository', () => {
 
   it('updates a customer only within the scope', async () => {
     expect(await sqlPerScope(rec, (s) => repo.update(s, FIXED.id, { name: 'Acme Ltd' }), ['vendor admin'])).toMatchSnapshot();
+  });
+});
+
+describe('the SQL of VendorsRepository', () => {
+  const rec = sqlRecorder();
+  const repo = new VendorsRepository(rec.db);
+
+  it('reads the scope’s own vendor, never its private key', async () => {
+    expect(await sqlPerScope(rec, (s) => repo.findOne(s), ['vendor admin'])).toMatchSnapshot();
+  });
+
+  it('lists every vendor for the operator', async () => {
+    await repo.listForOperator();
+    expect(rec.take()).toMatchSnapshot();
   });
 });
