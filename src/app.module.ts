@@ -10,8 +10,9 @@ import { AuthModule } from './auth/auth.module';
 import { AppConfig, envFilePaths, validateConfig } from './common/config/app-config';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter';
 import { ApiKeyThrottlerGuard } from './common/http/rate-limit.guard';
-import { IdempotencyInterceptor } from './common/idempotency/idempotency.interceptor';
+import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { ContractsModule } from './contracts/contracts.module';
+import { KeyGrantsModule } from './contracts/key-grant.reads';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { InvoicingModule } from './invoicing/invoicing.module';
@@ -54,6 +55,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
     AuthModule,
     PartiesModule,
     ContractsModule,
+    KeyGrantsModule,
     OutcomesModule,
     InvoicingModule,
     LedgerModule,

@@ -1,7 +1,6 @@
 // The evidence bundle's layout, shared by the exporter (evidence-bundle.service.ts) and the offline
 // verifier (verify-bundle.ts). Pure: no Nest, no database. Changing a column or a path here changes
 // the format: bump BUNDLE_FORMAT.
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 
 export const BUNDLE_FORMAT = 'outcome-ledger-evidence/1';
 
@@ -144,10 +143,7 @@ export interface TermsDocument {
 }
 
 /** SHA-256 of the DER (SPKI) public key: how a key is named across the API, the manifest and the verifier. */
-export function publicKeyFingerprint(key: string | KeyObject): string {
-  const k = typeof key === 'string' ? createPublicKey(key) : key;
-  return createHash('sha256').update(k.export({ type: 'spki', format: 'der' })).digest('hex');
-}
+export { publicKeyFingerprint } from '../kernel/key-fingerprint';
 
 export function csvField(v: string | null | undefined): string {
   if (v === null || v === undefined) return '';

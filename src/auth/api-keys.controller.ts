@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ApiKeysService } from './api-keys.service';
 import { ApiKeyView, CreateApiKeyDto, IssuedApiKeyView } from './dto/api-key.dto';
 import { CurrentPrincipal, type Principal, Roles } from './principal';
-import { ReturnsSecret } from '../common/idempotency/returns-secret.decorator';
+import { ReturnsSecret } from '../common/http/returns-secret.decorator';
 
 @ApiTags('api-keys')
 @ApiBearerAuth()

@@ -3,13 +3,14 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeysController } from './api-keys.controller';
 import { KeysCommand, KeysCreateCommand, KeysListCommand, KeysRevokeCommand } from './api-keys.commands';
+import { ApiKeysRepository } from './api-keys.repository';
 import { ApiKeysService } from './api-keys.service';
 import { ApiKey } from './entities/api-key.entity';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ApiKey])],
   controllers: [ApiKeysController],
-  providers: [ApiKeysService, ApiKeyGuard, KeysCommand, KeysListCommand, KeysCreateCommand, KeysRevokeCommand],
+  providers: [ApiKeysRepository, ApiKeysService, ApiKeyGuard, KeysCommand, KeysListCommand, KeysCreateCommand, KeysRevokeCommand],
   exports: [ApiKeysService, ApiKeyGuard],
 })
 export class AuthModule {}

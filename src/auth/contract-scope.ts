@@ -1,3 +1,5 @@
+// Retiring: the hand-written copies of the scope rule, kept until invoicing and contracts use
+// `scope.ts` (scopeOf / scopeSql / scopeSeesContract) everywhere.
 import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import type { Principal } from './principal';
 
@@ -29,10 +31,4 @@ export function principalSeesContract(principal: Principal, contract: { vendorId
   if (principal.role === 'customer') return contract.customerId === principal.customerId;
   if (principal.role === 'auditor' && principal.contractIds) return principal.contractIds.includes(contract.id);
   return true;
-}
-
-/** The same rule for a customer. */
-export function principalSeesCustomer(principal: Principal, customer: { vendorId: string; id: string }): boolean {
-  if (customer.vendorId !== principal.vendorId) return false;
-  return principal.role !== 'customer' || customer.id === principal.customerId;
 }

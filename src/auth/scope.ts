@@ -36,6 +36,11 @@ export interface ScopeColumns {
   vendorId: string;
   contractId?: string;
   customerId?: string;
+  /**
+   * For a row that reaches several contracts (a customer): a predicate that one of them is among
+   * `ids` (the granted contracts' parameter, e.g. `$3::uuid[]`). Used when there is no `contractId`.
+   */
+  anyContractIn?: (ids: string) => string;
 }
 
 /**
@@ -53,9 +58,10 @@ export function scopeSql(scope: Scope, cols: ScopeColumns, params: unknown[]): s
     parts.push(`${cols.customerId} = $${params.length}`);
   }
   if (scope.contractIds) {
-    if (!cols.contractId) throw new Error('scopeSql: a contract grant needs a contract column');
+    if (!cols.contractId && !cols.anyContractIn) throw new Error('scopeSql: a contract grant needs a contract column');
     params.push(scope.contractIds);
-    parts.push(`${cols.contractId} = ANY($${params.length}::uuid[])`);
+    const ids = `$${params.length}::uuid[]`;
+    parts.push(cols.contractId ? `${cols.contractId} = ANY(${ids})` : cols.anyContractIn!(ids));
   }
   return parts.join(' AND ');
 }

@@ -4,11 +4,13 @@ import { ContractsController } from './contracts.controller';
 import { ContractsService } from './contracts.service';
 import { Contract } from './entities/contract.entity';
 import { TermsVersion } from './entities/terms-version.entity';
+import { OutcomeContractReads } from './outcome.reads';
+import { ContractReportReads } from './report.reads';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Contract, TermsVersion])],
   controllers: [ContractsController],
-  providers: [ContractsService],
-  exports: [ContractsService],
+  providers: [ContractsService, OutcomeContractReads, ContractReportReads],
+  exports: [ContractsService, OutcomeContractReads, ContractReportReads],
 })
 export class ContractsModule {}

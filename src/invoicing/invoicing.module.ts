@@ -16,6 +16,7 @@ import { InvoicesController } from './invoices.controller';
 import { InvoicesService } from './invoices.service';
 import { InvoicingDemoStep } from './invoicing.demo-step';
 import { SettlementsService } from './settlements.service';
+import { InvoiceReportReads } from './report.reads';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Invoice, CreditNote, Payment, BillingRun]), ContractsModule, LedgerModule, WebhooksModule],
@@ -28,7 +29,8 @@ import { SettlementsService } from './settlements.service';
     InvoiceDocumentsService,
     BillCommand,
     InvoicingDemoStep,
+    InvoiceReportReads,
   ],
-  exports: [InvoicesService, BillingRunsService],
+  exports: [InvoicesService, BillingRunsService, InvoiceReportReads],
 })
 export class InvoicingModule {}

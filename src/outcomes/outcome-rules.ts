@@ -16,7 +16,13 @@ export interface TypeRules {
   disputeWindowDays: number;
 }
 
+/** Days after verification during which the customer may dispute, when the terms do not say. */
 export const DEFAULT_DISPUTE_WINDOW_DAYS = 30;
+
+/** The dispute window of a terms version (none in force: the default). */
+export function disputeWindowDaysOf(terms: Pick<Terms, 'disputeWindowDays'> | undefined): number {
+  return terms?.disputeWindowDays ?? DEFAULT_DISPUTE_WINDOW_DAYS;
+}
 
 export function typeRulesOf(terms: Terms): TypeRules {
   const verification = knownOutcomeTypes(terms);
@@ -32,7 +38,7 @@ export function typeRulesOf(terms: Terms): TypeRules {
     verification,
     needsValue,
     needsQuantity,
-    disputeWindowDays: terms.disputeWindowDays ?? DEFAULT_DISPUTE_WINDOW_DAYS,
+    disputeWindowDays: disputeWindowDaysOf(terms),
   };
 }
 

@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { type Scope, scopeSql, type ScopeColumns } from '../auth/scope';
 import { numericString } from '../common/money';
-import type { Terms } from '../pricing/types';
+import { decodeCursor } from '../common/http/pagination';
+import { contractColumnSql } from '../contracts/outcome.reads';
 import type { OutcomeDetailView, OutcomeEventView, OutcomeView } from './dto/outcome.dto';
 import type { OutcomeStatus } from './entities/outcome.entity';
 
@@ -38,17 +40,6 @@ interface EventRow {
   occurred_at: Date;
 }
 
-/** One contract and its terms versions, newest first: what recording checks an outcome against. */
-export interface ContractTermsRow {
-  id: string;
-  customer_id: string;
-  currency: string;
-  timezone: string;
-  starts_on: string;
-  ends_on: string | null;
-  versions: Array<{ effectiveFrom: string; document: Terms }>;
-}
-
 /** An outcome ready to insert: validated, normalised and hashed. */
 export interface NewOutcome {
   contractId: string;
@@ -81,8 +72,28 @@ export interface Actor {
   role: string;
 }
 
+/** How a scope filters `outcomes o`: the customer is the one of the outcome's contract. */
+export const OUTCOME_SCOPE: ScopeColumns = {
+  vendorId: 'o.vendor_id',
+  contractId: 'o.contract_id',
+  customerId: contractColumnSql('customer_id', { vendorId: 'o.vendor_id', contractId: 'o.contract_id' }),
+};
+
+/** The list's filters, each optional; `period` bounds are local dates in each outcome's contract timezone. */
+export interface OutcomeFilter {
+  contractId?: string;
+  type?: string;
+  status?: OutcomeStatus;
+  period?: { start: string; end: string };
+  occurredFrom?: string;
+  occurredTo?: string;
+  dimensions?: Record<string, string>;
+  cursor?: string;
+}
+
 const COLUMNS = `vendor_id, id, contract_id, external_id, type, quantity, value, occurred_at, dimensions, evidence,
   evidence_uri, evidence_sha256, status, corrects_outcome_id, content_sha256, verified_at, recorded_by_key_id, created_at`;
+const O_COLUMNS = COLUMNS.split(',').map((c) => `o.${c.trim()}`).join(', ');
 
 /**
  * PostgreSQL's numeric text ("1.000000000000") in the normal form numericString gives ("1"), without
@@ -164,8 +175,9 @@ function toEventView(e: EventRow): OutcomeEventView {
 }
 
 /**
- * The only code that touches `outcomes` and `outcome_events`. Events are only ever inserted: this
- * class has no statement that updates or deletes one (and the database refuses it anyway).
+ * The only code that touches `outcomes` and `outcome_events`. Every method takes the caller's
+ * scope and writes its filter with `scopeSql`. Events are only ever inserted: this class has no
+ * statement that updates or deletes one (and the database refuses it anyway).
  */
 @Injectable()
 export class OutcomesRepository {
@@ -179,26 +191,13 @@ export class OutcomesRepository {
     return em ?? this.db.manager;
   }
 
-  /** The contracts (vendor-scoped, and customer-scoped for customer keys) with their terms versions. */
-  async contractsWithTerms(vendorId: string, contractIds: string[], customerId: string | null, em?: EntityManager): Promise<ContractTermsRow[]> {
-    return this.q(em).query(
-      `SELECT c.id, c.customer_id, c.currency, c.timezone, c.starts_on::text AS starts_on, c.ends_on::text AS ends_on,
-              json_agg(json_build_object('effectiveFrom', t.effective_from::text, 'document', t.document)
-                       ORDER BY t.effective_from DESC) AS versions
-         FROM contracts c
-         JOIN terms_versions t ON t.vendor_id = c.vendor_id AND t.contract_id = c.id
-        WHERE c.vendor_id = $1 AND c.id = ANY($2::uuid[]) AND ($3::uuid IS NULL OR c.customer_id = $3)
-        GROUP BY c.vendor_id, c.id`,
-      [vendorId, contractIds, customerId],
-    );
-  }
-
   /**
    * Inserts the outcomes that are new and their first events, in one statement (one transaction):
    * `null → recorded` by the recording key, and `recorded → verified` by the system for auto-verified
    * types. An (contract, externalId) already stored is skipped, whoever stored it, even concurrently.
+   * The caller has checked that the scope sees each item's contract.
    */
-  async insertNew(vendorId: string, actor: Actor, items: NewOutcome[], em?: EntityManager): Promise<InsertedOutcomes> {
+  async insertNew(scope: Scope, actor: Actor, items: NewOutcome[], em?: EntityManager): Promise<InsertedOutcomes> {
     if (items.length === 0) return { ids: new Map(), at: new Date() };
     const col = <K extends keyof NewOutcome>(k: K) => items.map((i) => i[k]);
     // The answer is one row of arrays, not 1,000 rows: the caller already holds every other column,
@@ -230,7 +229,7 @@ export class OutcomesRepository {
               coalesce(array_agg(external_id), '{}') AS external_ids, now() AS at
          FROM ins`,
       [
-        vendorId,
+        scope.vendorId,
         col('contractId'),
         col('externalId'),
         col('type'),
@@ -253,155 +252,145 @@ export class OutcomesRepository {
     return { ids, at: row.at };
   }
 
-  /** The stored outcomes of these (contract, externalId) pairs. */
-  async findByExternalIds(vendorId: string, keys: Array<{ contractId: string; externalId: string }>, em?: EntityManager): Promise<OutcomeRow[]> {
+  /** The stored outcomes of these (contract, externalId) pairs that the scope sees. */
+  async findByExternalIds(scope: Scope, keys: Array<{ contractId: string; externalId: string }>, em?: EntityManager): Promise<OutcomeRow[]> {
     if (keys.length === 0) return [];
+    const params: unknown[] = [keys.map((k) => k.contractId), keys.map((k) => k.externalId)];
     return this.q(em).query(
-      `SELECT ${COLUMNS.split(',').map((c) => `o.${c.trim()}`).join(', ')}
+      `SELECT ${O_COLUMNS}
          FROM outcomes o
-         JOIN unnest($2::uuid[], $3::text[]) AS k(contract_id, external_id)
+         JOIN unnest($1::uuid[], $2::text[]) AS k(contract_id, external_id)
            ON o.contract_id = k.contract_id AND o.external_id = k.external_id
-        WHERE o.vendor_id = $1`,
-      [vendorId, keys.map((k) => k.contractId), keys.map((k) => k.externalId)],
+        WHERE ${scopeSql(scope, OUTCOME_SCOPE, params)}`,
+      params,
     );
   }
 
-  /** One outcome with its contract's customer and timezone; locked when `forUpdate`. */
-  async findOne(
-    vendorId: string,
-    id: string,
-    opts: { forUpdate?: boolean } = {},
-    em?: EntityManager,
-  ): Promise<(OutcomeRow & { customer_id: string }) | null> {
+  /** One outcome the scope sees; locked when `forUpdate`. */
+  async findOne(scope: Scope, id: string, opts: { forUpdate?: boolean } = {}, em?: EntityManager): Promise<OutcomeRow | null> {
+    const params: unknown[] = [id];
     const rows = await this.q(em).query(
-      `SELECT o.*, c.customer_id FROM outcomes o
-         JOIN contracts c ON c.vendor_id = o.vendor_id AND c.id = o.contract_id
-        WHERE o.vendor_id = $1 AND o.id = $2 ${opts.forUpdate ? 'FOR UPDATE OF o' : ''}`,
-      [vendorId, id],
+      `SELECT ${O_COLUMNS} FROM outcomes o WHERE o.id = $1 AND ${scopeSql(scope, OUTCOME_SCOPE, params)} ${opts.forUpdate ? 'FOR UPDATE OF o' : ''}`,
+      params,
     );
     return rows[0] ?? null;
   }
 
-  /** Moves one outcome and appends its event, in the caller's transaction. */
-  async transition(
-    em: EntityManager,
-    row: OutcomeRow,
-    to: OutcomeStatus,
-    actor: Actor,
-    reason: string | null,
-  ): Promise<OutcomeRow> {
+  /** Moves one outcome the scope sees and appends its event, in the caller's transaction. */
+  async transition(scope: Scope, em: EntityManager, row: OutcomeRow, to: OutcomeStatus, actor: Actor, reason: string | null): Promise<OutcomeRow> {
+    const params: unknown[] = [row.id, to];
     // pg answers an UPDATE with [rows, rowCount] through TypeORM.
     const [[updated]] = await em.query(
-      `UPDATE outcomes SET status = $3::text, verified_at = CASE WHEN $3::text = 'verified' THEN now() ELSE verified_at END
-        WHERE vendor_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
-      [row.vendor_id, row.id, to],
+      `UPDATE outcomes o SET status = $2::text, verified_at = CASE WHEN $2::text = 'verified' THEN now() ELSE o.verified_at END
+        WHERE o.id = $1 AND ${scopeSql(scope, OUTCOME_SCOPE, params)} RETURNING ${O_COLUMNS}`,
+      params,
     );
+    if (!updated) throw new Error(`outcome ${row.id} is outside the scope it was read in`);
     await em.query(
       `INSERT INTO outcome_events (vendor_id, outcome_id, from_status, to_status, actor_key_id, actor_role, reason)
        VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [row.vendor_id, row.id, row.status, to, actor.keyId, actor.role, reason],
+      [updated.vendor_id, row.id, row.status, to, actor.keyId, actor.role, reason],
     );
     return updated;
   }
 
   /**
-   * Moves every listed `recorded` outcome of the customer's contracts to `to`, and appends one event
-   * each, in one statement. Returns the ids moved.
+   * Moves every listed `recorded` outcome the scope sees to `to`, and appends one event each, in
+   * one statement. Returns the ids moved.
    */
-  async bulkDecide(
-    vendorId: string,
-    customerId: string,
-    ids: string[],
-    to: 'verified' | 'rejected',
-    actor: Actor,
-    reason: string | null,
-  ): Promise<string[]> {
+  async bulkDecide(scope: Scope, ids: string[], to: 'verified' | 'rejected', actor: Actor, reason: string | null): Promise<string[]> {
+    const params: unknown[] = [ids, to, actor.keyId, actor.role, reason];
     const rows: Array<{ id: string }> = await this.db.query(
       `WITH moved AS (
-         UPDATE outcomes o SET status = $4::text, verified_at = CASE WHEN $4::text = 'verified' THEN now() ELSE o.verified_at END
-           FROM contracts c
-          WHERE o.vendor_id = $1 AND o.id = ANY($2::uuid[]) AND o.status = 'recorded'
-            AND c.vendor_id = o.vendor_id AND c.id = o.contract_id AND c.customer_id = $3::uuid
+         UPDATE outcomes o SET status = $2::text, verified_at = CASE WHEN $2::text = 'verified' THEN now() ELSE o.verified_at END
+          WHERE o.id = ANY($1::uuid[]) AND o.status = 'recorded' AND ${scopeSql(scope, OUTCOME_SCOPE, params)}
          RETURNING o.vendor_id, o.id
        ), events AS (
          INSERT INTO outcome_events (vendor_id, outcome_id, from_status, to_status, actor_key_id, actor_role, reason)
-         SELECT vendor_id, id, 'recorded', $4::text, $5::uuid, $6::text, $7::text FROM moved ORDER BY id
+         SELECT vendor_id, id, 'recorded', $2::text, $3::uuid, $4::text, $5::text FROM moved ORDER BY id
        )
        SELECT id FROM moved`,
-      [vendorId, ids, customerId, to, actor.keyId, actor.role, reason],
+      params,
     );
     return rows.map((r) => r.id);
   }
 
-  /** Which of these ids the customer (or, without one, the vendor) sees, with their status. */
-  async statusesOf(vendorId: string, customerId: string | null, ids: string[]): Promise<Map<string, OutcomeStatus>> {
+  /** Which of these ids the scope sees, with their status. */
+  async statusesOf(scope: Scope, ids: string[]): Promise<Map<string, OutcomeStatus>> {
     if (ids.length === 0) return new Map();
+    const params: unknown[] = [ids];
     const rows: Array<{ id: string; status: OutcomeStatus }> = await this.db.query(
-      `SELECT o.id, o.status FROM outcomes o JOIN contracts c ON c.vendor_id = o.vendor_id AND c.id = o.contract_id
-        WHERE o.vendor_id = $1 AND o.id = ANY($2::uuid[]) AND ($3::uuid IS NULL OR c.customer_id = $3)`,
-      [vendorId, ids, customerId],
+      `SELECT o.id, o.status FROM outcomes o WHERE o.id = ANY($1::uuid[]) AND ${scopeSql(scope, OUTCOME_SCOPE, params)}`,
+      params,
     );
     return new Map(rows.map((r) => [r.id, r.status]));
   }
 
-  /** Dispute window of the terms in force when the outcome occurred, and whether it is still open. */
-  async disputeWindow(em: EntityManager, row: OutcomeRow): Promise<{ days: number; open: boolean; disputedBefore: boolean }> {
+  /**
+   * Whether a dispute window of `days` after the outcome's last verification is still open (by the
+   * database's clock), and whether the outcome was disputed before.
+   */
+  async disputeState(scope: Scope, em: EntityManager, id: string, days: number): Promise<{ open: boolean; disputedBefore: boolean }> {
+    const params: unknown[] = [id, days];
     const [r] = await em.query(
-      `WITH w AS (
-         SELECT coalesce((
-           SELECT (t.document->>'disputeWindowDays')::int FROM terms_versions t
-            WHERE t.vendor_id = o.vendor_id AND t.contract_id = o.contract_id
-              AND t.effective_from <= (o.occurred_at AT TIME ZONE c.timezone)::date
-            ORDER BY t.effective_from DESC LIMIT 1), 30) AS days, o.verified_at
-           FROM outcomes o JOIN contracts c ON c.vendor_id = o.vendor_id AND c.id = o.contract_id
-          WHERE o.vendor_id = $1 AND o.id = $2
-       )
-       SELECT w.days, (w.verified_at IS NOT NULL AND now() < w.verified_at + make_interval(days => w.days)) AS open,
-              EXISTS (SELECT 1 FROM outcome_events e WHERE e.vendor_id = $1 AND e.outcome_id = $2 AND e.to_status = 'disputed')
+      `SELECT (o.verified_at IS NOT NULL AND now() < o.verified_at + make_interval(days => $2::int)) AS open,
+              EXISTS (SELECT 1 FROM outcome_events e WHERE e.vendor_id = o.vendor_id AND e.outcome_id = o.id AND e.to_status = 'disputed')
                 AS disputed_before
-         FROM w`,
-      [row.vendor_id, row.id],
+         FROM outcomes o WHERE o.id = $1 AND ${scopeSql(scope, OUTCOME_SCOPE, params)}`,
+      params,
     );
-    return { days: r.days, open: r.open, disputedBefore: r.disputed_before };
+    return { open: r?.open ?? false, disputedBefore: r?.disputed_before ?? false };
   }
 
-  async detail(row: OutcomeRow, em?: EntityManager): Promise<OutcomeDetailView> {
+  /** The outcome with its events, oldest first. */
+  async detail(scope: Scope, row: OutcomeRow, em?: EntityManager): Promise<OutcomeDetailView> {
+    const params: unknown[] = [row.id];
     const events: EventRow[] = await this.q(em).query(
-      `SELECT id, from_status, to_status, actor_key_id, actor_role, reason, occurred_at FROM outcome_events
-        WHERE vendor_id = $1 AND outcome_id = $2 ORDER BY id`,
-      [row.vendor_id, row.id],
+      `SELECT e.id, e.from_status, e.to_status, e.actor_key_id, e.actor_role, e.reason, e.occurred_at
+         FROM outcome_events e JOIN outcomes o ON o.vendor_id = e.vendor_id AND o.id = e.outcome_id
+        WHERE o.id = $1 AND ${scopeSql(scope, OUTCOME_SCOPE, params)} ORDER BY e.id`,
+      params,
     );
     return { ...toOutcomeView(row), events: events.map(toEventView) };
   }
 
-  /** Keyset page over ids (newest first) with the list filters; `where` is built by the service. */
-  async page(where: string[], params: unknown[], limit: number): Promise<OutcomeRow[]> {
-    return this.db.query(
-      `SELECT ${COLUMNS.split(',').map((c) => `o.${c.trim()}`).join(', ')}
-         FROM outcomes o JOIN contracts c ON c.vendor_id = o.vendor_id AND c.id = o.contract_id
-        WHERE ${where.join(' AND ')}
-        ORDER BY o.id DESC LIMIT ${limit + 1}`,
-      params,
-    );
+  /** Keyset page over ids (newest first) with the list filters: `limit + 1` rows tell whether there is more. */
+  async page(scope: Scope, f: OutcomeFilter, limit: number): Promise<OutcomeRow[]> {
+    const params: unknown[] = [];
+    const arg = (v: unknown) => `$${params.push(v)}`;
+    const where = [scopeSql(scope, OUTCOME_SCOPE, params)];
+    if (f.contractId) where.push(`o.contract_id = ${arg(f.contractId)}::uuid`);
+    if (f.type) where.push(`o.type = ${arg(f.type)}`);
+    if (f.status) where.push(`o.status = ${arg(f.status)}`);
+    if (f.period) {
+      // The month in each contract's own timezone.
+      const tz = contractColumnSql('timezone', { vendorId: 'o.vendor_id', contractId: 'o.contract_id' });
+      where.push(`o.occurred_at >= (${arg(f.period.start)}::timestamp AT TIME ZONE ${tz})`);
+      where.push(`o.occurred_at < (${arg(f.period.end)}::timestamp AT TIME ZONE ${tz})`);
+    }
+    if (f.occurredFrom) where.push(`o.occurred_at >= ${arg(f.occurredFrom)}::timestamptz`);
+    if (f.occurredTo) where.push(`o.occurred_at < ${arg(f.occurredTo)}::timestamptz`);
+    if (f.dimensions && Object.keys(f.dimensions).length) where.push(`o.dimensions @> ${arg(JSON.stringify(f.dimensions))}::jsonb`);
+    if (f.cursor) where.push(`o.id < ${arg(decodeCursor(f.cursor))}::uuid`);
+    return this.db.query(`SELECT ${O_COLUMNS} FROM outcomes o WHERE ${where.join(' AND ')} ORDER BY o.id DESC LIMIT ${limit + 1}`, params);
   }
 
-  /** Counts and sums per type and status for `[start, end)` local dates in the timezone. */
+  /** Counts and sums per type and status of one contract for `[start, end)` local dates in its timezone. */
   async stats(
-    vendorId: string,
+    scope: Scope,
     contractId: string,
-    start: string,
-    end: string,
-    timezone: string,
+    bounds: { start: string; end: string; timezone: string },
   ): Promise<Array<{ type: string; status: OutcomeStatus; n: number; quantity: string; value: string }>> {
+    const params: unknown[] = [contractId, bounds.start, bounds.end, bounds.timezone];
     return this.db.query(
       `SELECT o.type, o.status, count(*)::int AS n, coalesce(sum(o.quantity), 0)::text AS quantity,
               coalesce(sum(o.value), 0)::text AS value
          FROM outcomes o
-        WHERE o.vendor_id = $1 AND o.contract_id = $2
-          AND o.occurred_at >= ($3::timestamp AT TIME ZONE $5) AND o.occurred_at < ($4::timestamp AT TIME ZONE $5)
+        WHERE o.contract_id = $1 AND o.occurred_at >= ($2::timestamp AT TIME ZONE $4) AND o.occurred_at < ($3::timestamp AT TIME ZONE $4)
+          AND ${scopeSql(scope, OUTCOME_SCOPE, params)}
         GROUP BY o.type, o.status
         ORDER BY o.type, o.status`,
-      [vendorId, contractId, start, end, timezone],
+      params,
     );
   }
 }

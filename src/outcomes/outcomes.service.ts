@@ -1,14 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { principalSeesContract } from '../auth/contract-scope';
 import type { Principal } from '../auth/principal';
-import { CommonError, CommonErrorCode } from '../common/errors/common.errors';
+import { type Scope, scopeOf } from '../auth/scope';
+import { CommonError, CommonErrorCode, notFound } from '../common/errors/common.errors';
 import type { DomainException, FieldError } from '../common/errors/domain-exception';
-import { decodeCursor, encodeCursor, Page } from '../common/http/pagination';
+import { encodeCursor, Page } from '../common/http/pagination';
 import { Money } from '../common/money';
-import { ContractsService } from '../contracts/contracts.service';
+import { type ContractTermsRow, OutcomeContractReads } from '../contracts/outcome.reads';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { monthPeriod } from '../pricing/period';
+import { versionInForce } from '../pricing/terms-in-force';
 import {
   BatchItemResultView,
   BatchOutcomeItemDto,
@@ -30,11 +31,12 @@ import {
 } from './dto/outcome.dto';
 import type { OutcomeStatus } from './entities/outcome.entity';
 import { asBatchItem, batchItemErrors } from './dto/batch-item.validator';
-import { contentSha256, evidenceDigest, localDate, normalDecimal, TypeRules, typeRulesOf } from './outcome-rules';
+import { acceptanceRate } from './acceptance-rate';
+import { contentSha256, disputeWindowDaysOf, evidenceDigest, localDate, normalDecimal, TypeRules, typeRulesOf } from './outcome-rules';
+import { type OutcomeAction, refusal, transitionOf } from './outcome-transitions';
 import { OutcomeError, OutcomeErrorCode } from './outcomes.errors';
 import {
   Actor,
-  ContractTermsRow,
   NewOutcome,
   newOutcomeView,
   outcomeKey,
@@ -82,7 +84,7 @@ function actorOf(p: Principal): Actor {
 export class OutcomesService {
   constructor(
     private readonly repo: OutcomesRepository,
-    private readonly contracts: ContractsService,
+    private readonly contracts: OutcomeContractReads,
     private readonly webhooks: WebhooksService,
   ) {}
 
@@ -156,12 +158,14 @@ export class OutcomesService {
    */
   private async record(p: Principal, candidates: Candidate[], opts: { batch: boolean; em?: EntityManager }): Promise<RecordResult[]> {
     if (candidates.length === 0) return [];
+    this.allow('record', null, p);
+    const scope = scopeOf(p);
     const em = opts.em;
     // Batch errors name the item (`outcomes[3].type`); a single outcome's errors name the field.
     const at = (c: Candidate, field: string) => (opts.batch ? `outcomes[${c.index}].${field}` : field);
     // uuids compare as text below: one spelling.
     candidates = candidates.map((c) => ({ ...c, contractId: c.contractId.toLowerCase() }));
-    const rulesByContract = await this.loadRules(p, [...new Set(candidates.map((c) => c.contractId))], em);
+    const rulesByContract = await this.loadRules(scope, [...new Set(candidates.map((c) => c.contractId))], em);
     const results: RecordResult[] = [];
     const fresh: Array<{ c: Candidate; row: NewOutcome }> = [];
     const firstByKey = new Map<string, number>();
@@ -181,10 +185,10 @@ export class OutcomesService {
       }
     }
 
-    const inserted = await this.repo.insertNew(p.vendorId, actorOf(p), fresh.map((f) => f.row), em);
+    const inserted = await this.repo.insertNew(scope, actorOf(p), fresh.map((f) => f.row), em);
     const toLookUp = [...fresh.filter((f) => !inserted.ids.has(outcomeKey(f.row.contractId, f.row.externalId))), ...repeats];
     const stored = await this.repo.findByExternalIds(
-      p.vendorId,
+      scope,
       toLookUp.map((f) => ({ contractId: f.row.contractId, externalId: f.row.externalId })),
       em,
     );
@@ -212,11 +216,10 @@ export class OutcomesService {
     return results.sort((a, b) => a.index - b.index);
   }
 
-  private async loadRules(p: Principal, contractIds: string[], em?: EntityManager): Promise<Map<string, ContractRules>> {
-    const rows = await this.repo.contractsWithTerms(p.vendorId, contractIds, p.role === 'customer' ? p.customerId : null, em);
+  private async loadRules(scope: Scope, contractIds: string[], em?: EntityManager): Promise<Map<string, ContractRules>> {
+    const rows = await this.contracts.contractsWithTerms(scope, contractIds, em);
     const out = new Map<string, ContractRules>();
     for (const contract of rows) {
-      if (!principalSeesContract(p, { vendorId: p.vendorId, id: contract.id, customerId: contract.customer_id })) continue;
       out.set(contract.id, {
         contract,
         versions: contract.versions.map((v) => ({ effectiveFrom: v.effectiveFrom, rules: typeRulesOf(v.document) })),
@@ -240,7 +243,7 @@ export class OutcomesService {
         at('occurredAt'),
         `is ${day} in ${contract.timezone}, outside the contract (${contract.starts_on} to ${contract.ends_on ?? 'open end'})`,
       );
-    const version = rules.versions.find((v) => v.effectiveFrom <= day);
+    const version = versionInForce(rules.versions, day);
     if (!version) return new ItemError(OutcomeErrorCode.OCCURRED_OUTSIDE_CONTRACT, at('occurredAt'), `no terms are in force on ${day}`);
     const verification = version.rules.verification.get(d.type);
     if (!verification)
@@ -276,7 +279,8 @@ export class OutcomesService {
       evidenceJson: evidence.json,
       evidenceUri: d.evidenceUri ?? null,
       evidenceSha256: evidence.sha256,
-      status: verification === 'auto' ? 'verified' : 'recorded',
+      // Metered usage is verified by the system as it is recorded; the rest waits for its verifier.
+      status: transitionOf('auto_verify').verifiers.includes(verification) ? 'verified' : 'recorded',
       contentSha256: contentSha256({
         type: d.type,
         quantity,
@@ -331,8 +335,9 @@ export class OutcomesService {
    * transaction. A replay of the same correction (same externalId, same content) answers the stored one.
    */
   async correct(p: Principal, id: string, dto: CorrectOutcomeDto): Promise<{ duplicate: boolean; outcome: OutcomeDetailView }> {
+    const scope = scopeOf(p);
     return this.repo.transaction(async (em) => {
-      const original = await this.visibleOutcome(p, id, em, true);
+      const original = await this.visibleOutcome(scope, id, em, true);
       const content: RecordOutcomeDto = asBatchItem({
         ...dto,
         type: dto.type ?? original.type,
@@ -340,9 +345,9 @@ export class OutcomesService {
         dimensions: dto.dimensions ?? original.dimensions,
       });
       delete (content as { reason?: string }).reason;
-      const correctable = ['recorded', 'verified', 'disputed'].includes(original.status);
+      const correctable = refusal('correct', original.status, p.role) === null;
       // Not correctable any more: only a replay of the correction already stored can still answer.
-      if (!correctable && (await this.repo.findByExternalIds(p.vendorId, [{ contractId: original.contract_id, externalId: dto.externalId }], em)).length === 0)
+      if (!correctable && (await this.repo.findByExternalIds(scope, [{ contractId: original.contract_id, externalId: dto.externalId }], em)).length === 0)
         throw OutcomeError.create(
           OutcomeErrorCode.OUTCOME_TRANSITION_INVALID,
           `a ${original.status} outcome cannot be corrected: correct its correction, or record a new outcome`,
@@ -354,10 +359,10 @@ export class OutcomesService {
         em,
       });
       if (r.status === 'error') throw this.toException(r.error);
-      if (r.status === 'duplicate') return { duplicate: true, outcome: await this.detailOf(p, r.outcome.id, em) };
+      if (r.status === 'duplicate') return { duplicate: true, outcome: await this.detailOf(scope, r.outcome.id, em) };
       const reason = `corrected by ${r.outcome.id}${dto.reason ? `: ${dto.reason}` : ''}`;
-      await this.repo.transition(em, original, 'reversed', actorOf(p), reason);
-      return { duplicate: false, outcome: await this.detailOf(p, r.outcome.id, em) };
+      await this.repo.transition(scope, em, original, transitionOf('correct').to, actorOf(p), reason);
+      return { duplicate: false, outcome: await this.detailOf(scope, r.outcome.id, em) };
     });
   }
 
@@ -373,12 +378,13 @@ export class OutcomesService {
 
   /** The customer accepts or refuses a `recorded` claim; vendor keys may not (they made the claim). */
   private decide(p: Principal, id: string, to: 'verified' | 'rejected', reason: string | null): Promise<OutcomeDetailView> {
+    const scope = scopeOf(p);
+    const action = to === 'verified' ? 'verify' : 'reject';
     return this.repo.transaction(async (em) => {
-      const o = await this.visibleOutcome(p, id, em, true);
-      this.requireCustomer(p, to === 'verified' ? 'verify' : 'reject');
-      if (o.status !== 'recorded') throw this.transitionInvalid(o.status, to);
-      const moved = await this.repo.transition(em, o, to, actorOf(p), reason);
-      return this.repo.detail(moved, em);
+      const o = await this.visibleOutcome(scope, id, em, true);
+      this.allow(action, o.status, p);
+      const moved = await this.repo.transition(scope, em, o, to, actorOf(p), reason);
+      return this.repo.detail(scope, moved, em);
     });
   }
 
@@ -398,11 +404,12 @@ export class OutcomesService {
    * in another status OUTCOME_TRANSITION_INVALID.
    */
   private async bulkDecide(p: Principal, ids: string[], to: 'verified' | 'rejected', reason: string | null) {
-    this.requireCustomer(p, to === 'verified' ? 'verify' : 'reject');
+    const scope = scopeOf(p);
+    this.allow(to === 'verified' ? 'verify' : 'reject', null, p);
     const unique = [...new Set(ids.map((i) => i.toLowerCase()))];
-    const moved = new Set(await this.repo.bulkDecide(p.vendorId, p.customerId!, unique, to, actorOf(p), reason));
+    const moved = new Set(await this.repo.bulkDecide(scope, unique, to, actorOf(p), reason));
     const rest = unique.filter((i) => !moved.has(i));
-    const statuses = await this.repo.statusesOf(p.vendorId, p.customerId, rest);
+    const statuses = await this.repo.statusesOf(scope, rest);
     const failed: BulkFailureView[] = rest.map((i) => ({
       id: i,
       code: statuses.has(i) ? OutcomeErrorCode.OUTCOME_TRANSITION_INVALID : OutcomeErrorCode.OUTCOME_NOT_FOUND,
@@ -412,19 +419,20 @@ export class OutcomesService {
 
   /** The customer disputes a verified outcome within the dispute window of the terms it was recorded under. */
   dispute(p: Principal, id: string, reason: string): Promise<OutcomeDetailView> {
+    const scope = scopeOf(p);
     return this.repo.transaction(async (em) => {
-      const o = await this.visibleOutcome(p, id, em, true);
-      this.requireCustomer(p, 'dispute');
-      if (o.status !== 'verified') throw this.transitionInvalid(o.status, 'disputed');
-      const window = await this.repo.disputeWindow(em, o);
+      const o = await this.visibleOutcome(scope, id, em, true);
+      this.allow('dispute', o.status, p);
+      const days = await this.disputeWindowDays(scope, o, em);
+      const window = await this.repo.disputeState(scope, em, o.id, days);
       if (window.disputedBefore)
         throw OutcomeError.create(OutcomeErrorCode.OUTCOME_ALREADY_DISPUTED, 'its dispute was resolved; a dispute is raised once');
       if (!window.open)
         throw OutcomeError.create(
           OutcomeErrorCode.DISPUTE_WINDOW_CLOSED,
-          `verified at ${o.verified_at?.toISOString()}; the terms allow disputes for ${window.days} days after verification`,
+          `verified at ${o.verified_at?.toISOString()}; the terms allow disputes for ${days} days after verification`,
         );
-      const detail = await this.repo.detail(await this.repo.transition(em, o, 'disputed', actorOf(p), reason), em);
+      const detail = await this.repo.detail(scope, await this.repo.transition(scope, em, o, 'disputed', actorOf(p), reason), em);
       // The vendor learns of the dispute from the outbox, committed with the dispute itself.
       await this.webhooks.enqueue(em, p.vendorId, 'outcome.disputed', { outcome: detail, reason });
       return detail;
@@ -433,19 +441,34 @@ export class OutcomesService {
 
   /** The vendor resolves a dispute: uphold (verified again) or reverse. */
   resolve(p: Principal, id: string, to: 'verified' | 'reversed', reason: string | null): Promise<OutcomeDetailView> {
+    const scope = scopeOf(p);
     return this.repo.transaction(async (em) => {
-      const o = await this.visibleOutcome(p, id, em, true);
-      if (o.status !== 'disputed') throw this.transitionInvalid(o.status, to);
-      return this.repo.detail(await this.repo.transition(em, o, to, actorOf(p), reason), em);
+      const o = await this.visibleOutcome(scope, id, em, true);
+      this.allow(to === 'verified' ? 'uphold' : 'reverse', o.status, p);
+      return this.repo.detail(scope, await this.repo.transition(scope, em, o, to, actorOf(p), reason), em);
     });
   }
 
-  private requireCustomer(p: Principal, action: string): void {
-    if (p.role !== 'customer')
+  /**
+   * The transition table decides: a role it does not list is refused first (403), then a status
+   * it does not move from (409). `from` null checks the role only (bulk decisions check each id's
+   * status in SQL).
+   */
+  private allow(action: OutcomeAction, from: OutcomeStatus | null, p: Principal): void {
+    const t = transitionOf(action);
+    if (!t.by.includes(p.role))
       throw OutcomeError.create(
         OutcomeErrorCode.VERIFICATION_NOT_ALLOWED_FOR_ROLE,
-        `only the customer’s key may ${action} an outcome; a ${p.role} key may not`,
+        `only the ${t.by.map((r) => (r === 'customer' ? 'customer’s' : r)).join(' or ')} key may ${action} an outcome; a ${p.role} key may not`,
       );
+    if (from !== null && refusal(action, from, p.role) === 'status') throw this.transitionInvalid(from, t.to);
+  }
+
+  /** The dispute window of the terms in force on the outcome's local date (contract timezone). */
+  private async disputeWindowDays(scope: Scope, o: OutcomeRow, em: EntityManager): Promise<number> {
+    const [contract] = await this.contracts.contractsWithTerms(scope, [o.contract_id], em);
+    const version = contract ? versionInForce(contract.versions, localDate(o.occurred_at, contract.timezone)) : undefined;
+    return disputeWindowDaysOf(version?.document);
   }
 
   private transitionInvalid(from: OutcomeStatus, to: OutcomeStatus): DomainException {
@@ -456,42 +479,29 @@ export class OutcomesService {
 
   // ── reads ────────────────────────────────────────────────────────────────────────────────────
 
-  private async visibleOutcome(p: Principal, id: string, em?: EntityManager, forUpdate = false): Promise<OutcomeRow> {
-    const o = await this.repo.findOne(p.vendorId, id, { forUpdate }, em);
-    if (!o || !principalSeesContract(p, { vendorId: o.vendor_id, id: o.contract_id, customerId: o.customer_id }))
+  private async visibleOutcome(scope: Scope, id: string, em?: EntityManager, forUpdate = false): Promise<OutcomeRow> {
+    const o = await this.repo.findOne(scope, id, { forUpdate }, em);
+    if (!o)
       throw OutcomeError.create(OutcomeErrorCode.OUTCOME_NOT_FOUND, `outcome ${id} was not found`);
     return o;
   }
 
-  private async detailOf(p: Principal, id: string, em?: EntityManager): Promise<OutcomeDetailView> {
-    return this.repo.detail(await this.visibleOutcome(p, id, em), em);
+  private async detailOf(scope: Scope, id: string, em?: EntityManager): Promise<OutcomeDetailView> {
+    return this.repo.detail(scope, await this.visibleOutcome(scope, id, em), em);
   }
 
   get(p: Principal, id: string): Promise<OutcomeDetailView> {
-    return this.detailOf(p, id);
+    return this.detailOf(scopeOf(p), id);
   }
 
   async list(p: Principal, q: OutcomeListQuery): Promise<Page<OutcomeView>> {
-    const params: unknown[] = [p.vendorId];
-    const arg = (v: unknown) => `$${params.push(v)}`;
-    const where = ['o.vendor_id = $1'];
-    if (p.role === 'customer') where.push(`c.customer_id = ${arg(p.customerId)}::uuid`);
-    if (p.role === 'auditor' && p.contractIds) where.push(`o.contract_id = ANY(${arg(p.contractIds)}::uuid[])`);
-    if (q.contractId) where.push(`o.contract_id = ${arg(q.contractId)}::uuid`);
-    if (q.type) where.push(`o.type = ${arg(q.type)}`);
-    if (q.status) where.push(`o.status = ${arg(q.status)}`);
-    if (q.period) {
-      // The month in each contract's own timezone.
-      const { start, end } = monthPeriod(q.period);
-      where.push(`o.occurred_at >= (${arg(start)}::timestamp AT TIME ZONE c.timezone)`);
-      where.push(`o.occurred_at < (${arg(end)}::timestamp AT TIME ZONE c.timezone)`);
-    }
-    if (q.occurredFrom) where.push(`o.occurred_at >= ${arg(q.occurredFrom)}::timestamptz`);
-    if (q.occurredTo) where.push(`o.occurred_at < ${arg(q.occurredTo)}::timestamptz`);
-    if (q.dimensions && Object.keys(q.dimensions).length) where.push(`o.dimensions @> ${arg(JSON.stringify(q.dimensions))}::jsonb`);
-    if (q.cursor) where.push(`o.id < ${arg(decodeCursor(q.cursor))}::uuid`);
     const limit = q.limit ?? 50;
-    const rows = await this.repo.page(where, params, limit);
+    const rows = await this.repo.page(
+      scopeOf(p),
+      { contractId: q.contractId, type: q.type, status: q.status, period: q.period ? monthPeriod(q.period) : undefined,
+        occurredFrom: q.occurredFrom, occurredTo: q.occurredTo, dimensions: q.dimensions, cursor: q.cursor },
+      limit,
+    );
     const more = rows.length > limit;
     const pageRows = more ? rows.slice(0, limit) : rows;
     return { data: pageRows.map(toOutcomeView), nextCursor: more ? encodeCursor(pageRows[pageRows.length - 1].id) : null };
@@ -499,14 +509,16 @@ export class OutcomesService {
 
   /** Counts by status, acceptance rate and sums per type for one month in the contract's timezone. */
   async stats(p: Principal, contractId: string, period: string): Promise<OutcomeStatsView> {
-    const contract = await this.contracts.findVisible(p, contractId);
+    const scope = scopeOf(p);
+    const [contract] = await this.contracts.contractsWithTerms(scope, [contractId]);
+    if (!contract) throw notFound('contract', contractId);
     let bounds: { start: string; end: string };
     try {
       bounds = monthPeriod(period);
     } catch {
       throw OutcomeError.create(OutcomeErrorCode.PERIOD_INVALID, undefined, [{ field: 'period', message: 'must be a month YYYY-MM' }]);
     }
-    const rows = await this.repo.stats(p.vendorId, contract.id, bounds.start, bounds.end, contract.timezone);
+    const rows = await this.repo.stats(scope, contract.id, { ...bounds, timezone: contract.timezone });
     const byStatus = ALL_STATUSES();
     const byType = new Map<string, OutcomeTypeStatsView & { q: Money; v: Money; vq: Money; vv: Money }>();
     for (const r of rows) {
@@ -528,8 +540,7 @@ export class OutcomesService {
         t.vv = t.vv.plus(r.value);
       }
     }
-    const rate = (s: Record<OutcomeStatus, number>) =>
-      s.verified + s.rejected === 0 ? null : new Money(s.verified).div(s.verified + s.rejected).toFixed(2, Money.ROUND_HALF_UP);
+    const rate = (s: Record<OutcomeStatus, number>) => acceptanceRate(s.verified, s.rejected);
     return {
       contractId: contract.id,
       period: bounds,

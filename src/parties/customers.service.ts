@@ -1,52 +1,49 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, Repository } from 'typeorm';
-import { principalSeesCustomer, scopeToPrincipal } from '../auth/contract-scope';
+import { QueryFailedError } from 'typeorm';
 import type { Principal } from '../auth/principal';
+import { type Scope, scopeOf, vendorScope } from '../auth/scope';
 import { notFound } from '../common/errors/common.errors';
-import { Page, PageQuery, paginate } from '../common/http/pagination';
+import { encodeCursor, Page, PageQuery } from '../common/http/pagination';
+import { CustomerRow, CustomersRepository } from './customers.repository';
 import { CreateCustomerDto, CustomerView, UpdateCustomerDto } from './dto/customer.dto';
-import { Customer } from './entities/customer.entity';
 import { PartyError, PartyErrorCode } from './parties.errors';
 
-export function toCustomerView(c: Customer): CustomerView {
-  return { id: c.id, name: c.name, reference: c.reference, createdAt: c.createdAt.toISOString(), updatedAt: c.updatedAt.toISOString() };
+export function toCustomerView(c: CustomerRow): CustomerView {
+  return { id: c.id, name: c.name, reference: c.reference, createdAt: c.created_at.toISOString(), updatedAt: c.updated_at.toISOString() };
 }
 
 @Injectable()
 export class CustomersService {
-  constructor(@InjectRepository(Customer) private readonly customers: Repository<Customer>) {}
+  constructor(private readonly customers: CustomersRepository) {}
 
   async create(vendorId: string, dto: CreateCustomerDto): Promise<CustomerView> {
-    const saved = await this.uniqueReference(() =>
-      this.customers.save(this.customers.create({ vendorId, name: dto.name, reference: dto.reference ?? null })),
-    );
-    return toCustomerView(await this.customers.findOneByOrFail({ vendorId, id: saved.id }));
+    const row = await this.uniqueReference(() => this.customers.insert(vendorScope(vendorId), { name: dto.name, reference: dto.reference ?? null }));
+    return toCustomerView(row);
   }
 
   async get(p: Principal, id: string): Promise<CustomerView> {
-    return toCustomerView(await this.find(p, id));
+    return toCustomerView(await this.find(scopeOf(p), id));
   }
 
-  /** Loads a customer the caller may see, or answers 404. */
-  async find(p: Principal, id: string): Promise<Customer> {
-    const c = await this.customers.findOneBy({ vendorId: p.vendorId, id });
-    if (!c || !principalSeesCustomer(p, c)) throw notFound('customer', id);
+  /** A customer the scope sees, or 404: a customer key sees itself, an auditor the customers of its contracts. */
+  async find(scope: Scope, id: string): Promise<CustomerRow> {
+    const c = await this.customers.findOne(scope, id);
+    if (!c) throw notFound('customer', id);
     return c;
   }
 
-  list(p: Principal, page: PageQuery): Promise<Page<CustomerView>> {
-    const qb = this.customers.createQueryBuilder('c');
-    scopeToPrincipal(qb, p, { vendorId: 'c.vendor_id', customerId: 'c.id' });
-    return paginate(qb, 'c', page, toCustomerView);
+  async list(p: Principal, page: PageQuery): Promise<Page<CustomerView>> {
+    const limit = page.limit ?? 50;
+    const rows = await this.customers.page(scopeOf(p), { limit, cursor: page.cursor });
+    const more = rows.length > limit;
+    const pageRows = more ? rows.slice(0, limit) : rows;
+    return { data: pageRows.map(toCustomerView), nextCursor: more ? encodeCursor(pageRows[pageRows.length - 1].id) : null };
   }
 
   async update(p: Principal, id: string, dto: UpdateCustomerDto): Promise<CustomerView> {
-    const c = await this.find(p, id);
-    if (dto.name !== undefined) c.name = dto.name;
-    if (dto.reference !== undefined) c.reference = dto.reference;
-    await this.uniqueReference(() => this.customers.save(c));
-    return toCustomerView(await this.find(p, id));
+    const row = await this.uniqueReference(() => this.customers.update(scopeOf(p), id, dto));
+    if (!row) throw notFound('customer', id);
+    return toCustomerView(row);
   }
 
   private async uniqueReference<T>(write: () => Promise<T>): Promise<T> {

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module';
 import { CustomersController } from './customers.controller';
+import { CustomersRepository } from './customers.repository';
 import { CustomersService } from './customers.service';
 import { Customer } from './entities/customer.entity';
 import { Vendor } from './entities/vendor.entity';
@@ -9,12 +10,13 @@ import { VendorSigningKey } from './entities/vendor-signing-key.entity';
 import { SecretsModule } from '../secrets/secrets.module';
 import { SigningKeysService } from './signing-keys.service';
 import { VendorCommand, VendorCreateCommand, VendorListCommand } from './vendors.commands';
+import { VendorsRepository } from './vendors.repository';
 import { VendorsService } from './vendors.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Customer, Vendor, VendorSigningKey]), AuthModule, SecretsModule],
   controllers: [CustomersController],
-  providers: [CustomersService, VendorsService, SigningKeysService, VendorCommand, VendorCreateCommand, VendorListCommand],
-  exports: [CustomersService, VendorsService, SigningKeysService],
+  providers: [CustomersRepository, VendorsRepository, CustomersService, VendorsService, SigningKeysService, VendorCommand, VendorCreateCommand, VendorListCommand],
+  exports: [CustomersRepository, VendorsRepository, CustomersService, VendorsService, SigningKeysService],
 })
 export class PartiesModule {}

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
-import { publicKeyFingerprint } from '../audit/bundle-format';
+import { publicKeyFingerprint } from '../kernel/key-fingerprint';
 import { SecretBox, type SecretEnvelope } from '../secrets/secret-box';
 import type { SigningKeyView } from './dto/signing-key.dto';
 import { VendorSigningKey } from './entities/vendor-signing-key.entity';

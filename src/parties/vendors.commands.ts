@@ -40,7 +40,7 @@ export class VendorListCommand extends CommandRunner {
   }
 
   async run(_: string[], opts: Opts): Promise<void> {
-    const rows = (await this.vendors.list()).map((v) => ({ id: v.id, name: v.name, createdAt: v.createdAt.toISOString() }));
+    const rows = (await this.vendors.list()).map((v) => ({ id: v.id, name: v.name, createdAt: v.created_at.toISOString() }));
     printResult(opts.json, rows, () => (rows.length ? rows.map((v) => `${v.id}  ${v.name}  (since ${v.createdAt})`) : ['no vendors']));
   }
 

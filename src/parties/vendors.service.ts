@@ -5,6 +5,7 @@ import { ApiKeysService } from '../auth/api-keys.service';
 import { IssuedApiKeyView } from '../auth/dto/api-key.dto';
 import { Vendor } from './entities/vendor.entity';
 import { SigningKeysService } from './signing-keys.service';
+import { VendorRow, VendorsRepository } from './vendors.repository';
 
 export interface CreatedVendor {
   vendor: { id: string; name: string; createdAt: string; signingPublicKey: string; signingKeyId: string };
@@ -18,6 +19,7 @@ export class VendorsService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly apiKeys: ApiKeysService,
     private readonly signingKeys: SigningKeysService,
+    private readonly vendorRows: VendorsRepository,
   ) {}
 
   async create(name: string): Promise<CreatedVendor> {
@@ -34,7 +36,7 @@ export class VendorsService {
     });
   }
 
-  list(): Promise<Vendor[]> {
-    return this.db.getRepository(Vendor).find({ order: { id: 'ASC' } });
+  list(): Promise<VendorRow[]> {
+    return this.vendorRows.listForOperator();
   }
 }

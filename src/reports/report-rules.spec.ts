@@ -1,4 +1,4 @@
-import { acceptanceRate, monthsBetween, paybackMonth, roiBand, roiPercent, schemeOf, shareRateOf, valueTypesOf } from './report-rules';
+import { monthsBetween, paybackMonth, roiBand, roiPercent, schemeOf, shareRateOf, valueTypesOf } from './report-rules';
 import { compactAmount } from './roi-chart';
 import { grouped } from './report-documents';
 
@@ -9,12 +9,6 @@ describe('report rules', () => {
     expect(roiPercent('0', '117000')).toBe('-100.00');
     expect(roiPercent('1', '3')).toBe('-66.67');
     expect(roiPercent('5', '0')).toBeNull();
-  });
-
-  it('gives the acceptance rate as verified ÷ (verified + rejected), e.g. 0.78 for the radiology copilot', () => {
-    expect(acceptanceRate(7800, 2200)).toBe('0.78');
-    expect(acceptanceRate(2, 1)).toBe('0.6667');
-    expect(acceptanceRate(0, 0)).toBeNull();
   });
 
   it('finds the payback month as the first month whose cumulative value reaches the cumulative fees', () => {

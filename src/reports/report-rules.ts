@@ -49,13 +49,6 @@ export function roiPercent(value: Decimal | string, fees: Decimal | string): str
   return new Money(value).minus(f).dividedBy(f).times(100).toFixed(2, Money.ROUND_HALF_UP);
 }
 
-/** verified ÷ (verified + rejected), at most 4 decimals ("0.78"); null when nothing was judged. */
-export function acceptanceRate(verified: number, rejected: number): string | null {
-  const judged = verified + rejected;
-  if (judged === 0) return null;
-  return new Money(verified).dividedBy(judged).toDecimalPlaces(4, Money.ROUND_HALF_UP).toFixed();
-}
-
 /** First month where the cumulative value reaches the cumulative fees (with fees paid so far). */
 export function paybackMonth(months: Array<{ month: string; cumulativeValue: string; cumulativeFees: string }>): string | null {
   for (const m of months) {

@@ -1,13 +1,16 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { ContractsModule } from '../contracts/contracts.module';
+import { InvoicingModule } from '../invoicing/invoicing.module';
+import { OutcomesModule } from '../outcomes/outcomes.module';
+import { PartiesModule } from '../parties/parties.module';
 import { ReportFilesService } from './report-files.service';
 import { ReportsController } from './reports.controller';
 import { ReportsService } from './reports.service';
 
 /** Savings-share statements, ROI reports and the vendor portfolio (every export logged). */
 @Module({
-  imports: [ContractsModule, AuditModule],
+  imports: [ContractsModule, AuditModule, PartiesModule, OutcomesModule, InvoicingModule],
   controllers: [ReportsController],
   providers: [ReportsService, ReportFilesService],
 })

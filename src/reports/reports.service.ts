@@ -1,15 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { ExportLogService } from '../audit/export-log.service';
-import { principalSeesCustomer } from '../auth/contract-scope';
 import type { Principal } from '../auth/principal';
+import { type Scope, scopeOf } from '../auth/scope';
 import { notFound } from '../common/errors/common.errors';
 import { Money } from '../common/money';
-import { ContractsService } from '../contracts/contracts.service';
-import type { Contract } from '../contracts/entities/contract.entity';
+import { ContractReportReads, type ReportContractRow, type ReportTermsRow } from '../contracts/report.reads';
+import { InvoiceReportReads } from '../invoicing/report.reads';
+import { acceptanceRate } from '../outcomes/acceptance-rate';
+import { OutcomeFiguresRepository, type StatementLineRow, type StatementOutcomes } from '../outcomes/outcome-figures.repository';
 import { localDate } from '../outcomes/outcome-rules';
-import type { Terms } from '../pricing/types';
+import { CustomersRepository } from '../parties/customers.repository';
+import { versionInForce } from '../pricing/terms-in-force';
 import type {
   AcceptanceView,
   ContractRoiView,
@@ -26,7 +27,6 @@ import type {
   StatementView,
 } from './dto/reports.dto';
 import {
-  acceptanceRate,
   judgedTypesOf,
   money,
   monthsBetween,
@@ -44,23 +44,20 @@ import { ReportError, ReportErrorCode } from './reports.errors';
 
 const LIST_LIMIT = 1000;
 const MAX_MONTHS = 120;
-const ISO_MS = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-interface ContractRow {
-  id: string;
-  name: string;
-  customer_id: string;
+/** A contract with its customer's name. */
+interface ContractRow extends ReportContractRow {
   customer_name: string;
-  currency: string;
-  timezone: string;
-  starts_on: string;
-  ends_on: string | null;
 }
 
-interface TermsRow {
-  contract_id: string;
-  effective_from: string;
-  document: Terms;
+/** The terms version in force during a month: the latest taking effect on or before its last day. */
+function inForceDuring<T extends { effective_from: string }>(versions: readonly T[], month: string): T | undefined {
+  const end = new Date(`${nextMonthStart(month)}T00:00:00Z`);
+  const lastDay = new Date(end.getTime() - 86_400_000).toISOString().slice(0, 10);
+  return versionInForce(
+    versions.map((v) => ({ effectiveFrom: v.effective_from, v })),
+    lastDay,
+  )?.v;
 }
 
 /** One month of one contract: the terms in force and the value types they declare. */
@@ -81,8 +78,10 @@ interface MonthSlot {
 @Injectable()
 export class ReportsService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
-    private readonly contracts: ContractsService,
+    private readonly contracts: ContractReportReads,
+    private readonly customers: CustomersRepository,
+    private readonly outcomes: OutcomeFiguresRepository,
+    private readonly invoices: InvoiceReportReads,
     private readonly exportLog: ExportLogService,
   ) {}
 
@@ -90,36 +89,26 @@ export class ReportsService {
   // Savings-share statement
 
   async statement(p: Principal, contractId: string, label: string, format: ReportFormat): Promise<StatementView> {
-    const c = await this.contracts.findVisible(p, contractId);
+    const scope = scopeOf(p);
+    const c = await this.visibleContract(scope, contractId);
     const start = `${label}-01`;
     const end = nextMonthStart(label);
-    const tv = await this.contracts.termsForPeriod(p.vendorId, c.id, end);
-    if (!tv || end <= c.startsOn || (c.endsOn && start > c.endsOn))
-      throw ReportError.create(ReportErrorCode.PERIOD_OUTSIDE_CONTRACT, `the contract runs from ${c.startsOn}${c.endsOn ? ` to ${c.endsOn}` : ''}`, [
+    const tv = inForceDuring(await this.contracts.termsVersions(scope, [c.id]), label);
+    if (!tv || end <= c.starts_on || (c.ends_on && start > c.ends_on))
+      throw ReportError.create(ReportErrorCode.PERIOD_OUTSIDE_CONTRACT, `the contract runs from ${c.starts_on}${c.ends_on ? ` to ${c.ends_on}` : ''}`, [
         { field: 'period', message: 'must be a month of the contract' },
       ]);
-    await this.exportLog.record(p, { kind: 'statement', format, contractId: c.id, customerId: c.customerId, params: { period: label } });
+    await this.exportLog.record(p, { kind: 'statement', format, contractId: c.id, customerId: c.customer_id, params: { period: label } });
     const terms = tv.document;
     const types = valueTypesOf(terms);
     const cur = c.currency;
-    const [names] = await this.db.query(`SELECT name FROM customers WHERE vendor_id = $1 AND id = $2`, [p.vendorId, c.customerId]);
 
     const slot: MonthSlot = { contractId: c.id, month: label, start, end, tz: c.timezone, types };
-    const [value] = await this.monthlyValue(p.vendorId, [slot]);
+    const [value] = await this.monthlyValue(scope, [slot]);
     const verifiedValue = new Money(value?.value ?? '0');
 
     // The period's invoice: customers see issued invoices only (drafts are the vendor's work in progress).
-    const [inv] = await this.db.query(
-      `SELECT i.id, i.number, i.status, coalesce(i.tax, 0)::text AS tax,
-              coalesce(sum((l->>'amount')::numeric) FILTER (WHERE l->>'componentType' IN ('flat_fee', 'per_area')), 0)::text AS flat,
-              coalesce(sum((l->>'amount')::numeric) FILTER (WHERE l->>'componentType' = 'value_share'), 0)::text AS share,
-              coalesce(sum((l->>'amount')::numeric) FILTER (WHERE l->>'componentType' NOT IN ('flat_fee', 'per_area', 'value_share')), 0)::text AS other,
-              (SELECT coalesce(sum(n.subtotal), 0)::text FROM credit_notes n WHERE n.vendor_id = i.vendor_id AND n.invoice_id = i.id) AS credited
-         FROM invoices i LEFT JOIN LATERAL jsonb_array_elements(i.lines) l ON true
-        WHERE i.vendor_id = $1 AND i.contract_id = $2 AND i.period_start = $3::date ${p.role === 'customer' ? `AND i.status <> 'draft'` : ''}
-        GROUP BY i.vendor_id, i.id`,
-      [p.vendorId, c.id, start],
-    );
+    const inv = await this.invoices.statementInvoice(scope, c.id, start, p.role === 'customer');
     const zero = new Money(0);
     const flat = new Money(inv?.flat ?? 0);
     const share = new Money(inv?.share ?? 0);
@@ -129,40 +118,30 @@ export class ReportsService {
     const feesView: FeesView = { flat: money(flat, cur), share: money(share, cur), other: money(other, cur), credited: money(credited, cur), net: money(fees, cur) };
 
     // Year to date: from January (or the contract's start) to the end of this period.
-    const yearStart = `${label.slice(0, 4)}-01-01` < c.startsOn ? c.startsOn : `${label.slice(0, 4)}-01-01`;
+    const yearStart = `${label.slice(0, 4)}-01-01` < c.starts_on ? c.starts_on : `${label.slice(0, 4)}-01-01`;
     const ytdMonths = monthsBetween(yearStart.slice(0, 7), label);
-    const ytdSlots = await this.slots(p.vendorId, [this.contractRow(c, names.name)], ytdMonths);
-    const ytdValue = (await this.monthlyValue(p.vendorId, ytdSlots)).reduce((acc, r) => acc.plus(r.value), zero);
-    const ytdFeesRows = await this.monthlyFees(p.vendorId, [c.id], `${ytdMonths[0]}-01`, end, inv?.status === 'draft' ? inv.id : null);
+    const ytdSlots = await this.slots(scope, [c], ytdMonths);
+    const ytdValue = (await this.monthlyValue(scope, ytdSlots)).reduce((acc, r) => acc.plus(r.value), zero);
+    const ytdFeesRows = await this.invoices.monthlyFees(scope, [c.id], `${ytdMonths[0]}-01`, end, inv?.status === 'draft' ? inv.id : null);
     const ytdFees = ytdFeesRows.reduce((acc, r) => acc.plus(r.fees), zero);
 
     const typeNames = types.map((t) => t.type);
-    const perUnit = JSON.stringify(Object.fromEntries(types.map((t) => [t.type, t.perUnit])));
-    const lineSql = (statuses: string[]) => `
-      SELECT o.id, o.external_id, o.type, o.status, ${ISO_MS('o.occurred_at')} AS occurred_at, ${ISO_MS('o.verified_at')} AS verified_at,
-             o.evidence_sha256, coalesce(($5::jsonb ->> o.type)::numeric, o.value, 0)::text AS value,
-             (SELECT e.actor_role FROM outcome_events e WHERE e.vendor_id = o.vendor_id AND e.outcome_id = o.id AND e.to_status = 'verified'
-               ORDER BY e.id DESC LIMIT 1) AS verified_by
-        FROM outcomes o
-       WHERE o.vendor_id = $1 AND o.contract_id = $2 AND o.type = ANY($3::text[]) AND o.status = ANY('{${statuses.join(',')}}'::text[])
-         AND o.occurred_at >= ($4::timestamp AT TIME ZONE $6) AND o.occurred_at < ($7::timestamp AT TIME ZONE $6)
-       ORDER BY o.occurred_at, o.id LIMIT ${LIST_LIMIT}`;
-    const params = [p.vendorId, c.id, typeNames, start, perUnit, c.timezone, end];
-    const verifiedRows = await this.db.query(lineSql(['verified']), params);
-    const pendingRows = await this.db.query(lineSql(['recorded', 'disputed']), params);
-    const pending: Array<{ status: string; n: number; value: string }> = await this.db.query(
-      `SELECT o.status, count(*)::int AS n, coalesce(sum(coalesce(($5::jsonb ->> o.type)::numeric, o.value, 0)), 0)::text AS value
-         FROM outcomes o
-        WHERE o.vendor_id = $1 AND o.contract_id = $2 AND o.type = ANY($3::text[]) AND o.status IN ('recorded', 'disputed')
-          AND o.occurred_at >= ($4::timestamp AT TIME ZONE $6) AND o.occurred_at < ($7::timestamp AT TIME ZONE $6)
-        GROUP BY o.status`,
-      params,
-    );
+    const month: StatementOutcomes = {
+      contractId: c.id,
+      types: typeNames,
+      perUnit: Object.fromEntries(types.map((t) => [t.type, t.perUnit])),
+      start,
+      end,
+      timezone: c.timezone,
+    };
+    const verifiedRows = await this.outcomes.statementLines(scope, month, ['verified'], LIST_LIMIT);
+    const pendingRows = await this.outcomes.statementLines(scope, month, ['recorded', 'disputed'], LIST_LIMIT);
+    const pending = await this.outcomes.pendingByStatus(scope, month);
     const pendingOf = (s: string) => {
       const r = pending.find((x) => x.status === s);
       return { count: r?.n ?? 0, value: money(r?.value ?? '0', cur) };
     };
-    const line = (r: any): OutcomeLineView => ({
+    const line = (r: StatementLineRow): OutcomeLineView => ({
       id: r.id,
       externalId: r.external_id,
       type: r.type,
@@ -177,8 +156,8 @@ export class ReportsService {
     return {
       contractId: c.id,
       contractName: c.name,
-      customerId: c.customerId,
-      customerName: names.name,
+      customerId: c.customer_id,
+      customerName: c.customer_name,
       currency: cur,
       period: label,
       periodStart: start,
@@ -214,17 +193,18 @@ export class ReportsService {
   // ROI
 
   async contractRoi(p: Principal, contractId: string, q: RangeQuery, format: ReportFormat): Promise<RoiReportView> {
-    const c = await this.contracts.findVisible(p, contractId);
-    const [row] = await this.contractRows(p, { contractIds: [c.id] });
+    const scope = scopeOf(p);
+    const row = await this.visibleContract(scope, contractId);
     const range = this.range(q, row.starts_on, row.timezone);
-    await this.exportLog.record(p, { kind: 'roi', format, contractId: c.id, customerId: c.customerId, params: { from: range.from, to: range.to } });
-    return this.roi(p, [row], range, 'contract');
+    await this.exportLog.record(p, { kind: 'roi', format, contractId: row.id, customerId: row.customer_id, params: { from: range.from, to: range.to } });
+    return this.roi(scope, [row], range, 'contract');
   }
 
   async customerRoi(p: Principal, customerId: string, q: RangeQuery, format: ReportFormat): Promise<CustomerRoiView> {
-    const [customer] = await this.db.query(`SELECT vendor_id, id, name FROM customers WHERE vendor_id = $1 AND id = $2`, [p.vendorId, customerId]);
-    if (!customer || !principalSeesCustomer(p, { vendorId: customer.vendor_id, id: customer.id })) throw notFound('customer', customerId);
-    const rows = await this.contractRows(p, { customerId });
+    const scope = scopeOf(p);
+    const customer = await this.customers.findOne(scope, customerId);
+    if (!customer) throw notFound('customer', customerId);
+    const rows = await this.contractRows(scope, { customerId });
     if (rows.length === 0) throw notFound('customer', customerId); // an auditor granted none of its contracts
     const earliest = rows.map((r) => r.starts_on).sort()[0];
     const range = this.range(q, earliest, rows[0].timezone);
@@ -232,7 +212,7 @@ export class ReportsService {
     const byCurrency = new Map<string, ContractRow[]>();
     for (const r of rows) byCurrency.set(r.currency, [...(byCurrency.get(r.currency) ?? []), r]);
     const reports: RoiReportView[] = [];
-    for (const cur of [...byCurrency.keys()].sort()) reports.push(await this.roi(p, byCurrency.get(cur)!, range, 'customer'));
+    for (const cur of [...byCurrency.keys()].sort()) reports.push(await this.roi(scope, byCurrency.get(cur)!, range, 'customer'));
     return { customerId, customerName: customer.name, reports };
   }
 
@@ -246,15 +226,15 @@ export class ReportsService {
     return { from, to };
   }
 
-  private async roi(p: Principal, contracts: ContractRow[], range: { from: string; to: string }, scope: 'contract' | 'customer'): Promise<RoiReportView> {
+  private async roi(scope: Scope, contracts: ContractRow[], range: { from: string; to: string }, kind: 'contract' | 'customer'): Promise<RoiReportView> {
     const cur = contracts[0].currency;
     const ids = contracts.map((c) => c.id);
     const months = monthsBetween(range.from, range.to);
     const rangeStart = `${range.from}-01`;
     const rangeEnd = nextMonthStart(range.to);
-    const slots = await this.slots(p.vendorId, contracts, months);
-    const values = await this.monthlyValue(p.vendorId, slots);
-    const fees = await this.monthlyFees(p.vendorId, ids, rangeStart, rangeEnd, null);
+    const slots = await this.slots(scope, contracts, months);
+    const values = await this.monthlyValue(scope, slots);
+    const fees = await this.invoices.monthlyFees(scope, ids, rangeStart, rangeEnd, null);
 
     const zero = new Money(0);
     let cumValue = zero;
@@ -267,10 +247,10 @@ export class ReportsService {
       return { month: m, value: money(v, cur), fees: money(f, cur), net: money(v.minus(f), cur), cumulativeValue: money(cumValue, cur), cumulativeFees: money(cumFees, cur) };
     });
 
-    const latestTerms = await this.latestTerms(p.vendorId, ids);
+    const latestTerms = await this.latestTerms(scope, ids);
     const judged = [...new Set([...latestTerms.values()].flatMap(judgedTypesOf))];
-    const acceptance = await this.acceptance(p.vendorId, ids, rangeStart, rangeEnd, judged);
-    const guarantees = await this.guarantees(p.vendorId, ids, rangeStart, rangeEnd);
+    const acceptance = await this.acceptance(scope, ids, rangeStart, rangeEnd, judged);
+    const guarantees = await this.guarantees(scope, ids, rangeStart, rangeEnd);
     const valueBasis = [
       ...new Set(
         [...latestTerms.values()].flatMap((t) =>
@@ -280,9 +260,9 @@ export class ReportsService {
     ];
     if (valueBasis.length === 0) valueBasis.push('the terms declare no value outcome (no value_share, no valuePerUnit): value is 0');
     return {
-      scope,
+      scope: kind,
       contractIds: ids,
-      contractName: scope === 'contract' ? contracts[0].name : null,
+      contractName: kind === 'contract' ? contracts[0].name : null,
       customerId: contracts[0].customer_id,
       customerName: contracts[0].customer_name,
       currency: cur,
@@ -307,7 +287,8 @@ export class ReportsService {
   // Portfolio
 
   async portfolio(p: Principal, q: PortfolioQuery): Promise<PortfolioView> {
-    const contracts = await this.contractRows(p, {});
+    const scope = scopeOf(p);
+    const contracts = await this.contractRows(scope, {});
     const threshold = new Money(q.threshold ?? '15').toFixed();
     const earliest = contracts.map((r) => r.starts_on).sort()[0] ?? `${new Date().toISOString().slice(0, 7)}-01`;
     const range = this.range(q, earliest, 'UTC');
@@ -317,22 +298,11 @@ export class ReportsService {
     const rangeEnd = nextMonthStart(range.to);
     const months = monthsBetween(range.from, range.to);
 
-    const revenue: Array<{ currency: string; scheme: string; revenue: string }> = await this.db.query(
-      `WITH lines AS (
-         SELECT i.currency, l->>'componentType' AS scheme, (l->>'amount')::numeric AS amount
-           FROM invoices i, jsonb_array_elements(i.lines) l
-          WHERE i.vendor_id = $1 AND i.contract_id = ANY($2::uuid[]) AND i.status <> 'draft' AND i.period_start >= $3::date AND i.period_start < $4::date
-         UNION ALL
-         SELECT i.currency, l->>'componentType', -(l->>'amount')::numeric
-           FROM credit_notes n JOIN invoices i ON i.vendor_id = n.vendor_id AND i.id = n.invoice_id, jsonb_array_elements(n.lines) l
-          WHERE n.vendor_id = $1 AND i.contract_id = ANY($2::uuid[]) AND i.period_start >= $3::date AND i.period_start < $4::date)
-       SELECT currency, scheme, sum(amount)::text AS revenue FROM lines GROUP BY currency, scheme ORDER BY currency, scheme`,
-      [p.vendorId, ids, rangeStart, rangeEnd],
-    );
-    const latestTerms = await this.latestTerms(p.vendorId, ids);
-    const slots = await this.slots(p.vendorId, contracts, months);
-    const values = await this.monthlyValue(p.vendorId, slots);
-    const fees = await this.monthlyFees(p.vendorId, ids, rangeStart, rangeEnd, null);
+    const revenue = await this.invoices.revenueByScheme(scope, ids, rangeStart, rangeEnd);
+    const latestTerms = await this.latestTerms(scope, ids);
+    const slots = await this.slots(scope, contracts, months);
+    const values = await this.monthlyValue(scope, slots);
+    const fees = await this.invoices.monthlyFees(scope, ids, rangeStart, rangeEnd, null);
     const zero = new Money(0);
     const perContract: ContractRoiView[] = contracts.map((c) => {
       const v = values.filter((r) => r.contractId === c.id).reduce((acc, r) => acc.plus(r.value), zero);
@@ -372,139 +342,71 @@ export class ReportsService {
       contractsWithFees: withFees.length,
       contractsAboveThreshold: above.length,
       shareAboveThreshold: withFees.length ? new Money(above.length).dividedBy(withFees.length).toDecimalPlaces(4, Money.ROUND_HALF_UP).toFixed() : null,
-      acceptanceByOutcomeType: await this.acceptance(p.vendorId, ids, rangeStart, rangeEnd, judged),
+      acceptanceByOutcomeType: await this.acceptance(scope, ids, rangeStart, rangeEnd, judged),
       contracts: perContract,
       generatedAt: new Date().toISOString(),
     };
   }
 
   // -------------------------------------------------------------------------------------------
-  // SQL aggregates
+  // Reads, through the owners of the tables
 
-  private contractRow(c: Contract, customerName: string): ContractRow {
-    return {
-      id: c.id,
-      name: c.name,
-      customer_id: c.customerId,
-      customer_name: customerName,
-      currency: c.currency,
-      timezone: c.timezone,
-      starts_on: c.startsOn,
-      ends_on: c.endsOn,
-    };
+  /** One contract the scope sees, with its customer's name, or 404. */
+  private async visibleContract(scope: Scope, contractId: string): Promise<ContractRow> {
+    const [row] = await this.contractRows(scope, { contractIds: [contractId] });
+    if (!row) throw notFound('contract', contractId);
+    return row;
   }
 
-  /** The contracts the caller may see, optionally of one customer or a list. */
-  private async contractRows(p: Principal, f: { customerId?: string; contractIds?: string[] }): Promise<ContractRow[]> {
-    const params: unknown[] = [p.vendorId];
-    const where = ['c.vendor_id = $1'];
-    const add = (sql: (n: string) => string, v: unknown) => {
-      params.push(v);
-      where.push(sql(`$${params.length}`));
-    };
-    if (p.role === 'customer') add((n) => `c.customer_id = ${n}`, p.customerId);
-    if (p.role === 'auditor' && p.contractIds) add((n) => `c.id = ANY(${n}::uuid[])`, p.contractIds);
-    if (f.customerId) add((n) => `c.customer_id = ${n}`, f.customerId);
-    if (f.contractIds) add((n) => `c.id = ANY(${n}::uuid[])`, f.contractIds);
-    return this.db.query(
-      `SELECT c.id, c.name, c.customer_id, cu.name AS customer_name, c.currency, c.timezone, c.starts_on::text AS starts_on, c.ends_on::text AS ends_on
-         FROM contracts c JOIN customers cu ON cu.vendor_id = c.vendor_id AND cu.id = c.customer_id
-        WHERE ${where.join(' AND ')} ORDER BY c.id`,
-      params,
-    );
+  /** The contracts the scope sees, optionally of one customer or a list, with their customers' names. */
+  private async contractRows(scope: Scope, f: { customerId?: string; contractIds?: string[] }): Promise<ContractRow[]> {
+    const rows = await this.contracts.contracts(scope, f);
+    const names = await this.customers.namesOf(scope, [...new Set(rows.map((r) => r.customer_id))]);
+    return rows.map((r) => ({ ...r, customer_name: names.get(r.customer_id)! }));
   }
 
-  private async termsVersions(vendorId: string, ids: string[]): Promise<TermsRow[]> {
-    return this.db.query(
-      `SELECT contract_id, effective_from::text AS effective_from, document FROM terms_versions
-        WHERE vendor_id = $1 AND contract_id = ANY($2::uuid[]) ORDER BY contract_id, effective_from`,
-      [vendorId, ids],
-    );
-  }
-
-  private async latestTerms(vendorId: string, ids: string[]): Promise<Map<string, Terms>> {
-    const out = new Map<string, Terms>();
-    for (const t of await this.termsVersions(vendorId, ids)) out.set(t.contract_id, t.document);
+  private async latestTerms(scope: Scope, ids: string[]): Promise<Map<string, ReportTermsRow['document']>> {
+    const out = new Map<string, ReportTermsRow['document']>();
+    for (const t of await this.contracts.termsVersions(scope, ids)) out.set(t.contract_id, t.document);
     return out;
   }
 
   /** Each contract's months with the terms in force in them (the latest version taking effect before the month ends). */
-  private async slots(vendorId: string, contracts: ContractRow[], months: string[]): Promise<MonthSlot[]> {
-    const versions = await this.termsVersions(vendorId, contracts.map((c) => c.id));
+  private async slots(scope: Scope, contracts: ReportContractRow[], months: string[]): Promise<MonthSlot[]> {
+    const versions = await this.contracts.termsVersions(scope, contracts.map((c) => c.id));
     const out: MonthSlot[] = [];
-    for (const c of contracts)
+    for (const c of contracts) {
+      const own = versions.filter((v) => v.contract_id === c.id);
       for (const m of months) {
         const start = `${m}-01`;
         const end = nextMonthStart(m);
         if (end <= c.starts_on || (c.ends_on && start > c.ends_on)) continue;
-        const tv = versions.filter((v) => v.contract_id === c.id && v.effective_from < end).pop();
+        const tv = inForceDuring(own, m);
         if (!tv) continue;
         const types = valueTypesOf(tv.document);
         if (types.length) out.push({ contractId: c.id, month: m, start, end, tz: c.timezone, types });
       }
+    }
     return out;
   }
 
   /** Verified value per contract and month: Σ value of value-share types, count × valuePerUnit of declared types. */
-  private async monthlyValue(vendorId: string, slots: MonthSlot[]): Promise<Array<{ contractId: string; month: string; value: string; count: number }>> {
-    const rows = slots.flatMap((s) => s.types.map((t) => ({ contract_id: s.contractId, month: s.month, start: s.start, end: s.end, tz: s.tz, type: t.type, per_unit: t.perUnit })));
-    if (rows.length === 0) return [];
-    const out: Array<{ contract_id: string; month: string; value: string; n: number }> = await this.db.query(
-      `SELECT s.contract_id, s.month, coalesce(sum(coalesce(s.per_unit, o.value, 0)), 0)::text AS value, count(o.id)::int AS n
-         FROM jsonb_to_recordset($2::jsonb) AS s(contract_id uuid, month text, start date, "end" date, tz text, type text, per_unit numeric)
-         JOIN outcomes o ON o.vendor_id = $1 AND o.contract_id = s.contract_id AND o.type = s.type AND o.status = 'verified'
-          AND o.occurred_at >= (s.start::timestamp AT TIME ZONE s.tz) AND o.occurred_at < (s."end"::timestamp AT TIME ZONE s.tz)
-        GROUP BY s.contract_id, s.month`,
-      [vendorId, JSON.stringify(rows)],
+  private monthlyValue(scope: Scope, slots: MonthSlot[]) {
+    return this.outcomes.monthlyValue(
+      scope,
+      slots.flatMap((s) => s.types.map((t) => ({ contract_id: s.contractId, month: s.month, start: s.start, end: s.end, tz: s.tz, type: t.type, per_unit: t.perUnit }))),
     );
-    return out.map((r) => ({ contractId: r.contract_id, month: r.month, value: r.value, count: r.n }));
-  }
-
-  /** Fees per contract and month: issued invoices' subtotals (before tax) net of their credit notes; plus one draft when asked. */
-  private async monthlyFees(
-    vendorId: string,
-    ids: string[],
-    start: string,
-    end: string,
-    alsoDraftId: string | null,
-  ): Promise<Array<{ contractId: string; month: string; fees: string }>> {
-    const rows: Array<{ contract_id: string; month: string; fees: string }> = await this.db.query(
-      `SELECT i.contract_id, to_char(i.period_start, 'YYYY-MM') AS month,
-              (sum(coalesce(i.subtotal, 0)) - coalesce(sum(cn.credited), 0))::text AS fees
-         FROM invoices i
-         LEFT JOIN LATERAL (SELECT sum(n.subtotal) AS credited FROM credit_notes n WHERE n.vendor_id = i.vendor_id AND n.invoice_id = i.id) cn ON true
-        WHERE i.vendor_id = $1 AND i.contract_id = ANY($2::uuid[]) AND i.period_start >= $3::date AND i.period_start < $4::date
-          AND (i.status <> 'draft' OR i.id = $5::uuid)
-        GROUP BY i.contract_id, i.period_start`,
-      [vendorId, ids, start, end, alsoDraftId],
-    );
-    return rows.map((r) => ({ contractId: r.contract_id, month: r.month, fees: r.fees }));
   }
 
   /** verified ÷ (verified + rejected) per outcome type a person judges, over outcomes occurring in the range. */
-  private async acceptance(vendorId: string, ids: string[], start: string, end: string, types: string[]): Promise<AcceptanceView[]> {
-    if (types.length === 0) return [];
-    const rows: Array<{ type: string; verified: number; rejected: number }> = await this.db.query(
-      `SELECT o.type, count(*) FILTER (WHERE o.status = 'verified')::int AS verified, count(*) FILTER (WHERE o.status = 'rejected')::int AS rejected
-         FROM outcomes o JOIN contracts c ON c.vendor_id = o.vendor_id AND c.id = o.contract_id
-        WHERE o.vendor_id = $1 AND o.contract_id = ANY($2::uuid[]) AND o.type = ANY($5::text[]) AND o.status IN ('verified', 'rejected')
-          AND o.occurred_at >= ($3::timestamp AT TIME ZONE c.timezone) AND o.occurred_at < ($4::timestamp AT TIME ZONE c.timezone)
-        GROUP BY o.type ORDER BY o.type`,
-      [vendorId, ids, start, end, types],
-    );
+  private async acceptance(scope: Scope, ids: string[], start: string, end: string, types: string[]): Promise<AcceptanceView[]> {
+    const rows = await this.outcomes.judgedByType(scope, ids, start, end, types);
     return rows.map((r) => ({ outcomeType: r.type, verified: r.verified, rejected: r.rejected, rate: acceptanceRate(r.verified, r.rejected) }));
   }
 
   /** Guarantee evaluations of the issued invoices' own periods (adjustment lines re-evaluate earlier periods: left out). */
-  private async guarantees(vendorId: string, ids: string[], start: string, end: string): Promise<GuaranteeResultView[]> {
-    const rows: Array<{ period_label: string; number: string; g: any }> = await this.db.query(
-      `SELECT DISTINCT ON (i.period_start, i.id, l->'guarantee'->>'kpi') i.period_label, i.number, l->'guarantee' AS g
-         FROM invoices i, jsonb_array_elements(coalesce(i.trace->'lines', '[]'::jsonb)) l
-        WHERE i.vendor_id = $1 AND i.contract_id = ANY($2::uuid[]) AND i.status <> 'draft' AND i.period_start >= $3::date AND i.period_start < $4::date
-          AND l ? 'guarantee' AND l->>'key' NOT LIKE 'adj:%'
-        ORDER BY i.period_start, i.id, l->'guarantee'->>'kpi'`,
-      [vendorId, ids, start, end],
-    );
+  private async guarantees(scope: Scope, ids: string[], start: string, end: string): Promise<GuaranteeResultView[]> {
+    const rows = await this.invoices.guarantees(scope, ids, start, end);
     return rows.map((r) => ({
       period: r.period_label,
       invoiceNumber: r.number,

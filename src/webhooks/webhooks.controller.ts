@@ -13,7 +13,7 @@ import {
   WebhookEventView,
 } from './dto/webhook.dto';
 import { WebhooksService } from './webhooks.service';
-import { ReturnsSecret } from '../common/idempotency/returns-secret.decorator';
+import { ReturnsSecret } from '../common/http/returns-secret.decorator';
 
 /** The vendor's integration settings: vendor admins only. */
 @ApiTags('webhooks')

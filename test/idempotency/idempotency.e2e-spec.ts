@@ -1,4 +1,4 @@
-import { IdempotencyRepository } from '../../src/common/idempotency/idempotency.repository';
+import { IdempotencyRepository } from '../../src/idempotency/idempotency.repository';
 import { outcomeWorld, OutcomeWorld, report } from '../outcomes/outcome-fixtures';
 import { issueKey } from '../support/fixtures';
 import { WebhookDestinationPolicy } from '../../src/webhooks/destination-policy';

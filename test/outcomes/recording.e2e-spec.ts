@@ -251,7 +251,7 @@ describe('recording outcomes', () => {
     const empty = await fresh.vendor.get(`/v1/contracts/${fresh.contractId}/outcome-stats?period=2026-03`).expect(200);
     // Only the metered query is verified yet (automatically); no report is decided.
     expect(empty.body.byType.find((x: any) => x.type === 'report').acceptanceRate).toBeNull();
-    expect(empty.body.acceptanceRate).toBe('1.00');
+    expect(empty.body.acceptanceRate).toBe('1'); // the one acceptance rate: 4 places, no trailing zeros (was '1.00')
     await fresh.customer.post('/v1/outcomes/verify', { ids: [ids[0], ids[1], ids[2], ids[4]] }).expect(200);
     await fresh.customer.post('/v1/outcomes/reject', { ids: [ids[3]], reason: 'not a finding' }).expect(200);
 
@@ -262,7 +262,7 @@ describe('recording outcomes', () => {
       currency: 'CNY',
       count: 6,
       byStatus: { recorded: 0, verified: 5, rejected: 1, disputed: 0, reversed: 0 },
-      acceptanceRate: '0.83',
+      acceptanceRate: '0.8333', // was '0.83' (2 places) before the one acceptance rate
     });
     const byType = Object.fromEntries(stats.body.byType.map((x: any) => [x.type, x]));
     expect(byType.report).toMatchObject({ count: 4, quantitySum: '4', verifiedQuantitySum: '3', acceptanceRate: '0.75' });

@@ -1,6 +1,6 @@
 import { registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
 import Decimal from 'decimal.js';
-import { isIsoCurrency } from '../../pricing/currency';
+import { isIsoCurrency } from '../../kernel/currency';
 
 /** A plain decimal string (no exponent, no spaces): how money, rates and quantities enter the API. */
 export const DECIMAL_PATTERN = /^-?\d{1,20}(\.\d{1,12})?$/;

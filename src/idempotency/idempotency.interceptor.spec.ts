@@ -1,8 +1,8 @@
 import { Reflector } from '@nestjs/core';
-import { ApiKeysController } from '../../auth/api-keys.controller';
-import { WebhooksController } from '../../webhooks/webhooks.controller';
+import { ApiKeysController } from '../auth/api-keys.controller';
+import { WebhooksController } from '../webhooks/webhooks.controller';
 import { carriesSecret } from './idempotency.interceptor';
-import { RETURNS_SECRET } from './returns-secret.decorator';
+import { RETURNS_SECRET } from '../common/http/returns-secret.decorator';
 
 describe('answers that carry a secret', () => {
   it('are declared on API-key issuance and webhook endpoint creation', () => {

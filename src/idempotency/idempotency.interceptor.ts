@@ -5,13 +5,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Request, Response } from 'express';
 import { from, lastValueFrom, Observable } from 'rxjs';
 import { DataSource, QueryFailedError } from 'typeorm';
-import type { Principal } from '../../auth/principal';
-import { runInAmbientTransaction } from '../../database/transaction-context';
-import { canonicalJson, sha256Hex } from '../../pricing/canonical-json';
-import type { AppConfig } from '../config/app-config';
-import { CommonError, CommonErrorCode } from '../errors/common.errors';
+import { runInAmbientTransaction } from '../database/transaction-context';
+import { canonicalJson, sha256Hex } from '../kernel/canonical-json';
+import type { AppConfig } from '../common/config/app-config';
+import { CommonError, CommonErrorCode } from '../common/errors/common.errors';
 import { IdempotencyRepository, IdempotentRequest } from './idempotency.repository';
-import { RETURNS_SECRET } from './returns-secret.decorator';
+import { RETURNS_SECRET } from '../common/http/returns-secret.decorator';
 
 /** How long a retry waits for a first request still running with the same key before it gets 409. */
 const WAIT_FOR_FIRST = '10s';
@@ -51,7 +50,8 @@ export class IdempotencyInterceptor implements NestInterceptor, OnApplicationBoo
   }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const req = context.switchToHttp().getRequest<Request & { principal?: Principal }>();
+    // Only the caller's vendor matters here; common names no type of auth (auth sits on common).
+    const req = context.switchToHttp().getRequest<Request & { principal?: { vendorId: string; keyId: string } }>();
     const key = req.headers['idempotency-key'];
     if (req.method !== 'POST' || typeof key !== 'string' || !req.principal) return next.handle();
     if (key.length < 1 || key.length > 255)

@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { type Scope, scopeSql, type ScopeColumns } from '../auth/scope';
+import type { Terms } from '../pricing/types';
+
+/** How a scope filters `contracts c`. */
+export const CONTRACT_SCOPE: ScopeColumns = { vendorId: 'c.vendor_id', contractId: 'c.id', customerId: 'c.customer_id' };
+
+/**
+ * A column of the contract a row of another domain hangs off, as a scalar subquery: the customer
+ * for a scope filter, the timezone for local-month bounds. Other domains' SQL names `contracts`
+ * only through this.
+ */
+export function contractColumnSql(column: 'customer_id' | 'timezone', ref: { vendorId: string; contractId: string }): string {
+  return `(SELECT c.${column} FROM contracts c WHERE c.vendor_id = ${ref.vendorId} AND c.id = ${ref.contractId})`;
+}
+
+/** One contract and its terms versions, newest first: what recording and disputes check an outcome against. */
+export interface ContractTermsRow {
+  id: string;
+  customer_id: string;
+  currency: string;
+  timezone: string;
+  starts_on: string;
+  ends_on: string | null;
+  versions: Array<{ effectiveFrom: string; document: Terms }>;
+}
+
+/** The outcomes domain's reads of contracts and terms versions. */
+@Injectable()
+export class OutcomeContractReads {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** The listed contracts the scope sees, each with its terms versions (newest first). */
+  async contractsWithTerms(scope: Scope, contractIds: readonly string[], em?: EntityManager): Promise<ContractTermsRow[]> {
+    const params: unknown[] = [contractIds];
+    return (em ?? this.db.manager).query(
+      `SELECT c.id, c.customer_id, c.currency, c.timezone, c.starts_on::text AS starts_on, c.ends_on::text AS ends_on,
+              json_agg(json_build_object('effectiveFrom', t.effective_from::text, 'document', t.document)
+                       ORDER BY t.effective_from DESC) AS versions
+         FROM contracts c
+         JOIN terms_versions t ON t.vendor_id = c.vendor_id AND t.contract_id = c.id
+        WHERE c.id = ANY($1::uuid[]) AND ${scopeSql(scope, CONTRACT_SCOPE, params)}
+        GROUP BY c.vendor_id, c.id`,
+      params,
+    );
+  }
+}

@@ -1,0 +1,26 @@
+// SQL snapshots of the contracts domain's read classes for other domains (outcomes, reports, key grants).
+import { FIXED, sqlPerScope, sqlRecorder } from '../../test/support/sql-recorder';
+import type { CustomersRepository } from '../parties/customers.repository';
+import { ContractKeyGrants } from './key-grant.reads';
+import { OutcomeContractReads } from './outcome.reads';
+import { ContractReportReads } from './report.reads';
+
+describe('the SQL of the contracts reads', () => {
+  const rec = sqlRecorder();
+
+  it('reads contracts with their terms versions for recording', async () => {
+    const reads = new OutcomeContractReads(rec.db);
+    expect(await sqlPerScope(rec, (s) => reads.contractsWithTerms(s, FIXED.contractIds))).toMatchSnapshot();
+  });
+
+  it('reads contracts and terms versions for the reports', async () => {
+    const reads = new ContractReportReads(rec.db);
+    expect(await sqlPerScope(rec, (s) => reads.contracts(s, { customerId: FIXED.customerId, contractIds: FIXED.contractIds }))).toMatchSnapshot();
+    expect(await sqlPerScope(rec, (s) => reads.termsVersions(s, FIXED.contractIds))).toMatchSnapshot();
+  });
+
+  it('checks an auditor key’s contracts within the vendor', async () => {
+    const grants = new ContractKeyGrants(rec.db, {} as CustomersRepository);
+    expect(await sqlPerScope(rec, (s) => grants.contractsExist(s, FIXED.contractIds), ['system'])).toMatchSnapshot();
+  });
+});

@@ -1,0 +1,122 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { type Scope, scopeSql } from '../auth/scope';
+import { contractColumnSql } from '../contracts/outcome.reads';
+import { OUTCOME_SCOPE } from './outcomes.repository';
+
+const ISO_MS = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** One month of one contract whose verified value a report sums, per value type. */
+export interface ValueSlot {
+  contract_id: string;
+  month: string;
+  /** Local dates `[start, end)` in the contract's timezone `tz`. */
+  start: string;
+  end: string;
+  tz: string;
+  type: string;
+  /** The value of one verified outcome (valuePerUnit), or null: the outcome's own value. */
+  per_unit: string | null;
+}
+
+/** The outcomes of one contract's month that a statement lists. */
+export interface StatementOutcomes {
+  contractId: string;
+  types: string[];
+  /** valuePerUnit by type, for types valued per verified outcome. */
+  perUnit: Record<string, string | null>;
+  start: string;
+  end: string;
+  timezone: string;
+}
+
+export interface StatementLineRow {
+  id: string;
+  external_id: string;
+  type: string;
+  status: string;
+  occurred_at: string;
+  verified_at: string | null;
+  evidence_sha256: string | null;
+  value: string;
+  verified_by: string | null;
+}
+
+/**
+ * The reports' read model over `outcomes` and `outcome_events`: every figure aggregated in SQL
+ * (numeric, returned as text), every statement filtered by the caller's scope.
+ */
+@Injectable()
+export class OutcomeFiguresRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** Verified value and count per contract and month: Σ value, or count × valuePerUnit. */
+  async monthlyValue(scope: Scope, slots: ValueSlot[]): Promise<Array<{ contractId: string; month: string; value: string; count: number }>> {
+    if (slots.length === 0) return [];
+    const params: unknown[] = [JSON.stringify(slots)];
+    const out: Array<{ contract_id: string; month: string; value: string; n: number }> = await this.db.query(
+      `SELECT s.contract_id, s.month, coalesce(sum(coalesce(s.per_unit, o.value, 0)), 0)::text AS value, count(o.id)::int AS n
+         FROM jsonb_to_recordset($1::jsonb) AS s(contract_id uuid, month text, start date, "end" date, tz text, type text, per_unit numeric)
+         JOIN outcomes o ON o.contract_id = s.contract_id AND o.type = s.type AND o.status = 'verified'
+          AND o.occurred_at >= (s.start::timestamp AT TIME ZONE s.tz) AND o.occurred_at < (s."end"::timestamp AT TIME ZONE s.tz)
+        WHERE ${scopeSql(scope, OUTCOME_SCOPE, params)}
+        GROUP BY s.contract_id, s.month`,
+      params,
+    );
+    return out.map((r) => ({ contractId: r.contract_id, month: r.month, value: r.value, count: r.n }));
+  }
+
+  /** The first `limit` outcomes of the month in these statuses, oldest first, each valued and with who verified it. */
+  async statementLines(scope: Scope, q: StatementOutcomes, statuses: string[], limit: number): Promise<StatementLineRow[]> {
+    const params: unknown[] = [q.contractId, q.types, q.start, JSON.stringify(q.perUnit), q.timezone, q.end, statuses];
+    return this.db.query(
+      `SELECT o.id, o.external_id, o.type, o.status, ${ISO_MS('o.occurred_at')} AS occurred_at, ${ISO_MS('o.verified_at')} AS verified_at,
+              o.evidence_sha256, coalesce(($4::jsonb ->> o.type)::numeric, o.value, 0)::text AS value,
+              (SELECT e.actor_role FROM outcome_events e WHERE e.vendor_id = o.vendor_id AND e.outcome_id = o.id AND e.to_status = 'verified'
+                ORDER BY e.id DESC LIMIT 1) AS verified_by
+         FROM outcomes o
+        WHERE o.contract_id = $1 AND o.type = ANY($2::text[]) AND o.status = ANY($7::text[])
+          AND o.occurred_at >= ($3::timestamp AT TIME ZONE $5) AND o.occurred_at < ($6::timestamp AT TIME ZONE $5)
+          AND ${scopeSql(scope, OUTCOME_SCOPE, params)}
+        ORDER BY o.occurred_at, o.id LIMIT ${limit}`,
+      params,
+    );
+  }
+
+  /** Count and value of the month's outcomes awaiting verification or in dispute, by status. */
+  async pendingByStatus(scope: Scope, q: StatementOutcomes): Promise<Array<{ status: string; n: number; value: string }>> {
+    const params: unknown[] = [q.contractId, q.types, q.start, JSON.stringify(q.perUnit), q.timezone, q.end];
+    return this.db.query(
+      `SELECT o.status, count(*)::int AS n, coalesce(sum(coalesce(($4::jsonb ->> o.type)::numeric, o.value, 0)), 0)::text AS value
+         FROM outcomes o
+        WHERE o.contract_id = $1 AND o.type = ANY($2::text[]) AND o.status IN ('recorded', 'disputed')
+          AND o.occurred_at >= ($3::timestamp AT TIME ZONE $5) AND o.occurred_at < ($6::timestamp AT TIME ZONE $5)
+          AND ${scopeSql(scope, OUTCOME_SCOPE, params)}
+        GROUP BY o.status`,
+      params,
+    );
+  }
+
+  /** Verified and rejected counts per type over outcomes occurring in `[start, end)`, local dates in each contract's timezone. */
+  async judgedByType(
+    scope: Scope,
+    contractIds: string[],
+    start: string,
+    end: string,
+    types: string[],
+  ): Promise<Array<{ type: string; verified: number; rejected: number }>> {
+    if (types.length === 0) return [];
+    const tz = contractColumnSql('timezone', { vendorId: 'o.vendor_id', contractId: 'o.contract_id' });
+    const params: unknown[] = [contractIds, start, end, types];
+    return this.db.query(
+      `SELECT o.type, count(*) FILTER (WHERE o.status = 'verified')::int AS verified, count(*) FILTER (WHERE o.status = 'rejected')::int AS rejected
+         FROM outcomes o
+        WHERE o.contract_id = ANY($1::uuid[]) AND o.type = ANY($4::text[]) AND o.status IN ('verified', 'rejected')
+          AND o.occurred_at >= ($2::timestamp AT TIME ZONE ${tz}) AND o.occurred_at < ($3::timestamp AT TIME ZONE ${tz})
+          AND ${scopeSql(scope, OUTCOME_SCOPE, params)}
+        GROUP BY o.type ORDER BY o.type`,
+      params,
+    );
+  }
+}

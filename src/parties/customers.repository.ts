@@ -1,0 +1,85 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { type Scope, scopeSql, type ScopeColumns } from '../auth/scope';
+import { decodeCursor } from '../common/http/pagination';
+
+/** A `customers` row as PostgreSQL returns it. */
+export interface CustomerRow {
+  vendor_id: string;
+  id: string;
+  name: string;
+  reference: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = 'c.vendor_id, c.id, c.name, c.reference, c.created_at, c.updated_at';
+
+/**
+ * What a scope sees of `customers c`: a customer key only itself; an auditor granted contracts
+ * only the customers of those contracts (the contract reference is the scope's, not a read of
+ * the contracts domain).
+ */
+const CUSTOMER_SCOPE: ScopeColumns = {
+  vendorId: 'c.vendor_id',
+  customerId: 'c.id',
+  anyContractIn: (ids) =>
+    `EXISTS (SELECT 1 FROM contracts k WHERE k.vendor_id = c.vendor_id AND k.customer_id = c.id AND k.id = ANY(${ids}))`,
+};
+
+/** The only code that speaks SQL to `customers`. */
+@Injectable()
+export class CustomersRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  private q(em?: EntityManager) {
+    return em ?? this.db.manager;
+  }
+
+  /** A new customer of the scope's vendor (only a vendor's own keys create customers). */
+  async insert(scope: Scope, c: { name: string; reference: string | null }, em?: EntityManager): Promise<CustomerRow> {
+    const [row] = await this.q(em).query(
+      `INSERT INTO customers AS c (vendor_id, name, reference) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`,
+      [scope.vendorId, c.name, c.reference],
+    );
+    return row;
+  }
+
+  /** One customer the scope sees, or null. */
+  async findOne(scope: Scope, id: string, em?: EntityManager): Promise<CustomerRow | null> {
+    const params: unknown[] = [id];
+    const rows = await this.q(em).query(`SELECT ${COLUMNS} FROM customers c WHERE c.id = $1 AND ${scopeSql(scope, CUSTOMER_SCOPE, params)}`, params);
+    return rows[0] ?? null;
+  }
+
+  /** Names of the listed customers the scope sees, by id (the reports' customer names). */
+  async namesOf(scope: Scope, ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const params: unknown[] = [ids];
+    const rows: Array<{ id: string; name: string }> = await this.db.query(
+      `SELECT c.id, c.name FROM customers c WHERE c.id = ANY($1::uuid[]) AND ${scopeSql(scope, CUSTOMER_SCOPE, params)}`,
+      params,
+    );
+    return new Map(rows.map((r) => [r.id, r.name]));
+  }
+
+  /** Keyset page over ids, newest first: `limit + 1` rows tell the caller whether there is more. */
+  async page(scope: Scope, page: { limit: number; cursor?: string }): Promise<CustomerRow[]> {
+    const params: unknown[] = [];
+    const where = [scopeSql(scope, CUSTOMER_SCOPE, params)];
+    if (page.cursor) where.push(`c.id < $${params.push(decodeCursor(page.cursor))}::uuid`);
+    return this.db.query(`SELECT ${COLUMNS} FROM customers c WHERE ${where.join(' AND ')} ORDER BY c.id DESC LIMIT ${page.limit + 1}`, params);
+  }
+
+  /** Renames a customer the scope sees; null when it sees none. */
+  async update(scope: Scope, id: string, change: { name?: string; reference?: string }): Promise<CustomerRow | null> {
+    const params: unknown[] = [id, change.name ?? null, change.reference !== undefined, change.reference ?? null];
+    const rows: [CustomerRow[], number] = await this.db.query(
+      `UPDATE customers c SET name = coalesce($2, c.name), reference = CASE WHEN $3::boolean THEN $4 ELSE c.reference END, updated_at = now()
+        WHERE c.id = $1 AND ${scopeSql(scope, CUSTOMER_SCOPE, params)} RETURNING ${COLUMNS}`,
+      params,
+    );
+    return rows[0][0] ?? null;
+  }
+}

@@ -1,0 +1,43 @@
+import { FIXED, sqlPerScope, sqlRecorder } from '../../test/support/sql-recorder';
+import { encodeCursor } from '../common/http/pagination';
+import { CustomersRepository } from './customers.repository';
+import { VendorsRepository } from './vendors.repository';
+
+describe('the SQL of CustomersRepository', () => {
+  const rec = sqlRecorder();
+  const repo = new CustomersRepository(rec.db);
+
+  it('inserts a customer of the scope’s vendor', async () => {
+    expect(await sqlPerScope(rec, (s) => repo.insert(s, { name: 'Acme', reference: 'CRM-1' }), ['system'])).toMatchSnapshot();
+  });
+
+  it('reads one customer: a customer key only itself, an auditor only customers of its granted contracts', async () => {
+    expect(await sqlPerScope(rec, (s) => repo.findOne(s, FIXED.id))).toMatchSnapshot();
+  });
+
+  it('reads names of listed customers within the scope', async () => {
+    expect(await sqlPerScope(rec, (s) => repo.namesOf(s, [FIXED.id]))).toMatchSnapshot();
+  });
+
+  it('pages customers newest first after a cursor', async () => {
+    expect(await sqlPerScope(rec, (s) => repo.page(s, { limit: 50, cursor: encodeCursor(FIXED.id) }))).toMatchSnapshot();
+  });
+
+  it('updates a customer only within the scope', async () => {
+    expect(await sqlPerScope(rec, (s) => repo.update(s, FIXED.id, { name: 'Acme Ltd' }), ['vendor admin'])).toMatchSnapshot();
+  });
+});
+
+describe('the SQL of VendorsRepository', () => {
+  const rec = sqlRecorder();
+  const repo = new VendorsRepository(rec.db);
+
+  it('reads the scope’s own vendor, never its private key', async () => {
+    expect(await sqlPerScope(rec, (s) => repo.findOne(s), ['vendor admin'])).toMatchSnapshot();
+  });
+
+  it('lists every vendor for the operator', async () => {
+    await repo.listForOperator();
+    expect(rec.take()).toMatchSnapshot();
+  });
+});
