@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import { ThrottlerException } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { QueryFailedError } from 'typeorm';
+import { bodyError } from '../http/json-body';
 import { CommonError, CommonErrorCode } from './common.errors';
 import { DomainException, FieldError } from './domain-exception';
 
@@ -41,11 +42,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   private toDomain(exception: unknown): DomainException {
     if (exception instanceof DomainException) return exception;
     if (exception instanceof ThrottlerException) return CommonError.create(CommonErrorCode.RATE_LIMITED);
-    const bodyParser = exception as { type?: string; status?: number; message?: string };
-    if (bodyParser?.type === 'entity.too.large')
-      return CommonError.create(CommonErrorCode.BODY_TOO_LARGE, 'The request body exceeds the 1 MB limit');
-    if (bodyParser?.type === 'entity.parse.failed')
-      return CommonError.create(CommonErrorCode.MALFORMED_JSON, bodyParser.message);
+    // http-errors raised by a body reader (body-parser, raw-body, zlib) that reached here directly.
+    const http = exception as { status?: unknown; expose?: unknown };
+    if (!(exception instanceof HttpException) && typeof http?.status === 'number' && http.status >= 400 && http.status < 500)
+      return bodyError(exception);
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const response = exception.getResponse();
