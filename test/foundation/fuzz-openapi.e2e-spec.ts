@@ -66,6 +66,63 @@ function wrongValues(s: Schema): string[] {
   return out;
 }
 
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+const USAGE_TERMS = { components: [{ type: 'usage', metric: 'query', unitPrice: '0.20', verification: 'auto' }] };
+
+/** One valid body per operation that takes one: the fuzz breaks exactly one part of it. */
+const VALID_BODIES: Record<string, (ids: Record<string, string>) => Json> = {
+  'post /v1/customers': () => ({ name: 'Fuzz Co', reference: 'F-1' }),
+  'patch /v1/customers/{id}': () => ({ name: 'Renamed Co', reference: 'F-2' }),
+  'post /v1/contracts': (ids) => ({ customerId: ids.customers, name: 'C', currency: 'USD', timezone: 'UTC', taxRate: '0', startsOn: '2026-03-01', terms: USAGE_TERMS }),
+  'post /v1/contracts/{id}/terms': () => ({ effectiveFrom: '2026-05-01', terms: USAGE_TERMS }),
+  'post /v1/contracts/{id}/terminate': () => ({ endsOn: '2026-12-31' }),
+  'post /v1/contracts/{id}/outcomes': () => ({ externalId: 'fz', type: 'query', quantity: '1', occurredAt: '2026-04-01T00:00:00Z', dimensions: { site: 'S' }, evidence: { a: [1, 'b'] } }),
+  'post /v1/outcomes/batch': (ids) => ({ outcomes: [{ contractId: ids.contracts, externalId: 'fzb', type: 'query', quantity: '1', occurredAt: '2026-04-01T00:00:00Z' }] }),
+  'post /v1/outcomes/verify': (ids) => ({ ids: [ids.outcomes], reason: 'ok' }),
+  'post /v1/outcomes/reject': (ids) => ({ ids: [ids.outcomes], reason: 'no' }),
+  'post /v1/outcomes/{id}/verify': () => ({ reason: 'ok' }),
+  'post /v1/outcomes/{id}/reject': () => ({ reason: 'no' }),
+  'post /v1/outcomes/{id}/dispute': () => ({ reason: 'no' }),
+  'post /v1/outcomes/{id}/uphold': () => ({ reason: 'ok' }),
+  'post /v1/outcomes/{id}/reverse': () => ({ reason: 'no' }),
+  'post /v1/outcomes/{id}/corrections': () => ({ externalId: 'fzc', quantity: '2', reason: 'fix' }),
+  'post /v1/invoices/{id}/payments': () => ({ amount: '1.00', paidOn: '2026-04-01', reference: 'R-1' }),
+  'post /v1/invoices/{id}/credit-notes': () => ({ reason: 'x', lines: [{ key: 'query', amount: '1.00' }] }),
+  'post /v1/billing-runs': (ids) => ({ period: '2026-04', contractIds: [ids.contracts] }),
+  'post /v1/api-keys': (ids) => ({ name: 'k', role: 'auditor', contractIds: [ids.contracts] }),
+  'post /v1/webhook-endpoints': () => ({ url: 'https://hooks.example.com/x', eventTypes: ['invoice.finalized'], description: 'd' }),
+};
+
+/** Paths into a body that a DTO types (free JSON such as evidence is data: any value is valid there). */
+function typedPaths(v: Json, path: Array<string | number> = []): Array<Array<string | number>> {
+  const here = path.length ? [path] : [];
+  if (path[path.length - 1] === 'evidence' || path[path.length - 1] === 'dimensions') return here;
+  if (Array.isArray(v)) return [...here, ...v.flatMap((x, i) => typedPaths(x, [...path, i]))];
+  if (v && typeof v === 'object') return [...here, ...Object.entries(v).flatMap(([k, x]) => typedPaths(x, [...path, k]))];
+  return here;
+}
+
+const MARK = '__fuzz_value__';
+
+/** The body with the value at `path` replaced by `raw` JSON text (a lone surrogate cannot go through JSON.stringify). */
+function replaceAt(body: Json, path: Array<string | number>, raw: string): string {
+  const copy = structuredClone(body) as any;
+  let at = copy;
+  for (const k of path.slice(0, -1)) at = at[k];
+  at[path[path.length - 1]] = MARK;
+  return JSON.stringify(copy).replace(`"${MARK}"`, raw);
+}
+
+/** Values that the part of a valid body at `original`'s place must refuse. */
+function breakers(original: Json): string[] {
+  const common = [LONE, `{"a":${deep(40)}}`];
+  if (typeof original === 'string') return [...common, '42', '-1', 'true', '[]', '{}', 'null', '"\\u0000"', `"${'y'.repeat(20_000)}"`];
+  if (Array.isArray(original)) return [...common, '"x"', '42', '{}', 'null', `[${LONE}]`, '[null]', '[' + Array.from({ length: 10_001 }, () => '"a"').join(',') + ']'];
+  if (original && typeof original === 'object') return [...common, '"x"', '42', '[]', 'null', '{"zz_unknown":1}'];
+  return [...common, '"x"', '[]', '{}', 'null'];
+}
+
 describe('fuzz over the OpenAPI document', () => {
   let t: TestApp;
   let ops: Operation[];
@@ -131,7 +188,7 @@ describe('fuzz over the OpenAPI document', () => {
         role: fc.constantFrom<Role>('vendor_admin', 'customer', 'auditor'),
         badId: fc.constantFrom(...BAD_IDS),
         pick: fc.nat(),
-        kind: fc.constantFrom('bad-id', 'bad-period', 'wrong-type', 'null', 'unknown-field', 'top-level', 'content-type', 'not-json', 'deep', 'surrogate', 'idempotency'),
+        kind: fc.constantFrom('mutate', 'mutate', 'mutate', 'mutate', 'nested-unknown', 'bad-id', 'bad-period', 'wrong-type', 'null', 'unknown-field', 'top-level', 'content-type', 'not-json', 'deep', 'surrogate', 'idempotency'),
       })
       .map(({ op, role, badId, pick, kind }): Planned => {
         const hasPath = op.path.includes('{');
@@ -142,6 +199,27 @@ describe('fuzz over the OpenAPI document', () => {
         const base: Planned = { op, role, url: url(realId(op.path)), headers: {}, why: kind };
         const onBody = op.body && props.length > 0;
         switch (kind) {
+          case 'mutate':
+          case 'nested-unknown': {
+            const valid = VALID_BODIES[`${op.method} ${op.path}`]?.(ids);
+            if (valid === undefined) break;
+            const paths = typedPaths(valid);
+            if (kind === 'nested-unknown') {
+              const objects = paths.filter((p) => { let v: any = valid; for (const k of p) v = v[k]; return v && typeof v === 'object' && !Array.isArray(v); });
+              const target = objects.length ? objects[pick % objects.length] : null;
+              const copy = structuredClone(valid) as any;
+              let at = copy;
+              for (const k of target ?? []) at = at[k];
+              at.zz_fuzz = 1;
+              return { ...base, contentType: json, body: JSON.stringify(copy), why: `unknown field at ${(target ?? []).join('.') || '(top)'}` };
+            }
+            const path = paths[pick % paths.length];
+            let original: any = valid;
+            for (const k of path) original = original[k];
+            const values = breakers(original);
+            const value = values[Math.floor(pick / paths.length) % values.length];
+            return { ...base, contentType: json, body: replaceAt(valid, path, value), why: `${path.join('.')} = ${value.slice(0, 40)}` };
+          }
           case 'bad-id':
             if (hasPath) return { ...base, url: url(badId), contentType: op.method === 'get' ? undefined : json, body: op.method === 'get' ? undefined : '{}', why: `bad id ${badId.slice(0, 40)}` };
             break;

@@ -206,8 +206,15 @@ describe('trust at the HTTP edge: well-formed Unicode, JSON only, parser errors,
       });
       expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
       expect(res.headers['strict-transport-security']).toBeUndefined();
-      for (const path of [`/v1/invoices/${invoiceId}/pdf`, '/v1/invoices.csv?period=2026-03', `/v1/ledger/verify`])
-        expect((await vendor.get(path)).headers['cache-control']).toBe('no-store');
+      for (const [path, type] of [
+        [`/v1/invoices/${invoiceId}/pdf`, 'application/pdf'],
+        ['/v1/invoices.csv?period=2026-03', 'text/csv'],
+        [`/v1/contracts/${contractId}/evidence`, 'application/zip'],
+        ['/v1/ledger/verify', 'application/json'],
+      ]) {
+        const answer = await vendor.get(path).buffer(true).parse((r, cb) => { r.on('data', () => undefined); r.on('end', () => cb(null, null)); });
+        expect([answer.status, answer.headers['content-type']?.split(';')[0], answer.headers['cache-control']]).toEqual([200, type, 'no-store']);
+      }
       expect((await t.http().get('/v1/customers').set('Authorization', 'Bearer nope')).headers['cache-control']).toBe('no-store');
     });
 
