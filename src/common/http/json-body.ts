@@ -35,7 +35,7 @@ export function jsonBodyParser(opts: { limit: string }): RequestHandler {
       if (!isUtf8(buf)) throw Object.assign(new Error('the body is not valid UTF-8'), { type: 'entity.parse.failed' });
     },
   });
-  return (req: Request, res: Response, next: NextFunction) => {
+  return function jsonOnlyBodyParser(req: Request, res: Response, next: NextFunction) {
     if (!hasContent(req)) {
       req.body = undefined;
       return next();
@@ -45,7 +45,7 @@ export function jsonBodyParser(opts: { limit: string }): RequestHandler {
       return next(
         CommonError.create(
           CommonErrorCode.UNSUPPORTED_MEDIA_TYPE,
-          type ? `Content-Type ${type} is not accepted: send application/json` : 'A body needs Content-Type: application/json',
+          type ? `Content-Type ${type.slice(0, 100)} is not accepted: send application/json` : 'A body needs Content-Type: application/json',
         ),
       );
     parse(req, res, (err?: unknown) => {
