@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type request from 'supertest';
+import request from 'supertest';
 import { customerWithContract, issueKey } from '../support/fixtures';
 import { createTestApp, TestApp } from '../support/test-app';
 
@@ -103,14 +103,14 @@ function typedPaths(v: Json, path: Array<string | number> = []): Array<Array<str
   return here;
 }
 
+const valueAt = (body: Json, path: Array<string | number>): any => path.reduce((v: any, k) => v[k], body);
+
 const MARK = '__fuzz_value__';
 
 /** The body with the value at `path` replaced by `raw` JSON text (a lone surrogate cannot go through JSON.stringify). */
 function replaceAt(body: Json, path: Array<string | number>, raw: string): string {
-  const copy = structuredClone(body) as any;
-  let at = copy;
-  for (const k of path.slice(0, -1)) at = at[k];
-  at[path[path.length - 1]] = MARK;
+  const copy = structuredClone(body);
+  valueAt(copy, path.slice(0, -1))[path[path.length - 1]] = MARK;
   return JSON.stringify(copy).replace(`"${MARK}"`, raw);
 }
 
@@ -205,18 +205,14 @@ describe('fuzz over the OpenAPI document', () => {
             if (valid === undefined) break;
             const paths = typedPaths(valid);
             if (kind === 'nested-unknown') {
-              const objects = paths.filter((p) => { let v: any = valid; for (const k of p) v = v[k]; return v && typeof v === 'object' && !Array.isArray(v); });
-              const target = objects.length ? objects[pick % objects.length] : null;
-              const copy = structuredClone(valid) as any;
-              let at = copy;
-              for (const k of target ?? []) at = at[k];
-              at.zz_fuzz = 1;
-              return { ...base, contentType: json, body: JSON.stringify(copy), why: `unknown field at ${(target ?? []).join('.') || '(top)'}` };
+              const objects = [[], ...paths].filter((p) => { const v = valueAt(valid, p); return v && typeof v === 'object' && !Array.isArray(v); });
+              const target = objects[pick % objects.length];
+              const copy = structuredClone(valid);
+              valueAt(copy, target).zz_fuzz = 1;
+              return { ...base, contentType: json, body: JSON.stringify(copy), why: `unknown field at ${target.join('.') || '(top)'}` };
             }
             const path = paths[pick % paths.length];
-            let original: any = valid;
-            for (const k of path) original = original[k];
-            const values = breakers(original);
+            const values = breakers(valueAt(valid, path));
             const value = values[Math.floor(pick / paths.length) % values.length];
             return { ...base, contentType: json, body: replaceAt(valid, path, value), why: `${path.join('.')} = ${value.slice(0, 40)}` };
           }
@@ -294,13 +290,11 @@ describe('fuzz over the OpenAPI document', () => {
       });
 
   async function send(p: Planned): Promise<request.Response> {
-    const server = t.app.getHttpServer();
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const supertest = require('supertest') as typeof request;
-    const r = supertest(server)[p.op.method](p.url).set('Authorization', `Bearer ${keys[p.role]}`);
+    const r = request(t.app.getHttpServer())[p.op.method](p.url).set('Authorization', `Bearer ${keys[p.role]}`);
     for (const [k, v] of Object.entries(p.headers)) r.set(k, v);
     if (p.body === undefined) return r;
     if (p.contentType) r.set('Content-Type', p.contentType);
+    // The bytes as planned: superagent would re-encode them otherwise.
     return r.serialize((b: any) => b).send(p.body as any);
   }
 
