@@ -25,6 +25,9 @@ const BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/;
 /** Resolves the Bearer key to a principal and enforces the route's roles. Global. */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
+  /** Per client address; checked before the key lookup so an address over its limit costs no query. */
+  private readonly failures: AuthFailureLimiter;
+
   constructor(
     private readonly reflector: Reflector,
     @InjectDataSource() private readonly db: DataSource,
@@ -32,8 +35,6 @@ export class ApiKeyGuard implements CanActivate {
   ) {
     this.failures = new AuthFailureLimiter(config.get('AUTH_FAILURE_LIMIT_PER_MINUTE', { infer: true }));
   }
-
-  private readonly failures: AuthFailureLimiter;
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
