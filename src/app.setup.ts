@@ -1,26 +1,44 @@
+import { ConfigService } from '@nestjs/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import type { AppConfig } from './common/config/app-config';
+import { jsonBodyParser } from './common/http/json-body';
+import { securityHeaders } from './common/http/security-headers';
 import { strictValidationPipe } from './common/validation/validation.pipe';
 
-/** Everything the HTTP app needs beyond its modules; shared by `main.ts` and the e2e harness. */
+/**
+ * Everything the HTTP app needs beyond its modules; shared by `main.ts` and the e2e harness.
+ * The app must be created with `bodyParser: false`: JSON is the only body this API reads.
+ */
 export function configureApp(app: NestExpressApplication, opts: { bodyLimit?: string } = {}): void {
+  const config = app.get(ConfigService<AppConfig, true>);
   app.useLogger(app.get(Logger));
-  app.useBodyParser('json', { limit: opts.bodyLimit ?? '1mb' });
-  app.useGlobalPipes(strictValidationPipe());
+  app.set('trust proxy', trustProxySetting(config.get('TRUST_PROXY', { infer: true })));
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
+  app.use(...securityHeaders());
+  app.use(jsonBodyParser({ limit: opts.bodyLimit ?? config.get('BODY_LIMIT', { infer: true }) }));
+  app.useGlobalPipes(strictValidationPipe());
   const doc = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('Outcome Ledger')
       .setDescription(
         'Outcome-based billing and ROI ledger for AI vendors. Money is a decimal string; errors are RFC 9457 ' +
-          'application/problem+json; POSTs accept an Idempotency-Key header; lists use cursor pagination.',
+          'application/problem+json; bodies are application/json in UTF-8 only (anything else answers 415); ' +
+          'POSTs accept an Idempotency-Key header; lists use cursor pagination.',
       )
       .setVersion('1')
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key: ol_vnd_… / ol_cus_… / ol_aud_…' })
       .build(),
   );
   SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+}
+
+/** `TRUST_PROXY`: false (default), true, a hop count, or addresses/subnets as Express reads them. */
+export function trustProxySetting(value: string): boolean | number | string {
+  if (value === 'false' || value === '') return false;
+  if (value === 'true') return true;
+  return /^\d+$/.test(value) ? Number(value) : value;
 }

@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   try {
-    app = await NestFactory.create<NestExpressApplication>(AppModule, { bufferLogs: true });
+    app = await NestFactory.create<NestExpressApplication>(AppModule, { bufferLogs: true, bodyParser: false });
     configureApp(app, { bodyLimit: config.BODY_LIMIT });
     const demo = config.SEED_DEMO ? await app.get(DemoSeeder).ensureSeeded(config.DATA_DIR) : null;
     await app.listen(config.PORT);

@@ -1,8 +1,12 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { DataSource } from 'typeorm';
+import type { AppConfig } from '../common/config/app-config';
+import { CommonError, CommonErrorCode } from '../common/errors/common.errors';
+import { AuthFailureLimiter } from '../common/http/auth-failure-limiter';
 import { hashApiKey } from './api-key-secret';
 import { AuthError, AuthErrorCode } from './auth.errors';
 import type { Role } from './entities/api-key.entity';
@@ -10,23 +14,52 @@ import { IS_PUBLIC, Principal, ROLES_KEY } from './principal';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/**
+ * Exactly `Bearer <b64token>` (RFC 6750 §2.1), one space, the scheme spelled as RFC 6750 writes it.
+ * RFC 9110 §11.1 lets a server compare schemes case-insensitively; we accept only the canonical
+ * spelling, which every client library sends, so one key has one spelling and a typo is a clear
+ * 401 rather than a second way in.
+ */
+const BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/;
+
 /** Resolves the Bearer key to a principal and enforces the route's roles. Global. */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
+  /** Per client address; checked before the key lookup so an address over its limit costs no query. */
+  private readonly failures: AuthFailureLimiter;
+
   constructor(
     private readonly reflector: Reflector,
     @InjectDataSource() private readonly db: DataSource,
-  ) {}
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.failures = new AuthFailureLimiter(config.get('AUTH_FAILURE_LIMIT_PER_MINUTE', { infer: true }));
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const req = context.switchToHttp().getRequest<Request & { principal?: Principal }>();
+    const address = req.ip ?? 'unknown';
+    const wait = this.failures.retryAfterSeconds(address);
+    if (wait > 0) {
+      context.switchToHttp().getResponse<Response>().setHeader('Retry-After', String(wait));
+      throw CommonError.create(CommonErrorCode.AUTH_RATE_LIMITED, `Too many failed authentications: retry in ${wait} s`);
+    }
     const header = req.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!match) throw AuthError.create(AuthErrorCode.API_KEY_MISSING);
+    const match = typeof header === 'string' ? BEARER.exec(header) : null;
+    if (!match) {
+      this.failures.recordFailure(address);
+      throw AuthError.create(
+        AuthErrorCode.API_KEY_MISSING,
+        header === undefined ? undefined : 'The Authorization header must be exactly "Bearer <key>"',
+      );
+    }
     const principal = await this.resolve(match[1]);
-    if (!principal) throw AuthError.create(AuthErrorCode.API_KEY_INVALID);
+    if (!principal) {
+      this.failures.recordFailure(address);
+      throw AuthError.create(AuthErrorCode.API_KEY_INVALID);
+    }
     req.principal = principal;
 
     const isRead = READ_METHODS.has(req.method);

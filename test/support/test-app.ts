@@ -56,7 +56,7 @@ export async function createTestApp(opts: { env?: Record<string, string> } = {})
   const { AppModule } = require('../../src/app.module') as typeof import('../../src/app.module');
 
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ bufferLogs: true });
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ bufferLogs: true, bodyParser: false });
   configureApp(app);
   await app.init();
   const db = app.get(DataSource);

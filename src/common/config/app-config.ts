@@ -38,6 +38,14 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(0)
   RATE_LIMIT_PER_MINUTE = 6000;
 
+  /** Failed authentications per minute per client address before 429 (no key lookup while over); 0 disables. */
+  @Transform(toInt) @IsInt() @Min(0)
+  AUTH_FAILURE_LIMIT_PER_MINUTE = 20;
+
+  /** Express `trust proxy`: false, true, a hop count, or proxy addresses/subnets; decides req.ip and HTTPS (HSTS). */
+  @IsString() @Matches(/^(false|true|\d{1,2}|[\w.:/, -]{1,500})$/, { message: 'TRUST_PROXY must be false, true, a hop count or proxy addresses' })
+  TRUST_PROXY = 'false';
+
   @IsOptional() @IsString()
   PUBLIC_BASE_URL?: string;
 

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import { ThrottlerException } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { QueryFailedError } from 'typeorm';
+import { bodyError } from '../http/json-body';
 import { CommonError, CommonErrorCode } from './common.errors';
 import { DomainException, FieldError } from './domain-exception';
 
@@ -41,31 +42,19 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   private toDomain(exception: unknown): DomainException {
     if (exception instanceof DomainException) return exception;
     if (exception instanceof ThrottlerException) return CommonError.create(CommonErrorCode.RATE_LIMITED);
-    const bodyParser = exception as { type?: string; status?: number; message?: string };
-    if (bodyParser?.type === 'entity.too.large')
-      return CommonError.create(CommonErrorCode.BODY_TOO_LARGE, 'The request body exceeds the 1 MB limit');
-    if (bodyParser?.type === 'entity.parse.failed')
-      return CommonError.create(CommonErrorCode.MALFORMED_JSON, bodyParser.message);
+    // http-errors from Express or a body reader (body-parser, raw-body: they carry a `type`) that
+    // reached here directly; the JSON body parser maps its own, this is the safety net.
+    const http = exception as { status?: unknown; type?: unknown; message?: string };
+    if (!(exception instanceof HttpException) && typeof http?.status === 'number' && http.status >= 400 && http.status < 500)
+      return typeof http.type === 'string'
+        ? bodyError(exception)
+        : new DomainException(codeForStatus(http.status), http.status, 'The request is not valid', http.message);
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const response = exception.getResponse();
       const message = typeof response === 'string' ? response : (response as any)?.message;
       const detail = Array.isArray(message) ? message.join('; ') : message;
-      const code =
-        status === HttpStatus.NOT_FOUND
-          ? CommonErrorCode.NOT_FOUND
-          : status === HttpStatus.PAYLOAD_TOO_LARGE
-            ? CommonErrorCode.BODY_TOO_LARGE
-            : status === HttpStatus.UNAUTHORIZED
-              ? CommonErrorCode.UNAUTHENTICATED
-              : status === HttpStatus.FORBIDDEN
-                ? CommonErrorCode.FORBIDDEN
-                : status === HttpStatus.UNSUPPORTED_MEDIA_TYPE
-                  ? CommonErrorCode.UNSUPPORTED_MEDIA_TYPE
-                  : status >= 500
-                    ? CommonErrorCode.INTERNAL
-                    : CommonErrorCode.VALIDATION_FAILED;
-      return new DomainException(code, status, exception.message, detail);
+      return new DomainException(codeForStatus(status), status, exception.message, detail);
     }
     if (exception instanceof QueryFailedError) {
       // Values that passed validation but that PostgreSQL still refuses (out of range, bad text).
@@ -75,6 +64,19 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     return CommonError.create(CommonErrorCode.INTERNAL);
   }
+}
+
+const CODE_OF_STATUS: Partial<Record<number, CommonErrorCode>> = {
+  [HttpStatus.NOT_FOUND]: CommonErrorCode.NOT_FOUND,
+  [HttpStatus.PAYLOAD_TOO_LARGE]: CommonErrorCode.BODY_TOO_LARGE,
+  [HttpStatus.UNAUTHORIZED]: CommonErrorCode.UNAUTHENTICATED,
+  [HttpStatus.FORBIDDEN]: CommonErrorCode.FORBIDDEN,
+  [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: CommonErrorCode.UNSUPPORTED_MEDIA_TYPE,
+  [HttpStatus.TOO_MANY_REQUESTS]: CommonErrorCode.RATE_LIMITED,
+};
+
+function codeForStatus(status: number): CommonErrorCode {
+  return CODE_OF_STATUS[status] ?? (status >= 500 ? CommonErrorCode.INTERNAL : CommonErrorCode.VALIDATION_FAILED);
 }
 
 export function toProblem(e: DomainException, instance?: string, requestId?: string): ProblemDetails {
