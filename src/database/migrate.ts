@@ -1,6 +1,4 @@
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
-import { migrations } from '../../migrations';
 
 /** The database cannot be reached: one line for the operator, no stack trace. */
 export class DatabaseUnreachableError extends Error {}
@@ -43,6 +41,9 @@ export async function ensureReachable(url: string, opts: { attempts: number; var
 
 /** Runs the pending migrations as the schema owner (MIGRATIONS_DATABASE_URL). */
 export async function runMigrations(url: string): Promise<string[]> {
+  // Loaded here, not at import: the CLI reports an unreachable database before loading TypeORM.
+  const { DataSource } = await import('typeorm');
+  const { migrations } = await import('../../migrations');
   const ds = new DataSource({ type: 'postgres', url, migrations, migrationsTransactionMode: 'each', logging: false });
   await ds.initialize();
   try {
