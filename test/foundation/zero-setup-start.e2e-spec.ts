@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { startService as start, stopService as stop } from '../database/service-process';
+import { postgresProcessesOf, startService as start, stopService as stop } from '../database/service-process';
 import { freePort } from '../support/local-postgres';
-
 
 describe('zero-setup start: npm start on a fresh machine', () => {
   let dataDir: string;
@@ -34,6 +33,10 @@ describe('zero-setup start: npm start on a fresh machine', () => {
 
     expect(await stop(first.proc)).toBe(0);
     expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+    expect(postgresProcessesOf(dataDir)).toEqual([]);
+    // the service ran as its own role (no warning about a superuser); the roles' passwords are private
+    expect(first.output()).not.toMatch(/WARNING: the service connects/);
+    expect(statSync(join(dataDir, 'database-roles.json')).mode & 0o077).toBe(0);
 
     const second = await start(dataDir, port, pgPort);
     try {
