@@ -91,47 +91,36 @@ export class GuardEveryAppendOnlyRule1765300001000 implements MigrationInterface
       CREATE TRIGGER api_keys_revocation_final BEFORE UPDATE OR DELETE ON api_keys
         FOR EACH ROW EXECUTE FUNCTION ol_api_key_guard();
 
-      -- The first guard, plus: void needs credit notes for the whole total (the code voids exactly
-      -- then, src/invoicing/settlements.service.ts), paid needs payments and credits that settle it.
-      CREATE OR REPLACE FUNCTION ol_invoices_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+      -- Beside the first guard (which allows finalized → paid | void): void needs credit notes for
+      -- the whole total (the code voids exactly then, src/invoicing/settlements.service.ts), paid
+      -- needs payments and credits that settle it.
+      CREATE FUNCTION ol_invoice_settled_by_its_records() RETURNS trigger LANGUAGE plpgsql AS $$
       DECLARE
         v_credited numeric;
         v_paid numeric;
       BEGIN
-        IF TG_OP = 'DELETE' THEN
-          IF OLD.status <> 'draft' THEN
-            RAISE EXCEPTION 'invoice % is %: DELETE refused', OLD.id, OLD.status USING ERRCODE = 'insufficient_privilege';
-          END IF;
-          RETURN OLD;
+        SELECT coalesce(sum(total), 0) INTO v_credited FROM credit_notes WHERE vendor_id = NEW.vendor_id AND invoice_id = NEW.id;
+        IF NEW.status = 'void' AND (v_credited = 0 OR v_credited < NEW.total) THEN
+          RAISE EXCEPTION 'invoice % cannot be void: its credit notes total % of %', NEW.id, v_credited, NEW.total
+            USING ERRCODE = 'insufficient_privilege';
         END IF;
-        IF OLD.status <> 'draft' THEN
-          IF (to_jsonb(NEW) - 'status') IS DISTINCT FROM (to_jsonb(OLD) - 'status') THEN
-            RAISE EXCEPTION 'invoice % is %: only its status may change', OLD.id, OLD.status USING ERRCODE = 'insufficient_privilege';
-          END IF;
-          IF NEW.status IS DISTINCT FROM OLD.status AND NOT (
-               (OLD.status = 'finalized' AND NEW.status IN ('paid', 'void')) OR (OLD.status = 'paid' AND NEW.status = 'void')) THEN
-            RAISE EXCEPTION 'invoice % cannot move from % to %', OLD.id, OLD.status, NEW.status USING ERRCODE = 'insufficient_privilege';
-          END IF;
-        END IF;
-        IF NEW.status IN ('paid', 'void') AND NEW.status IS DISTINCT FROM OLD.status THEN
-          SELECT coalesce(sum(total), 0) INTO v_credited FROM credit_notes WHERE vendor_id = NEW.vendor_id AND invoice_id = NEW.id;
-          IF NEW.status = 'void' AND (v_credited = 0 OR v_credited < NEW.total) THEN
-            RAISE EXCEPTION 'invoice % cannot be void: its credit notes total % of %', NEW.id, v_credited, NEW.total
-              USING ERRCODE = 'insufficient_privilege';
-          END IF;
-          SELECT coalesce(sum(amount), 0) INTO v_paid FROM payments WHERE vendor_id = NEW.vendor_id AND invoice_id = NEW.id;
-          IF NEW.status = 'paid' AND v_paid + v_credited < coalesce(NEW.total, 0) THEN
-            RAISE EXCEPTION 'invoice % cannot be paid: % paid and % credited of %', NEW.id, v_paid, v_credited, NEW.total
-              USING ERRCODE = 'insufficient_privilege';
-          END IF;
+        SELECT coalesce(sum(amount), 0) INTO v_paid FROM payments WHERE vendor_id = NEW.vendor_id AND invoice_id = NEW.id;
+        IF NEW.status = 'paid' AND v_paid + v_credited < coalesce(NEW.total, 0) THEN
+          RAISE EXCEPTION 'invoice % cannot be paid: % paid and % credited of %', NEW.id, v_paid, v_credited, NEW.total
+            USING ERRCODE = 'insufficient_privilege';
         END IF;
         RETURN NEW;
       END $$;
+      -- Named to fire after invoices_frozen_once_finalized (BEFORE triggers run in name order).
+      CREATE TRIGGER invoices_settled_by_records BEFORE UPDATE OF status ON invoices
+        FOR EACH ROW WHEN (NEW.status IN ('paid', 'void') AND NEW.status IS DISTINCT FROM OLD.status)
+        EXECUTE FUNCTION ol_invoice_settled_by_its_records();
     `);
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`
+      DROP TRIGGER invoices_settled_by_records ON invoices; DROP FUNCTION ol_invoice_settled_by_its_records();
       DROP TRIGGER api_keys_revocation_final ON api_keys; DROP FUNCTION ol_api_key_guard();
       DROP TRIGGER outcomes_status_has_event ON outcomes; DROP FUNCTION ol_outcome_status_has_event();
       DROP TRIGGER journal_lines_join_open_entry ON journal_lines; DROP FUNCTION ol_journal_line_joins_open_entry();

@@ -72,7 +72,10 @@ export async function createTestApp(opts: { env?: Record<string, string> } = {})
   configureApp(app);
   await app.init();
   const appDb = app.get(DataSource);
-  const db = new DataSource({ ...appDb.options, url: databaseUrl, migrationsRun: false, extra: { max: 10 } } as typeof appDb.options);
+  // Configuration is cached by the first app of a test file: a second app reuses that database, so
+  // the privileged connection follows the database the app really uses.
+  const appDbName = new URL((appDb.options as { url: string }).url).pathname.slice(1);
+  const db = new DataSource({ ...appDb.options, url: `${serverUrl}/${appDbName}`, migrationsRun: false, extra: { max: 10 } } as typeof appDb.options);
   await db.initialize();
   const server = app.getHttpServer();
 
