@@ -48,6 +48,7 @@ describe('embedded PostgreSQL: restarts cleanly after a crash and never outlives
       expect(again.output()).not.toMatch(/ECONNREFUSED/);
       // node + TypeScript loading is most of this on a loaded 2-core machine; the old start failed here for ~25 s
       expect(again.ms).toBeLessThan(30_000);
+      process.stdout.write(`embedded restart after kill -9 of postmaster and service: serving in ${again.ms} ms\n`);
       expect(await contracts()).toBe(7);
       expect(again.curl.key).toBe(key);
     } finally {
@@ -84,6 +85,36 @@ describe('embedded PostgreSQL: restarts cleanly after a crash and never outlives
     } finally {
       expect(await stopService(again.proc)).toBe(0);
     }
+    expect(postgresProcessesOf(dataDir)).toEqual([]);
+  }, 240_000);
+
+  it('the CLI shares the running service\'s PostgreSQL, and adopts and stops an orphan one', async () => {
+    const cli = () =>
+      new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+        const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'development', DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort) };
+        delete env.DATABASE_URL;
+        delete env.MIGRATIONS_DATABASE_URL;
+        const p = spawn(process.execPath, ['-r', '@swc-node/register', 'src/cli.ts', 'vendor', 'list', '--json'], { cwd: ROOT, env });
+        let out = '';
+        let err = '';
+        p.stdout.on('data', (d) => (out += d));
+        p.stderr.on('data', (d) => (err += d));
+        p.on('exit', (code) => resolve({ code, out, err }));
+      });
+    const running = await startService(dataDir, port, pgPort);
+    const postmaster = postmasterPid(dataDir)!;
+    const shared = await cli();
+    expect(shared).toMatchObject({ code: 0, err: '' });
+    expect(JSON.parse(shared.out).length).toBeGreaterThan(0);
+    expect(isAlive(postmaster)).toBe(true); // not the CLI's to stop
+    expect(await contracts()).toBe(7);
+
+    running.proc.kill('SIGKILL');
+    await stopService(running.proc);
+    const adopted = await cli();
+    expect(adopted.code).toBe(0);
+    expect(adopted.err).toContain(`adopting the embedded PostgreSQL (pid ${postmaster})`);
+    expect(isAlive(postmaster)).toBe(false);
     expect(postgresProcessesOf(dataDir)).toEqual([]);
   }, 240_000);
 
