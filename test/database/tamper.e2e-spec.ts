@@ -101,6 +101,9 @@ describe('tamper suite: the service role cannot rewrite history', () => {
       `CREATE TABLE public.sneaky (id int)`,
       `ALTER ROLE outcome_ledger_app SUPERUSER`,
       `ALTER TABLE journal_entries OWNER TO outcome_ledger_app`,
+      `SET ROLE outcome_ledger_owner`,
+      `SET ROLE postgres`,
+      `COPY journal_lines FROM PROGRAM 'true'`,
     ])
       await expectRefused(sql, [], PRIVILEGE);
     // GRANT without the grant option only warns: the privilege is still not there
