@@ -1,7 +1,10 @@
 import { Client } from 'pg';
 
-/** The database cannot be reached: one line for the operator, no stack trace. */
-export class DatabaseUnreachableError extends Error {}
+/** The database cannot be used as configured: one line for the operator, no stack trace. */
+export class DatabaseStartError extends Error {}
+
+/** The database cannot be reached. */
+export class DatabaseUnreachableError extends DatabaseStartError {}
 
 const REACH_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET', '28P01', '28000', '3D000', '57P03']);
 
@@ -48,6 +51,12 @@ export async function runMigrations(url: string): Promise<string[]> {
   await ds.initialize();
   try {
     return (await ds.runMigrations()).map((m) => m.name);
+  } catch (e) {
+    if ((e as { code?: string }).code === '42501')
+      throw new DatabaseStartError(
+        `the migrations must run as the schema owner, not ${describeUrl(url)}: ${(e as Error).message} (set MIGRATIONS_DATABASE_URL)`,
+      );
+    throw e;
   } finally {
     await ds.destroy();
   }

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AppConfig, ConfigInvalidError, envFilePaths, validateConfig } from '../common/config/app-config';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './embedded-postgres';
-import { DatabaseUnreachableError, ensureReachable, privilegeWarning, runMigrations } from './migrate';
+import { DatabaseStartError, ensureReachable, privilegeWarning, runMigrations } from './migrate';
 import { provisionRoles, rolePasswords } from './roles';
 
 /** Reads config/<env>.env under the real environment and validates it, before Nest starts. */
@@ -76,12 +76,12 @@ function setUrls(config: AppConfig, service: string, owner: string): void {
   process.env.MIGRATIONS_DATABASE_URL = config.MIGRATIONS_DATABASE_URL = owner;
 }
 
-/** For entry points: an unreachable database ends the process with one line. */
+/** For entry points: an unreachable database, or one the migrations may not change, ends the process with one line. */
 export async function ensureDatabaseOrExit(config: AppConfig, opts: DatabaseStartOptions): Promise<EmbeddedDatabase | null> {
   try {
     return await ensureDatabase(config, opts);
   } catch (e) {
-    if (e instanceof DatabaseUnreachableError) {
+    if (e instanceof DatabaseStartError) {
       console.error(e.message);
       process.exit(1);
     }
