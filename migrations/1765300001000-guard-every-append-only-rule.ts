@@ -38,7 +38,8 @@ export class GuardEveryAppendOnlyRule1765300001000 implements MigrationInterface
         v_epoch bigint := v_current >> 32;
       BEGIN
         IF v_xid < 3 THEN RETURN false; END IF; -- frozen or bootstrap: long committed
-        IF v_xid > (v_current & 4294967295) THEN v_epoch := v_epoch - 1; END IF;
+        -- a subtransaction's xid is newer than its top-level xid: only one far ahead wraps to the last epoch
+        IF v_xid - (v_current & 4294967295) > 2147483647 THEN v_epoch := v_epoch - 1; END IF;
         IF v_epoch < 0 THEN RETURN false; END IF;
         RETURN coalesce(pg_xact_status(((v_epoch << 32) | v_xid)::text::xid8) = 'in progress', false);
       END $$;

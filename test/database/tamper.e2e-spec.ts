@@ -152,7 +152,7 @@ describe('tamper suite: the service role cannot rewrite history', () => {
       `DELETE FROM export_log WHERE vendor_id = $1`,
       `DELETE FROM api_keys WHERE vendor_id = $1`,
       `UPDATE api_keys SET role = 'vendor_admin' WHERE vendor_id = $1`,
-      `UPDATE vendors SET signing_private_key = 'x' WHERE id = $1`,
+      `UPDATE vendors SET name = 'x' WHERE id = $1`,
     ])
       await expectRefused(sql, v, PRIVILEGE);
   });

@@ -16,7 +16,7 @@ describe('the ambient transaction of a request', () => {
 
   beforeAll(async () => {
     t = await createTestApp();
-    db = t.db;
+    db = t.appDb;
     vendorId = (await t.createVendor('Ambient Vendor')).vendorId;
     await db.query(`INSERT INTO customers (vendor_id, name) VALUES ($1, 'Existing Customer')`, [vendorId]);
   });
