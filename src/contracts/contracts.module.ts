@@ -1,14 +1,17 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { PartiesModule } from '../parties/parties.module';
 import { ContractsController } from './contracts.controller';
+import { ContractsRepository } from './contracts.repository';
 import { ContractsService } from './contracts.service';
 import { Contract } from './entities/contract.entity';
 import { TermsVersion } from './entities/terms-version.entity';
 
+/** Contracts and their terms versions. Knows nothing of invoicing: it asks the TERMS_USAGE port. */
 @Module({
-  imports: [TypeOrmModule.forFeature([Contract, TermsVersion])],
+  imports: [TypeOrmModule.forFeature([Contract, TermsVersion]), PartiesModule],
   controllers: [ContractsController],
-  providers: [ContractsService],
+  providers: [ContractsRepository, ContractsService],
   exports: [ContractsService],
 })
 export class ContractsModule {}

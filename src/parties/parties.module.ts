@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module';
+import { PartyNamesReads } from './contracts.reads';
 import { CustomersController } from './customers.controller';
 import { CustomersService } from './customers.service';
 import { Customer } from './entities/customer.entity';
@@ -11,7 +12,7 @@ import { VendorsService } from './vendors.service';
 @Module({
   imports: [TypeOrmModule.forFeature([Customer, Vendor]), AuthModule],
   controllers: [CustomersController],
-  providers: [CustomersService, VendorsService, VendorCommand, VendorCreateCommand, VendorListCommand],
-  exports: [CustomersService, VendorsService],
+  providers: [CustomersService, VendorsService, VendorCommand, VendorCreateCommand, VendorListCommand, PartyNamesReads],
+  exports: [CustomersService, VendorsService, PartyNamesReads],
 })
 export class PartiesModule {}
