@@ -5,11 +5,12 @@ import { ApiKeysController } from './api-keys.controller';
 import { KeysCommand, KeysCreateCommand, KeysListCommand, KeysRevokeCommand } from './api-keys.commands';
 import { ApiKeysService } from './api-keys.service';
 import { ApiKey } from './entities/api-key.entity';
+import { ApiKeyNamesReads } from './export-log.reads';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ApiKey])],
   controllers: [ApiKeysController],
-  providers: [ApiKeysService, ApiKeyGuard, KeysCommand, KeysListCommand, KeysCreateCommand, KeysRevokeCommand],
-  exports: [ApiKeysService, ApiKeyGuard],
+  providers: [ApiKeysService, ApiKeyGuard, KeysCommand, KeysListCommand, KeysCreateCommand, KeysRevokeCommand, ApiKeyNamesReads],
+  exports: [ApiKeysService, ApiKeyGuard, ApiKeyNamesReads],
 })
 export class AuthModule {}

@@ -75,6 +75,17 @@ export class ContractsRepository {
     return row ? contractOf(row) : null;
   }
 
+  /** The contracts of the scope (those among `ids` when given), in id order. */
+  async findMany(scope: Scope, ids: readonly string[] | null, em: Queryable = this.db.manager): Promise<Contract[]> {
+    const ps = new Params();
+    const where = contractScope(scope, ps);
+    const rows: Contract[] = await em.query(
+      `SELECT ${CONTRACT_COLS} FROM contracts c WHERE ${where}${ids ? ` AND c.id = ANY(${ps.add(ids)}::uuid[])` : ''} ORDER BY c.id`,
+      ps.values,
+    );
+    return rows.map(contractOf);
+  }
+
   /** Newest first, keyset on the id; `limit + 1` rows so the caller knows whether more follow. */
   async list(
     scope: Scope,
@@ -101,13 +112,6 @@ export class ContractsRepository {
       `SELECT c.id FROM contracts c WHERE ${where} AND c.id = ANY(${ps.add(ids)}::uuid[]) ORDER BY c.id`,
       ps.values,
     );
-    return rows.map((r) => r.id);
-  }
-
-  /** Every contract id of the scope, in id order. */
-  async ids(scope: Scope, em: Queryable = this.db.manager): Promise<string[]> {
-    const ps = new Params();
-    const rows: Array<{ id: string }> = await em.query(`SELECT c.id FROM contracts c WHERE ${contractScope(scope, ps)} ORDER BY c.id`, ps.values);
     return rows.map((r) => r.id);
   }
 

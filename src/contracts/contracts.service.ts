@@ -20,7 +20,7 @@ import {
   TermsVersionView,
 } from './dto/contract.dto';
 import { ContractsRepository } from './contracts.repository';
-import type { Contract, ContractStatus } from './entities/contract.entity';
+import type { BillingCycle, Contract, ContractStatus } from './entities/contract.entity';
 import type { TermsVersion } from './entities/terms-version.entity';
 import { TERMS_USAGE, type TermsUsage } from './terms-usage.port';
 
@@ -203,6 +203,31 @@ export class ContractsService {
    */
   async termsForPeriod(vendorId: string, contractId: string, periodEnd: string, em?: Queryable): Promise<TermsVersion | null> {
     return this.repo.termsForPeriod(vendorScope(vendorId), contractId, periodEnd, em);
+  }
+
+  /** Every contract of the scope (the ids among `ids` when given), in id order. */
+  async inScope(scope: Scope, ids: readonly string[] | null, em?: Queryable): Promise<Contract[]> {
+    return this.repo.findMany(scope, ids, em);
+  }
+
+  /** A customer's contracts in the scope, newest first. */
+  async ofCustomer(scope: Scope, customerId: string): Promise<Contract[]> {
+    return this.repo.list(scope, { customerId, limit: 1000 });
+  }
+
+  /** Every terms version of the contracts, in contract and version order. */
+  async termsVersionsOf(scope: Scope, contractIds: readonly string[], em?: Queryable): Promise<TermsVersion[]> {
+    return this.repo.termsVersions(scope, contractIds, {}, em);
+  }
+
+  /** The ids among `ids` of contracts in the scope. */
+  async existingIds(scope: Scope, ids: readonly string[]): Promise<string[]> {
+    return this.repo.existing(scope, ids);
+  }
+
+  /** Contracts to bill for a period: active ones, and terminated ones whose dates still overlap it. */
+  async billable(scope: Scope, q: { billingCycle: BillingCycle; start: string; end: string; ids: readonly string[] | null }): Promise<Contract[]> {
+    return this.repo.billable(scope, q);
   }
 
   /** Terms versions by id (e.g. those frozen on invoices). */

@@ -5,14 +5,15 @@ import { WebhooksModule } from '../webhooks/webhooks.module';
 import { OutcomeEvent } from './entities/outcome-event.entity';
 import { Outcome } from './entities/outcome.entity';
 import { ContractOutcomesController, OutcomesController } from './outcomes.controller';
-import { OutcomesDemoStep } from './outcomes.demo-step';
+import { OutcomeBillingReads } from './billing.reads';
+import { OutcomeEvidenceReads } from './evidence.reads';
 import { OutcomesRepository } from './outcomes.repository';
 import { OutcomesService } from './outcomes.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Outcome, OutcomeEvent]), ContractsModule, WebhooksModule],
   controllers: [OutcomesController, ContractOutcomesController],
-  providers: [OutcomesRepository, OutcomesService, OutcomesDemoStep],
-  exports: [OutcomesService],
+  providers: [OutcomesRepository, OutcomesService, OutcomeBillingReads, OutcomeEvidenceReads],
+  exports: [OutcomesService, OutcomeBillingReads, OutcomeEvidenceReads],
 })
 export class OutcomesModule {}

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module';
 import { PartyNamesReads } from './contracts.reads';
+import { DemoPartyReads } from './demo.reads';
 import { CustomersController } from './customers.controller';
 import { CustomersService } from './customers.service';
 import { Customer } from './entities/customer.entity';
@@ -12,7 +13,7 @@ import { VendorsService } from './vendors.service';
 @Module({
   imports: [TypeOrmModule.forFeature([Customer, Vendor]), AuthModule],
   controllers: [CustomersController],
-  providers: [CustomersService, VendorsService, VendorCommand, VendorCreateCommand, VendorListCommand, PartyNamesReads],
-  exports: [CustomersService, VendorsService, PartyNamesReads],
+  providers: [CustomersService, VendorsService, VendorCommand, VendorCreateCommand, VendorListCommand, PartyNamesReads, DemoPartyReads],
+  exports: [CustomersService, VendorsService, PartyNamesReads, DemoPartyReads],
 })
 export class PartiesModule {}
