@@ -7,7 +7,8 @@ import { OutcomesModule } from '../outcomes/outcomes.module';
 import { PartiesModule } from '../parties/parties.module';
 import { AuditController } from './audit.controller';
 import { AuditService } from './audit.service';
-import { BundleReads, EvidenceBundleService } from './evidence-bundle.service';
+import { BundleReads } from './bundle-reads';
+import { EvidenceBundleService } from './evidence-bundle.service';
 import { ExportLogRepository } from './export-log.repository';
 import { ExportLogService } from './export-log.service';
 

@@ -8,11 +8,9 @@ import type { Principal } from '../auth/principal';
 import { scopeOf, type Scope } from '../auth/scope';
 import { ContractsService } from '../contracts/contracts.service';
 import type { TermsVersion } from '../contracts/entities/terms-version.entity';
-import { ExportRange, InvoicingEvidenceReads } from '../invoicing/evidence.reads';
+import type { ExportRange } from '../invoicing/evidence.reads';
 import { GENESIS_HASH } from '../ledger/chain';
-import { LedgerService } from '../ledger/ledger.service';
-import { EvidenceOutcomeFilter, OutcomeEvidenceReads } from '../outcomes/evidence.reads';
-import { PartyNamesReads } from '../parties/contracts.reads';
+import type { EvidenceOutcomeFilter } from '../outcomes/evidence.reads';
 import { canonicalJson } from '../pricing/canonical-json';
 import { AuditError, AuditErrorCode } from './audit.errors';
 import {
@@ -32,6 +30,7 @@ import {
   TermsDocument,
 } from './bundle-format';
 import type { EvidenceQuery } from './dto/audit.dto';
+import { BundleReads } from './bundle-reads';
 import { ExportLogService } from './export-log.service';
 import { toChainEntry } from '../ledger/ledger.service';
 
@@ -244,18 +243,6 @@ function hashed(path: string, source: () => AsyncIterable<string | Buffer>, file
     })(),
     { objectMode: false },
   );
-}
-
-/** The owners' reads the bundle is made of (outcomes, invoicing, contracts, ledger, parties). */
-@Injectable()
-export class BundleReads {
-  constructor(
-    readonly contracts: ContractsService,
-    readonly invoicing: InvoicingEvidenceReads,
-    readonly outcomes: OutcomeEvidenceReads,
-    readonly ledger: LedgerService,
-    readonly parties: PartyNamesReads,
-  ) {}
 }
 
 /** The snapshot's reads, one batch at a time; every read runs in the snapshot `em` with the caller's scope. */
