@@ -1,20 +1,20 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
 import { pipeline } from 'node:stream/promises';
-import { DataSource } from 'typeorm';
+import { vendorScope } from '../auth/scope';
+import { PartyNamesReads } from '../parties/documents.reads';
 import { publicKeyFingerprint } from './bundle-format';
 import type { SigningKeyView } from './dto/audit.dto';
 import type { OpenedBundle } from './evidence-bundle.service';
 
 @Injectable()
 export class AuditService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(private readonly parties: PartyNamesReads) {}
 
   /** The vendor's public Ed25519 key: what a bundle's signature is checked against. */
   async signingKey(vendorId: string): Promise<SigningKeyView> {
-    const [v] = await this.db.query(`SELECT signing_public_key FROM vendors WHERE id = $1`, [vendorId]);
-    return { algorithm: 'Ed25519', publicKeyPem: v.signing_public_key, fingerprint: publicKeyFingerprint(v.signing_public_key) };
+    const pem = await this.parties.signingPublicKey(vendorScope(vendorId));
+    return { algorithm: 'Ed25519', publicKeyPem: pem, fingerprint: publicKeyFingerprint(pem) };
   }
 
   /** Streams a bundle; a client that goes away stops the export (and releases its snapshot). */

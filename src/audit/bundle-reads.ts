@@ -3,7 +3,7 @@ import { ContractsService } from '../contracts/contracts.service';
 import { InvoicingEvidenceReads } from '../invoicing/evidence.reads';
 import { LedgerService } from '../ledger/ledger.service';
 import { OutcomeEvidenceReads } from '../outcomes/evidence.reads';
-import { PartyNamesReads } from '../parties/contracts.reads';
+import { PartyNamesReads } from '../parties/documents.reads';
 
 /** The owners' reads the bundle is made of (outcomes, invoicing, contracts, ledger, parties). */
 @Injectable()

@@ -6,7 +6,7 @@ import { Scope, scopeOf, vendorScope } from '../auth/scope';
 import { notFound } from '../common/errors/common.errors';
 import { decodeCursor, encodeCursor, Page } from '../common/http/pagination';
 import { pageOf, Queryable } from '../common/sql';
-import { PartyNamesReads } from '../parties/contracts.reads';
+import { PartyNamesReads } from '../parties/documents.reads';
 import { canonicalJson, sha256Hex } from '../pricing/canonical-json';
 import { parseTerms } from '../pricing/terms';
 import type { Terms } from '../pricing/types';

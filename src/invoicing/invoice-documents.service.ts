@@ -6,7 +6,7 @@ import type { Principal } from '../auth/principal';
 import { scopeOf } from '../auth/scope';
 import { Money } from '../common/money';
 import { ContractsService } from '../contracts/contracts.service';
-import { PartyNamesReads } from '../parties/contracts.reads';
+import { PartyNamesReads } from '../parties/documents.reads';
 import { minorUnits } from '../pricing/currency';
 import { InvoiceView } from './dto/invoice.dto';
 import { InvoicesRepository } from './invoices.repository';

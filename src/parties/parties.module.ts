@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module';
-import { PartyNamesReads } from './contracts.reads';
+import { PartyNamesReads } from './documents.reads';
 import { DemoPartyReads } from './demo.reads';
 import { CustomersController } from './customers.controller';
 import { CustomersService } from './customers.service';

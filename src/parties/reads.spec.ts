@@ -1,13 +1,13 @@
 import { CUSTOMER, ID, SqlRecorder, underEveryScope, VENDOR } from '../../test/support/sql-recorder';
 import { vendorScope } from '../auth/scope';
 import { ApiKeyNamesReads } from '../auth/export-log.reads';
-import { PartyNamesReads } from './contracts.reads';
+import { PartyNamesReads } from './documents.reads';
 import { DemoPartyReads } from './demo.reads';
 
 /** The statements contracts, invoice documents, the export log and the demo send to parties and keys. */
 describe('party and key read models: SQL for every kind of caller', () => {
   const rec = new SqlRecorder();
-  beforeEach(() => (rec.reply = []));
+  beforeEach(() => (rec.reply = [{ signing_public_key: 'PEM' }]));
   const names = new PartyNamesReads(rec.asDataSource());
   const demo = new DemoPartyReads(rec.asDataSource());
   const keys = new ApiKeyNamesReads(rec.asDataSource());
@@ -15,6 +15,7 @@ describe('party and key read models: SQL for every kind of caller', () => {
     ['PartyNamesReads.customerExists', (s: any) => names.customerExists(s, CUSTOMER)],
     ['PartyNamesReads.customerNames', (s: any) => names.customerNames(s, [CUSTOMER])],
     ['PartyNamesReads.vendorName', (s: any) => names.vendorName(s)],
+    ['PartyNamesReads.signingPublicKey', (s: any) => names.signingPublicKey(s)],
     ['ApiKeyNamesReads.names', (s: any) => keys.names(s, [ID])],
   ])('%s', async (_name, call) => {
     expect(await underEveryScope(rec, call)).toMatchSnapshot();

@@ -5,8 +5,9 @@ import { Scope, scopeSql, vendorScope } from '../auth/scope';
 import { Params, Queryable } from '../common/sql';
 
 /**
- * What contracts and invoice documents read of parties: whether a customer exists, and the names
- * printed on documents. Written for src/contracts and src/invoicing (helper B2); parties owns it.
+ * What contracts, invoice documents and audit read of parties: whether a customer exists, the
+ * names printed on documents, the vendor's public signing key. Written for src/contracts,
+ * src/invoicing and src/audit (helper B2); parties owns it.
  */
 @Injectable()
 export class PartyNamesReads {
@@ -36,6 +37,14 @@ export class PartyNamesReads {
     const where = scopeSql(vendorScope(scope.vendorId), { vendorId: 'v.id' }, ps.values);
     const [row] = await em.query(`SELECT v.name FROM vendors v WHERE ${where}`, ps.values);
     return row?.name ?? null;
+  }
+
+  /** The vendor's public Ed25519 key (PEM), public to every key of the vendor. */
+  async signingPublicKey(scope: Scope, em: Queryable = this.db.manager): Promise<string> {
+    const ps = new Params();
+    const where = scopeSql(vendorScope(scope.vendorId), { vendorId: 'v.id' }, ps.values);
+    const [row] = await em.query(`SELECT v.signing_public_key FROM vendors v WHERE ${where}`, ps.values);
+    return row.signing_public_key;
   }
 }
 
