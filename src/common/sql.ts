@@ -19,3 +19,8 @@ export class Params {
 export function pageOf<T>(rows: T[], limit: number): { rows: T[]; more: boolean } {
   return rows.length > limit ? { rows: rows.slice(0, limit), more: true } : { rows, more: false };
 }
+
+/** A timestamptz column as ISO 8601 UTC text with milliseconds (`isoUtc(col, 'US')`: microseconds), as documents print it. */
+export function isoUtc(col: string, precision: 'MS' | 'US' = 'MS'): string {
+  return `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.${precision}"Z"')`;
+}

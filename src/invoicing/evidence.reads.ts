@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { Scope } from '../auth/scope';
-import { Params, Queryable } from '../common/sql';
+import { isoUtc, Params, Queryable } from '../common/sql';
 import { invoiceOutcomeScope, invoiceScope } from './invoices.repository';
 
 /** A bundle's billing periods: first period start and the first day after the last (either open). */
@@ -12,8 +12,6 @@ export interface ExportRange {
   toEnd: string | null;
 }
 
-const ISO_MS = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-const ISO_US = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 /**
  * What the evidence bundle (src/audit) reads of invoicing: the finalized documents of a range,
@@ -71,7 +69,7 @@ export class InvoicingEvidenceReads {
     const ps = new Params();
     return em.query(
       `SELECT i.id, i.number, i.status, i.contract_id, i.period_start::text AS period_start, i.period_end::text AS period_end,
-              i.terms_version_id, ${ISO_US('i.finalized_at')} AS finalized_at
+              i.terms_version_id, ${isoUtc('i.finalized_at', 'US')} AS finalized_at
          FROM invoices i WHERE ${invoiceScope(scope, ps)} AND i.contract_id = ANY(${ps.add(contractIds)}::uuid[]) AND i.status <> 'draft'
         ORDER BY i.contract_id, i.period_start`,
       ps.values,
@@ -99,7 +97,7 @@ export class InvoicingEvidenceReads {
       `SELECT i.id, i.number, i.status, i.contract_id, i.customer_id, i.period_label, i.period_start::text AS period_start,
               i.period_end::text AS period_end, i.currency, i.terms_version_id, trim_scale(i.subtotal)::text AS subtotal,
               trim_scale(i.tax)::text AS tax, trim_scale(i.total)::text AS total, i.lines, i.trace_json, i.trace_digest,
-              ${ISO_US('i.finalized_at')} AS finalized_at, i.journal_entry_id,
+              ${isoUtc('i.finalized_at', 'US')} AS finalized_at, i.journal_entry_id,
               (SELECT count(*) FILTER (WHERE effect = 1)::int FROM invoice_outcomes io WHERE io.vendor_id = i.vendor_id AND io.invoice_id = i.id) AS billed,
               (SELECT count(*) FILTER (WHERE effect = -1)::int FROM invoice_outcomes io WHERE io.vendor_id = i.vendor_id AND io.invoice_id = i.id) AS reversed
          FROM invoices i WHERE ${invoiceScope(scope, ps)} AND i.id = ${ps.add(id)}`,
@@ -112,7 +110,7 @@ export class InvoicingEvidenceReads {
     const ps = new Params();
     const [row] = await em.query(
       `SELECT n.id, n.number, n.invoice_id, i.number AS invoice_number, n.reason, n.lines, trim_scale(n.subtotal)::text AS subtotal,
-              trim_scale(n.tax)::text AS tax, trim_scale(n.total)::text AS total, n.journal_entry_id, ${ISO_MS('n.created_at')} AS created_at
+              trim_scale(n.tax)::text AS tax, trim_scale(n.total)::text AS total, n.journal_entry_id, ${isoUtc('n.created_at')} AS created_at
          FROM credit_notes n JOIN invoices i ON i.vendor_id = n.vendor_id AND i.id = n.invoice_id
         WHERE ${invoiceScope(scope, ps)} AND n.id = ${ps.add(id)}`,
       ps.values,
@@ -124,7 +122,7 @@ export class InvoicingEvidenceReads {
     const ps = new Params();
     return em.query(
       `SELECT x.id, x.invoice_id, trim_scale(x.amount)::text AS amount, x.paid_on::text AS paid_on, x.reference, x.journal_entry_id,
-              ${ISO_MS('x.created_at')} AS created_at
+              ${isoUtc('x.created_at')} AS created_at
          FROM payments x JOIN invoices i ON i.vendor_id = x.vendor_id AND i.id = x.invoice_id
         WHERE ${invoiceScope(scope, ps)} AND x.invoice_id = ANY(${ps.add(invoiceIds)}::uuid[]) ORDER BY x.id`,
       ps.values,

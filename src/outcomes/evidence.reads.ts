@@ -2,10 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Scope, scopeSql } from '../auth/scope';
-import { Params, Queryable } from '../common/sql';
+import { isoUtc, Params, Queryable } from '../common/sql';
 import { outcomeScope } from './billing.reads';
 
-const ISO_MS = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
  * Which outcomes an evidence bundle exports: those of its contracts, and when it has a range of
@@ -55,8 +54,8 @@ export class OutcomeEvidenceReads {
     const where = this.where(scope, ps, f);
     return em.query(
       `SELECT o.id, o.contract_id, o.external_id, o.type, trim_scale(o.quantity)::text AS quantity, trim_scale(o.value)::text AS value,
-              ${ISO_MS('o.occurred_at')} AS occurred_at, o.dimensions, o.evidence_sha256, o.evidence_uri, o.status,
-              o.corrects_outcome_id, o.content_sha256, ${ISO_MS('o.verified_at')} AS verified_at, ${ISO_MS('o.created_at')} AS recorded_at
+              ${isoUtc('o.occurred_at')} AS occurred_at, o.dimensions, o.evidence_sha256, o.evidence_uri, o.status,
+              o.corrects_outcome_id, o.content_sha256, ${isoUtc('o.verified_at')} AS verified_at, ${isoUtc('o.created_at')} AS recorded_at
          FROM outcomes o
         WHERE ${where} AND o.id > ${ps.add(after)} ORDER BY o.id LIMIT ${limit}`,
       ps.values,
@@ -88,7 +87,7 @@ export class OutcomeEvidenceReads {
       ps.values,
     );
     return em.query(
-      `SELECT e.outcome_id, e.id, e.from_status, e.to_status, e.actor_role, e.actor_key_id, e.reason, ${ISO_MS('e.occurred_at')} AS occurred_at
+      `SELECT e.outcome_id, e.id, e.from_status, e.to_status, e.actor_role, e.actor_key_id, e.reason, ${isoUtc('e.occurred_at')} AS occurred_at
          FROM outcome_events e WHERE ${where} AND e.outcome_id = ANY(${ps.add(outcomeIds)}::uuid[]) ORDER BY e.outcome_id, e.id`,
       ps.values,
     );
