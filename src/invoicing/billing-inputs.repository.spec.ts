@@ -34,7 +34,7 @@ describe('BillingInputsRepository SQL (billing runs in the vendor scope)', () =>
   ];
 
   it('invoicedPeriodsBefore', async () => {
-    expect(await rec.record(() => repo.invoicedPeriodsBefore(rec, subject.scope, CONTRACT, '2026-03-01'))).toMatchSnapshot();
+    expect(await rec.record(() => repo.invoicedPeriodsBefore(subject.scope, CONTRACT, '2026-03-01', rec))).toMatchSnapshot();
   });
 
   const sources: Array<[string, OutcomeSource]> = [

@@ -108,7 +108,7 @@ export class BillingInputsRepository {
   ) {}
 
   /** The contract's earlier periods whose invoice left draft: late and reversed outcomes of those become adjustments. */
-  async invoicedPeriodsBefore(em: Queryable, scope: Scope, contractId: string, before: string): Promise<InvoicedPeriod[]> {
+  async invoicedPeriodsBefore(scope: Scope, contractId: string, before: string, em: Queryable): Promise<InvoicedPeriod[]> {
     const periods = await this.invoices.invoicedPeriodsBefore(scope, contractId, before, em);
     const versions = await this.contracts.termsVersionsById(scope, [...new Set(periods.map((p) => p.termsVersionId))], em);
     const terms = new Map(versions.map((v) => [v.id, v.document]));

@@ -123,7 +123,7 @@ export class InvoicesService {
     const tv = await this.contracts.termsForPeriod(vendorId, contract.id, period.end, em);
     if (!tv) throw InvoicingError.create(InvoicingErrorCode.INVOICE_HAS_NO_TERMS, `contract ${contract.id} has no terms before ${period.end}`);
     const subject: BillingSubject = { scope, contract, period, terms: tv.document };
-    const earlier = await this.inputs.invoicedPeriodsBefore(em, scope, contract.id, period.start);
+    const earlier = await this.inputs.invoicedPeriodsBefore(scope, contract.id, period.start, em);
     const result = priceInvoice(await this.inputs.pricingInput(em, subject, { kind: 'open' }, earlier));
     const priced = result.ok ? result : null;
     const id = await this.repo.upsertDraft(
@@ -187,7 +187,7 @@ export class InvoicesService {
       const tv = await this.contracts.termsForPeriod(inv.vendorId, contract.id, period.end, em);
       if (!tv) throw InvoicingError.create(InvoicingErrorCode.INVOICE_HAS_NO_TERMS, `no terms version before ${period.end}`);
       const subject: BillingSubject = { scope, contract, period, terms: tv.document };
-      const earlier = await this.inputs.invoicedPeriodsBefore(em, scope, contract.id, period.start);
+      const earlier = await this.inputs.invoicedPeriodsBefore(scope, contract.id, period.start, em);
 
       // The statements that aggregate the outcomes also record them: the invoice and its record agree.
       const input = await this.inputs.pricingInput(em, subject, { kind: 'claim', invoiceId: inv.id }, earlier);
@@ -328,7 +328,7 @@ export class InvoicesService {
     const contract = await this.contracts.findInScope(scope, inv.contractId, em);
     const [tv] = await this.contracts.termsVersionsById(scope, [inv.termsVersionId], em);
     const subject: BillingSubject = { scope, contract, period: { start: inv.periodStart, end: inv.periodEnd }, terms: tv.document as Terms };
-    const earlier = await this.inputs.invoicedPeriodsBefore(em, scope, contract.id, inv.periodStart);
+    const earlier = await this.inputs.invoicedPeriodsBefore(scope, contract.id, inv.periodStart, em);
     const kpiIds = [
       ...new Set(
         (inv.trace?.lines ?? []).map((l) => l.guarantee?.measurementId).filter((m): m is string => typeof m === 'string'),
