@@ -4,6 +4,8 @@ const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript', decorators: t
 module.exports = {
   // testTimeout is a global option: per project it is ignored.
   testTimeout: 120000,
+  // A stray handle (a timer, a socket of a killed child) must not hang CI after the run has finished.
+  forceExit: true,
   projects: [
     {
       displayName: 'unit',

@@ -2,11 +2,15 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { DataSource, QueryRunner } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { ZipFile } from 'yazl';
 import type { Principal } from '../auth/principal';
+import { scopeOf, type Scope } from '../auth/scope';
 import { ContractsService } from '../contracts/contracts.service';
+import type { TermsVersion } from '../contracts/entities/terms-version.entity';
+import type { ExportRange } from '../invoicing/evidence.reads';
 import { GENESIS_HASH } from '../ledger/chain';
+import type { EvidenceOutcomeFilter } from '../outcomes/evidence.reads';
 import { canonicalJson } from '../pricing/canonical-json';
 import { AuditError, AuditErrorCode } from './audit.errors';
 import {
@@ -25,23 +29,22 @@ import {
   TermsDocument,
 } from './bundle-format';
 import type { EvidenceQuery } from './dto/audit.dto';
+import { BundleReads } from './bundle-reads';
 import { ExportLogService } from './export-log.service';
+import { vendorScope } from '../auth/scope';
 import { SigningKeysService } from '../parties/signing-keys.service';
-import { ChainEntryRow, toChainEntry } from '../ledger/ledger.service';
+import { toChainEntry } from '../ledger/ledger.service';
 
 /** Rows per round trip: bounds the memory of a stream whatever the number of outcomes. */
 const BATCH = 2_000;
 const LEDGER_BATCH = 1_000;
-
-const ISO_MS = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-const ISO_US = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 export interface OpenedBundle {
   fileName: string;
   stream: Readable;
 }
 
-interface Scope {
+interface BundleScope {
   kind: 'contract' | 'vendor';
   contractIds: string[];
   /** All of the vendor's contracts: ledger entries are exported whole, none redacted. */
@@ -71,6 +74,7 @@ export class EvidenceBundleService {
     private readonly contracts: ContractsService,
     private readonly exportLog: ExportLogService,
     private readonly signingKeys: SigningKeysService,
+    private readonly reads: BundleReads,
   ) {}
 
   async forContract(p: Principal, contractId: string, q: EvidenceQuery): Promise<OpenedBundle> {
@@ -82,14 +86,10 @@ export class EvidenceBundleService {
   async forVendor(p: Principal, q: EvidenceQuery): Promise<OpenedBundle> {
     if (p.role === 'customer') throw AuditError.create(AuditErrorCode.VENDOR_BUNDLE_NOT_ALLOWED);
     const range = this.range(q);
-    const params: unknown[] = [p.vendorId];
-    let sql = `SELECT id FROM contracts WHERE vendor_id = $1`;
-    if (p.role === 'auditor' && p.contractIds) {
-      params.push(p.contractIds);
-      sql += ` AND id = ANY($2::uuid[])`;
-    }
-    const ids: string[] = (await this.db.query(`${sql} ORDER BY id`, params)).map((r: { id: string }) => r.id);
-    return this.open(p, { kind: 'vendor', contractIds: ids, wholeVendor: !(p.role === 'auditor' && p.contractIds) }, range, {});
+    const scope = scopeOf(p);
+    const ids = (await this.contracts.inScope(scope, null)).map((c) => c.id);
+    // All of the vendor's contracts (no grant): ledger entries are exported whole, none redacted.
+    return this.open(p, { kind: 'vendor', contractIds: ids, wholeVendor: scope.contractIds === null }, range, {});
   }
 
   private range(q: EvidenceQuery): Range {
@@ -102,8 +102,8 @@ export class EvidenceBundleService {
     return { from: q.from ?? null, to: q.to ?? null, fromDate: q.from ? `${q.from}-01` : null, toEnd: q.to ? next(q.to) : null };
   }
 
-  private async open(p: Principal, scope: Scope, range: Range, log: { contractId?: string; customerId?: string }): Promise<OpenedBundle> {
-    const [vendor] = await this.db.query(`SELECT id, name FROM vendors WHERE id = $1`, [p.vendorId]);
+  private async open(p: Principal, scope: BundleScope, range: Range, log: { contractId?: string; customerId?: string }): Promise<OpenedBundle> {
+    const vendor = { id: p.vendorId, name: (await this.reads.parties.vendorName(vendorScope(p.vendorId))) ?? '' };
     const signer = await this.signingKeys.signer(p.vendorId);
     const logId = await this.exportLog.record(p, {
       kind: 'evidence_bundle',
@@ -133,7 +133,7 @@ export class EvidenceBundleService {
 
     try {
       const generatedAt = new Date();
-      const ctx = new BundleContext(qr, p.vendorId, scope, range);
+      const ctx = new BundleContext(this.reads, qr.manager, scopeOf(p), scope, range);
       await ctx.prepare();
       const zip = new ZipFile();
       const files: ManifestFile[] = [];
@@ -247,95 +247,63 @@ function hashed(path: string, source: () => AsyncIterable<string | Buffer>, file
   );
 }
 
-/** The snapshot's queries, one batch at a time. */
+/** The snapshot's reads, one batch at a time; every read runs in the snapshot `em` with the caller's scope. */
 class BundleContext {
   contractDocs: ContractDocument[] = [];
   invoices: Array<{ id: string; number: string }> = [];
   creditNotes: Array<{ id: string; number: string }> = [];
   head = { sequence: '0', hash: GENESIS_HASH };
-  /** SQL predicate on outcomes `o` (joined with contracts `c`): in scope, in range, or billed by an exported invoice. */
-  private outcomeFilter = '';
-  private params: unknown[] = [];
+  /** Which outcomes are exported: in scope, in range, or billed by an exported invoice. */
+  private outcomeFilter!: EvidenceOutcomeFilter;
+  private termsVersions = new Map<string, TermsVersion>();
 
   constructor(
-    private readonly qr: QueryRunner,
-    private readonly vendorId: string,
-    private readonly scope: Scope,
+    private readonly reads: BundleReads,
+    private readonly em: EntityManager,
+    private readonly caller: Scope,
+    private readonly scope: BundleScope,
     private readonly range: Range,
   ) {}
 
   async prepare(): Promise<void> {
-    const [head] = await this.qr.query(`SELECT sequence::text AS sequence, hash FROM ledger_heads WHERE vendor_id = $1`, [this.vendorId]);
-    if (head) this.head = { sequence: head.sequence, hash: head.hash };
+    const { contracts, invoicing, ledger, parties } = this.reads;
+    this.head = await ledger.head(this.caller.vendorId, this.em);
 
-    // $1 vendor, $2 contracts, $3 first period start, $4 end of the last period.
-    const rangeParams = [this.vendorId, this.scope.contractIds, this.range.fromDate, this.range.toEnd];
-    const invoiceInRange = `i.vendor_id = $1 AND i.contract_id = ANY($2::uuid[]) AND i.status <> 'draft'
-      AND ($3::date IS NULL OR i.period_start >= $3::date) AND ($4::date IS NULL OR i.period_start < $4::date)`;
-    this.invoices = await this.qr.query(
-      `SELECT i.id, i.number FROM invoices i WHERE ${invoiceInRange} ORDER BY i.contract_id, i.period_start`,
-      rangeParams,
-    );
-    this.creditNotes = await this.qr.query(
-      `SELECT n.id, n.number FROM credit_notes n JOIN invoices i ON i.vendor_id = n.vendor_id AND i.id = n.invoice_id
-        WHERE ${invoiceInRange} ORDER BY n.number`,
-      rangeParams,
-    );
+    const exported: ExportRange = { contractIds: this.scope.contractIds, fromDate: this.range.fromDate, toEnd: this.range.toEnd };
+    this.invoices = await invoicing.invoicesInRange(this.caller, exported, this.em);
+    this.creditNotes = await invoicing.creditNotesInRange(this.caller, exported, this.em);
     // The KPI measurements the exported invoices' guarantees read (they are not billed, so not linked).
-    const kpis: Array<{ id: string }> = await this.qr.query(
-      `SELECT DISTINCT m #>> '{}' AS id FROM invoices i, jsonb_path_query(i.trace, '$.lines[*].guarantee.measurementId') m
-        WHERE ${invoiceInRange} AND jsonb_typeof(m) = 'string'`,
-      rangeParams,
-    );
-    // $5: those KPI measurements. Keyset parameters follow from $6.
-    this.params = [...rangeParams, kpis.map((k) => k.id)];
-    // Without a range every outcome of the contracts is in: a plain keyset scan of outcomes_by_contract.
-    const ranged = this.range.fromDate !== null || this.range.toEnd !== null;
-    this.outcomeFilter = ranged
-      ? `o.vendor_id = $1 AND o.contract_id = ANY($2::uuid[]) AND (
-          (($3::date IS NULL OR (o.occurred_at AT TIME ZONE c.timezone)::date >= $3::date)
-            AND ($4::date IS NULL OR (o.occurred_at AT TIME ZONE c.timezone)::date < $4::date))
-          OR o.id = ANY($5::uuid[])
-          OR EXISTS (SELECT 1 FROM invoice_outcomes io JOIN invoices i ON i.vendor_id = io.vendor_id AND i.id = io.invoice_id
-                      WHERE io.vendor_id = o.vendor_id AND io.outcome_id = o.id AND ${invoiceInRange}))`
-      : `o.vendor_id = $1 AND o.contract_id = ANY($2::uuid[]) AND ($3::date IS NULL AND $4::date IS NULL AND $5::uuid[] IS NOT NULL)`;
-    const invoiced = await this.qr.query(
-      `SELECT i.id, i.number, i.status, i.contract_id, i.period_start::text AS period_start, i.period_end::text AS period_end,
-              i.terms_version_id, ${ISO_US('i.finalized_at')} AS finalized_at
-         FROM invoices i WHERE i.vendor_id = $1 AND i.contract_id = ANY($2::uuid[]) AND i.status <> 'draft'
-        ORDER BY i.contract_id, i.period_start`,
-      [this.vendorId, this.scope.contractIds],
-    );
-    const contracts = await this.qr.query(
-      `SELECT c.id, c.customer_id, cu.name AS customer_name, c.name, c.currency, c.timezone, trim_scale(c.tax_rate)::text AS tax_rate,
-              c.starts_on::text AS starts_on, c.ends_on::text AS ends_on, c.billing_cycle, c.status
-         FROM contracts c JOIN customers cu ON cu.vendor_id = c.vendor_id AND cu.id = c.customer_id
-        WHERE c.vendor_id = $1 AND c.id = ANY($2::uuid[]) ORDER BY c.id`,
-      [this.vendorId, this.scope.contractIds],
-    );
-    const terms = await this.qr.query(
-      `SELECT id, contract_id, version, effective_from::text AS effective_from, document_sha256
-         FROM terms_versions WHERE vendor_id = $1 AND contract_id = ANY($2::uuid[]) ORDER BY contract_id, version`,
-      [this.vendorId, this.scope.contractIds],
-    );
-    this.contractDocs = contracts.map((c: any) => ({
+    const measurementIds = await invoicing.guaranteeMeasurementIds(this.caller, exported, this.em);
+    const invoiced = await invoicing.invoicedPeriods(this.caller, this.scope.contractIds, this.em);
+    const rows = await contracts.inScope(this.caller, this.scope.contractIds, this.em);
+    const customerNames = await parties.customerNames(this.caller, [...new Set(rows.map((c) => c.customerId))], this.em);
+    const terms = await contracts.termsVersionsOf(this.caller, this.scope.contractIds, this.em);
+    this.termsVersions = new Map(terms.map((t) => [t.id, t]));
+    this.outcomeFilter = {
+      contracts: rows.map((c) => ({ id: c.id, timezone: c.timezone })),
+      fromDate: this.range.fromDate,
+      toEnd: this.range.toEnd,
+      measurementIds,
+      alsoBilled: (ps) => invoicing.billedInRangeSql(this.caller, ps, exported),
+    };
+    this.contractDocs = rows.map((c) => ({
       id: c.id,
-      customerId: c.customer_id,
-      customerName: c.customer_name,
+      customerId: c.customerId,
+      customerName: customerNames.get(c.customerId) ?? '',
       name: c.name,
       currency: c.currency,
       timezone: c.timezone,
-      taxRate: c.tax_rate,
-      startsOn: c.starts_on,
-      endsOn: c.ends_on,
-      billingCycle: c.billing_cycle,
+      taxRate: c.taxRate,
+      startsOn: c.startsOn,
+      endsOn: c.endsOn,
+      billingCycle: c.billingCycle,
       status: c.status,
       termsVersions: terms
-        .filter((t: any) => t.contract_id === c.id)
-        .map((t: any) => ({ id: t.id, version: t.version, effectiveFrom: t.effective_from, sha256: t.document_sha256, path: PATHS.terms(c.id, t.version) })),
+        .filter((t) => t.contractId === c.id)
+        .map((t) => ({ id: t.id, version: t.version, effectiveFrom: t.effectiveFrom, sha256: t.documentSha256, path: PATHS.terms(c.id, t.version) })),
       invoicedPeriods: invoiced
-        .filter((i: any) => i.contract_id === c.id)
-        .map((i: any) => ({
+        .filter((i) => i.contract_id === c.id)
+        .map((i) => ({
           id: i.id,
           number: i.number,
           status: i.status,
@@ -348,12 +316,8 @@ class BundleContext {
   }
 
   async *terms(id: string): AsyncIterable<string> {
-    const [t] = await this.qr.query(
-      `SELECT id, contract_id, version, effective_from::text AS effective_from, document_sha256, document
-         FROM terms_versions WHERE vendor_id = $1 AND id = $2`,
-      [this.vendorId, id],
-    );
-    const doc: TermsDocument = { id: t.id, contractId: t.contract_id, version: t.version, effectiveFrom: t.effective_from, sha256: t.document_sha256, terms: t.document };
+    const t = this.termsVersions.get(id)!;
+    const doc: TermsDocument = { id: t.id, contractId: t.contractId, version: t.version, effectiveFrom: t.effectiveFrom, sha256: t.documentSha256, terms: t.document };
     yield json(doc);
   }
 
@@ -361,14 +325,7 @@ class BundleContext {
     yield csvLine([...OUTCOME_COLUMNS]);
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
-      const rows: Array<Record<string, any>> = await this.qr.query(
-        `SELECT o.id, o.contract_id, o.external_id, o.type, trim_scale(o.quantity)::text AS quantity, trim_scale(o.value)::text AS value,
-                ${ISO_MS('o.occurred_at')} AS occurred_at, o.dimensions, o.evidence_sha256, o.evidence_uri, o.status,
-                o.corrects_outcome_id, o.content_sha256, ${ISO_MS('o.verified_at')} AS verified_at, ${ISO_MS('o.created_at')} AS recorded_at
-           FROM outcomes o JOIN contracts c ON c.vendor_id = o.vendor_id AND c.id = o.contract_id
-          WHERE ${this.outcomeFilter} AND o.id > $6 ORDER BY o.id LIMIT ${BATCH}`,
-        [...this.params, after],
-      );
+      const rows = await this.reads.outcomes.outcomeBatch(this.caller, this.outcomeFilter, after, BATCH, this.em);
       if (rows.length === 0) return;
       const lines = chunked(rows, (r) =>
         csvLine([
@@ -400,26 +357,18 @@ class BundleContext {
   private async *outcomeIdBatches(): AsyncIterable<string[]> {
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
-      const rows: Array<{ id: string }> = await this.qr.query(
-        `SELECT o.id FROM outcomes o JOIN contracts c ON c.vendor_id = o.vendor_id AND c.id = o.contract_id
-          WHERE ${this.outcomeFilter} AND o.id > $6 ORDER BY o.id LIMIT ${BATCH}`,
-        [...this.params, after],
-      );
-      if (rows.length === 0) return;
-      yield rows.map((r) => r.id);
-      after = rows[rows.length - 1].id;
-      if (rows.length < BATCH) return;
+      const ids = await this.reads.outcomes.outcomeIdBatch(this.caller, this.outcomeFilter, after, BATCH, this.em);
+      if (ids.length === 0) return;
+      yield ids;
+      after = ids[ids.length - 1];
+      if (ids.length < BATCH) return;
     }
   }
 
   async *events(count: (n: number) => void): AsyncIterable<string> {
     yield csvLine([...EVENT_COLUMNS]);
     for await (const ids of this.outcomeIdBatches()) {
-      const rows = await this.qr.query(
-        `SELECT e.outcome_id, e.id, e.from_status, e.to_status, e.actor_role, e.actor_key_id, e.reason, ${ISO_MS('e.occurred_at')} AS occurred_at
-           FROM outcome_events e WHERE e.vendor_id = $1 AND e.outcome_id = ANY($2::uuid[]) ORDER BY e.outcome_id, e.id`,
-        [this.vendorId, ids],
-      );
+      const rows = await this.reads.outcomes.events(this.caller, ids, this.em);
       count(rows.length);
       yield* chunked(rows, (r) => csvLine([r.outcome_id, r.id, r.from_status, r.to_status, r.actor_role, r.actor_key_id, r.reason, r.occurred_at]));
     }
@@ -429,26 +378,13 @@ class BundleContext {
   async *billings(): AsyncIterable<string> {
     yield csvLine([...BILLING_COLUMNS]);
     for await (const ids of this.outcomeIdBatches()) {
-      const rows = await this.qr.query(
-        `SELECT io.outcome_id, io.effect, io.invoice_id FROM invoice_outcomes io
-          WHERE io.vendor_id = $1 AND io.outcome_id = ANY($2::uuid[]) ORDER BY io.outcome_id, io.effect`,
-        [this.vendorId, ids],
-      );
+      const rows = await this.reads.invoicing.billingLinks(this.caller, ids, this.em);
       yield* chunked(rows, (r) => csvLine([r.outcome_id, String(r.effect), r.invoice_id]));
     }
   }
 
   async *invoice(id: string): AsyncIterable<string> {
-    const [i] = await this.qr.query(
-      `SELECT i.id, i.number, i.status, i.contract_id, i.customer_id, i.period_label, i.period_start::text AS period_start,
-              i.period_end::text AS period_end, i.currency, i.terms_version_id, trim_scale(i.subtotal)::text AS subtotal,
-              trim_scale(i.tax)::text AS tax, trim_scale(i.total)::text AS total, i.lines, i.trace_json, i.trace_digest,
-              ${ISO_US('i.finalized_at')} AS finalized_at, i.journal_entry_id,
-              (SELECT count(*) FILTER (WHERE effect = 1)::int FROM invoice_outcomes io WHERE io.vendor_id = i.vendor_id AND io.invoice_id = i.id) AS billed,
-              (SELECT count(*) FILTER (WHERE effect = -1)::int FROM invoice_outcomes io WHERE io.vendor_id = i.vendor_id AND io.invoice_id = i.id) AS reversed
-         FROM invoices i WHERE i.vendor_id = $1 AND i.id = $2`,
-      [this.vendorId, id],
-    );
+    const i = (await this.reads.invoicing.invoiceDocument(this.caller, id, this.em))!;
     const doc: InvoiceDocument = {
       id: i.id,
       number: i.number,
@@ -474,13 +410,7 @@ class BundleContext {
   }
 
   async *creditNote(id: string): AsyncIterable<string> {
-    const [n] = await this.qr.query(
-      `SELECT n.id, n.number, n.invoice_id, i.number AS invoice_number, n.reason, n.lines, trim_scale(n.subtotal)::text AS subtotal,
-              trim_scale(n.tax)::text AS tax, trim_scale(n.total)::text AS total, n.journal_entry_id, ${ISO_MS('n.created_at')} AS created_at
-         FROM credit_notes n JOIN invoices i ON i.vendor_id = n.vendor_id AND i.id = n.invoice_id
-        WHERE n.vendor_id = $1 AND n.id = $2`,
-      [this.vendorId, id],
-    );
+    const n = (await this.reads.invoicing.creditNoteDocument(this.caller, id, this.em))!;
     yield json({
       id: n.id,
       number: n.number,
@@ -498,12 +428,7 @@ class BundleContext {
 
   async *payments(count: (n: number) => void): AsyncIterable<string> {
     yield csvLine([...PAYMENT_COLUMNS]);
-    const ids = this.invoices.map((i) => i.id);
-    const rows = await this.qr.query(
-      `SELECT id, invoice_id, trim_scale(amount)::text AS amount, paid_on::text AS paid_on, reference, journal_entry_id, ${ISO_MS('created_at')} AS created_at
-         FROM payments WHERE vendor_id = $1 AND invoice_id = ANY($2::uuid[]) ORDER BY id`,
-      [this.vendorId, ids],
-    );
+    const rows = await this.reads.invoicing.payments(this.caller, this.invoices.map((i) => i.id), this.em);
     count(rows.length);
     for (const r of rows) yield csvLine([r.id, r.invoice_id, r.amount, r.paid_on, r.reference, r.journal_entry_id, r.created_at]);
   }
@@ -515,24 +440,14 @@ class BundleContext {
    */
   async *ledger(count: (n: number) => void): AsyncIterable<string> {
     let after = '0';
+    const inScope = new Set(this.scope.contractIds);
     for (;;) {
-      const rows: ChainEntryRow[] = await this.qr.query(
-        `SELECT e.id, e.sequence::text AS sequence, e.kind, e.reference_type, e.reference_id, e.contract_id, e.customer_id,
-                e.description, e.effective_at, e.prev_hash, e.hash,
-                coalesce((SELECT json_agg(json_build_object('account', l.account, 'currency', l.currency,
-                                          'debit', trim_scale(l.debit)::text, 'credit', trim_scale(l.credit)::text, 'memo', l.memo) ORDER BY l.line_no)
-                            FROM journal_lines l WHERE l.vendor_id = e.vendor_id AND l.entry_id = e.id), '[]'::json) AS lines
-           FROM journal_entries e
-          WHERE e.vendor_id = $1 AND e.sequence > $2::bigint AND e.sequence <= $3::bigint
-          ORDER BY e.sequence LIMIT ${LEDGER_BATCH}`,
-        [this.vendorId, after, this.head.sequence],
-      );
+      const rows = await this.reads.ledger.chainBatch(this.caller.vendorId, { after, through: this.head.sequence, limit: LEDGER_BATCH }, this.em);
       if (rows.length === 0) return;
-      const inScope = new Set(this.scope.contractIds);
       const entries = chunked(rows, (r) => {
         const line: LedgerLine =
           this.scope.wholeVendor || (r.contract_id && inScope.has(r.contract_id))
-            ? { redacted: false, ...toChainEntry(this.vendorId, r) }
+            ? { redacted: false, ...toChainEntry(this.caller.vendorId, r) }
             : { redacted: true, id: r.id, sequence: r.sequence, prevHash: r.prev_hash, hash: r.hash };
         return JSON.stringify(line) + '\n';
       });
@@ -544,7 +459,7 @@ class BundleContext {
   }
 }
 
-function readme(vendorName: string, scope: Scope, range: Range, fingerprint: string, at: Date): string {
+function readme(vendorName: string, scope: BundleScope, range: Range, fingerprint: string, at: Date): string {
   return [
     `Outcome Ledger evidence bundle (${BUNDLE_FORMAT})`,
     ``,

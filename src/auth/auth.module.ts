@@ -6,11 +6,12 @@ import { KeysCommand, KeysCreateCommand, KeysListCommand, KeysRevokeCommand } fr
 import { ApiKeysRepository } from './api-keys.repository';
 import { ApiKeysService } from './api-keys.service';
 import { ApiKey } from './entities/api-key.entity';
+import { ApiKeyNamesReads } from './export-log.reads';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ApiKey])],
   controllers: [ApiKeysController],
-  providers: [ApiKeysRepository, ApiKeysService, ApiKeyGuard, KeysCommand, KeysListCommand, KeysCreateCommand, KeysRevokeCommand],
-  exports: [ApiKeysService, ApiKeyGuard],
+  providers: [ApiKeysRepository, ApiKeysService, ApiKeyGuard, KeysCommand, KeysListCommand, KeysCreateCommand, KeysRevokeCommand, ApiKeyNamesReads],
+  exports: [ApiKeysService, ApiKeyGuard, ApiKeyNamesReads],
 })
 export class AuthModule {}

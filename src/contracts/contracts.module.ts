@@ -1,16 +1,19 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { PartiesModule } from '../parties/parties.module';
 import { ContractsController } from './contracts.controller';
+import { ContractsRepository } from './contracts.repository';
 import { ContractsService } from './contracts.service';
 import { Contract } from './entities/contract.entity';
 import { TermsVersion } from './entities/terms-version.entity';
 import { OutcomeContractReads } from './outcome.reads';
 import { ContractReportReads } from './report.reads';
 
+/** Contracts and their terms versions. Knows nothing of invoicing: it asks the TERMS_USAGE port. */
 @Module({
-  imports: [TypeOrmModule.forFeature([Contract, TermsVersion])],
+  imports: [TypeOrmModule.forFeature([Contract, TermsVersion]), PartiesModule],
   controllers: [ContractsController],
-  providers: [ContractsService, OutcomeContractReads, ContractReportReads],
+  providers: [ContractsService, OutcomeContractReads, ContractReportReads, ContractsRepository],
   exports: [ContractsService, OutcomeContractReads, ContractReportReads],
 })
 export class ContractsModule {}

@@ -1,11 +1,12 @@
-import { Injectable } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, Repository } from 'typeorm';
-import { principalSeesContract, scopeToPrincipal } from '../auth/contract-scope';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import type { Principal } from '../auth/principal';
+import { Scope, scopeOf, vendorScope } from '../auth/scope';
 import { notFound } from '../common/errors/common.errors';
-import { Page, paginate } from '../common/http/pagination';
-import { Customer } from '../parties/entities/customer.entity';
+import { decodeCursor, encodeCursor, Page } from '../common/http/pagination';
+import { pageOf, Queryable } from '../common/sql';
+import { PartyNamesReads } from '../parties/documents.reads';
 import { canonicalJson, sha256Hex } from '../pricing/canonical-json';
 import { parseTerms } from '../pricing/terms';
 import type { Terms } from '../pricing/types';
@@ -18,8 +19,10 @@ import {
   TerminateContractDto,
   TermsVersionView,
 } from './dto/contract.dto';
-import { Contract, ContractStatus } from './entities/contract.entity';
-import { TermsVersion } from './entities/terms-version.entity';
+import { ContractsRepository } from './contracts.repository';
+import type { BillingCycle, Contract, ContractStatus } from './entities/contract.entity';
+import type { TermsVersion } from './entities/terms-version.entity';
+import { TERMS_USAGE, type TermsUsage } from './terms-usage.port';
 
 export function toTermsVersionView(t: TermsVersion): TermsVersionView {
   return {
@@ -72,8 +75,10 @@ export function validTermsOrThrow(doc: unknown): Terms {
 export class ContractsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    @InjectRepository(Contract) private readonly contracts: Repository<Contract>,
-    @InjectRepository(TermsVersion) private readonly termsVersions: Repository<TermsVersion>,
+    private readonly repo: ContractsRepository,
+    private readonly parties: PartyNamesReads,
+    /** Absent in an application without invoicing: then nothing is invoiced. */
+    @Optional() @Inject(TERMS_USAGE) private readonly usage: TermsUsage | null,
   ) {}
 
   async create(vendorId: string, dto: CreateContractDto): Promise<ContractView> {
@@ -82,12 +87,12 @@ export class ContractsService {
       throw ContractError.create(ContractErrorCode.CONTRACT_DATES_INVALID, 'endsOn is before startsOn', [
         { field: 'endsOn', message: 'must not be before startsOn' },
       ]);
+    const scope = vendorScope(vendorId);
     return this.db.transaction(async (em) => {
-      const customer = await em.findOneBy(Customer, { vendorId, id: dto.customerId });
-      if (!customer) throw notFound('customer', dto.customerId);
-      const contract = await em.save(
-        em.create(Contract, {
-          vendorId,
+      if (!(await this.parties.customerExists(scope, dto.customerId, em))) throw notFound('customer', dto.customerId);
+      const contract = await this.repo.insert(
+        scope,
+        {
           customerId: dto.customerId,
           name: dto.name,
           currency: dto.currency,
@@ -97,58 +102,62 @@ export class ContractsService {
           endsOn: dto.endsOn ?? null,
           billingCycle: dto.billingCycle ?? 'monthly',
           status: dto.status ?? 'draft',
-        }),
+        },
+        em,
       );
-      const version = await this.insertTermsVersion(em, contract, 1, dto.startsOn, terms);
-      return toContractView(await em.findOneByOrFail(Contract, { vendorId, id: contract.id }), version);
+      const version = await this.insertTermsVersion(scope, em, contract, 1, dto.startsOn, terms);
+      return toContractView(contract, version);
     });
   }
 
   /** A contract the caller may see, or 404. */
-  async findVisible(p: Principal, id: string, em: EntityManager = this.contracts.manager): Promise<Contract> {
-    const c = await em.findOneBy(Contract, { vendorId: p.vendorId, id });
-    if (!c || !principalSeesContract(p, c)) throw notFound('contract', id);
+  async findVisible(p: Principal, id: string, em?: Queryable): Promise<Contract> {
+    return this.findInScope(scopeOf(p), id, em);
+  }
+
+  /** The same for a scope already built. */
+  async findInScope(scope: Scope, id: string, em?: Queryable): Promise<Contract> {
+    const c = await this.repo.find(scope, id, {}, em);
+    if (!c) throw notFound('contract', id);
     return c;
   }
 
   async get(p: Principal, id: string): Promise<ContractView> {
-    const c = await this.findVisible(p, id);
-    return toContractView(c, await this.latestTerms(c));
+    const scope = scopeOf(p);
+    const c = await this.findInScope(scope, id);
+    return toContractView(c, await this.latestTerms(scope, c));
   }
 
   async list(p: Principal, q: ContractListQuery): Promise<Page<ContractView>> {
-    const qb = this.contracts.createQueryBuilder('c');
-    scopeToPrincipal(qb, p, { vendorId: 'c.vendor_id', contractId: 'c.id', customerId: 'c.customer_id' });
-    if (q.customerId) qb.andWhere('c.customer_id = :customerId', { customerId: q.customerId });
-    if (q.status) qb.andWhere('c.status = :status', { status: q.status });
-    const page = await paginate(qb, 'c', q, (c) => c);
+    const scope = scopeOf(p);
+    const limit = q.limit ?? 50;
+    const { rows, more } = pageOf(
+      await this.repo.list(scope, { customerId: q.customerId, status: q.status, before: q.cursor ? decodeCursor(q.cursor) : undefined, limit }),
+      limit,
+    );
     // One query for the latest terms of the whole page.
-    const latest = page.data.length
-      ? await this.termsVersions
-          .createQueryBuilder('t')
-          .distinctOn(['t.contract_id'])
-          .where('t.vendor_id = :v AND t.contract_id = ANY(:ids)', { v: p.vendorId, ids: page.data.map((c) => c.id) })
-          .orderBy('t.contract_id')
-          .addOrderBy('t.version', 'DESC')
-          .getMany()
-      : [];
+    const latest = rows.length ? await this.repo.termsVersions(scope, rows.map((c) => c.id), { latestOnly: true }) : [];
     const byContract = new Map(latest.map((t) => [t.contractId, t]));
-    return { data: page.data.map((c) => toContractView(c, byContract.get(c.id)!)), nextCursor: page.nextCursor };
+    return {
+      data: rows.map((c) => toContractView(c, byContract.get(c.id)!)),
+      nextCursor: more ? encodeCursor(rows[rows.length - 1].id) : null,
+    };
   }
 
   async listTerms(p: Principal, id: string): Promise<TermsVersionView[]> {
-    const c = await this.findVisible(p, id);
-    const rows = await this.termsVersions.find({ where: { vendorId: c.vendorId, contractId: c.id }, order: { version: 'ASC' } });
-    return rows.map(toTermsVersionView);
+    const scope = scopeOf(p);
+    const c = await this.findInScope(scope, id);
+    return (await this.repo.termsVersions(scope, [c.id])).map(toTermsVersionView);
   }
 
   /** An amendment: a new immutable version taking effect on the first day of a billing period. */
   async addTerms(p: Principal, id: string, dto: CreateTermsVersionDto): Promise<TermsVersionView> {
     const terms = validTermsOrThrow(dto.terms);
+    const scope = scopeOf(p);
     return this.db.transaction(async (em) => {
       // Lock the contract: versions are numbered one at a time.
-      const c = await em.findOne(Contract, { where: { vendorId: p.vendorId, id }, lock: { mode: 'pessimistic_write' } });
-      if (!c || !principalSeesContract(p, c)) throw notFound('contract', id);
+      const c = await this.repo.find(scope, id, { lock: true }, em);
+      if (!c) throw notFound('contract', id);
       if (dto.effectiveFrom < c.startsOn || (c.endsOn && dto.effectiveFrom > c.endsOn))
         throw ContractError.create(ContractErrorCode.TERMS_VERSION_OUTSIDE_CONTRACT, undefined, [
           { field: 'effectiveFrom', message: `must be between ${c.startsOn} and ${c.endsOn ?? 'the open end'}` },
@@ -158,80 +167,91 @@ export class ContractsService {
         throw ContractError.create(ContractErrorCode.TERMS_VERSION_NOT_ON_PERIOD_BOUNDARY, undefined, [
           { field: 'effectiveFrom', message: c.billingCycle === 'annual' ? 'must be a 1 January' : 'must be the first day of a month' },
         ]);
-      const taken = await em.findOneBy(TermsVersion, { vendorId: c.vendorId, contractId: c.id, effectiveFrom: dto.effectiveFrom });
+      const taken = await this.repo.termsVersionEffectiveOn(scope, c.id, dto.effectiveFrom, em);
       if (taken)
         throw ContractError.create(
           ContractErrorCode.TERMS_VERSION_OVERLAPS,
           `version ${taken.version} already takes effect on ${dto.effectiveFrom}`,
           [{ field: 'effectiveFrom', message: 'another terms version takes effect on this date' }],
         );
-      await this.refuseIfInvoiced(em, c, dto.effectiveFrom);
-      const last = await em.findOne(TermsVersion, { where: { vendorId: c.vendorId, contractId: c.id }, order: { version: 'DESC' } });
-      return toTermsVersionView(await this.insertTermsVersion(em, c, (last?.version ?? 0) + 1, dto.effectiveFrom, terms));
+      await this.refuseIfInvoiced(scope, em, c, dto.effectiveFrom);
+      const last = await this.latestTerms(scope, c, em);
+      return toTermsVersionView(await this.insertTermsVersion(scope, em, c, last.version + 1, dto.effectiveFrom, terms));
     });
   }
 
   async transition(p: Principal, id: string, to: ContractStatus, dto?: TerminateContractDto): Promise<ContractView> {
+    const scope = scopeOf(p);
     return this.db.transaction(async (em) => {
-      const c = await em.findOne(Contract, { where: { vendorId: p.vendorId, id }, lock: { mode: 'pessimistic_write' } });
-      if (!c || !principalSeesContract(p, c)) throw notFound('contract', id);
+      const c = await this.repo.find(scope, id, { lock: true }, em);
+      if (!c) throw notFound('contract', id);
       if (!TRANSITIONS[c.status].includes(to))
         throw ContractError.create(ContractErrorCode.CONTRACT_TRANSITION_INVALID, `a ${c.status} contract cannot become ${to}`);
-      if (dto?.endsOn) {
-        if (dto.endsOn < c.startsOn)
-          throw ContractError.create(ContractErrorCode.CONTRACT_DATES_INVALID, undefined, [
-            { field: 'endsOn', message: 'must not be before startsOn' },
-          ]);
-        c.endsOn = dto.endsOn;
-      }
-      c.status = to;
-      await em.save(c);
-      const saved = await em.findOneByOrFail(Contract, { vendorId: c.vendorId, id: c.id });
-      return toContractView(saved, await this.latestTerms(saved, em));
+      if (dto?.endsOn && dto.endsOn < c.startsOn)
+        throw ContractError.create(ContractErrorCode.CONTRACT_DATES_INVALID, undefined, [
+          { field: 'endsOn', message: 'must not be before startsOn' },
+        ]);
+      await this.repo.setStatus(scope, c.id, to, dto?.endsOn ?? c.endsOn, em);
+      const saved = (await this.repo.find(scope, c.id, {}, em))!;
+      return toContractView(saved, await this.latestTerms(scope, saved, em));
     });
   }
 
-  /** The terms version in force for a period: the latest that takes effect before the period ends. */
-  async termsForPeriod(vendorId: string, contractId: string, periodEnd: string, em: EntityManager = this.termsVersions.manager) {
-    return em
-      .createQueryBuilder(TermsVersion, 't')
-      .where('t.vendor_id = :vendorId AND t.contract_id = :contractId AND t.effective_from < :periodEnd', {
-        vendorId,
-        contractId,
-        periodEnd,
-      })
-      .orderBy('t.effective_from', 'DESC')
-      .getOne();
+  /**
+   * The terms version in force for a period: the one in force on its last day (the latest that
+   * takes effect before the period ends).
+   */
+  async termsForPeriod(vendorId: string, contractId: string, periodEnd: string, em?: Queryable): Promise<TermsVersion | null> {
+    return this.repo.termsForPeriod(vendorScope(vendorId), contractId, periodEnd, em);
   }
 
-  private latestTerms(c: Contract, em: EntityManager = this.termsVersions.manager): Promise<TermsVersion> {
-    return em.findOneOrFail(TermsVersion, { where: { vendorId: c.vendorId, contractId: c.id }, order: { version: 'DESC' } });
+  /** Every contract of the scope (the ids among `ids` when given), in id order. */
+  async inScope(scope: Scope, ids: readonly string[] | null, em?: Queryable): Promise<Contract[]> {
+    return this.repo.findMany(scope, ids, em);
   }
 
-  private async insertTermsVersion(em: EntityManager, c: Contract, version: number, effectiveFrom: string, terms: Terms) {
-    const saved = await em.save(
-      em.create(TermsVersion, {
-        vendorId: c.vendorId,
-        contractId: c.id,
-        version,
-        effectiveFrom,
-        document: terms,
-        documentSha256: sha256Hex(canonicalJson(terms)),
-      }),
+  /** A customer's contracts in the scope, newest first. */
+  async ofCustomer(scope: Scope, customerId: string): Promise<Contract[]> {
+    return this.repo.list(scope, { customerId, limit: 1000 });
+  }
+
+  /** Every terms version of the contracts, in contract and version order. */
+  async termsVersionsOf(scope: Scope, contractIds: readonly string[], em?: Queryable): Promise<TermsVersion[]> {
+    return this.repo.termsVersions(scope, contractIds, {}, em);
+  }
+
+  /** The ids among `ids` of contracts in the scope. */
+  async existingIds(scope: Scope, ids: readonly string[]): Promise<string[]> {
+    return this.repo.existing(scope, ids);
+  }
+
+  /** Contracts to bill for a period: active ones, and terminated ones whose dates still overlap it. */
+  async billable(scope: Scope, q: { billingCycle: BillingCycle; start: string; end: string; ids: readonly string[] | null }): Promise<Contract[]> {
+    return this.repo.billable(scope, q);
+  }
+
+  /** Terms versions by id (e.g. those frozen on invoices). */
+  async termsVersionsById(scope: Scope, ids: readonly string[], em?: Queryable): Promise<TermsVersion[]> {
+    return ids.length ? this.repo.termsVersionsById(scope, ids, em) : [];
+  }
+
+  private async latestTerms(scope: Scope, c: Contract, em?: Queryable): Promise<TermsVersion> {
+    const [latest] = await this.repo.termsVersions(scope, [c.id], { latestOnly: true }, em);
+    if (!latest) throw new Error(`contract ${c.id} has no terms version`);
+    return latest;
+  }
+
+  private insertTermsVersion(scope: Scope, em: Queryable, c: Contract, version: number, effectiveFrom: string, terms: Terms) {
+    return this.repo.insertTermsVersion(
+      scope,
+      { contractId: c.id, version, effectiveFrom, document: terms, documentSha256: sha256Hex(canonicalJson(terms)) },
+      em,
     );
-    return em.findOneByOrFail(TermsVersion, { vendorId: c.vendorId, id: saved.id });
   }
 
   /** Terms of an invoiced period are frozen: no amendment may take effect inside or before it. */
-  private async refuseIfInvoiced(em: EntityManager, c: Contract, effectiveFrom: string): Promise<void> {
-    const hasInvoices = await em.query(`SELECT to_regclass('invoices') IS NOT NULL AS present`);
-    if (!hasInvoices[0]?.present) return;
-    const rows = await em.query(
-      `SELECT max(period_end)::text AS last_end FROM invoices
-        WHERE vendor_id = $1 AND contract_id = $2 AND status <> 'draft'`,
-      [c.vendorId, c.id],
-    );
-    const lastEnd: string | null = rows[0]?.last_end ?? null;
+  private async refuseIfInvoiced(scope: Scope, em: Queryable, c: Contract, effectiveFrom: string): Promise<void> {
+    const lastEnd = this.usage ? await this.usage.invoicedThrough(scope, c.id, em) : null;
     if (lastEnd && effectiveFrom < lastEnd)
       throw ContractError.create(
         ContractErrorCode.TERMS_VERSION_IN_INVOICED_PERIOD,

@@ -1,14 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DiscoveryService } from '@nestjs/core';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DataSource } from 'typeorm';
 import { ApiKeysService } from '../auth/api-keys.service';
+import { vendorScope } from '../auth/scope';
 import { ContractsService } from '../contracts/contracts.service';
+import { InvoicesService } from '../invoicing/invoices.service';
 import { CustomersService } from '../parties/customers.service';
+import { DemoPartyReads } from '../parties/demo.reads';
 import { VendorsService } from '../parties/vendors.service';
-import { DEMO_STEP, DemoContext, DemoStepRunner } from './demo-step';
+import { DemoContext, DemoStepRunner } from './demo-step';
+import { InvoicingDemoStep } from './steps/invoicing.demo-step';
+import { OutcomesDemoStep } from './steps/outcomes.demo-step';
 import { loadSeedScenarios, termsOfScenario } from './seed-scenarios';
 
 export const DEMO_VENDOR_NAME = 'Demo AI Vendor (seed scenarios)';
@@ -38,30 +40,29 @@ export class DemoSeeder {
   private readonly logger = new Logger(DemoSeeder.name);
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
     private readonly vendors: VendorsService,
     private readonly customers: CustomersService,
     private readonly contracts: ContractsService,
+    private readonly invoices: InvoicesService,
     private readonly apiKeys: ApiKeysService,
-    private readonly discovery: DiscoveryService,
+    private readonly parties: DemoPartyReads,
+    private readonly outcomesStep: OutcomesDemoStep,
+    private readonly invoicingStep: InvoicingDemoStep,
   ) {}
 
   async ensureSeeded(dataDir: string): Promise<{ keys: DemoKeys; banner(base: string): string[] }> {
     const keysFile = join(resolve(dataDir), 'demo-keys.json');
-    const [existing] = await this.db.query(`SELECT id FROM vendors WHERE name = $1`, [DEMO_VENDOR_NAME]);
+    const existing = await this.parties.vendorIdNamed(DEMO_VENDOR_NAME);
     let keys: DemoKeys;
     if (!existing) keys = await this.seed();
-    else if (existsSync(keysFile) && JSON.parse(readFileSync(keysFile, 'utf8')).vendorId === existing.id)
+    else if (existsSync(keysFile) && JSON.parse(readFileSync(keysFile, 'utf8')).vendorId === existing)
       keys = JSON.parse(readFileSync(keysFile, 'utf8'));
-    else keys = await this.reissueKeys(existing.id); // data kept, key file lost: keys are only stored hashed
+    else keys = await this.reissueKeys(existing); // data kept, key file lost: keys are only stored hashed
     mkdirSync(resolve(dataDir), { recursive: true });
     writeFileSync(keysFile, JSON.stringify(keys, null, 2), { mode: 0o600 });
     // The first curl shows a real invoice: the sample contract's first finalized one.
-    const [invoice] = await this.db.query(
-      `SELECT id FROM invoices WHERE vendor_id = $1 AND contract_id = $2 AND status <> 'draft' ORDER BY period_start LIMIT 1`,
-      [keys.vendorId, keys.sampleContractId],
-    );
-    const samplePath = invoice ? `/v1/invoices/${invoice.id}` : `/v1/contracts/${keys.sampleContractId}`;
+    const invoiceId = await this.invoices.firstFinalizedId(keys.vendorId, keys.sampleContractId);
+    const samplePath = invoiceId ? `/v1/invoices/${invoiceId}` : `/v1/contracts/${keys.sampleContractId}`;
     return { keys, banner: (base) => banner(base, keys, keysFile, samplePath) };
   }
 
@@ -105,11 +106,10 @@ export class DemoSeeder {
   }
 
   private async reissueKeys(vendorId: string): Promise<DemoKeys> {
-    const [row] = await this.db.query(
-      `SELECT c.id AS contract_id, c.customer_id FROM contracts c JOIN customers cu ON cu.vendor_id = c.vendor_id AND cu.id = c.customer_id
-        WHERE c.vendor_id = $1 AND cu.reference = 'demo-inspection'`,
-      [vendorId],
-    );
+    const scope = vendorScope(vendorId);
+    const customerId = (await this.parties.customerIdByReference(scope, 'demo-inspection'))!;
+    const [contract] = await this.contracts.ofCustomer(scope, customerId);
+    const row = { contract_id: contract.id, customer_id: customerId };
     const vendorKey = await this.apiKeys.issue(vendorId, { name: 'demo admin (reissued)', role: 'vendor_admin' });
     const customerKey = await this.apiKeys.issue(vendorId, { name: 'demo inspection customer (reissued)', role: 'customer', customerId: row.customer_id });
     const auditorKey = await this.apiKeys.issue(vendorId, { name: 'demo auditor (reissued)', role: 'auditor' });
@@ -123,12 +123,9 @@ export class DemoSeeder {
     };
   }
 
+  /** The demo's steps, in order: outcomes first (recorded and verified), then their invoices. */
   private steps(): DemoStepRunner[] {
-    return this.discovery
-      .getProviders()
-      .filter((w) => w.metatype && w.instance && Reflect.getMetadata(DEMO_STEP, w.metatype) !== undefined)
-      .sort((a, b) => Reflect.getMetadata(DEMO_STEP, a.metatype!) - Reflect.getMetadata(DEMO_STEP, b.metatype!))
-      .map((w) => w.instance as DemoStepRunner);
+    return [this.outcomesStep, this.invoicingStep];
   }
 }
 

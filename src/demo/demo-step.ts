@@ -1,4 +1,3 @@
-import { SetMetadata } from '@nestjs/common';
 import type { SeedScenario } from './seed-scenarios';
 
 export interface DemoContext {
@@ -8,13 +7,11 @@ export interface DemoContext {
   scenarios: Array<{ scenario: SeedScenario; contractId: string; customerId: string; customerKeyId: string }>;
 }
 
-export const DEMO_STEP = 'ol:demo-step';
 /**
- * Marks a provider that adds to the demo data (`run(ctx)`); steps run once, in `order`, on the
- * first `npm start`. Each domain contributes its own step from its own folder.
+ * One step of the demo data (src/demo/steps), run once, in the seeder's order, on the first
+ * `npm start`. The demo owns its steps and calls the domains' public services: no domain
+ * imports the demo.
  */
-export const DemoStep = (order: number) => SetMetadata(DEMO_STEP, order);
-
 export interface DemoStepRunner {
   run(ctx: DemoContext): Promise<void>;
 }

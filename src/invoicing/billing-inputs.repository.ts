@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import type { Scope } from '../auth/scope';
 import { Money } from '../common/money';
+import { Params, Queryable } from '../common/sql';
+import { ContractsService } from '../contracts/contracts.service';
 import type { Contract } from '../contracts/entities/contract.entity';
 import { negateAggregate } from '../pricing/aggregates';
 import { billableOutcomeTypes, guaranteeKpis } from '../pricing/terms';
@@ -13,6 +15,8 @@ import type {
   PricingInput,
   Terms,
 } from '../pricing/types';
+import { OutcomeBillingReads } from '../outcomes/billing.reads';
+import { invoiceOutcomeScope, InvoicesRepository } from './invoices.repository';
 
 /**
  * The ids digest of an aggregate, computed in SQL: `xor128:` and the hex XOR of the 16-byte ids
@@ -43,7 +47,8 @@ export type OutcomeSource =
   | { kind: 'recorded'; invoiceId: string; billedBefore: Date };
 
 export interface BillingSubject {
-  vendorId: string;
+  /** Billing is the vendor's own work: the vendor's scope (`vendorScope`). */
+  scope: Scope;
   contract: Contract;
   period: BillingPeriod;
   terms: Terms;
@@ -86,18 +91,6 @@ function breakdownDimensions(terms: Terms[]): string[] {
   return [...out].sort();
 }
 
-/** Numbered SQL parameters: `ps.add(v)` → `$n`. */
-class Params {
-  readonly values: unknown[] = [];
-  add(v: unknown): string {
-    this.values.push(v);
-    return `$${this.values.length}`;
-  }
-}
-
-/** The outcome columns an aggregate reads. */
-const OUTCOME_COLS = 'o.vendor_id, o.id, o.contract_id, o.type, o.quantity, o.value, o.dimensions, o.occurred_at';
-
 /**
  * Builds the pricing engine's input from SQL aggregates: one aggregate per period (by type, and by
  * breakdown dimension with GROUPING SETS), never a period's rows in memory.
@@ -108,16 +101,18 @@ const OUTCOME_COLS = 'o.vendor_id, o.id, o.contract_id, o.type, o.quantity, o.va
  */
 @Injectable()
 export class BillingInputsRepository {
+  constructor(
+    private readonly outcomes: OutcomeBillingReads,
+    private readonly invoices: InvoicesRepository,
+    private readonly contracts: ContractsService,
+  ) {}
+
   /** The contract's earlier periods whose invoice left draft: late and reversed outcomes of those become adjustments. */
-  async invoicedPeriodsBefore(em: EntityManager, vendorId: string, contractId: string, before: string): Promise<InvoicedPeriod[]> {
-    const rows: Array<{ start: string; end: string; terms_version_id: string; document: Terms }> = await em.query(
-      `SELECT i.period_start::text AS start, i.period_end::text AS "end", i.terms_version_id, t.document
-         FROM invoices i JOIN terms_versions t ON t.vendor_id = i.vendor_id AND t.id = i.terms_version_id
-        WHERE i.vendor_id = $1 AND i.contract_id = $2 AND i.status <> 'draft' AND i.period_start < $3
-        ORDER BY i.period_start`,
-      [vendorId, contractId, before],
-    );
-    return rows.map((r) => ({ start: r.start, end: r.end, termsVersionId: r.terms_version_id, terms: r.document }));
+  async invoicedPeriodsBefore(scope: Scope, contractId: string, before: string, em: Queryable): Promise<InvoicedPeriod[]> {
+    const periods = await this.invoices.invoicedPeriodsBefore(scope, contractId, before, em);
+    const versions = await this.contracts.termsVersionsById(scope, [...new Set(periods.map((p) => p.termsVersionId))], em);
+    const terms = new Map(versions.map((v) => [v.id, v.document]));
+    return periods.map((p) => ({ ...p, terms: terms.get(p.termsVersionId)! }));
   }
 
   /**
@@ -129,7 +124,7 @@ export class BillingInputsRepository {
    * `kpiIds` (reproduction) names the KPI measurements to read instead of the latest ones.
    */
   async pricingInput(
-    em: EntityManager,
+    em: Queryable,
     s: BillingSubject,
     source: OutcomeSource,
     earlier: InvoicedPeriod[],
@@ -140,30 +135,26 @@ export class BillingInputsRepository {
 
     // This period.
     const ps = new Params();
-    const vendor = ps.add(s.vendorId);
-    const contract = ps.add(s.contract.id);
-    const tz = ps.add(s.contract.timezone);
-    const inPeriod = `o.occurred_at >= (${ps.add(s.period.start)}::timestamp AT TIME ZONE ${tz})
-                  AND o.occurred_at < (${ps.add(s.period.end)}::timestamp AT TIME ZONE ${tz})`;
-    const typeList = ps.add(types);
+    const period = { contractId: s.contract.id, timezone: s.contract.timezone, start: s.period.start, end: s.period.end, types };
     const agg = this.aggregateSql(dims, [], ps);
     // A period whose invoice is still a draft has billed nothing: only invoiced periods lend their
     // outcomes to other invoices (as adjustments). So the draft preview skips the anti-join, and
     // the claim keeps it as a guard (the primary key of invoice_outcomes is the last word).
-    const open = `SELECT ${OUTCOME_COLS} FROM outcomes o
-                   WHERE o.vendor_id = ${vendor} AND o.contract_id = ${contract} AND o.type = ANY(${typeList}::text[])
-                     AND o.status = 'verified' AND ${inPeriod}${source.kind === 'claim' ? ` AND NOT ${billed(1)}` : ''}`;
     let sql: string;
-    if (source.kind === 'open') sql = `SELECT ${agg.select} FROM (${open}) o GROUP BY ${agg.groupBy}`;
+    if (source.kind === 'open') sql = `SELECT ${agg.select} FROM (${this.outcomes.periodOutcomesSql(s.scope, ps, period)}) o GROUP BY ${agg.groupBy}`;
     else if (source.kind === 'claim')
-      sql = `WITH src AS MATERIALIZED (${open}),
+      sql = `WITH src AS MATERIALIZED (${this.outcomes.periodOutcomesSql(s.scope, ps, period, `NOT ${billed(1)}`)}),
                   ins AS (INSERT INTO invoice_outcomes (vendor_id, outcome_id, effect, invoice_id)
                           SELECT vendor_id, id, 1, ${ps.add(source.invoiceId)} FROM src)
              SELECT ${agg.select} FROM src o GROUP BY ${agg.groupBy}`;
-    else
-      sql = `SELECT ${agg.select} FROM (${this.recordedSql(ps, vendor, source.invoiceId)}) o
-              WHERE o.effect = 1 AND o.contract_id = ${contract} AND o.type = ANY(${typeList}::text[]) AND ${inPeriod}
+    else {
+      const tz = ps.add(s.contract.timezone);
+      sql = `SELECT ${agg.select} FROM (${this.recordedSql(s.scope, ps, source.invoiceId)}) o
+              WHERE o.effect = 1 AND o.contract_id = ${ps.add(s.contract.id)} AND o.type = ANY(${ps.add(types)}::text[])
+                AND o.occurred_at >= (${ps.add(s.period.start)}::timestamp AT TIME ZONE ${tz})
+                AND o.occurred_at < (${ps.add(s.period.end)}::timestamp AT TIME ZONE ${tz})
               GROUP BY ${agg.groupBy}`;
+    }
     const rows: AggRow[] = await em.query(sql, ps.values);
     const aggregates = rows.flatMap((r) => this.toAggregate(r, dims));
 
@@ -184,7 +175,7 @@ export class BillingInputsRepository {
   }
 
   private async adjustments(
-    em: EntityManager,
+    em: Queryable,
     s: BillingSubject,
     source: OutcomeSource,
     earlier: InvoicedPeriod[],
@@ -193,46 +184,46 @@ export class BillingInputsRepository {
   ): Promise<PeriodAdjustmentInput[]> {
     // Changes since those periods were invoiced, per period and direction.
     const ps = new Params();
-    const vendor = ps.add(s.vendorId);
-    const contract = ps.add(s.contract.id);
-    const tz = ps.add(s.contract.timezone);
-    const periods = ps.add(this.periodsParam(earlier));
+    const periodsJson = this.periodsParam(earlier);
     const delta = this.aggregateSql(dims, ['start', 'effect'], ps);
-    const openDelta = `SELECT ${OUTCOME_COLS}, p.start, CASE WHEN o.status = 'verified' THEN 1 ELSE -1 END AS effect
-        FROM ${periodsJoin(vendor, contract, tz, periods)}
+    const openDelta = () => `SELECT ${OutcomeBillingReads.COLUMNS}, p.start, CASE WHEN o.status = 'verified' THEN 1 ELSE -1 END AS effect
+        FROM ${this.outcomes.periodsJoinSql(s.scope, ps, { contractId: s.contract.id, timezone: s.contract.timezone, periodsJson })}
        WHERE (o.status = 'verified' AND NOT ${billed(1)}) OR (o.status = 'reversed' AND ${billed(1)} AND NOT ${billed(-1)})`;
     let sql: string;
-    if (source.kind === 'open') sql = `SELECT ${delta.select} FROM (${openDelta}) o GROUP BY ${delta.groupBy}`;
+    if (source.kind === 'open') sql = `SELECT ${delta.select} FROM (${openDelta()}) o GROUP BY ${delta.groupBy}`;
     else if (source.kind === 'claim')
-      sql = `WITH src AS MATERIALIZED (${openDelta}),
+      sql = `WITH src AS MATERIALIZED (${openDelta()}),
                   ins AS (INSERT INTO invoice_outcomes (vendor_id, outcome_id, effect, invoice_id)
                           SELECT vendor_id, id, effect, ${ps.add(source.invoiceId)} FROM src)
              SELECT ${delta.select} FROM src o GROUP BY ${delta.groupBy}`;
-    else
+    else {
+      const tz = ps.add(s.contract.timezone);
       sql = `SELECT ${delta.select}
-               FROM (SELECT r.*, p.start FROM (${this.recordedSql(ps, vendor, source.invoiceId)}) r
-                       JOIN jsonb_to_recordset(${periods}::jsonb) AS p(start date, "end" date, types text[])
-                         ON r.contract_id = ${contract} AND r.type = ANY(p.types)
+               FROM (SELECT r.*, p.start FROM (${this.recordedSql(s.scope, ps, source.invoiceId)}) r
+                       JOIN jsonb_to_recordset(${ps.add(periodsJson)}::jsonb) AS p(start date, "end" date, types text[])
+                         ON r.contract_id = ${ps.add(s.contract.id)} AND r.type = ANY(p.types)
                         AND r.occurred_at >= (p.start::timestamp AT TIME ZONE ${tz}) AND r.occurred_at < (p."end"::timestamp AT TIME ZONE ${tz})) o
               GROUP BY ${delta.groupBy}`;
+    }
     const deltaRows: AggRow[] = await em.query(sql, ps.values);
     if (deltaRows.length === 0) return [];
     const changed = earlier.filter((p) => deltaRows.some((r) => r.start === p.start));
 
     // What was billed for those periods before this invoice: +1 without a -1.
     const bs = new Params();
-    const bVendor = bs.add(s.vendorId);
-    const bContract = bs.add(s.contract.id);
-    const bTz = bs.add(s.contract.timezone);
-    const bPeriods = bs.add(this.periodsParam(changed));
+    const billedAgg = this.aggregateSql(dims, ['start'], bs);
+    const from = this.outcomes.periodsJoinSql(s.scope, bs, {
+      contractId: s.contract.id,
+      timezone: s.contract.timezone,
+      periodsJson: this.periodsParam(changed),
+    });
     const by =
       source.kind === 'open'
         ? undefined
         : { invoiceId: bs.add(source.invoiceId), before: source.kind === 'recorded' ? bs.add(source.billedBefore) : null };
-    const billedAgg = this.aggregateSql(dims, ['start'], bs);
     const billedRows: AggRow[] = await em.query(
       `SELECT ${billedAgg.select}
-         FROM (SELECT ${OUTCOME_COLS}, p.start FROM ${periodsJoin(bVendor, bContract, bTz, bPeriods)}
+         FROM (SELECT ${OutcomeBillingReads.COLUMNS}, p.start FROM ${from}
                 WHERE ${billed(1, by)} AND NOT ${billed(-1, by)}) o
         GROUP BY ${billedAgg.groupBy}`,
       bs.values,
@@ -271,19 +262,13 @@ export class BillingInputsRepository {
 
   /** The latest verified measurement of each KPI in each period (ties: the greatest id, as the engine does). */
   private async latestKpis(
-    em: EntityManager,
+    em: Queryable,
     s: BillingSubject,
     periods: Array<{ start: string; end: string; types: string[] }>,
   ): Promise<Array<{ periodStart: string; kpi: KpiMeasurement }>> {
     const wanted = periods.filter((p) => p.types.length > 0);
     if (wanted.length === 0) return [];
-    const rows: Array<{ start: string; id: string; type: string; value: string; occurred_at: Date }> = await em.query(
-      `SELECT DISTINCT ON (p.start, o.type) p.start::text AS start, o.id, o.type, COALESCE(o.quantity, o.value)::text AS value, o.occurred_at
-         FROM ${periodsJoin('$1', '$2', '$3', '$4')}
-        WHERE o.status = 'verified'
-        ORDER BY p.start, o.type, o.occurred_at DESC, o.id DESC`,
-      [s.vendorId, s.contract.id, s.contract.timezone, JSON.stringify(wanted)],
-    );
+    const rows = await this.outcomes.latestMeasurements(s.scope, { contractId: s.contract.id, timezone: s.contract.timezone, periods: wanted }, em);
     return rows.map((r) => ({
       periodStart: r.start,
       kpi: { kpi: r.type, value: normal(r.value), outcomeId: r.id, occurredAt: r.occurred_at.toISOString() },
@@ -292,17 +277,12 @@ export class BillingInputsRepository {
 
   /** The KPI measurements a finalized invoice's trace names, assigned to their periods. */
   private async kpisById(
-    em: EntityManager,
+    em: Queryable,
     s: BillingSubject,
     ids: string[],
   ): Promise<Array<{ periodStart: string; kpi: KpiMeasurement }>> {
     if (ids.length === 0) return [];
-    const rows: Array<{ local_date: string; id: string; type: string; value: string; occurred_at: Date }> = await em.query(
-      `SELECT (o.occurred_at AT TIME ZONE $3)::date::text AS local_date, o.id, o.type,
-              COALESCE(o.quantity, o.value)::text AS value, o.occurred_at
-         FROM outcomes o WHERE o.vendor_id = $1 AND o.contract_id = $2 AND o.id = ANY($4::uuid[])`,
-      [s.vendorId, s.contract.id, s.contract.timezone, ids],
-    );
+    const rows = await this.outcomes.measurementsById(s.scope, { contractId: s.contract.id, timezone: s.contract.timezone, ids }, em);
     // Periods are calendar months (or years): the period of a local date starts on its first day.
     const startOf = (d: string) => (s.contract.billingCycle === 'annual' ? `${d.slice(0, 4)}-01-01` : `${d.slice(0, 7)}-01`);
     return rows.map((r) => ({
@@ -312,11 +292,11 @@ export class BillingInputsRepository {
   }
 
   /** Rows a finalized invoice recorded, with the outcome's columns and the row's effect. */
-  private recordedSql(ps: Params, vendor: string, invoiceId: string): string {
+  private recordedSql(scope: Scope, ps: Params, invoiceId: string): string {
+    const where = invoiceOutcomeScope(scope, ps);
     return `SELECT o.*, io.effect FROM invoice_outcomes io
-             CROSS JOIN LATERAL (SELECT ${OUTCOME_COLS} FROM outcomes o
-                                  WHERE o.vendor_id = io.vendor_id AND o.id = io.outcome_id OFFSET 0) o
-             WHERE io.vendor_id = ${vendor} AND io.invoice_id = ${ps.add(invoiceId)}`;
+             ${this.outcomes.outcomeByIdLateralSql(scope, ps, 'io.outcome_id')}
+             WHERE ${where} AND io.invoice_id = ${ps.add(invoiceId)}`;
   }
 
   private periodsParam(periods: InvoicedPeriod[]): string {
@@ -352,13 +332,6 @@ export class BillingInputsRepository {
     if (value === null || value === undefined) return []; // outcomes without the dimension: the engine derives them from the whole row
     return [{ outcomeType: r.type, dimensions: { [dims[broken]]: String(value) }, ...base }];
   }
-}
-
-/** Outcomes of the periods in `periods` (jsonb: start, end, types), each in its contract-local bounds. */
-function periodsJoin(vendor: string, contract: string, tz: string, periods: string): string {
-  return `jsonb_to_recordset(${periods}::jsonb) AS p(start date, "end" date, types text[])
-    JOIN outcomes o ON o.vendor_id = ${vendor} AND o.contract_id = ${contract} AND o.type = ANY(p.types)
-     AND o.occurred_at >= (p.start::timestamp AT TIME ZONE ${tz}) AND o.occurred_at < (p."end"::timestamp AT TIME ZONE ${tz})`;
 }
 
 /**

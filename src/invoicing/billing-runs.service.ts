@@ -1,12 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In } from 'typeorm';
 import type { Principal } from '../auth/principal';
+import { Scope, scopeOf, vendorScope } from '../auth/scope';
 import { notFound } from '../common/errors/common.errors';
-import { Contract } from '../contracts/entities/contract.entity';
 import { DomainException } from '../common/errors/domain-exception';
+import { ContractsService } from '../contracts/contracts.service';
+import { BillingRunsRepository } from './billing-runs.repository';
 import { BillingRunView, CreateBillingRunDto } from './dto/invoice.dto';
-import { BillingRun, BillingRunError } from './entities/billing-run.entity';
+import type { BillingRun, BillingRunError } from './entities/billing-run.entity';
 import { InvoicesService } from './invoices.service';
 import { InvoicingError, InvoicingErrorCode } from './invoicing.errors';
 import { periodForCycle } from '../pricing/period';
@@ -42,7 +42,8 @@ export class BillingRunsService {
   private readonly logger = new Logger(BillingRunsService.name);
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly repo: BillingRunsRepository,
+    private readonly contracts: ContractsService,
     private readonly invoices: InvoicesService,
   ) {}
 
@@ -50,25 +51,19 @@ export class BillingRunsService {
     const monthly = /^\d{4}-\d{2}$/.test(dto.period);
     const cycle = monthly ? 'monthly' : 'annual';
     const period = periodForCycle({ billingCycle: cycle }, dto.period);
+    const scope = vendorScope(vendorId);
     if (dto.contractIds) {
-      const found = await this.db.manager.find(Contract, { where: { vendorId, id: In(dto.contractIds) }, select: { id: true } });
-      const missing = dto.contractIds.filter((id) => !found.some((c) => c.id === id));
+      const found = await this.contracts.existingIds(scope, dto.contractIds);
+      const missing = dto.contractIds.filter((id) => !found.includes(id));
       if (missing.length) throw notFound('contract', missing[0]);
     }
-    // Active contracts, and terminated ones whose dates still overlap the period.
-    const contracts = await this.db.manager
-      .createQueryBuilder(Contract, 'c')
-      .where('c.vendor_id = :vendorId AND c.billing_cycle = :cycle', { vendorId, cycle })
-      .andWhere(`(c.status = 'active' OR (c.status = 'terminated' AND c.ends_on IS NOT NULL))`)
-      .andWhere('c.starts_on < :end AND (c.ends_on IS NULL OR c.ends_on >= :start)', period)
-      .andWhere(dto.contractIds ? 'c.id = ANY(:ids)' : 'TRUE', { ids: dto.contractIds ?? [] })
-      .orderBy('c.id')
-      .getMany();
-    const [created] = await this.db.query(
-      `INSERT INTO billing_runs (vendor_id, period_label, contract_ids, status, contracts_total, requested_by_key_id)
-       VALUES ($1, $2, $3::uuid[], 'running', $4, $5) RETURNING id`,
-      [vendorId, dto.period, dto.contractIds ?? null, contracts.length, requestedByKeyId],
-    );
+    const contracts = await this.contracts.billable(scope, { billingCycle: cycle, start: period.start, end: period.end, ids: dto.contractIds ?? null });
+    const runId = await this.repo.start(scope, {
+      periodLabel: dto.period,
+      contractIds: dto.contractIds ?? null,
+      contractsTotal: contracts.length,
+      requestedByKeyId,
+    });
     const counts = { drafted: 0, refused: 0, already_finalized: 0, failed: 0 };
     const errors: BillingRunError[] = [];
     let done = 0;
@@ -83,21 +78,23 @@ export class BillingRunsService {
       }
       progress?.(++done, contracts.length);
     }
-    await this.db.query(
-      `UPDATE billing_runs SET status = 'completed', drafted = $3, refused = $4, already_finalized = $5, failed = $6,
-              errors = $7::jsonb, finished_at = clock_timestamp()
-        WHERE vendor_id = $1 AND id = $2`,
-      [vendorId, created.id, counts.drafted, counts.refused, counts.already_finalized, counts.failed, JSON.stringify(errors)],
-    );
-    return this.find(vendorId, created.id);
+    await this.repo.complete(scope, runId, {
+      drafted: counts.drafted,
+      refused: counts.refused,
+      alreadyFinalized: counts.already_finalized,
+      failed: counts.failed,
+      errors,
+    });
+    return this.find(scope, runId);
   }
 
+  /** A run as the caller may see it: a vendor-wide operation, invisible to a contract- or customer-limited key (404). */
   async get(p: Principal, id: string): Promise<BillingRunView> {
-    return this.find(p.vendorId, id);
+    return this.find(scopeOf(p), id);
   }
 
-  private async find(vendorId: string, id: string): Promise<BillingRunView> {
-    const r = await this.db.manager.findOneBy(BillingRun, { vendorId, id });
+  private async find(scope: Scope, id: string): Promise<BillingRunView> {
+    const r = await this.repo.find(scope, id);
     if (!r) throw notFound('billing run', id);
     return toBillingRunView(r);
   }

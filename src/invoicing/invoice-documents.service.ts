@@ -1,13 +1,15 @@
 import { Injectable, StreamableFile } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { stringify } from 'csv-stringify';
 import { newPdfDocument } from '../common/pdf';
 import { Readable } from 'node:stream';
-import { DataSource } from 'typeorm';
 import type { Principal } from '../auth/principal';
+import { scopeOf } from '../auth/scope';
 import { Money } from '../common/money';
+import { ContractsService } from '../contracts/contracts.service';
+import { PartyNamesReads } from '../parties/documents.reads';
 import { minorUnits } from '../pricing/currency';
 import { InvoiceView } from './dto/invoice.dto';
+import { InvoicesRepository } from './invoices.repository';
 import { InvoicesService } from './invoices.service';
 
 /** The standard PDF fonts speak WinAnsi only: spell out the few other symbols the engine writes. */
@@ -45,18 +47,21 @@ const CSV_COLUMNS = [
 @Injectable()
 export class InvoiceDocumentsService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
     private readonly invoices: InvoicesService,
+    private readonly repo: InvoicesRepository,
+    private readonly contracts: ContractsService,
+    private readonly parties: PartyNamesReads,
   ) {}
 
   async pdf(p: Principal, id: string): Promise<StreamableFile> {
     const view = await this.invoices.get(p, id);
-    const [names] = await this.db.query(
-      `SELECT v.name AS vendor, cu.name AS customer, c.name AS contract
-         FROM vendors v JOIN customers cu ON cu.vendor_id = v.id AND cu.id = $2 JOIN contracts c ON c.vendor_id = v.id AND c.id = $3
-        WHERE v.id = $1`,
-      [p.vendorId, view.customerId, view.contractId],
-    );
+    const scope = scopeOf(p);
+    const contract = await this.contracts.findInScope(scope, view.contractId);
+    const names = {
+      vendor: (await this.parties.vendorName(scope)) ?? '',
+      customer: (await this.parties.customerNames(scope, [view.customerId])).get(view.customerId) ?? '',
+      contract: contract.name,
+    };
     const buffer = await renderInvoicePdf(view, names);
     const name = view.number ?? `draft-${view.id}`;
     return new StreamableFile(buffer, { type: 'application/pdf', disposition: `inline; filename="${name}.pdf"`, length: buffer.length });
@@ -70,30 +75,12 @@ export class InvoiceDocumentsService {
   }
 
   private async *csvRows(p: Principal, period: string): AsyncGenerator<Record<string, string>> {
-    const params: unknown[] = [p.vendorId, period];
-    let scope = '';
-    if (p.role === 'customer') {
-      params.push(p.customerId);
-      scope += ` AND i.customer_id = $${params.length} AND i.status <> 'draft'`;
-    }
-    if (p.role === 'auditor' && p.contractIds) {
-      params.push(p.contractIds);
-      scope += ` AND i.contract_id = ANY($${params.length}::uuid[])`;
-    }
+    const scope = scopeOf(p);
     const batch = 500;
     let after: string | null = null;
     for (;;) {
-      const rows: any[] = await this.db.query(
-        `SELECT i.id, i.number, i.status, i.contract_id, i.customer_id, cu.name AS customer_name, i.period_label,
-                i.period_start::text AS period_start, i.period_end::text AS period_end, i.currency,
-                i.subtotal::text AS subtotal, i.tax::text AS tax, i.total::text AS total, i.finalized_at, i.trace_digest,
-                (SELECT COALESCE(sum(amount), 0) FROM payments x WHERE x.vendor_id = i.vendor_id AND x.invoice_id = i.id)::text AS paid,
-                (SELECT COALESCE(sum(total), 0) FROM credit_notes x WHERE x.vendor_id = i.vendor_id AND x.invoice_id = i.id)::text AS credited
-           FROM invoices i JOIN customers cu ON cu.vendor_id = i.vendor_id AND cu.id = i.customer_id
-          WHERE i.vendor_id = $1 AND i.period_label = $2 ${scope} ${after ? `AND i.id > $${params.length + 1}` : ''}
-          ORDER BY i.id LIMIT ${batch}`,
-        after ? [...params, after] : params,
-      );
+      const rows = await this.repo.csvBatch(scope, period, after, batch);
+      const names = await this.parties.customerNames(scope, [...new Set(rows.map((r) => r.customer_id as string))]);
       for (const r of rows) {
         const d = minorUnits(r.currency);
         const m = (v: string | null) => (v === null ? '' : new Money(v).toFixed(d));
@@ -104,7 +91,7 @@ export class InvoiceDocumentsService {
           invoice_id: r.id,
           contract_id: r.contract_id,
           customer_id: r.customer_id,
-          customer_name: r.customer_name,
+          customer_name: names.get(r.customer_id) ?? '',
           period: r.period_label,
           period_start: r.period_start,
           period_end: r.period_end,

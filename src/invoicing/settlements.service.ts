@@ -2,18 +2,21 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
+import { Scope, scopeOf } from '../auth/scope';
 import { Money } from '../common/money';
-import { Contract } from '../contracts/entities/contract.entity';
+import { ContractsService } from '../contracts/contracts.service';
 import { LedgerService } from '../ledger/ledger.service';
 import { minorUnits } from '../pricing/currency';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { CreateCreditNoteDto, CreatePaymentDto, CreditNoteView, PaymentView } from './dto/invoice.dto';
-import { CreditNote } from './entities/credit-note.entity';
-import { Invoice } from './entities/invoice.entity';
-import { Payment } from './entities/payment.entity';
+import type { CreditNote } from './entities/credit-note.entity';
+import type { Invoice } from './entities/invoice.entity';
+import type { Payment } from './entities/payment.entity';
 import { amountDue, creditNotePosting, paymentPosting, planCreditNote } from './invoice-math';
+import { InvoicesRepository } from './invoices.repository';
 import { invoiceEventData, InvoicesService, moneyOf } from './invoices.service';
 import { InvoicingError, InvoicingErrorCode } from './invoicing.errors';
+import { SettlementsRepository } from './settlements.repository';
 
 function toCreditNoteView(c: CreditNote, currency: string): CreditNoteView {
   return {
@@ -52,24 +55,20 @@ export class SettlementsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly invoices: InvoicesService,
+    private readonly invoiceRows: InvoicesRepository,
+    private readonly repo: SettlementsRepository,
+    private readonly contracts: ContractsService,
     private readonly ledger: LedgerService,
     private readonly webhooks: WebhooksService,
   ) {}
 
   async createCreditNote(p: Principal, invoiceId: string, dto: CreateCreditNoteDto): Promise<CreditNoteView> {
+    const scope = scopeOf(p);
     return this.db.transaction(async (em) => {
       const inv = await this.invoices.lockVisible(em, p, invoiceId);
       this.refuseUnlessOpen(inv);
       const decimals = minorUnits(inv.currency);
-      const [credited] = await em.query(
-        `SELECT COALESCE(sum(tax), 0)::text AS tax,
-                COALESCE((SELECT jsonb_object_agg(k, a) FROM (
-                   SELECT l->>'key' AS k, sum((l->>'amount')::numeric)::text AS a
-                     FROM credit_notes c2, jsonb_array_elements(c2.lines) l
-                    WHERE c2.vendor_id = $1 AND c2.invoice_id = $2 GROUP BY 1) x), '{}'::jsonb) AS by_line
-           FROM credit_notes c WHERE c.vendor_id = $1 AND c.invoice_id = $2`,
-        [inv.vendorId, inv.id],
-      );
+      const credited = await this.repo.credited(scope, inv.id, em);
       const plan = planCreditNote(
         {
           lines: inv.lines,
@@ -78,7 +77,7 @@ export class SettlementsService {
           decimals,
           rounding: inv.trace?.lines[0]?.rounding.mode ?? 'HALF_UP',
         },
-        { byLine: new Map(Object.entries(credited.by_line as Record<string, string>)), tax: credited.tax },
+        credited,
         dto.lines,
       );
       if ('error' in plan) {
@@ -108,11 +107,9 @@ export class SettlementsService {
           [{ field: dto.lines ? 'lines' : 'invoice', message: `the credit (tax included) must not exceed ${due.toFixed(decimals)}` }],
         );
 
-      const contract = await em.findOneByOrFail(Contract, { vendorId: inv.vendorId, id: inv.contractId });
-      const [{ id, year }] = await em.query(`SELECT uuidv7() AS id, extract(year FROM clock_timestamp() AT TIME ZONE $1)::int AS year`, [
-        contract.timezone,
-      ]);
-      const number = await this.invoices.nextNumber(em, inv.vendorId, 'credit_note', year);
+      const contract = await this.contracts.findInScope(scope, inv.contractId, em);
+      const { id, year } = await this.invoiceRows.newIdAndYear(contract.timezone, em);
+      const number = await this.invoiceRows.nextNumber(scope, 'credit_note', year, em);
       const entry = await this.ledger.post(em, inv.vendorId, {
         kind: 'credit_note',
         reference: { type: 'credit_note', id },
@@ -122,8 +119,9 @@ export class SettlementsService {
         effectiveAt: new Date().toISOString(),
         lines: creditNotePosting({ customerId: inv.customerId, currency: inv.currency, lines: plan.lines, tax: plan.tax, total: plan.total }, decimals),
       });
-      await em.insert(CreditNote, {
-        vendorId: inv.vendorId,
+      const note = await this.repo.insertCreditNote(
+        scope,
+        {
         id,
         invoiceId: inv.id,
         number,
@@ -134,10 +132,11 @@ export class SettlementsService {
         total: plan.total,
         journalEntryId: entry.id,
         createdByKeyId: p.keyId,
-      });
+        },
+        em,
+      );
       const credited2 = new Money(settled.credited).plus(plan.total);
-      await this.settle(em, inv, due.minus(plan.total), credited2.equals(inv.total!) ? 'void' : 'paid');
-      const note = await em.findOneByOrFail(CreditNote, { vendorId: inv.vendorId, id });
+      await this.settle(scope, em, inv, due.minus(plan.total), credited2.equals(inv.total!) ? 'void' : 'paid');
       const view = toCreditNoteView(note, inv.currency);
       await this.webhooks.enqueue(em, inv.vendorId, 'credit_note.created', { ...view, invoiceNumber: inv.number, customerId: inv.customerId });
       return view;
@@ -145,11 +144,12 @@ export class SettlementsService {
   }
 
   async createPayment(p: Principal, invoiceId: string, dto: CreatePaymentDto): Promise<PaymentView> {
+    const scope = scopeOf(p);
     return this.db.transaction(async (em) => {
       const inv = await this.invoices.lockVisible(em, p, invoiceId);
       const decimals = minorUnits(inv.currency);
       if (dto.reference !== undefined) {
-        const same = await em.findOneBy(Payment, { vendorId: inv.vendorId, invoiceId: inv.id, reference: dto.reference });
+        const same = await this.repo.paymentByReference(scope, inv.id, dto.reference, em);
         if (same) {
           // The same payment told twice is recorded once; a different one under its reference is a conflict.
           if (new Money(same.amount).equals(dto.amount) && same.paidOn === dto.paidOn) return toPaymentView(same, inv.currency);
@@ -174,7 +174,7 @@ export class SettlementsService {
           `${amount.toFixed(decimals)} exceeds the ${due.toFixed(decimals)} due on invoice ${inv.number}`,
           [{ field: 'amount', message: `must not exceed the amount due, ${due.toFixed(decimals)}` }],
         );
-      const [{ id }] = await em.query(`SELECT uuidv7() AS id`);
+      const id = await this.invoiceRows.newId(em);
       const entry = await this.ledger.post(em, inv.vendorId, {
         kind: 'payment',
         reference: { type: 'payment', id },
@@ -184,30 +184,33 @@ export class SettlementsService {
         effectiveAt: dto.paidOn,
         lines: paymentPosting({ customerId: inv.customerId, currency: inv.currency, amount: amount.toFixed(decimals) }, decimals),
       });
-      await em.insert(Payment, {
-        vendorId: inv.vendorId,
-        id,
-        invoiceId: inv.id,
-        amount: amount.toFixed(decimals),
-        paidOn: dto.paidOn,
-        reference: dto.reference ?? null,
-        journalEntryId: entry.id,
-        createdByKeyId: p.keyId,
-      });
-      await this.settle(em, inv, due.minus(amount), 'paid');
-      return toPaymentView(await em.findOneByOrFail(Payment, { vendorId: inv.vendorId, id }), inv.currency);
+      const payment = await this.repo.insertPayment(
+        scope,
+        {
+          id,
+          invoiceId: inv.id,
+          amount: amount.toFixed(decimals),
+          paidOn: dto.paidOn,
+          reference: dto.reference ?? null,
+          journalEntryId: entry.id,
+          createdByKeyId: p.keyId,
+        },
+        em,
+      );
+      await this.settle(scope, em, inv, due.minus(amount), 'paid');
+      return toPaymentView(payment, inv.currency);
     });
   }
 
   async listCreditNotes(p: Principal, invoiceId: string): Promise<CreditNoteView[]> {
     const inv = await this.invoices.findVisible(p, invoiceId);
-    const rows = await this.db.manager.find(CreditNote, { where: { vendorId: inv.vendorId, invoiceId: inv.id }, order: { id: 'ASC' } });
+    const rows = await this.repo.creditNotesOf(scopeOf(p), inv.id);
     return rows.map((c) => toCreditNoteView(c, inv.currency));
   }
 
   async listPayments(p: Principal, invoiceId: string): Promise<PaymentView[]> {
     const inv = await this.invoices.findVisible(p, invoiceId);
-    const rows = await this.db.manager.find(Payment, { where: { vendorId: inv.vendorId, invoiceId: inv.id }, order: { id: 'ASC' } });
+    const rows = await this.repo.paymentsOf(scopeOf(p), inv.id);
     return rows.map((x) => toPaymentView(x, inv.currency));
   }
 
@@ -218,11 +221,11 @@ export class SettlementsService {
   }
 
   /** When nothing remains due the invoice is paid, or void when credit notes cancelled all of it. */
-  private async settle(em: EntityManager, inv: Invoice, dueAfter: Money, whenSettled: 'paid' | 'void'): Promise<void> {
+  private async settle(scope: Scope, em: EntityManager, inv: Invoice, dueAfter: Money, whenSettled: 'paid' | 'void'): Promise<void> {
     if (!dueAfter.isZero() || inv.status === whenSettled) return;
-    await em.query(`UPDATE invoices SET status = $3 WHERE vendor_id = $1 AND id = $2`, [inv.vendorId, inv.id, whenSettled]);
+    await this.invoiceRows.setStatus(scope, inv.id, whenSettled, em);
     if (whenSettled === 'paid') {
-      const view = await this.invoices.viewOf(em, await em.findOneByOrFail(Invoice, { vendorId: inv.vendorId, id: inv.id }));
+      const view = await this.invoices.viewOf(em, (await this.invoiceRows.find(scope, inv.id, {}, em))!);
       await this.webhooks.enqueue(em, inv.vendorId, 'invoice.paid', invoiceEventData(view));
     }
   }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
+import { scopeOf, vendorScope } from '../auth/scope';
 import { CommonError, CommonErrorCode, notFound } from '../common/errors/common.errors';
 import type { FieldError } from '../common/errors/domain-exception';
 import { Money } from '../common/money';
@@ -22,6 +23,7 @@ import {
   ReferenceType,
 } from './chain';
 import { AccountBalanceView, BalanceQuery, BalancesView, EntryListQuery, JournalEntryPage, JournalEntryView } from './dto/ledger.dto';
+import { EntryRow, JournalRepository } from './journal.repository';
 import { LedgerError, LedgerErrorCode } from './ledger.errors';
 
 export interface JournalLineInput {
@@ -112,32 +114,6 @@ export function journalContentOrThrow(vendorId: string, input: JournalEntryInput
   };
 }
 
-interface EntryRow {
-  id: string;
-  sequence: string;
-  kind: JournalKind;
-  reference_type: ReferenceType;
-  reference_id: string;
-  contract_id: string | null;
-  customer_id: string | null;
-  description: string;
-  effective_at: string;
-  posted_at: Date;
-  prev_hash: string;
-  hash: string;
-  lines: Array<{ line_no: number; account: string; currency: string; debit: string | null; credit: string | null; memo: string | null }>;
-}
-
-/** Entries with their lines aggregated in SQL, in line order; `numeric` read back as text. */
-const ENTRY_SELECT = `
-  SELECT e.id, e.sequence::text AS sequence, e.kind, e.reference_type, e.reference_id, e.contract_id, e.customer_id,
-         e.description, e.effective_at, e.posted_at, e.prev_hash, e.hash,
-         coalesce((SELECT json_agg(json_build_object('line_no', l.line_no, 'account', l.account, 'currency', l.currency,
-                                                     'debit', l.debit::text, 'credit', l.credit::text, 'memo', l.memo)
-                                   ORDER BY l.line_no)
-                     FROM journal_lines l WHERE l.vendor_id = e.vendor_id AND l.entry_id = e.id), '[]'::json) AS lines
-    FROM journal_entries e`;
-
 /** A journal entry row as SQL gives it, enough to rebuild the hashed entry (also read by the evidence bundle). */
 export type ChainEntryRow = Omit<EntryRow, 'posted_at' | 'lines'> & {
   lines: Array<{ account: string; currency: string; debit: string | null; credit: string | null; memo: string | null }>;
@@ -193,7 +169,10 @@ function decodeSequenceCursor(cursor: string): string {
 
 @Injectable()
 export class LedgerService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly journal: JournalRepository,
+  ) {}
 
   /**
    * Posts one balanced entry at the head of the vendor's chain, inside the caller's transaction.
@@ -202,43 +181,27 @@ export class LedgerService {
    * returns the entry already posted; a different entry for it is a conflict.
    */
   async post(em: EntityManager, vendorId: string, input: JournalEntryInput): Promise<PostedEntry> {
+    const scope = vendorScope(vendorId);
     const content = journalContentOrThrow(vendorId, input);
-    const head = await this.lockHead(em, vendorId);
+    const head = await this.journal.lockHead(scope, GENESIS_HASH, em);
     const sequence = (BigInt(head.sequence) + 1n).toString();
     const hash = entryHash(head.hash, { ...content, sequence });
-    // The entry and its lines in one statement. An entry already posted for this reference and kind
-    // (necessarily committed: we hold the head) makes it insert nothing.
-    const [row] = await em.query(
-      `WITH e AS (
-         INSERT INTO journal_entries (vendor_id, sequence, kind, reference_type, reference_id, contract_id, customer_id,
-                                      description, effective_at, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-         ON CONFLICT (vendor_id, reference_type, reference_id, kind) DO NOTHING
-         RETURNING id
-       ), l AS (
-         INSERT INTO journal_lines (vendor_id, entry_id, line_no, account, currency, debit, credit, memo)
-         SELECT $1, e.id, x.line_no, x.account, x.currency, x.debit, x.credit, x.memo
-           FROM e, unnest($12::text[], $13::text[], $14::numeric[], $15::numeric[], $16::text[]) WITH ORDINALITY
-                     AS x(account, currency, debit, credit, memo, line_no)
-       )
-       SELECT id FROM e`,
-      [vendorId, sequence, content.kind, content.reference.type, content.reference.id, content.contractId, content.customerId,
-        content.description, content.effectiveAt, head.hash, hash,
-        content.lines.map((l) => l.account), content.lines.map((l) => l.currency), content.lines.map((l) => l.debit),
-        content.lines.map((l) => l.credit), content.lines.map((l) => l.memo)],
-    );
-    if (!row) return this.alreadyPosted(em, content);
-    await em.query(`UPDATE ledger_heads SET sequence = $2, hash = $3, updated_at = now() WHERE vendor_id = $1`, [vendorId, sequence, hash]);
-    return { id: row.id, sequence, hash, prevHash: head.hash };
+    // An entry already posted for this reference and kind (necessarily committed: we hold the
+    // head) makes the insert write nothing.
+    const id = await this.journal.insertEntry(scope, content, { sequence, prevHash: head.hash, hash }, em);
+    if (!id) return this.alreadyPosted(em, content);
+    await this.journal.advanceHead(scope, { sequence, hash }, em);
+    return { id, sequence, hash, prevHash: head.hash };
   }
 
   /** A repeated posting answers with the entry already posted; a different entry for that reference is a conflict. */
   private async alreadyPosted(em: EntityManager, content: Omit<ChainEntryContent, 'sequence'>): Promise<PostedEntry> {
-    const [existing] = await em.query(
-      `${ENTRY_SELECT} WHERE e.vendor_id = $1 AND e.reference_type = $2 AND e.reference_id = $3 AND e.kind = $4`,
-      [content.vendorId, content.reference.type, content.reference.id, content.kind],
+    const existing = await this.journal.entryOfReference(
+      vendorScope(content.vendorId),
+      { type: content.reference.type, id: content.reference.id, kind: content.kind },
+      em,
     );
-    const stored = toChainEntry(content.vendorId, existing);
+    const stored = toChainEntry(content.vendorId, existing!);
     if (canonicalEntry(stored) !== canonicalEntry({ ...content, sequence: stored.sequence }))
       throw LedgerError.create(
         LedgerErrorCode.JOURNAL_ENTRY_CONFLICT,
@@ -247,77 +210,29 @@ export class LedgerService {
     return { id: stored.id, sequence: stored.sequence, hash: stored.hash, prevHash: stored.prevHash };
   }
 
-  /** The vendor's chain head, locked FOR UPDATE until the caller's transaction ends (created at genesis if missing). */
-  private async lockHead(em: EntityManager, vendorId: string): Promise<{ sequence: string; hash: string }> {
-    const select = `SELECT sequence::text AS sequence, hash FROM ledger_heads WHERE vendor_id = $1 FOR UPDATE`;
-    let [head] = await em.query(select, [vendorId]);
-    if (!head) {
-      await em.query(`INSERT INTO ledger_heads (vendor_id, sequence, hash) VALUES ($1, 0, $2) ON CONFLICT (vendor_id) DO NOTHING`, [
-        vendorId,
-        GENESIS_HASH,
-      ]);
-      [head] = await em.query(select, [vendorId]);
-    }
-    return head;
-  }
-
   /** Newest first, keyset on the sequence. */
   async list(p: Principal, q: EntryListQuery): Promise<JournalEntryPage> {
     const limit = q.limit ?? 50;
-    const params: unknown[] = [p.vendorId];
-    const where = ['e.vendor_id = $1'];
-    const add = (sql: (n: string) => string, value: unknown) => {
-      params.push(value);
-      where.push(sql(`$${params.length}`));
-    };
-    if (q.cursor) add((n) => `e.sequence < ${n}::bigint`, decodeSequenceCursor(q.cursor));
-    if (q.contractId) add((n) => `e.contract_id = ${n}`, q.contractId);
-    if (q.account)
-      add((n) => `EXISTS (SELECT 1 FROM journal_lines a WHERE a.vendor_id = e.vendor_id AND a.entry_id = e.id AND a.account = ${n})`, q.account);
-    if (p.role === 'auditor' && p.contractIds) add((n) => `e.contract_id = ANY(${n}::uuid[])`, p.contractIds);
-    params.push(limit + 1);
-    const rows: EntryRow[] = await this.db.query(`${ENTRY_SELECT} WHERE ${where.join(' AND ')} ORDER BY e.sequence DESC LIMIT $${params.length}`, params);
+    const rows = await this.journal.list(scopeOf(p), {
+      beforeSequence: q.cursor ? decodeSequenceCursor(q.cursor) : undefined,
+      contractId: q.contractId,
+      account: q.account,
+      limit,
+    });
     const more = rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
     return { data: page.map(toEntryView), nextCursor: more ? encodeSequenceCursor(page[page.length - 1].sequence) : null };
   }
 
   async get(p: Principal, id: string): Promise<JournalEntryView> {
-    const params: unknown[] = [p.vendorId, id];
-    let scope = '';
-    if (p.role === 'auditor' && p.contractIds) {
-      params.push(p.contractIds);
-      scope = ' AND e.contract_id = ANY($3::uuid[])';
-    }
-    const [row] = await this.db.query(`${ENTRY_SELECT} WHERE e.vendor_id = $1 AND e.id = $2${scope}`, params);
+    const row = await this.journal.find(scopeOf(p), id);
     if (!row) throw notFound('journal entry', id);
     return toEntryView(row);
   }
 
   /** Debits, credits and balance (debit − credit) per account and currency, summed in SQL. */
   async balances(p: Principal, q: BalanceQuery): Promise<BalancesView> {
-    const params: unknown[] = [p.vendorId];
-    const where = ['l.vendor_id = $1'];
-    const add = (sql: (n: string) => string, value: unknown) => {
-      params.push(value);
-      where.push(sql(`$${params.length}`));
-    };
-    if (q.account) add((n) => `l.account = ${n}`, q.account);
-    if (q.accountPrefix) add((n) => `starts_with(l.account, ${n})`, q.accountPrefix);
-    if (q.currency) add((n) => `l.currency = ${n}`, q.currency);
-    if (p.role === 'auditor' && p.contractIds)
-      add(
-        (n) => `EXISTS (SELECT 1 FROM journal_entries e WHERE e.vendor_id = l.vendor_id AND e.id = l.entry_id AND e.contract_id = ANY(${n}::uuid[]))`,
-        p.contractIds,
-      );
-    const rows: Array<{ account: string; currency: string; debit: string; credit: string; balance: string }> = await this.db.query(
-      `SELECT l.account, l.currency,
-              coalesce(sum(l.debit), 0)::text AS debit, coalesce(sum(l.credit), 0)::text AS credit,
-              (coalesce(sum(l.debit), 0) - coalesce(sum(l.credit), 0))::text AS balance
-         FROM journal_lines l WHERE ${where.join(' AND ')}
-        GROUP BY l.account, l.currency ORDER BY l.account, l.currency`,
-      params,
-    );
+    const rows = await this.journal.balances(scopeOf(p), { account: q.account, accountPrefix: q.accountPrefix, currency: q.currency });
     const data: AccountBalanceView[] = rows.map((r) => ({
       account: r.account,
       currency: r.currency,
@@ -334,21 +249,29 @@ export class LedgerService {
    * snapshot so that the head and the entries agree while postings go on.
    */
   async verify(vendorId: string): Promise<ChainReport> {
+    const scope = vendorScope(vendorId);
     return this.db.transaction('REPEATABLE READ', async (em) => {
       await em.query('SET TRANSACTION READ ONLY');
-      const [head] = await em.query(`SELECT sequence::text AS sequence, hash FROM ledger_heads WHERE vendor_id = $1`, [vendorId]);
+      const head = await this.journal.head(scope, em);
       const verifier = new ChainVerifier();
       let after = '0';
       for (;;) {
-        const rows: EntryRow[] = await em.query(
-          `${ENTRY_SELECT} WHERE e.vendor_id = $1 AND e.sequence > $2::bigint ORDER BY e.sequence LIMIT ${VERIFY_BATCH}`,
-          [vendorId, after],
-        );
+        const rows = await this.journal.chainBatch(scope, { after, limit: VERIFY_BATCH }, em);
         for (const r of rows) if (verifier.push(toChainEntry(vendorId, r))) return verifier.report();
         if (rows.length < VERIFY_BATCH) break;
         after = rows[rows.length - 1].sequence;
       }
-      return verifier.report(head);
+      return verifier.report(head ?? undefined);
     });
+  }
+
+  /** The chain after `after` through `through`, one batch, amounts without trailing zeros (the evidence bundle's reader). */
+  chainBatch(vendorId: string, q: { after: string; through: string; limit: number }, em: EntityManager): Promise<ChainEntryRow[]> {
+    return this.journal.chainBatch(vendorScope(vendorId), { ...q, trimAmounts: true }, em);
+  }
+
+  /** The vendor's chain head, or genesis. */
+  async head(vendorId: string, em: EntityManager): Promise<{ sequence: string; hash: string }> {
+    return (await this.journal.head(vendorScope(vendorId), em)) ?? { sequence: '0', hash: GENESIS_HASH };
   }
 }

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module';
+import { PartyNamesReads } from './documents.reads';
+import { DemoPartyReads } from './demo.reads';
 import { CustomersController } from './customers.controller';
 import { CustomersRepository } from './customers.repository';
 import { CustomersService } from './customers.service';
@@ -16,7 +18,7 @@ import { VendorsService } from './vendors.service';
 @Module({
   imports: [TypeOrmModule.forFeature([Customer, Vendor, VendorSigningKey]), AuthModule, SecretsModule],
   controllers: [CustomersController],
-  providers: [CustomersRepository, VendorsRepository, CustomersService, VendorsService, SigningKeysService, VendorCommand, VendorCreateCommand, VendorListCommand],
-  exports: [CustomersRepository, VendorsRepository, CustomersService, VendorsService, SigningKeysService],
+  providers: [CustomersRepository, VendorsRepository, CustomersService, VendorsService, SigningKeysService, VendorCommand, VendorCreateCommand, VendorListCommand, PartyNamesReads, DemoPartyReads],
+  exports: [CustomersRepository, VendorsRepository, CustomersService, VendorsService, SigningKeysService, PartyNamesReads, DemoPartyReads],
 })
 export class PartiesModule {}

@@ -12,6 +12,7 @@ import { migrations } from '../../migrations';
 import { startScratchPostgres } from '../support/local-postgres';
 import { arg } from './args';
 import { JournalEntryInput, LedgerService } from '../../src/ledger/ledger.service';
+import { JournalRepository } from '../../src/ledger/journal.repository';
 
 
 
@@ -44,7 +45,7 @@ export default async function ledgerBench(args: string[]): Promise<void> {
   try {
     await ds.initialize();
     await ds.runMigrations();
-    const ledger = new LedgerService(ds);
+    const ledger = new LedgerService(ds, new JournalRepository(ds));
 
     let n = 0;
     async function vendor(): Promise<{ vendorId: string; customerId: string }> {

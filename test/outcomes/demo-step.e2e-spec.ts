@@ -2,7 +2,7 @@ import { ApiKeysService } from '../../src/auth/api-keys.service';
 import { ContractsService } from '../../src/contracts/contracts.service';
 import type { DemoContext } from '../../src/demo/demo-step';
 import { loadSeedScenarios, outcomesOfScenario, termsOfScenario } from '../../src/demo/seed-scenarios';
-import { OutcomesDemoStep } from '../../src/outcomes/outcomes.demo-step';
+import { OutcomesDemoStep } from '../../src/demo/steps/outcomes.demo-step';
 import { CustomersService } from '../../src/parties/customers.service';
 import { createTestApp, TestApp } from '../support/test-app';
 

@@ -1,16 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { Principal } from '../auth/principal';
-import { DemoContext, DemoStep, DemoStepRunner } from '../demo/demo-step';
-import { outcomesOfScenario } from '../demo/seed-scenarios';
-import { MAX_BATCH, MAX_BULK_IDS } from './dto/outcome.dto';
-import { OutcomesService } from './outcomes.service';
+import type { Principal } from '../../auth/principal';
+import { MAX_BATCH, MAX_BULK_IDS } from '../../outcomes/dto/outcome.dto';
+import { OutcomesService } from '../../outcomes/outcomes.service';
+import type { DemoContext, DemoStepRunner } from '../demo-step';
+import { outcomesOfScenario } from '../seed-scenarios';
 
 /**
  * Demo data: each scenario's outcomes, recorded through the batch path by the vendor, then
  * accepted or rejected in bulk by the scenario's customer as listed; `recorded` ones stay pending.
  */
 @Injectable()
-@DemoStep(10)
 export class OutcomesDemoStep implements DemoStepRunner {
   private readonly logger = new Logger(OutcomesDemoStep.name);
 

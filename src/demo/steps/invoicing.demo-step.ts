@@ -1,10 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import type { Principal } from '../auth/principal';
-import { Contract } from '../contracts/entities/contract.entity';
-import { DemoContext, DemoStep, DemoStepRunner } from '../demo/demo-step';
-import { InvoicesService } from './invoices.service';
+import type { Principal } from '../../auth/principal';
+import { vendorScope } from '../../auth/scope';
+import { ContractsService } from '../../contracts/contracts.service';
+import { InvoicesService } from '../../invoicing/invoices.service';
+import type { DemoContext, DemoStepRunner } from '../demo-step';
 
 /**
  * Demo data: each scenario's expected periods billed in order, and finalized unless the scenario
@@ -12,19 +11,18 @@ import { InvoicesService } from './invoices.service';
  * stays a draft carrying the engine's reason).
  */
 @Injectable()
-@DemoStep(20)
 export class InvoicingDemoStep implements DemoStepRunner {
   private readonly logger = new Logger(InvoicingDemoStep.name);
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly contracts: ContractsService,
     private readonly invoices: InvoicesService,
   ) {}
 
   async run(ctx: DemoContext): Promise<void> {
     const admin: Principal = { vendorId: ctx.vendorId, keyId: ctx.vendorKeyId, role: 'vendor_admin', customerId: null, contractIds: null };
     for (const { scenario, contractId } of ctx.scenarios) {
-      const contract = await this.db.manager.findOneByOrFail(Contract, { vendorId: ctx.vendorId, id: contractId });
+      const contract = await this.contracts.findInScope(vendorScope(ctx.vendorId), contractId);
       for (const label of Object.keys(scenario.expected).sort()) {
         const { invoiceId } = await this.invoices.refreshDraft(ctx.vendorId, contract, label);
         const refused = String(scenario.expected[label].finalize ?? '').startsWith('refused');

@@ -1,0 +1,109 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Scope, scopeSql } from '../auth/scope';
+import { Params, Queryable } from '../common/sql';
+
+/**
+ * What billing reads of outcomes, owned here so that only src/outcomes names the outcomes table.
+ * Written for src/invoicing (helper B2). Billing aggregates in SQL and, when it finalizes, records
+ * the very rows it aggregates in the same statement; so besides two plain reads this class hands
+ * out the outcome parts of those statements as SQL text, which invoicing composes with its own
+ * (invoice_outcomes) parts. The statements are the same as when they lived in one file.
+ */
+@Injectable()
+export class OutcomeBillingReads {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** The outcome columns an aggregate reads (of `o`). */
+  static readonly COLUMNS = 'o.vendor_id, o.id, o.contract_id, o.type, o.quantity, o.value, o.dimensions, o.occurred_at';
+
+  /**
+   * `SELECT <columns> FROM outcomes o WHERE …`: a contract's verified outcomes of the given types
+   * whose occurrence falls in a contract-local period; `andAlso(o)` adds the caller's predicate.
+   */
+  periodOutcomesSql(
+    scope: Scope,
+    ps: Params,
+    q: { contractId: string; timezone: string; start: string; end: string; types: string[] },
+    andAlso?: string,
+  ): string {
+    const where = outcomeScope(scope, ps);
+    const tz = ps.add(q.timezone);
+    return `SELECT ${OutcomeBillingReads.COLUMNS} FROM outcomes o
+             WHERE ${where} AND o.contract_id = ${ps.add(q.contractId)} AND o.type = ANY(${ps.add(q.types)}::text[])
+               AND o.status = 'verified'
+               AND o.occurred_at >= (${ps.add(q.start)}::timestamp AT TIME ZONE ${tz})
+               AND o.occurred_at < (${ps.add(q.end)}::timestamp AT TIME ZONE ${tz})${andAlso ? ` AND ${andAlso}` : ''}`;
+  }
+
+  /**
+   * `FROM` clause: periods `p` (a jsonb parameter of {start, end, types}) joined with the contract's
+   * outcomes `o` of each period's types, each in its contract-local bounds.
+   */
+  periodsJoinSql(scope: Scope, ps: Params, q: { contractId: string; timezone: string; periodsJson: string }): string {
+    const where = outcomeScope(scope, ps);
+    const tz = ps.add(q.timezone);
+    return `jsonb_to_recordset(${ps.add(q.periodsJson)}::jsonb) AS p(start date, "end" date, types text[])
+    JOIN outcomes o ON ${where} AND o.contract_id = ${ps.add(q.contractId)} AND o.type = ANY(p.types)
+     AND o.occurred_at >= (p.start::timestamp AT TIME ZONE ${tz}) AND o.occurred_at < (p."end"::timestamp AT TIME ZONE ${tz})`;
+  }
+
+  /**
+   * A LATERAL probe of one outcome by primary key, for rows `idCol` of another table: the planner
+   * cannot flatten it (OFFSET 0), so it stays an index probe whatever the statistics say.
+   */
+  outcomeByIdLateralSql(scope: Scope, ps: Params, idCol: string): string {
+    const where = outcomeScope(scope, ps);
+    return `CROSS JOIN LATERAL (SELECT ${OutcomeBillingReads.COLUMNS} FROM outcomes o WHERE ${where} AND o.id = ${idCol} OFFSET 0) o`;
+  }
+
+  /** The latest verified measurement of each KPI type in each period (ties: the greatest id, as the engine does). */
+  async latestMeasurements(
+    scope: Scope,
+    q: { contractId: string; timezone: string; periods: Array<{ start: string; end: string; types: string[] }> },
+    em: Queryable = this.db.manager,
+  ): Promise<Array<{ start: string; id: string; type: string; value: string; occurred_at: Date }>> {
+    const ps = new Params();
+    const from = this.periodsJoinSql(scope, ps, { contractId: q.contractId, timezone: q.timezone, periodsJson: JSON.stringify(q.periods) });
+    return em.query(
+      `SELECT DISTINCT ON (p.start, o.type) p.start::text AS start, o.id, o.type, COALESCE(o.quantity, o.value)::text AS value, o.occurred_at
+         FROM ${from}
+        WHERE o.status = 'verified'
+        ORDER BY p.start, o.type, o.occurred_at DESC, o.id DESC`,
+      ps.values,
+    );
+  }
+
+  /** Named measurements of a contract, with their contract-local date. */
+  async measurementsById(
+    scope: Scope,
+    q: { contractId: string; timezone: string; ids: string[] },
+    em: Queryable = this.db.manager,
+  ): Promise<Array<{ local_date: string; id: string; type: string; value: string; occurred_at: Date }>> {
+    const ps = new Params();
+    const where = outcomeScope(scope, ps);
+    return em.query(
+      `SELECT (o.occurred_at AT TIME ZONE ${ps.add(q.timezone)})::date::text AS local_date, o.id, o.type,
+              COALESCE(o.quantity, o.value)::text AS value, o.occurred_at
+         FROM outcomes o WHERE ${where} AND o.contract_id = ${ps.add(q.contractId)} AND o.id = ANY(${ps.add(q.ids)}::uuid[])`,
+      ps.values,
+    );
+  }
+}
+
+/**
+ * Outcomes (`o`) in a scope: a customer's are those of its contracts (the subquery is only
+ * written for a customer scope; billing runs in the vendor's).
+ */
+export function outcomeScope(scope: Scope, ps: Params): string {
+  return scopeSql(
+    scope,
+    {
+      vendorId: 'o.vendor_id',
+      contractId: 'o.contract_id',
+      customerId: '(SELECT c.customer_id FROM contracts c WHERE c.vendor_id = o.vendor_id AND c.id = o.contract_id)',
+    },
+    ps.values,
+  );
+}

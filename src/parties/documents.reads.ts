@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Scope, scopeSql, vendorScope } from '../auth/scope';
+import { Params, Queryable } from '../common/sql';
+
+/**
+ * What contracts, invoice documents and audit read of parties: whether a customer exists, the
+ * names printed on documents, the vendor's public signing key. Written for src/contracts,
+ * src/invoicing and src/audit (helper B2); parties owns it.
+ */
+@Injectable()
+export class PartyNamesReads {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async customerExists(scope: Scope, customerId: string, em: Queryable = this.db.manager): Promise<boolean> {
+    const ps = new Params();
+    const where = customerScope(scope, ps);
+    const rows = await em.query(`SELECT 1 FROM customers cu WHERE ${where} AND cu.id = ${ps.add(customerId)}`, ps.values);
+    return rows.length > 0;
+  }
+
+  /** Names by customer id, for the customers among `ids` in the scope. */
+  async customerNames(scope: Scope, ids: readonly string[], em: Queryable = this.db.manager): Promise<Map<string, string>> {
+    const ps = new Params();
+    const where = customerScope(scope, ps);
+    const rows: Array<{ id: string; name: string }> = await em.query(
+      `SELECT cu.id, cu.name FROM customers cu WHERE ${where} AND cu.id = ANY(${ps.add(ids)}::uuid[])`,
+      ps.values,
+    );
+    return new Map(rows.map((r) => [r.id, r.name]));
+  }
+
+  async vendorName(scope: Scope, em: Queryable = this.db.manager): Promise<string | null> {
+    const ps = new Params();
+    // The vendor itself is visible to every key of the vendor.
+    const where = scopeSql(vendorScope(scope.vendorId), { vendorId: 'v.id' }, ps.values);
+    const [row] = await em.query(`SELECT v.name FROM vendors v WHERE ${where}`, ps.values);
+    return row?.name ?? null;
+  }
+
+}
+
+/**
+ * Customers in a scope. An auditor's grant reaches the customers of the granted contracts: the
+ * contract column is one granted contract of the customer (the grant is compared with it again).
+ */
+function customerScope(scope: Scope, ps: Params): string {
+  const contractOfCustomer = scope.contractIds
+    ? `(SELECT g.id FROM contracts g WHERE g.vendor_id = cu.vendor_id AND g.customer_id = cu.id
+          AND g.id = ANY(${ps.add(scope.contractIds)}::uuid[]) LIMIT 1)`
+    : undefined;
+  return scopeSql(scope, { vendorId: 'cu.vendor_id', customerId: 'cu.id', contractId: contractOfCustomer }, ps.values);
+}
