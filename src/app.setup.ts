@@ -1,11 +1,14 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { httpMetricsMiddleware } from './observability/http-metrics';
+import { QuietStartupLogger } from './observability/logging';
 import { strictValidationPipe } from './common/validation/validation.pipe';
 
 /** Everything the HTTP app needs beyond its modules; shared by `main.ts` and the e2e harness. */
 export function configureApp(app: NestExpressApplication, opts: { bodyLimit?: string } = {}): void {
-  app.useLogger(app.get(Logger));
+  app.useLogger(new QuietStartupLogger(app.get(Logger)));
+  app.use(httpMetricsMiddleware);
   app.useBodyParser('json', { limit: opts.bodyLimit ?? '1mb' });
   app.useGlobalPipes(strictValidationPipe());
   app.disable('x-powered-by');

@@ -10,6 +10,7 @@ import { BillingRun, BillingRunError } from './entities/billing-run.entity';
 import { InvoicesService } from './invoices.service';
 import { InvoicingError, InvoicingErrorCode } from './invoicing.errors';
 import { periodForCycle } from '../pricing/period';
+import { metrics } from '../observability/metrics';
 
 export function toBillingRunView(r: BillingRun): BillingRunView {
   return {
@@ -89,6 +90,7 @@ export class BillingRunsService {
         WHERE vendor_id = $1 AND id = $2`,
       [vendorId, created.id, counts.drafted, counts.refused, counts.already_finalized, counts.failed, JSON.stringify(errors)],
     );
+    metrics.billingRunCompleted(counts);
     return this.find(vendorId, created.id);
   }
 

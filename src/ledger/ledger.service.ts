@@ -23,6 +23,7 @@ import {
 } from './chain';
 import { AccountBalanceView, BalanceQuery, BalancesView, EntryListQuery, JournalEntryPage, JournalEntryView } from './dto/ledger.dto';
 import { LedgerError, LedgerErrorCode } from './ledger.errors';
+import { metrics } from '../observability/metrics';
 
 export interface JournalLineInput {
   account: string;
@@ -229,6 +230,7 @@ export class LedgerService {
     );
     if (!row) return this.alreadyPosted(em, content);
     await em.query(`UPDATE ledger_heads SET sequence = $2, hash = $3, updated_at = now() WHERE vendor_id = $1`, [vendorId, sequence, hash]);
+    metrics.ledgerPostings.inc({ kind: content.kind });
     return { id: row.id, sequence, hash, prevHash: head.hash };
   }
 

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { signWebhook } from './signature';
+import { metrics } from '../observability/metrics';
 
 /** At most this many attempts per delivery; then it is `failed`. */
 export const MAX_ATTEMPTS = 8;
@@ -151,6 +152,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
         ],
       );
     });
+    metrics.webhookDeliveries.inc({ result: outcome });
     return outcome;
   }
 }
