@@ -3,7 +3,7 @@ import { metrics } from './metrics';
 
 /**
  * Counts and times each answered request by its route template (`/v1/invoices/:id`), never the raw
- * URL: ids in labels would make one series per invoice. Requests matching no route share `unmatched`.
+ * URL: ids in labels would make one series per invoice. Requests matching no route share one series (Nest's catch-all `/{*path}`).
  */
 export function httpMetricsMiddleware(req: Request, res: Response, next: NextFunction): void {
   const stop = metrics.httpDuration.startTimer();
