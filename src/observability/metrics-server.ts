@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { HttpAdapterHost } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
@@ -21,9 +22,12 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
   constructor(
     private readonly config: ConfigService<AppConfig, true>,
     @InjectDataSource() private readonly db: DataSource,
+    private readonly adapter: HttpAdapterHost,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    // Only beside an HTTP app: a CLI run (an application context, no HTTP adapter) serves nothing.
+    if (!this.adapter.httpAdapter) return;
     metrics.watchPool(() => (this.db.isInitialized ? ((this.db.driver as { master?: PoolStats }).master ?? undefined) : undefined));
     const host = this.config.get('METRICS_HOST', { infer: true });
     const port = this.config.get('METRICS_PORT', { infer: true });

@@ -1,9 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { MetricsServer } from '../../src/observability/metrics-server';
 import { WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher';
 import { customerWithContract } from '../support/fixtures';
 import { createTestApp, KeyedClient, TestApp } from '../support/test-app';
+import { freePort } from '../support/local-postgres';
 import { moved, scrape } from './scrape';
 
 const TOKEN = 'metrics-test-token';
@@ -88,5 +90,25 @@ describe('/metrics: what the service did, for Prometheus', () => {
     expect(after.samples.get('db_pool_connections_idle')).toBeGreaterThanOrEqual(0);
     expect(after.samples.get('db_pool_requests_waiting')).toBe(0);
     expect(after.samples.get('process_resident_memory_bytes')).toBeGreaterThan(0);
+  });
+
+  it('is not served by a CLI run, which has no HTTP app', async () => {
+    // A port already taken: a CLI run that tried to listen would say so.
+    const busy = createServer();
+    const port = await freePort();
+    await new Promise<void>((resolve) => busy.listen(port, '127.0.0.1', resolve));
+    try {
+      const cli = spawnSync(process.execPath, ['-r', '@swc-node/register', 'src/cli.ts', 'vendor', 'list', '--json'], {
+        cwd: `${__dirname}/../..`,
+        env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: t.databaseUrl, METRICS_PORT: String(port), LOG_LEVEL: 'info' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect({ status: cli.status, stderr: cli.stderr }).toEqual({ status: 0, stderr: '' });
+      expect(JSON.parse(cli.stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'Metrics vendor' })]));
+      expect(cli.stdout).not.toContain('metrics');
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
   });
 });
