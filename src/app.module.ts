@@ -3,7 +3,6 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
-import { randomUUID } from 'node:crypto';
 import { AuditModule } from './audit/audit.module';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { AuthModule } from './auth/auth.module';
@@ -22,6 +21,8 @@ import { PartiesModule } from './parties/parties.module';
 import { ReportsModule } from './reports/reports.module';
 import { DemoModule } from './demo/demo.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
+import { httpLoggerOptions } from './observability/logging';
+import { ObservabilityModule } from './observability/observability.module';
 
 @Module({
   imports: [
@@ -29,18 +30,11 @@ import { WebhooksModule } from './webhooks/webhooks.module';
     LoggerModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<AppConfig, true>) => ({
-        pinoHttp: {
-          level: config.get('LOG_LEVEL', { infer: true }),
-          // Honour the caller's request id, or make one; echoed in X-Request-Id and in problem+json.
-          genReqId: (req, res) => {
-            const given = req.headers['x-request-id'];
-            const id = typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
-            res.setHeader('X-Request-Id', id);
-            return id;
-          },
-          redact: ['req.headers.authorization', 'req.headers.cookie'],
-          customProps: (req: any) => ({ vendorId: req.principal?.vendorId, keyId: req.principal?.keyId }),
-        },
+        pinoHttp: httpLoggerOptions({
+          LOG_LEVEL: config.get('LOG_LEVEL', { infer: true }),
+          LOG_FORMAT: config.get('LOG_FORMAT', { infer: true }),
+          LOG_REQUEST_LEVEL: config.get('LOG_REQUEST_LEVEL', { infer: true }),
+        }),
       }),
     }),
     ThrottlerModule.forRootAsync({
@@ -51,6 +45,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
       },
     }),
     DatabaseModule,
+    ObservabilityModule,
     HealthModule,
     AuthModule,
     PartiesModule,

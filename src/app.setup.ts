@@ -5,6 +5,8 @@ import { Logger } from 'nestjs-pino';
 import type { AppConfig } from './common/config/app-config';
 import { jsonBodyParser } from './common/http/json-body';
 import { securityHeaders } from './common/http/security-headers';
+import { httpMetricsMiddleware } from './observability/http-metrics';
+import { QuietStartupLogger } from './observability/logging';
 import { strictValidationPipe } from './common/validation/validation.pipe';
 
 /**
@@ -13,7 +15,8 @@ import { strictValidationPipe } from './common/validation/validation.pipe';
  */
 export function configureApp(app: NestExpressApplication, opts: { bodyLimit?: string } = {}): void {
   const config = app.get(ConfigService<AppConfig, true>);
-  app.useLogger(app.get(Logger));
+  app.useLogger(new QuietStartupLogger(app.get(Logger)));
+  app.use(httpMetricsMiddleware);
   app.set('trust proxy', trustProxySetting(config.get('TRUST_PROXY', { infer: true })));
   app.disable('x-powered-by');
   app.set('query parser', 'extended');

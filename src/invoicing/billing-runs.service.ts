@@ -10,6 +10,7 @@ import type { BillingRun, BillingRunError } from './entities/billing-run.entity'
 import { InvoicesService } from './invoices.service';
 import { InvoicingError, InvoicingErrorCode } from './invoicing.errors';
 import { periodForCycle } from '../pricing/period';
+import { metrics } from '../observability/metrics';
 
 export function toBillingRunView(r: BillingRun): BillingRunView {
   return {
@@ -85,6 +86,7 @@ export class BillingRunsService {
       failed: counts.failed,
       errors,
     });
+    metrics.billingRunCompleted(counts);
     return this.find(scope, runId);
   }
 

@@ -25,6 +25,7 @@ import {
 import { AccountBalanceView, BalanceQuery, BalancesView, EntryListQuery, JournalEntryPage, JournalEntryView } from './dto/ledger.dto';
 import { EntryRow, JournalRepository } from './journal.repository';
 import { LedgerError, LedgerErrorCode } from './ledger.errors';
+import { metrics } from '../observability/metrics';
 
 export interface JournalLineInput {
   account: string;
@@ -191,6 +192,7 @@ export class LedgerService {
     const id = await this.journal.insertEntry(scope, content, { sequence, prevHash: head.hash, hash }, em);
     if (!id) return this.alreadyPosted(em, content);
     await this.journal.advanceHead(scope, { sequence, hash }, em);
+    metrics.ledgerPostings.inc({ kind: content.kind });
     return { id, sequence, hash, prevHash: head.hash };
   }
 

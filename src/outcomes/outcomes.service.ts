@@ -44,6 +44,7 @@ import {
   OutcomesRepository,
   toOutcomeView,
 } from './outcomes.repository';
+import { metrics } from '../observability/metrics';
 
 /** An outcome to record: its position in the request, its contract and its (validated) content. */
 interface Candidate {
@@ -186,6 +187,7 @@ export class OutcomesService {
     }
 
     const inserted = await this.repo.insertNew(scope, actorOf(p), fresh.map((f) => f.row), em);
+    metrics.outcomesIngested.inc(inserted.ids.size);
     const toLookUp = [...fresh.filter((f) => !inserted.ids.has(outcomeKey(f.row.contractId, f.row.externalId))), ...repeats];
     const stored = await this.repo.findByExternalIds(
       scope,

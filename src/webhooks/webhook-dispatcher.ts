@@ -6,6 +6,7 @@ import { WebhookDestinationPolicy } from './destination-policy';
 import { endpointSecretContext } from './endpoint-secret';
 import { postPinned } from './pinned-post';
 import { signWebhook } from './signature';
+import { metrics } from '../observability/metrics';
 
 /** At most this many attempts per delivery; then it is `failed`. */
 export const MAX_ATTEMPTS = 8;
@@ -179,6 +180,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
         ],
       );
     });
+    metrics.webhookDeliveries.inc({ result: outcome });
     return outcome;
   }
 }

@@ -33,6 +33,25 @@ export class AppConfig {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
+  /** `pretty` (pino-pretty, for people; the development default) or `json` lines (for collectors). */
+  @IsIn(['json', 'pretty'])
+  LOG_FORMAT: 'json' | 'pretty' = 'json';
+
+  /** Level of the line logged for each successful request (4xx log at warn, 5xx at error). */
+  @IsIn(['info', 'debug', 'trace', 'silent'])
+  LOG_REQUEST_LEVEL = 'info';
+
+  /** Prometheus `/metrics` listener, apart from the API port; 0 picks a free port (tests). */
+  @Transform(toInt) @IsInt({ message: 'METRICS_PORT must be an integer between 0 and 65535' }) @Min(0) @Max(65535)
+  METRICS_PORT = 9464;
+
+  @IsString()
+  METRICS_HOST = '127.0.0.1';
+
+  /** When set, `/metrics` requires `Authorization: Bearer <METRICS_TOKEN>`. */
+  @IsOptional() @IsString()
+  METRICS_TOKEN?: string;
+
   @Transform(toBool) @IsBoolean()
   SEED_DEMO = false;
 

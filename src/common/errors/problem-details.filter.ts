@@ -32,6 +32,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const domain = this.toDomain(exception);
     if (domain.status >= 500) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     const body = toProblem(domain, req.originalUrl, (req as any).id);
+    res.locals.problemCode = body.code; // for the request's log line (src/observability/logging.ts)
     if (res.headersSent) {
       res.end();
       return;
