@@ -8,6 +8,7 @@ import type { Principal } from '../auth/principal';
 import { ContractsService } from '../contracts/contracts.service';
 import { GENESIS_HASH } from '../ledger/chain';
 import { canonicalJson } from '../pricing/canonical-json';
+import { engineRelease, ENGINE_VERSION, VERIFIER_PACKAGE } from '../pricing/version';
 import { AuditError, AuditErrorCode } from './audit.errors';
 import {
   BILLING_COLUMNS,
@@ -442,7 +443,7 @@ class BundleContext {
     const [i] = await this.qr.query(
       `SELECT i.id, i.number, i.status, i.contract_id, i.customer_id, i.period_label, i.period_start::text AS period_start,
               i.period_end::text AS period_end, i.currency, i.terms_version_id, trim_scale(i.subtotal)::text AS subtotal,
-              trim_scale(i.tax)::text AS tax, trim_scale(i.total)::text AS total, i.lines, i.trace_json, i.trace_digest,
+              trim_scale(i.tax)::text AS tax, trim_scale(i.total)::text AS total, i.lines, i.trace_json, i.trace_digest, i.trace ->> 'engineVersion' AS engine_version,
               ${ISO_US('i.finalized_at')} AS finalized_at, i.journal_entry_id,
               (SELECT count(*) FILTER (WHERE effect = 1)::int FROM invoice_outcomes io WHERE io.vendor_id = i.vendor_id AND io.invoice_id = i.id) AS billed,
               (SELECT count(*) FILTER (WHERE effect = -1)::int FROM invoice_outcomes io WHERE io.vendor_id = i.vendor_id AND io.invoice_id = i.id) AS reversed
@@ -464,6 +465,7 @@ class BundleContext {
       tax: i.tax,
       total: i.total,
       lines: i.lines,
+      engineVersion: i.engine_version,
       traceJson: i.trace_json,
       traceDigest: i.trace_digest,
       finalizedAt: i.finalized_at,
@@ -570,9 +572,11 @@ function readme(vendorName: string, scope: Scope, range: Range, fingerprint: str
     `                         verifies while their content stays private`,
     ``,
     `How to check it (offline, no database, no network)`,
-    `  npx outcome-ledger verify-bundle <this file.zip> --public-key vendor-public-key.pem`,
+    `  npx ${VERIFIER_PACKAGE}@${engineRelease(ENGINE_VERSION)} <this file.zip> --public-key vendor-public-key.pem`,
     `It checks every digest and the signature, walks the hash chain, and recomputes every invoice`,
-    `with the same pricing engine from the outcomes and terms in this bundle.`,
+    `from the outcomes and terms in this bundle with the pricing engine that priced it (each invoice`,
+    `records it: invoices/*.json "engineVersion"); a verifier of another engine release refuses and`,
+    `names the version to install.`,
     ``,
   ].join('\n');
 }
