@@ -449,18 +449,6 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
       error: null,
     };
     work.push(w);
-    const engine = pricedWith(doc);
-    if ('error' in engine) {
-      w.error = engine.error;
-      continue;
-    }
-    if (engine.version !== ENGINE_VERSION) {
-      // Another engine may price the same inputs differently (that is what a new version means):
-      // recomputing with this one would report a mismatch that is not there.
-      otherEngines.set(engine.version, [...(otherEngines.get(engine.version) ?? []), doc.number]);
-      w.error = `not recomputed: priced with engine ${engineRelease(engine.version)}`;
-      continue;
-    }
     if (!contract) {
       w.error = `its contract ${doc.contractId} is not in the bundle`;
       continue;
@@ -474,7 +462,22 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
       w.error = `priced with terms version ${tv.version}, but ${inForce ? `version ${inForce.version}` : 'no version'} is in force for ${doc.periodLabel}`;
       continue;
     }
-    if (sha256Hex(doc.traceJson) !== doc.traceDigest) w.error = `traceJson does not hash to its traceDigest ${doc.traceDigest.slice(0, 16)}…`;
+    if (sha256Hex(doc.traceJson) !== doc.traceDigest) {
+      w.error = `traceJson does not hash to its traceDigest ${doc.traceDigest.slice(0, 16)}…`;
+      continue;
+    }
+    const engine = pricedWith(doc);
+    if ('error' in engine) {
+      w.error = engine.error;
+      continue;
+    }
+    if (engine.version !== ENGINE_VERSION) {
+      // Another engine may price the same inputs differently (that is what a new version means):
+      // recomputing with this one would report a mismatch that is not there.
+      otherEngines.set(engine.version, [...(otherEngines.get(engine.version) ?? []), doc.number]);
+      w.error = `not recomputed: priced with engine ${engineRelease(engine.version)}`;
+      continue;
+    }
     w.billable = new Set(billableOutcomeTypes(tv.terms).keys());
     const earlier = (contract.invoicedPeriods ?? []).filter((p) => p.periodStart < doc.periodStart);
     for (const p of earlier) {
