@@ -84,8 +84,9 @@ describe('the packed verifier (@outcome-ledger/verify), installed from its tarba
     for (const [, body] of invoices) expect(JSON.parse(body.toString('utf8'))).toMatchObject({ engineVersion: ENGINE_VERSION });
   });
 
-  it('verifies the exported bundle with the vendor’s published key: exit 0', () => {
-    const ok = verify(bundle, '--public-key', publicKeyFile);
+  it('verifies the exported bundle with the vendor’s published key, run as the README says (npx): exit 0', () => {
+    // --no: run the installed package, never fetch one.
+    const ok = spawnSync('npx', ['--no', VERIFIER_PACKAGE, bundle, '--public-key', publicKeyFile], { cwd: home, env: auditorEnv(), encoding: 'utf8' });
     expect(ok.stdout).toContain('RESULT: VERIFIED');
     expect(ok.stdout).toMatch(/✓ invoices: \d+ invoice\(s\) recomputed with the pricing engine: all match/);
     expect(ok.status).toBe(0);
