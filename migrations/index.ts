@@ -7,7 +7,9 @@ import { CreateWebhooksOutbox1764000003500 } from './1764000003500-create-webhoo
 import { CreateInvoicesCreditNotesPayments1764000004000 } from './1764000004000-create-invoices-credit-notes-payments';
 import { CreateExportLog1764000005000 } from './1764000005000-create-export-log';
 import { EncryptSecretsAtRest1765200000000 } from './1765200000000-encrypt-secrets-at-rest';
+import { LeastPrivilegeServiceRole1765300000000 } from './1765300000000-least-privilege-service-role';
 import { GrantSecretColumnsToServiceRole1765300000500 } from './1765300000500-grant-secret-columns-to-service-role';
+import { GuardEveryAppendOnlyRule1765300001000 } from './1765300001000-guard-every-append-only-rule';
 import { IdempotencyPerPrincipalExpiring1765400000000 } from './1765400000000-idempotency-per-principal-expiring';
 
 export const migrations = [
@@ -19,6 +21,8 @@ export const migrations = [
   CreateInvoicesCreditNotesPayments1764000004000,
   CreateExportLog1764000005000,
   EncryptSecretsAtRest1765200000000,
+  LeastPrivilegeServiceRole1765300000000,
   GrantSecretColumnsToServiceRole1765300000500,
+  GuardEveryAppendOnlyRule1765300001000,
   IdempotencyPerPrincipalExpiring1765400000000,
 ];

@@ -3,13 +3,14 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
-import { ensureDatabase, loadConfigOrExit } from './database/runtime-database';
+import { ensureDatabaseOrExit, loadConfigOrExit } from './database/runtime-database';
 import { DemoSeeder } from './demo/demo-seeder';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const say = (m: string) => process.stdout.write(`[outcome-ledger] ${m}\n`);
-  const embedded = await ensureDatabase(config, say);
+  // A database that is restarting (docker compose) gets a few seconds; then one line and exit 1.
+  const embedded = await ensureDatabaseOrExit(config, { say, attempts: 10 });
 
   let app: NestExpressApplication | undefined;
   let stopping = false;

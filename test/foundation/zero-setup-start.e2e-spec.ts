@@ -1,40 +1,10 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
+import { postgresProcessesOf, startService as start, stopService as stop } from '../database/service-process';
 import { freePort } from '../support/local-postgres';
-
-
-interface Started {
-  proc: ChildProcess;
-  output: () => string;
-  curl: { key: string; url: string };
-}
-
-/** `npm start`'s own entry point, as a user runs it: no DATABASE_URL, a data folder of its own. */
-async function start(dataDir: string, port: number, pgPort: number): Promise<Started> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'development', DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'warn' };
-  delete env.DATABASE_URL;
-  const proc = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], { cwd: join(__dirname, '..', '..'), env });
-  let out = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
-  const deadline = Date.now() + 90_000;
-  let match: RegExpMatchArray | null = null;
-  while (!(match = out.match(/curl -s -H "Authorization: Bearer (\S+)" (\S+)/))) {
-    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`service did not start:\n${out}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { proc, output: () => out, curl: { key: match[1], url: match[2] } };
-}
-
-function stop(proc: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    proc.on('exit', (code) => resolve(code));
-    proc.kill('SIGINT');
-  });
-}
 
 describe('zero-setup start: npm start on a fresh machine', () => {
   let dataDir: string;
@@ -66,6 +36,10 @@ describe('zero-setup start: npm start on a fresh machine', () => {
     // No master key set: one was generated beside the data, private to the user, and the start said so once.
     expect(statSync(join(dataDir, 'master.key')).mode & 0o777).toBe(0o600);
     expect(first.output().match(/generated a secrets master key/g)).toHaveLength(1);
+    expect(postgresProcessesOf(dataDir)).toEqual([]);
+    // the service ran as its own role (no warning about a superuser); the roles' passwords are private
+    expect(first.output()).not.toMatch(/WARNING: the service connects/);
+    expect(statSync(join(dataDir, 'database-roles.json')).mode & 0o077).toBe(0);
 
     const second = await start(dataDir, port, pgPort);
     try {

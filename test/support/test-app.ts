@@ -7,7 +7,8 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { configureApp } from '../../src/app.setup';
 import { VendorsService } from '../../src/parties/vendors.service';
-import { TEMPLATE_DB } from './harness-file';
+import { OWNER_ROLE, SERVICE_ROLE } from '../../src/database/roles';
+import { TEMPLATE_DB, TEST_ROLE_PASSWORDS } from './harness-file';
 
 export interface TestVendor {
   vendorId: string;
@@ -16,8 +17,15 @@ export interface TestVendor {
 
 export interface TestApp {
   app: INestApplication;
+  /** A privileged (superuser) connection to the app's database, for assertions and test set-up. */
   db: DataSource;
+  /** The app's own connection: the service role, which owns nothing. */
+  appDb: DataSource;
+  /** The app's database as the superuser. */
   databaseUrl: string;
+  /** The same database as the service role (what the app connects as) and as the schema owner. */
+  appDatabaseUrl: string;
+  ownerDatabaseUrl: string;
   /** Unauthenticated supertest against the app. */
   http(): ReturnType<typeof request>;
   /** Requests with `Authorization: Bearer <key>`. */
@@ -47,10 +55,14 @@ export async function createTestApp(opts: { env?: Record<string, string> } = {})
   const dbName = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = new Client({ connectionString: `${serverUrl}/postgres` });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName} TEMPLATE ${TEMPLATE_DB}`);
+  await admin.query(`CREATE DATABASE ${dbName} TEMPLATE ${TEMPLATE_DB} OWNER ${OWNER_ROLE}`);
   await admin.end();
   const databaseUrl = `${serverUrl}/${dbName}`;
-  process.env.DATABASE_URL = databaseUrl;
+  const appDatabaseUrl = roleUrl(serverUrl, dbName, SERVICE_ROLE, TEST_ROLE_PASSWORDS.app);
+  const ownerDatabaseUrl = roleUrl(serverUrl, dbName, OWNER_ROLE, TEST_ROLE_PASSWORDS.owner);
+  // The app runs as the service role, as in production; the template is already migrated (as owner).
+  process.env.DATABASE_URL = appDatabaseUrl;
+  process.env.MIGRATIONS_DATABASE_URL = ownerDatabaseUrl;
   Object.assign(process.env, opts.env ?? {});
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { AppModule } = require('../../src/app.module') as typeof import('../../src/app.module');
@@ -59,7 +71,12 @@ export async function createTestApp(opts: { env?: Record<string, string> } = {})
   const app = moduleRef.createNestApplication<NestExpressApplication>({ bufferLogs: true, bodyParser: false });
   configureApp(app);
   await app.init();
-  const db = app.get(DataSource);
+  const appDb = app.get(DataSource);
+  // Configuration is cached by the first app of a test file: a second app reuses that database, so
+  // the privileged connection follows the database the app really uses.
+  const appDbName = new URL((appDb.options as { url: string }).url).pathname.slice(1);
+  const db = new DataSource({ ...appDb.options, url: `${serverUrl}/${appDbName}`, migrationsRun: false, extra: { max: 10 } } as typeof appDb.options);
+  await db.initialize();
   const server = app.getHttpServer();
 
   const as = (key: string): KeyedClient => ({
@@ -76,7 +93,10 @@ export async function createTestApp(opts: { env?: Record<string, string> } = {})
   return {
     app,
     db,
+    appDb,
     databaseUrl,
+    appDatabaseUrl,
+    ownerDatabaseUrl,
     http: () => request(server),
     as,
     async createVendor(name = 'Test Vendor') {
@@ -90,10 +110,18 @@ export async function createTestApp(opts: { env?: Record<string, string> } = {})
     },
     async close() {
       await app.close();
+      await db.destroy();
       const c = new Client({ connectionString: `${serverUrl}/postgres` });
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
       await c.end();
     },
   };
+}
+
+function roleUrl(serverUrl: string, database: string, user: string, password: string): string {
+  const u = new URL(`${serverUrl}/${database}`);
+  u.username = user;
+  u.password = password;
+  return u.href;
 }

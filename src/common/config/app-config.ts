@@ -19,6 +19,11 @@ export class AppConfig {
   @Matches(/^postgres(ql)?:\/\/[^\s]+$/, { message: 'DATABASE_URL must look like postgres://user:password@host:5432/database' })
   DATABASE_URL?: string;
 
+  /** The schema owner, for the migrations; DATABASE_URL when unset (then the service warns if it owns its tables). */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/[^\s]+$/, { message: 'MIGRATIONS_DATABASE_URL must look like postgres://user:password@host:5432/database' })
+  MIGRATIONS_DATABASE_URL?: string;
+
   @IsString()
   DATA_DIR = './.data';
 
