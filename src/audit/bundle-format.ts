@@ -93,6 +93,11 @@ export interface InvoiceDocument {
   tax: string;
   total: string;
   lines: unknown[];
+  /**
+   * The pricing engine that priced it (ENGINE_VERSION, as its trace records it): the verifier
+   * recomputes with that version or refuses. Absent in bundles from before the field; the trace has it.
+   */
+  engineVersion?: string;
   /** The canonical trace exactly as it was hashed. */
   traceJson: string;
   traceDigest: string;

@@ -12,6 +12,7 @@ import type { ExportRange } from '../invoicing/evidence.reads';
 import { GENESIS_HASH } from '../ledger/chain';
 import type { EvidenceOutcomeFilter } from '../outcomes/evidence.reads';
 import { canonicalJson } from '../pricing/canonical-json';
+import { engineRelease, ENGINE_VERSION, VERIFIER_PACKAGE } from '../pricing/version';
 import { AuditError, AuditErrorCode } from './audit.errors';
 import {
   BILLING_COLUMNS,
@@ -400,6 +401,7 @@ class BundleContext {
       tax: i.tax,
       total: i.total,
       lines: i.lines,
+      engineVersion: i.engine_version,
       traceJson: i.trace_json,
       traceDigest: i.trace_digest,
       finalizedAt: i.finalized_at,
@@ -485,9 +487,11 @@ function readme(vendorName: string, scope: BundleScope, range: Range, fingerprin
     `                         verifies while their content stays private`,
     ``,
     `How to check it (offline, no database, no network)`,
-    `  npx outcome-ledger verify-bundle <this file.zip> --public-key vendor-public-key.pem`,
+    `  npx ${VERIFIER_PACKAGE}@${engineRelease(ENGINE_VERSION)} <this file.zip> --public-key vendor-public-key.pem`,
     `It checks every digest and the signature, walks the hash chain, and recomputes every invoice`,
-    `with the same pricing engine from the outcomes and terms in this bundle.`,
+    `from the outcomes and terms in this bundle with the pricing engine that priced it (each invoice`,
+    `records it: invoices/*.json "engineVersion"); a verifier of another engine release refuses and`,
+    `names the version to install.`,
     ``,
   ].join('\n');
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { IdsDigest } from '../pricing/aggregates';
-import { Agg, uuidBytes } from './verify-bundle';
+import { engineRelease, ENGINE_VERSION } from '../pricing/version';
+import { Agg, engineMismatch, uuidBytes } from './verify-bundle';
 
 describe('offline aggregates of the bundle verifier', () => {
   it('computes the same ids digest as billing, whatever order the outcomes stream in', () => {
@@ -15,5 +16,11 @@ describe('offline aggregates of the bundle verifier', () => {
     agg.add(uuidBytes(randomUUID()), '0.1', '');
     agg.add(uuidBytes(randomUUID()), '0.2', '');
     expect(agg.toAggregate('query')).toMatchObject({ count: '2', quantitySum: '0.3', valueSum: '0' });
+  });
+
+  it('refuses another engine’s invoices by naming the verifier release that recomputes them', () => {
+    expect(engineMismatch('outcome-ledger-pricing/0.9.0')).toBe(
+      `bundle priced with engine 0.9.0; this verifier is ${engineRelease(ENGINE_VERSION)} — install @outcome-ledger/verify@0.9.0`,
+    );
   });
 });

@@ -21,6 +21,7 @@ import { priceInvoice } from '../pricing/engine';
 import { type EarlierPeriodRows, type InvoiceRows, invoicePricingInput } from '../pricing/invoice-inputs';
 import { billableOutcomeTypes, breakdownDimensions } from '../pricing/terms';
 import { versionForPeriod } from '../pricing/terms-in-force';
+import { engineRelease, ENGINE_VERSION, VERIFIER_PACKAGE } from '../pricing/version';
 import type { KpiMeasurement, OutcomeAggregate, PricingResult, Terms } from '../pricing/types';
 import {
   BUNDLE_FORMAT,
@@ -426,6 +427,8 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
   }
 
   const work: InvoiceWork[] = [];
+  /** Invoice numbers by the other engine versions that priced them: this verifier cannot recompute those. */
+  const otherEngines = new Map<string, string[]>();
   for (const name of [...zip.entries.keys()].filter((n) => n.startsWith('invoices/')).sort()) {
     const doc = await readJson<InvoiceDocument>(zip, name);
     const contract = contracts.get(doc.contractId);
@@ -459,7 +462,22 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
       w.error = `priced with terms version ${tv.version}, but ${inForce ? `version ${inForce.version}` : 'no version'} is in force for ${doc.periodLabel}`;
       continue;
     }
-    if (sha256Hex(doc.traceJson) !== doc.traceDigest) w.error = `traceJson does not hash to its traceDigest ${doc.traceDigest.slice(0, 16)}…`;
+    if (sha256Hex(doc.traceJson) !== doc.traceDigest) {
+      w.error = `traceJson does not hash to its traceDigest ${doc.traceDigest.slice(0, 16)}…`;
+      continue;
+    }
+    const engine = pricedWith(doc);
+    if ('error' in engine) {
+      w.error = engine.error;
+      continue;
+    }
+    if (engine.version !== ENGINE_VERSION) {
+      // Another engine may price the same inputs differently (that is what a new version means):
+      // recomputing with this one would report a mismatch that is not there.
+      otherEngines.set(engine.version, [...(otherEngines.get(engine.version) ?? []), doc.number]);
+      w.error = `not recomputed: priced with engine ${engineRelease(engine.version)}`;
+      continue;
+    }
     w.billable = new Set(billableOutcomeTypes(tv.terms).keys());
     const earlier = (contract.invoicedPeriods ?? []).filter((p) => p.periodStart < doc.periodStart);
     for (const p of earlier) {
@@ -479,6 +497,8 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
       w.error = 'traceJson is not JSON';
     }
   }
+  for (const [version, numbers] of otherEngines)
+    checks.fail('engine', `${engineMismatch(version)} (to recompute ${numbers.join(', ')})`);
   const finalizedAt = new Map<string, string>();
   for (const c of contracts.values()) for (const p of c.invoicedPeriods ?? []) finalizedAt.set(p.id, p.finalizedAt);
   const kpiWanted = new Map<string, InvoiceWork[]>();
@@ -620,6 +640,29 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
   }
   if (work.length === 0) checks.note('invoices', 'no finalized invoice in the range');
   else if (recomputed === work.length) checks.ok('invoices', `${recomputed} invoice(s) recomputed with the pricing engine: all match`);
+}
+
+/** The refusal an auditor reads: which verifier to install instead. */
+export function engineMismatch(pricedWith: string): string {
+  const theirs = engineRelease(pricedWith);
+  return `bundle priced with engine ${theirs}; this verifier is ${engineRelease(ENGINE_VERSION)} — install ${VERIFIER_PACKAGE}@${theirs}`;
+}
+
+/**
+ * The engine version that priced an invoice, as its hashed trace records it. The document's own
+ * engineVersion (bundles since the field was added) must say the same.
+ */
+function pricedWith(doc: InvoiceDocument): { version: string } | { error: string } {
+  let traced: unknown;
+  try {
+    traced = (JSON.parse(doc.traceJson) as { engineVersion?: unknown }).engineVersion;
+  } catch {
+    return { error: 'traceJson is not JSON' };
+  }
+  if (typeof traced !== 'string' || traced === '') return { error: 'its trace names no engine version' };
+  if (doc.engineVersion !== undefined && doc.engineVersion !== traced)
+    return { error: `engineVersion ${doc.engineVersion} ≠ the engine its trace records (${traced})` };
+  return { version: traced };
 }
 
 /** The verifier's recompute path: the engine input rebuilt from the loaded rows (as billing builds it), priced. */

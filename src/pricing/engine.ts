@@ -36,7 +36,9 @@ export { PricingInputError } from './input-error';
 export { pickMeasurement } from './guarantee';
 export { usageAmount } from './charges/usage';
 
-export const ENGINE_VERSION = 'outcome-ledger-pricing/1.0.0';
+import { ENGINE_VERSION } from './version';
+
+export { ENGINE_VERSION };
 
 // ---------------------------------------------------------------------------------------------
 // Input checks

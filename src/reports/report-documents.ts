@@ -163,7 +163,7 @@ export function statementPdf(s: StatementView): Promise<Buffer> {
       .text(
         pdfText(
           'Every figure can be re-checked without trusting the vendor: the evidence bundle (GET /v1/contracts/:id/evidence) holds the outcomes, ' +
-            'their verification history, the terms and the invoices, signed by the vendor; `npx outcome-ledger verify-bundle` recomputes them offline.',
+            'their verification history, the terms and the invoices, signed by the vendor; `npx @outcome-ledger/verify bundle.zip --public-key vendor.pem` recomputes them offline.',
         ),
         40,
       );

@@ -1,52 +1,17 @@
 import { spawnSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
-import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { ZipFile } from 'yazl';
-import { OUTCOME_COLUMNS, type BundleManifest } from '../../src/audit/bundle-format';
+import { OUTCOME_COLUMNS } from '../../src/audit/bundle-format';
 import { verifyBundle, type VerifyReport } from '../../src/audit/verify-bundle';
-import { ZipReader } from '../../src/audit/zip-reader';
 import { projectRoot } from '../../src/common/project-root';
 import { SigningKeysService } from '../../src/parties/signing-keys.service';
 import { contentSha256 } from '../../src/outcomes/outcome-rules';
+import { entries, remanifest, replace, resigned, rezip } from './bundle-files';
 import { binary, saveTo, scenarios, seedVendor, tempDir, type SeededVendor } from '../reports/support';
 import { createTestApp, TestApp } from '../support/test-app';
-
-/** Every entry of a bundle, in archive order. */
-async function entries(file: string): Promise<Array<[string, Buffer]>> {
-  const zip = await ZipReader.open(file);
-  const out: Array<[string, Buffer]> = [];
-  for (const name of zip.entries.keys()) out.push([name, await zip.read(name)]);
-  zip.close();
-  return out;
-}
-
-/** Writes the entries as a new, well-formed zip (CRCs recomputed): tampering that a ZIP tool would not notice. */
-function rezip(files: Array<[string, Buffer]>, dest: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const zip = new ZipFile();
-    for (const [name, body] of files) zip.addBuffer(body, name);
-    zip.end();
-    const out = createWriteStream(dest);
-    zip.outputStream.pipe(out).on('finish', () => resolve(dest)).on('error', reject);
-  });
-}
-
-const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-/** A fresh manifest whose digests match the (changed) files. */
-function remanifest(files: Array<[string, Buffer]>): Buffer {
-  const m: BundleManifest = JSON.parse(files.find(([n]) => n === 'manifest.json')![1].toString('utf8'));
-  const byName = new Map(files);
-  m.files = m.files.map((f) => ({ ...f, sha256: sha(byName.get(f.path)!), bytes: byName.get(f.path)!.length }));
-  return Buffer.from(JSON.stringify(m, null, 2) + '\n');
-}
-
-function replace(files: Array<[string, Buffer]>, name: string, body: Buffer): Array<[string, Buffer]> {
-  return files.map(([n, b]) => [n, n === name ? body : b]);
-}
 
 function failures(r: VerifyReport): string[] {
   return r.checks.filter((c) => c.status === 'fail').map((c) => `${c.subject}: ${c.message}`);
@@ -169,8 +134,7 @@ describe('evidence bundles, verified offline', () => {
   it('fails a bundle re-signed with the vendor’s own key when an outcome changed, naming the invoice', async () => {
     const original = await entries(bundles.get('inspection')!);
     const changed = replace(original, 'outcomes.csv', inflatedOutcomes(original));
-    const manifest = remanifest(changed);
-    const files = replace(replace(changed, 'manifest.json', manifest), 'manifest.sig', Buffer.from(signWithVendorKey(manifest).toString('base64') + '\n'));
+    const files = resigned(changed, signWithVendorKey);
     const file = await rezip(files, join(dir, 'resigned-vendor.zip'));
     const report = await verifyBundle(file, { publicKeyPem: readFileSync(publicKeyFile, 'utf8') });
     const number = seeded.invoices.get('inspection:2026-03').number;
