@@ -20,6 +20,7 @@ import { OutcomesModule } from './outcomes/outcomes.module';
 import { PartiesModule } from './parties/parties.module';
 import { ReportsModule } from './reports/reports.module';
 import { DemoModule } from './demo/demo.module';
+import { PortalModule } from './portal/portal.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({
@@ -61,6 +62,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
     AuditModule,
     WebhooksModule,
     DemoModule,
+    PortalModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },

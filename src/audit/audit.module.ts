@@ -10,6 +10,6 @@ import { ExportLogService } from './export-log.service';
   imports: [ContractsModule],
   controllers: [AuditController],
   providers: [AuditService, EvidenceBundleService, ExportLogService],
-  exports: [ExportLogService],
+  exports: [ExportLogService, AuditService, EvidenceBundleService],
 })
 export class AuditModule {}

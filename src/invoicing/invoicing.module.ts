@@ -29,6 +29,6 @@ import { SettlementsService } from './settlements.service';
     BillCommand,
     InvoicingDemoStep,
   ],
-  exports: [InvoicesService, BillingRunsService],
+  exports: [InvoicesService, BillingRunsService, SettlementsService, InvoiceDocumentsService],
 })
 export class InvoicingModule {}

@@ -385,6 +385,17 @@ export class OutcomesRepository {
     );
   }
 
+  /** Outcomes per status under the same filters as `page`. */
+  async countByStatus(where: string[], params: unknown[]): Promise<Array<{ status: OutcomeStatus; n: number }>> {
+    return this.db.query(
+      `SELECT o.status, count(*)::int AS n
+         FROM outcomes o JOIN contracts c ON c.vendor_id = o.vendor_id AND c.id = o.contract_id
+        WHERE ${where.join(' AND ')}
+        GROUP BY o.status`,
+      params,
+    );
+  }
+
   /** Counts and sums per type and status for `[start, end)` local dates in the timezone. */
   async stats(
     vendorId: string,

@@ -472,6 +472,26 @@ export class OutcomesService {
   }
 
   async list(p: Principal, q: OutcomeListQuery): Promise<Page<OutcomeView>> {
+    const { where, params, arg } = this.listFilter(p, q);
+    if (q.status) where.push(`o.status = ${arg(q.status)}`);
+    if (q.cursor) where.push(`o.id < ${arg(decodeCursor(q.cursor))}::uuid`);
+    const limit = q.limit ?? 50;
+    const rows = await this.repo.page(where, params, limit);
+    const more = rows.length > limit;
+    const pageRows = more ? rows.slice(0, limit) : rows;
+    return { data: pageRows.map(toOutcomeView), nextCursor: more ? encodeCursor(pageRows[pageRows.length - 1].id) : null };
+  }
+
+  /** How many outcomes match the list filters, per status (counted in SQL; status and cursor ignored). */
+  async countByStatus(p: Principal, q: OutcomeListQuery): Promise<Record<OutcomeStatus, number>> {
+    const { where, params } = this.listFilter(p, q);
+    const counts = ALL_STATUSES();
+    for (const r of await this.repo.countByStatus(where, params)) counts[r.status] = r.n;
+    return counts;
+  }
+
+  /** The list filters a caller may apply, within its scope. */
+  private listFilter(p: Principal, q: OutcomeListQuery) {
     const params: unknown[] = [p.vendorId];
     const arg = (v: unknown) => `$${params.push(v)}`;
     const where = ['o.vendor_id = $1'];
@@ -479,7 +499,6 @@ export class OutcomesService {
     if (p.role === 'auditor' && p.contractIds) where.push(`o.contract_id = ANY(${arg(p.contractIds)}::uuid[])`);
     if (q.contractId) where.push(`o.contract_id = ${arg(q.contractId)}::uuid`);
     if (q.type) where.push(`o.type = ${arg(q.type)}`);
-    if (q.status) where.push(`o.status = ${arg(q.status)}`);
     if (q.period) {
       // The month in each contract's own timezone.
       const { start, end } = monthPeriod(q.period);
@@ -489,12 +508,7 @@ export class OutcomesService {
     if (q.occurredFrom) where.push(`o.occurred_at >= ${arg(q.occurredFrom)}::timestamptz`);
     if (q.occurredTo) where.push(`o.occurred_at < ${arg(q.occurredTo)}::timestamptz`);
     if (q.dimensions && Object.keys(q.dimensions).length) where.push(`o.dimensions @> ${arg(JSON.stringify(q.dimensions))}::jsonb`);
-    if (q.cursor) where.push(`o.id < ${arg(decodeCursor(q.cursor))}::uuid`);
-    const limit = q.limit ?? 50;
-    const rows = await this.repo.page(where, params, limit);
-    const more = rows.length > limit;
-    const pageRows = more ? rows.slice(0, limit) : rows;
-    return { data: pageRows.map(toOutcomeView), nextCursor: more ? encodeCursor(pageRows[pageRows.length - 1].id) : null };
+    return { where, params, arg };
   }
 
   /** Counts by status, acceptance rate and sums per type for one month in the contract's timezone. */

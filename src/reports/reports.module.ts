@@ -10,5 +10,6 @@ import { ReportsService } from './reports.service';
   imports: [ContractsModule, AuditModule],
   controllers: [ReportsController],
   providers: [ReportsService, ReportFilesService],
+  exports: [ReportsService, ReportFilesService],
 })
 export class ReportsModule {}
