@@ -10,6 +10,9 @@ import { PartiesModule } from '../parties/parties.module';
 import { ReportsModule } from '../reports/reports.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { CustomerPagesService } from './customer-pages.service';
+import { AuditorPortalController } from './auditor.controller';
+import { BillingProgress } from './billing-progress';
+import { ConsoleController } from './console.controller';
 import { CustomerPortalController } from './customer.controller';
 import { PortalAuthController, PortalLinksController } from './portal-auth.controller';
 import { PortalAuthService } from './portal-auth.service';
@@ -24,8 +27,8 @@ import { PortalSessionGuard } from './portal-web';
  */
 @Module({
   imports: [AuthModule, PartiesModule, ContractsModule, OutcomesModule, InvoicingModule, LedgerModule, ReportsModule, AuditModule, WebhooksModule],
-  controllers: [PortalLinksController, PortalAuthController, CustomerPortalController],
-  providers: [PortalSessionsRepository, PortalAuthService, PortalSessionGuard, CustomerPagesService],
+  controllers: [PortalLinksController, PortalAuthController, CustomerPortalController, AuditorPortalController, ConsoleController],
+  providers: [PortalSessionsRepository, PortalAuthService, PortalSessionGuard, CustomerPagesService, BillingProgress],
 })
 export class PortalModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
