@@ -11,6 +11,7 @@ export const SHARE_TERMS = {
 
 export interface PortalWorld {
   vendor: KeyedClient;
+  adminKey: string;
   vendorId: string;
   customerId: string;
   contractId: string;
@@ -21,7 +22,7 @@ export interface PortalWorld {
 export async function portalWorld(t: TestApp, n = 6, name = 'Suzhou Precision Castings'): Promise<PortalWorld> {
   const created = await t.createVendor('Vision QA AI');
   const vendor = t.as(created.adminKey);
-  return { vendor, vendorId: created.vendorId, ...(await customerWithOutcomes(vendor, n, name)) };
+  return { vendor, adminKey: created.adminKey, vendorId: created.vendorId, ...(await customerWithOutcomes(vendor, n, name)) };
 }
 
 export async function customerWithOutcomes(vendor: KeyedClient, n: number, name: string) {
