@@ -6,15 +6,18 @@ export type Locale = 'zh-CN' | 'en';
 export const LOCALES: readonly Locale[] = ['zh-CN', 'en'];
 
 const DECIMAL = /^-?\d+(\.\d+)?$/;
-const moneyFormats = new Map<string, Intl.NumberFormat>();
-
 export function formatMoney(amount: string | null | undefined, currency: string, locale: Locale): string {
   if (amount === null || amount === undefined || amount === '') return '—';
   if (!DECIMAL.test(amount)) return amount;
-  const k = `${locale}|${currency}`;
-  let nf = moneyFormats.get(k);
-  if (!nf) moneyFormats.set(k, (nf = new Intl.NumberFormat(locale, { style: 'currency', currency })));
-  return nf.format(amount as unknown as number);
+  return cached(`c|${locale}|${currency}`, () => new Intl.NumberFormat(locale, { style: 'currency', currency })).format(amount as unknown as number);
+}
+
+// Intl formatters are costly to build (a page of 50 rows would build hundreds): one per locale and options.
+const formats = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();
+function cached<T extends Intl.NumberFormat | Intl.DateTimeFormat>(key: string, make: () => T): T {
+  let f = formats.get(key) as T | undefined;
+  if (!f) formats.set(key, (f = make()));
+  return f;
 }
 
 /** A quantity or count, grouped, every digit kept. */
@@ -22,13 +25,13 @@ export function formatDecimal(v: string | number | null | undefined, locale: Loc
   if (v === null || v === undefined || v === '') return '—';
   const s = String(v);
   if (!DECIMAL.test(s)) return s;
-  return new Intl.NumberFormat(locale, { maximumFractionDigits: 20 }).format(s as unknown as number);
+  return cached(`n|${locale}`, () => new Intl.NumberFormat(locale, { maximumFractionDigits: 20 })).format(s as unknown as number);
 }
 
 /** A ratio string ("0.78") as a percentage, from its digits. */
 export function formatRate(rate: string | null | undefined, locale: Locale): string {
   if (rate === null || rate === undefined || !DECIMAL.test(rate)) return '—';
-  return new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 2 }).format(rate as unknown as number);
+  return cached(`p|${locale}`, () => new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 2 })).format(rate as unknown as number);
 }
 
 /** An already-percent figure ("245.10") with its sign. */
@@ -41,9 +44,10 @@ export function formatPercent(p: string | null | undefined, locale: Locale): str
 export function formatDateTime(iso: string | Date | null | undefined, timeZone: string, locale: Locale): string {
   if (!iso) return '—';
   const d = typeof iso === 'string' ? new Date(iso) : iso;
-  return new Intl.DateTimeFormat(locale, {
+  const f = cached(`dt|${locale}|${timeZone}`, () => new Intl.DateTimeFormat(locale, {
     timeZone, year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short',
-  }).format(d);
+  }));
+  return f.format(d);
 }
 
 /** A calendar date (YYYY-MM-DD) as the date it is, in no timezone. */
@@ -51,14 +55,14 @@ export function formatDate(ymd: string | null | undefined, locale: Locale): stri
   if (!ymd) return '—';
   const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(ymd);
   if (!m) return ymd;
-  return new Intl.DateTimeFormat(locale, { timeZone: 'UTC', dateStyle: 'medium' }).format(new Date(`${m[1]}-${m[2]}-${m[3]}T00:00:00Z`));
+  return cached(`d|${locale}`, () => new Intl.DateTimeFormat(locale, { timeZone: 'UTC', dateStyle: 'medium' })).format(new Date(`${m[1]}-${m[2]}-${m[3]}T00:00:00Z`));
 }
 
 /** A month label (YYYY-MM). */
 export function formatMonth(label: string, locale: Locale): string {
   const m = /^(\d{4})-(\d{2})$/.exec(label);
   if (!m) return label;
-  return new Intl.DateTimeFormat(locale, { timeZone: 'UTC', year: 'numeric', month: 'long' }).format(new Date(`${label}-01T00:00:00Z`));
+  return cached(`m|${locale}`, () => new Intl.DateTimeFormat(locale, { timeZone: 'UTC', year: 'numeric', month: 'long' })).format(new Date(`${label}-01T00:00:00Z`));
 }
 
 /** Whole days and hours from now until `until` (0 when past). */
