@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { verifyBundle } from '../../src/audit/verify-bundle';
 import { createTestApp, TestApp } from '../support/test-app';
-import { expectNoApiKey, listen, openBrowser, SCREENSHOTS, visitInBothLanguages } from './browser';
+import { expectNoApiKey, expectNoInlineCode, listen, openBrowser, SCREENSHOTS, visitInBothLanguages } from './browser';
 import { customerWithOutcomes, portalLink, portalWorld, PortalWorld } from './support';
 
 // The vendor runs billing from the console; an auditor downloads a bundle that verifies offline.
@@ -104,6 +104,9 @@ describe('vendor console and auditor desk in a browser', () => {
     await expect(a.textContent('[data-fingerprint]')).resolves.toBe(key.fingerprint);
     // An auditor's session opens no console page and no customer page.
     for (const path of ['/portal/console', '/portal/customer']) expect((await a.goto(`${base}${path}`))!.status()).toBe(404);
-    for (const html of pagesSeen) expectNoApiKey(html);
+    for (const html of pagesSeen) {
+      expectNoApiKey(html);
+      expectNoInlineCode(html);
+    }
   });
 });

@@ -66,3 +66,12 @@ export async function visitInBothLanguages(page: Page, base: string, path: strin
 export function expectNoApiKey(html: string): void {
   expect(html).not.toMatch(/ol_(vnd|cus|aud)_[A-Za-z0-9_-]{20,}/);
 }
+
+/** Nothing a strict CSP (script-src/style-src 'self') would block: no inline script, handler or style. */
+export function expectNoInlineCode(html: string): void {
+  expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/i);
+  expect(html).not.toMatch(/<style[\s>]/i);
+  expect(html).not.toMatch(/\sstyle\s*=/i);
+  expect(html).not.toMatch(/\son[a-z]+\s*=/i);
+  expect(html).not.toMatch(/javascript:/i);
+}

@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { createTestApp, TestApp } from '../support/test-app';
-import { expectAccessible, expectNoApiKey, listen, openBrowser, visitInBothLanguages } from './browser';
+import { expectAccessible, expectNoApiKey, expectNoInlineCode, listen, openBrowser, visitInBothLanguages } from './browser';
 import { portalLink, portalWorld, PortalWorld } from './support';
 
 // A customer's day in the portal, in a real headless Chromium against the real app and database.
@@ -129,6 +129,9 @@ describe('customer portal in a browser', () => {
     await visitInBothLanguages(page, base, `/portal/customer/invoices/${otherInvoice.id}`, 'customer-not-found');
     await expectAccessible(page);
     expect(pagesSeen.length).toBeGreaterThan(10);
-    for (const html of pagesSeen) expectNoApiKey(html);
+    for (const html of pagesSeen) {
+      expectNoApiKey(html);
+      expectNoInlineCode(html);
+    }
   });
 });
