@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { verifyBundle } from '../../src/audit/verify-bundle';
 import { createTestApp, TestApp } from '../support/test-app';
-import { expectNoApiKey, expectNoInlineCode, listen, openBrowser, SCREENSHOTS, visitInBothLanguages } from './browser';
+import { expectCleanPages, listen, newTab, openBrowser, SCREENSHOTS, visitInBothLanguages } from './browser';
 import { customerWithOutcomes, portalLink, portalWorld, PortalWorld } from './support';
 
 // The vendor runs billing from the console; an auditor downloads a bundle that verifies offline.
@@ -24,9 +24,7 @@ describe('vendor console and auditor desk in a browser', () => {
     const customerKey = await w.vendor.post('/v1/api-keys', { name: 'qa lead', role: 'customer', customerId: w.customerId }).expect(201);
     await t.as(customerKey.body.secret).post('/v1/outcomes/verify', { ids: w.outcomeIds }).expect(200);
     browser = await openBrowser();
-    page = await browser.context.newPage();
-    page.on('dialog', (d) => void d.accept());
-    page.on('load', () => void page.content().then((html) => pagesSeen.push(html), () => undefined));
+    page = await newTab(browser.context, pagesSeen);
   });
   afterAll(async () => {
     await browser?.close();
@@ -80,8 +78,7 @@ describe('vendor console and auditor desk in a browser', () => {
   it('an auditor signs in through a link, downloads an evidence bundle that the offline verifier accepts, and sees it logged', async () => {
     const url = await portalLink(w.vendor, { role: 'auditor', contractIds: [w.contractId] });
     // Same browser: signing in through the link replaces the console's session cookie.
-    const a = await browser.context.newPage();
-    a.on('load', () => void a.content().then((html) => pagesSeen.push(html), () => undefined));
+    const a = await newTab(browser.context, pagesSeen);
     await a.goto(url);
     expect(new URL(a.url()).pathname).toBe('/portal/auditor');
     await expect(a.locator('[data-contract]').count()).resolves.toBe(1); // its grant only, not the second customer's contract
@@ -104,9 +101,6 @@ describe('vendor console and auditor desk in a browser', () => {
     await expect(a.textContent('[data-fingerprint]')).resolves.toBe(key.fingerprint);
     // An auditor's session opens no console page and no customer page.
     for (const path of ['/portal/console', '/portal/customer']) expect((await a.goto(`${base}${path}`))!.status()).toBe(404);
-    for (const html of pagesSeen) {
-      expectNoApiKey(html);
-      expectNoInlineCode(html);
-    }
+    expectCleanPages(pagesSeen);
   });
 });

@@ -29,6 +29,17 @@ export async function openBrowser(): Promise<{ context: BrowserContext; close():
   };
 }
 
+/**
+ * A tab that accepts confirmation dialogs (as a user clicking OK) and keeps the HTML of every page
+ * it loads, for the checks that hold on all of them (`expectCleanPages`).
+ */
+export async function newTab(context: BrowserContext, pagesSeen: string[]): Promise<Page> {
+  const page = await context.newPage();
+  page.on('dialog', (d) => void d.accept());
+  page.on('load', () => void page.content().then((html) => pagesSeen.push(html), () => undefined));
+  return page;
+}
+
 /** The app on a real port, as a browser reaches it. */
 export async function listen(t: TestApp): Promise<string> {
   await t.app.listen(0, '127.0.0.1');
@@ -59,6 +70,15 @@ export async function visitInBothLanguages(page: Page, base: string, path: strin
       await page.screenshot({ path: join(SCREENSHOTS, `${name}.${locale}.${width}.png`), fullPage: true });
     }
     await page.setViewportSize({ width: 1280, height: 900 });
+  }
+}
+
+/** Every page seen: no API key, no inline code. */
+export function expectCleanPages(pagesSeen: string[]): void {
+  expect(pagesSeen.length).toBeGreaterThan(5);
+  for (const html of pagesSeen) {
+    expectNoApiKey(html);
+    expectNoInlineCode(html);
   }
 }
 
