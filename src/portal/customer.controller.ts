@@ -15,7 +15,7 @@ import { roiChartSvg } from '../reports/roi-chart';
 import { CustomerPagesService } from './customer-pages.service';
 import { translate } from './i18n';
 import { compact, many, validated } from './portal-forms';
-import { localeOf, PortalExceptionFilter, PortalPrincipal, PortalRequest, PortalRoles, PortalSessionGuard, render } from './portal-web';
+import { localeOf, sendFile, PortalExceptionFilter, PortalPrincipal, PortalRequest, PortalRoles, PortalSessionGuard, render } from './portal-web';
 import { PortalError, PortalErrorCode } from './portal.errors';
 
 const INBOX_TABS = ['recorded', 'verified', 'disputed', 'rejected', 'all'] as const;
@@ -140,10 +140,10 @@ export class CustomerPortalController {
     @Param('contractId', ParseUUIDPipe) contractId: string,
     @Param('period') period: string,
     @Req() req: PortalRequest,
-    @Res({ passthrough: true }) res: Response,
+    @Res() res: Response,
   ) {
     const r = await this.reportFiles.statement(p, contractId, period);
-    if (r instanceof StreamableFile) return r;
+    if (r instanceof StreamableFile) return sendFile(res, r);
     render(req, res, 'customer/statement.njk', { section: 'statements', title: translate(localeOf(req), 'statement.title'), s: r, contractId });
   }
 

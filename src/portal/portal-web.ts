@@ -8,6 +8,7 @@ import {
   Injectable,
   Logger,
   SetMetadata,
+  StreamableFile,
   createParamDecorator,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
@@ -15,6 +16,7 @@ import { parse as parseCookies, serialize } from 'cookie';
 import type { Request, Response } from 'express';
 import nunjucks from 'nunjucks';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { Role } from '../auth/entities/api-key.entity';
 import type { Principal } from '../auth/principal';
 import { DomainException } from '../common/errors/domain-exception';
@@ -109,6 +111,16 @@ export function render(req: PortalRequest, res: Response, template: string, data
     .setHeader('Cache-Control', 'no-store')
     .setHeader('Referrer-Policy', 'no-referrer')
     .send(html);
+}
+
+/** A document (PDF, CSV) from a domain service, on a route that also renders pages. */
+export async function sendFile(res: Response, file: StreamableFile): Promise<void> {
+  const h = file.getHeaders();
+  if (h.type) res.setHeader('Content-Type', h.type);
+  if (h.disposition) res.setHeader('Content-Disposition', h.disposition);
+  if (h.length !== undefined) res.setHeader('Content-Length', String(h.length));
+  res.setHeader('Cache-Control', 'no-store');
+  await pipeline(file.getStream(), res);
 }
 
 // ── the session guard ───────────────────────────────────────────────────────────────────────────

@@ -98,6 +98,10 @@ describe('customer portal in a browser', () => {
     await visitInBothLanguages(page, base, '/portal/customer/statements', 'customer-statements');
     await page.click(`a[href="/portal/customer/statements/${w.contractId}/2026-03"]`);
     await visitInBothLanguages(page, base, `/portal/customer/statements/${w.contractId}/2026-03`, 'customer-statement');
+    for (const [ext, type] of [['pdf', 'application/pdf'], ['csv', 'text/csv']]) {
+      const file = await page.request.get(`${base}/portal/customer/statements/${w.contractId}/2026-03.${ext}`);
+      expect([file.status(), file.headers()['content-type']]).toEqual([200, expect.stringContaining(type)]);
+    }
     const figure = (name: string) => page.getAttribute(`[data-figure=${name}]`, 'data-amount');
     await expect(figure('verifiedValue')).resolves.toBe(statement.verifiedValue);
     await expect(figure('share')).resolves.toBe(statement.fees.share);
