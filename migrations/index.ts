@@ -11,6 +11,7 @@ import { LeastPrivilegeServiceRole1765300000000 } from './1765300000000-least-pr
 import { GrantSecretColumnsToServiceRole1765300000500 } from './1765300000500-grant-secret-columns-to-service-role';
 import { GuardEveryAppendOnlyRule1765300001000 } from './1765300001000-guard-every-append-only-rule';
 import { IdempotencyPerPrincipalExpiring1765400000000 } from './1765400000000-idempotency-per-principal-expiring';
+import { CreatePortalLinksAndSessions1765500000000 } from './1765500000000-create-portal-links-and-sessions';
 
 export const migrations = [
   CreateTenancyPartiesContracts1764000000000,
@@ -25,4 +26,5 @@ export const migrations = [
   GrantSecretColumnsToServiceRole1765300000500,
   GuardEveryAppendOnlyRule1765300001000,
   IdempotencyPerPrincipalExpiring1765400000000,
+  CreatePortalLinksAndSessions1765500000000,
 ];

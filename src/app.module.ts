@@ -20,6 +20,7 @@ import { OutcomesModule } from './outcomes/outcomes.module';
 import { PartiesModule } from './parties/parties.module';
 import { ReportsModule } from './reports/reports.module';
 import { DemoModule } from './demo/demo.module';
+import { PortalModule } from './portal/portal.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { httpLoggerOptions } from './observability/logging';
 import { ObservabilityModule } from './observability/observability.module';
@@ -58,6 +59,7 @@ import { ObservabilityModule } from './observability/observability.module';
     AuditModule,
     WebhooksModule,
     DemoModule,
+    PortalModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },

@@ -5,6 +5,7 @@ import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { ensureDatabaseOrExit, loadConfigOrExit } from './database/runtime-database';
 import { DemoSeeder } from './demo/demo-seeder';
+import { portalBanner } from './portal/portal-banner';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
     const base = config.PUBLIC_BASE_URL ?? `http://localhost:${config.PORT}`;
     say(`listening on ${base}`);
     say(`OpenAPI: ${base}/openapi.json   browsable docs: ${base}/docs   health: ${base}/health`);
-    if (demo) for (const line of demo.banner(base)) say(line);
+    if (demo) for (const line of [...demo.banner(base), ...(await portalBanner(app, base, demo.keys))]) say(line);
   } catch (e) {
     console.error(e);
     await app?.close().catch(() => undefined);

@@ -20,6 +20,6 @@ import { ExportLogService } from './export-log.service';
   imports: [ContractsModule, PartiesModule, AuthModule, OutcomesModule, InvoicingModule, LedgerModule],
   controllers: [AuditController],
   providers: [AuditService, EvidenceBundleService, BundleReads, ExportLogRepository, ExportLogService],
-  exports: [ExportLogService],
+  exports: [ExportLogService, AuditService, EvidenceBundleService],
 })
 export class AuditModule {}

@@ -46,6 +46,6 @@ import { TermsUsageModule } from './terms-usage.provider';
     BillCommand,
     InvoiceReportReads,
   ],
-  exports: [InvoicesService, BillingRunsService, InvoiceReportReads, InvoicingEvidenceReads],
+  exports: [InvoicesService, BillingRunsService, InvoiceReportReads, InvoicingEvidenceReads, SettlementsService, InvoiceDocumentsService],
 })
 export class InvoicingModule {}

@@ -355,8 +355,8 @@ export class OutcomesRepository {
   }
 
   /** Keyset page over ids (newest first) with the list filters: `limit + 1` rows tell whether there is more. */
-  async page(scope: Scope, f: OutcomeFilter, limit: number): Promise<OutcomeRow[]> {
-    const params: unknown[] = [];
+  /** The list filters of `page` and `countByStatus`, within the scope (written once). */
+  private filterSql(scope: Scope, f: OutcomeFilter, params: unknown[]): string[] {
     const arg = (v: unknown) => `$${params.push(v)}`;
     const where = [scopeSql(scope, OUTCOME_SCOPE, params)];
     if (f.contractId) where.push(`o.contract_id = ${arg(f.contractId)}::uuid`);
@@ -372,8 +372,22 @@ export class OutcomesRepository {
     if (f.occurredTo) where.push(`o.occurred_at < ${arg(f.occurredTo)}::timestamptz`);
     if (f.dimensions && Object.keys(f.dimensions).length) where.push(`o.dimensions @> ${arg(JSON.stringify(f.dimensions))}::jsonb`);
     if (f.cursor) where.push(`o.id < ${arg(decodeCursor(f.cursor))}::uuid`);
+    return where;
+  }
+
+  async page(scope: Scope, f: OutcomeFilter, limit: number): Promise<OutcomeRow[]> {
+    const params: unknown[] = [];
+    const where = this.filterSql(scope, f, params);
     return this.db.query(`SELECT ${O_COLUMNS} FROM outcomes o WHERE ${where.join(' AND ')} ORDER BY o.id DESC LIMIT ${limit + 1}`, params);
   }
+
+  /** Outcomes per status under the same filters as `page` (status and cursor ignored), counted in SQL. */
+  async countByStatus(scope: Scope, f: OutcomeFilter): Promise<Array<{ status: OutcomeStatus; n: number }>> {
+    const params: unknown[] = [];
+    const where = this.filterSql(scope, { ...f, status: undefined, cursor: undefined }, params);
+    return this.db.query(`SELECT o.status, count(*)::int AS n FROM outcomes o WHERE ${where.join(' AND ')} GROUP BY o.status`, params);
+  }
+
 
   /** Counts and sums per type and status of one contract for `[start, end)` local dates in its timezone. */
   async stats(

@@ -500,13 +500,24 @@ export class OutcomesService {
     const limit = q.limit ?? 50;
     const rows = await this.repo.page(
       scopeOf(p),
-      { contractId: q.contractId, type: q.type, status: q.status, period: q.period ? monthPeriod(q.period) : undefined,
-        occurredFrom: q.occurredFrom, occurredTo: q.occurredTo, dimensions: q.dimensions, cursor: q.cursor },
+      this.filterOf(q),
       limit,
     );
     const more = rows.length > limit;
     const pageRows = more ? rows.slice(0, limit) : rows;
     return { data: pageRows.map(toOutcomeView), nextCursor: more ? encodeCursor(pageRows[pageRows.length - 1].id) : null };
+  }
+
+  /** How many outcomes match the list filters, per status (counted in SQL; status and cursor ignored). */
+  async countByStatus(p: Principal, q: OutcomeListQuery): Promise<Record<OutcomeStatus, number>> {
+    const counts = ALL_STATUSES();
+    for (const r of await this.repo.countByStatus(scopeOf(p), this.filterOf(q))) counts[r.status] = r.n;
+    return counts;
+  }
+
+  private filterOf(q: OutcomeListQuery) {
+    return { contractId: q.contractId, type: q.type, status: q.status, period: q.period ? monthPeriod(q.period) : undefined,
+      occurredFrom: q.occurredFrom, occurredTo: q.occurredTo, dimensions: q.dimensions, cursor: q.cursor };
   }
 
   /** Counts by status, acceptance rate and sums per type for one month in the contract's timezone. */

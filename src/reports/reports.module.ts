@@ -13,5 +13,6 @@ import { ReportsService } from './reports.service';
   imports: [ContractsModule, AuditModule, PartiesModule, OutcomesModule, InvoicingModule],
   controllers: [ReportsController],
   providers: [ReportsService, ReportFilesService],
+  exports: [ReportsService, ReportFilesService],
 })
 export class ReportsModule {}
