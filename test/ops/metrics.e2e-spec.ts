@@ -22,7 +22,7 @@ describe('/metrics: what the service did, for Prometheus', () => {
     receiver = createServer((req, res) => res.writeHead(req.url === '/ok' ? 204 : 500).end());
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     receiverBase = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-    t = await createTestApp({ env: { WEBHOOKS_DISPATCH: 'false', METRICS_TOKEN: TOKEN } });
+    t = await createTestApp({ env: { WEBHOOKS_DISPATCH: 'false', METRICS_TOKEN: TOKEN, WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' } });
     vendor = t.as((await t.createVendor('Metrics vendor')).adminKey);
     port = t.app.get(MetricsServer).port()!;
   });

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -92,6 +92,11 @@ describe('the production image', () => {
         const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
         const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', BUILD], { cwd: ROOT, encoding: 'utf8', timeout: 280_000 });
         expect(`${build.status} ${build.stdout}`).toBe('0 ');
+        // nest build also copies the assets nest-cli.json lists (the portal's templates, catalogs, assets).
+        for (const a of JSON.parse(read('nest-cli.json')).compilerOptions.assets ?? []) {
+          const dir = join('src', a.include.slice(0, a.include.indexOf('/*')));
+          cpSync(join(ROOT, dir), join(BUILD, dir), { recursive: true });
+        }
 
         // An empty database: the start itself must run the compiled migrations.
         const server = process.env.OL_TEST_SERVER_URL!;
@@ -111,6 +116,7 @@ describe('the production image', () => {
           env: {
             PATH: process.env.PATH,
             NODE_ENV: 'production',
+            SECRETS_MASTER_KEY: 'dGVzdC1vbmx5LW1hc3Rlci1rZXktMzItYnl0ZXMhISE=',
             DATABASE_URL: `${server}/${dbName}`,
             PORT: String(port),
             METRICS_PORT: String(metricsPort),

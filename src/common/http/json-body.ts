@@ -36,6 +36,9 @@ export function jsonBodyParser(opts: { limit: string }): RequestHandler {
     },
   });
   return function jsonOnlyBodyParser(req: Request, res: Response, next: NextFunction) {
+    // The portal's HTML forms post urlencoded bodies to /portal only; its module mounts its own parser
+    // there (and checks CSRF). The API under /v1 stays JSON-only.
+    if (req.path === '/portal' || req.path.startsWith('/portal/')) return next();
     if (!hasContent(req)) {
       req.body = undefined;
       return next();
