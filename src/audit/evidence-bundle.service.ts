@@ -11,7 +11,7 @@ import type { TermsVersion } from '../contracts/entities/terms-version.entity';
 import type { ExportRange } from '../invoicing/evidence.reads';
 import { GENESIS_HASH } from '../ledger/chain';
 import type { EvidenceOutcomeFilter } from '../outcomes/evidence.reads';
-import { canonicalJson } from '../pricing/canonical-json';
+import { canonicalJson } from '../kernel/canonical-json';
 import { engineRelease, ENGINE_VERSION, VERIFIER_PACKAGE } from '../pricing/version';
 import { AuditError, AuditErrorCode } from './audit.errors';
 import {
