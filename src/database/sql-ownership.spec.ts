@@ -38,13 +38,11 @@ const OWNER: Record<string, string> = {
 };
 
 /**
- * Reads that still name another domain's table, each to be moved to the owner (issue #10).
- * Listed by file and table so a new trespass fails, and an entry that no longer occurs fails too.
+ * Fragments that still name another domain's table, by file and table, so a new trespass fails
+ * and an entry that no longer occurs fails too. Parties' customer scope reaches `contracts` for an
+ * auditor's grant; contracts imports parties, so the fragment cannot move there without a cycle.
  */
-const NOT_YET_MOVED: ReadonlyArray<string> = [
-  'parties/customers.repository.ts contracts',
-  'parties/documents.reads.ts contracts',
-];
+const NOT_YET_MOVED: ReadonlyArray<string> = ['parties/customer-scope.ts contracts'];
 
 const SQL_TABLE = /\b(?:FROM|JOIN|INTO|UPDATE|DELETE\s+FROM|TABLE)\s+(?:ONLY\s+)?"?([a-z_][a-z0-9_]*)"?/gi;
 
