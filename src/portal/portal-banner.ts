@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { hashApiKey } from '../auth/api-key-secret';
 import { LIVE_API_KEYS } from '../auth/api-key-sql';
 import type { Principal } from '../auth/principal';
-import { customerOfContractFragment } from '../contracts/contract-sql';
+import { contractColumnSql } from '../contracts/outcome.reads';
 import { PortalAuthService } from './portal-auth.service';
 
 /** Banner links live an hour: long enough to read the banner and click, still single-use. */
@@ -17,7 +17,7 @@ const BANNER_LINK_MINUTES = 60;
 export async function portalBanner(app: INestApplication, base: string, keys: { vendorKey: string; sampleContractId: string }): Promise<string[]> {
   const db = app.get(DataSource);
   const [k] = await db.query(
-    `SELECT k.vendor_id, k.id, ${customerOfContractFragment('k.vendor_id', '$2::uuid')} AS customer_id
+    `SELECT k.vendor_id, k.id, ${contractColumnSql('customer_id', { vendorId: 'k.vendor_id', contractId: '$2::uuid' })} AS customer_id
        FROM ${LIVE_API_KEYS} k WHERE k.key_sha256 = $1`,
     [hashApiKey(keys.vendorKey), keys.sampleContractId],
   );
