@@ -11,7 +11,8 @@ import type { TermsVersion } from '../contracts/entities/terms-version.entity';
 import type { ExportRange } from '../invoicing/evidence.reads';
 import { GENESIS_HASH } from '../ledger/chain';
 import type { EvidenceOutcomeFilter } from '../outcomes/evidence.reads';
-import { canonicalJson } from '../pricing/canonical-json';
+import { monthPeriod, nextMonthStart } from '../kernel/calendar';
+import { canonicalJson } from '../kernel/canonical-json';
 import { engineRelease, ENGINE_VERSION, VERIFIER_PACKAGE } from '../pricing/version';
 import { AuditError, AuditErrorCode } from './audit.errors';
 import {
@@ -96,11 +97,12 @@ export class EvidenceBundleService {
   private range(q: EvidenceQuery): Range {
     if (q.from && q.to && q.from > q.to)
       throw AuditError.create(AuditErrorCode.RANGE_INVALID, `from ${q.from} is after to ${q.to}`, [{ field: 'from', message: 'must not be after to' }]);
-    const next = (label: string) => {
-      const [y, m] = label.split('-').map((s) => parseInt(s, 10));
-      return m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, '0')}-01`;
+    return {
+      from: q.from ?? null,
+      to: q.to ?? null,
+      fromDate: q.from ? monthPeriod(q.from).start : null,
+      toEnd: q.to ? nextMonthStart(q.to) : null,
     };
-    return { from: q.from ?? null, to: q.to ?? null, fromDate: q.from ? `${q.from}-01` : null, toEnd: q.to ? next(q.to) : null };
   }
 
   private async open(p: Principal, scope: BundleScope, range: Range, log: { contractId?: string; customerId?: string }): Promise<OpenedBundle> {

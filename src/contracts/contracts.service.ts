@@ -7,7 +7,7 @@ import { notFound } from '../common/errors/common.errors';
 import { decodeCursor, encodeCursor, Page } from '../common/http/pagination';
 import { pageOf, Queryable } from '../common/sql';
 import { PartyNamesReads } from '../parties/documents.reads';
-import { canonicalJson, sha256Hex } from '../pricing/canonical-json';
+import { canonicalJson, sha256Hex } from '../kernel/canonical-json';
 import { parseTerms } from '../pricing/terms';
 import type { Terms } from '../pricing/types';
 import { ContractError, ContractErrorCode } from './contracts.errors';

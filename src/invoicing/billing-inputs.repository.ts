@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Scope } from '../auth/scope';
 import { Money } from '../common/money';
+import { periodStartOf } from '../kernel/calendar';
 import { Params, Queryable } from '../common/sql';
 import { ContractsService } from '../contracts/contracts.service';
 import type { Contract } from '../contracts/entities/contract.entity';
@@ -283,10 +284,8 @@ export class BillingInputsRepository {
   ): Promise<Array<{ periodStart: string; kpi: KpiMeasurement }>> {
     if (ids.length === 0) return [];
     const rows = await this.outcomes.measurementsById(s.scope, { contractId: s.contract.id, timezone: s.contract.timezone, ids }, em);
-    // Periods are calendar months (or years): the period of a local date starts on its first day.
-    const startOf = (d: string) => (s.contract.billingCycle === 'annual' ? `${d.slice(0, 4)}-01-01` : `${d.slice(0, 7)}-01`);
     return rows.map((r) => ({
-      periodStart: startOf(r.local_date),
+      periodStart: periodStartOf(r.local_date, s.contract.billingCycle),
       kpi: { kpi: r.type, value: normal(r.value), outcomeId: r.id, occurredAt: r.occurred_at.toISOString() },
     }));
   }

@@ -9,6 +9,7 @@ import { BillingRunView, CreateBillingRunDto } from './dto/invoice.dto';
 import type { BillingRun, BillingRunError } from './entities/billing-run.entity';
 import { InvoicesService } from './invoices.service';
 import { InvoicingError, InvoicingErrorCode } from './invoicing.errors';
+import { PERIOD_LABEL } from '../kernel/calendar';
 import { periodForCycle } from '../pricing/period';
 import { metrics } from '../observability/metrics';
 
@@ -103,7 +104,7 @@ export class BillingRunsService {
 
   /** For the CLI: refuses a malformed period before anything runs. */
   static checkPeriod(period: string): void {
-    if (!/^\d{4}(-(0[1-9]|1[0-2]))?$/.test(period))
+    if (!PERIOD_LABEL.test(period))
       throw InvoicingError.create(InvoicingErrorCode.PERIOD_INVALID, 'period must be YYYY-MM or YYYY', [
         { field: 'period', message: 'must be YYYY-MM (monthly contracts) or YYYY (annual contracts)' },
       ]);

@@ -7,7 +7,7 @@ import { scopeOf } from '../auth/scope';
 import { Money } from '../common/money';
 import { ContractsService } from '../contracts/contracts.service';
 import { PartyNamesReads } from '../parties/documents.reads';
-import { minorUnits } from '../pricing/currency';
+import { minorUnits } from '../kernel/currency';
 import { InvoiceView } from './dto/invoice.dto';
 import { InvoicesRepository } from './invoices.repository';
 import { InvoicesService } from './invoices.service';

@@ -10,7 +10,7 @@ import { pageOf, Queryable } from '../common/sql';
 import { ContractsService } from '../contracts/contracts.service';
 import type { Contract } from '../contracts/entities/contract.entity';
 import { LedgerService } from '../ledger/ledger.service';
-import { minorUnits } from '../pricing/currency';
+import { minorUnits } from '../kernel/currency';
 import { priceInvoice } from '../pricing/engine';
 import { periodForCycle } from '../pricing/period';
 import type { BillingPeriod, PricedInvoice, PricingResult, Terms } from '../pricing/types';

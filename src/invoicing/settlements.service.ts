@@ -6,7 +6,7 @@ import { Scope, scopeOf } from '../auth/scope';
 import { Money } from '../common/money';
 import { ContractsService } from '../contracts/contracts.service';
 import { LedgerService } from '../ledger/ledger.service';
-import { minorUnits } from '../pricing/currency';
+import { minorUnits } from '../kernel/currency';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { CreateCreditNoteDto, CreatePaymentDto, CreditNoteView, PaymentView } from './dto/invoice.dto';
 import type { CreditNote } from './entities/credit-note.entity';

@@ -1,4 +1,5 @@
 import {
+  BOUNDED_MONTH_LABEL,
   localDate,
   MONTH_LABEL,
   monthPeriod,
@@ -40,6 +41,8 @@ describe('calendar', () => {
     for (const ok of ['2026-01', '2026-12']) expect(MONTH_LABEL.test(ok) && PERIOD_LABEL.test(ok)).toBe(true);
     for (const bad of ['2026-00', '2026-13', '2026-3', '26-03', '2026-03-01']) expect(MONTH_LABEL.test(bad) || PERIOD_LABEL.test(bad)).toBe(false);
     expect(YEAR_LABEL.test('2026') && PERIOD_LABEL.test('2026')).toBe(true);
+    for (const ok of ['1970-01', '2026-03', '2999-12']) expect(BOUNDED_MONTH_LABEL.test(ok)).toBe(true);
+    for (const bad of ['1969-12', '3000-01', '2026-13', '2026', '2026-03x']) expect(BOUNDED_MONTH_LABEL.test(bad)).toBe(false);
     expect(YEAR_LABEL.test('202')).toBe(false);
   });
 

@@ -10,6 +10,10 @@ export interface DateRange {
 
 /** A month label `YYYY-MM`. */
 export const MONTH_LABEL = /^\d{4}-(0[1-9]|1[0-2])$/;
+/** The month part of a request's `YYYY-MM` range label, years 1970–2999 (evidence bundles, reports, statements). */
+export const BOUNDED_MONTH_PATTERN = '(?:19[7-9]\\d|2\\d{3})-(?:0[1-9]|1[0-2])';
+/** A request's `YYYY-MM` range label: a month of the years 1970–2999. */
+export const BOUNDED_MONTH_LABEL = new RegExp(`^${BOUNDED_MONTH_PATTERN}$`);
 /** A year label `YYYY`. */
 export const YEAR_LABEL = /^\d{4}$/;
 /** A billing period label: `YYYY-MM` (monthly contracts) or `YYYY` (annual contracts). */

@@ -7,7 +7,7 @@ import { CommonError, CommonErrorCode, notFound } from '../common/errors/common.
 import type { FieldError } from '../common/errors/domain-exception';
 import { Money } from '../common/money';
 import { DECIMAL_PATTERN, isCalendarDate, isOffsetTimestamp } from '../common/validation/decorators';
-import { isIsoCurrency, minorUnits } from '../pricing/currency';
+import { isIsoCurrency, minorUnits } from '../kernel/currency';
 import {
   canonicalEntry,
   ChainEntry,

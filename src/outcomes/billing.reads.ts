@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Scope, scopeSql } from '../auth/scope';
+import { contractColumnSql } from '../contracts/outcome.reads';
 import { Params, Queryable } from '../common/sql';
 
 /**
@@ -102,7 +103,7 @@ export function outcomeScope(scope: Scope, ps: Params): string {
     {
       vendorId: 'o.vendor_id',
       contractId: 'o.contract_id',
-      customerId: '(SELECT c.customer_id FROM contracts c WHERE c.vendor_id = o.vendor_id AND c.id = o.contract_id)',
+      customerId: contractColumnSql('customer_id', { vendorId: 'o.vendor_id', contractId: 'o.contract_id' }),
     },
     ps.values,
   );

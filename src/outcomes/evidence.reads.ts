@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Scope, scopeSql } from '../auth/scope';
+import { contractColumnSql } from '../contracts/outcome.reads';
 import { isoUtc, Params, Queryable } from '../common/sql';
 import { outcomeScope } from './billing.reads';
 
@@ -81,7 +82,7 @@ export class OutcomeEvidenceReads {
       {
         vendorId: 'e.vendor_id',
         contractId: '(SELECT o.contract_id FROM outcomes o WHERE o.vendor_id = e.vendor_id AND o.id = e.outcome_id)',
-        customerId: `(SELECT c.customer_id FROM outcomes o JOIN contracts c ON c.vendor_id = o.vendor_id AND c.id = o.contract_id
+        customerId: `(SELECT ${contractColumnSql('customer_id', { vendorId: 'o.vendor_id', contractId: 'o.contract_id' })} FROM outcomes o
                        WHERE o.vendor_id = e.vendor_id AND o.id = e.outcome_id)`,
       },
       ps.values,

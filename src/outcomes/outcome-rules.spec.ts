@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { canonicalJson, sha256Hex } from '../pricing/canonical-json';
+import { canonicalJson, sha256Hex } from '../kernel/canonical-json';
 import type { Terms } from '../pricing/types';
 import { contentSha256, contentSha256Reference, evidenceDigest, localDate, normalDecimal, typeRulesOf } from './outcome-rules';
 

@@ -1,7 +1,7 @@
 // Pure rules of recording: what a contract's terms accept, the canonical content hash, local dates.
 // No Nest, no database: unit-tested beside this file.
 import { Money } from '../common/money';
-import { canonicalJson, sha256Hex } from '../pricing/canonical-json';
+import { canonicalJson, sha256Hex } from '../kernel/canonical-json';
 import { guaranteeKpis, knownOutcomeTypes } from '../pricing/terms';
 import type { Terms, Verification } from '../pricing/types';
 

@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { type Scope, scopeSql, type ScopeColumns } from '../auth/scope';
 import { numericString } from '../common/money';
 import { decodeCursor } from '../common/http/pagination';
+import { PLAIN_DECIMAL } from '../kernel/decimal';
 import { contractColumnSql } from '../contracts/outcome.reads';
 import type { OutcomeDetailView, OutcomeEventView, OutcomeView } from './dto/outcome.dto';
 import type { OutcomeStatus } from './entities/outcome.entity';
@@ -101,7 +102,7 @@ const O_COLUMNS = COLUMNS.split(',').map((c) => `o.${c.trim()}`).join(', ');
  */
 export function numericText(v: string | null): string | null {
   if (v === null) return null;
-  if (!/^-?\d+(\.\d+)?$/.test(v)) return numericString.from(v);
+  if (!PLAIN_DECIMAL.test(v)) return numericString.from(v);
   if (v.includes('.')) v = v.replace(/\.?0+$/, '');
   return v === '-0' ? '0' : v;
 }

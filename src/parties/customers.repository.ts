@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { type Scope, scopeSql, type ScopeColumns } from '../auth/scope';
+import { type Scope, scopeSql } from '../auth/scope';
 import { decodeCursor } from '../common/http/pagination';
+import { customerScopeColumns } from './customer-scope';
 
 /** A `customers` row as PostgreSQL returns it. */
 export interface CustomerRow {
@@ -16,17 +17,7 @@ export interface CustomerRow {
 
 const COLUMNS = 'c.vendor_id, c.id, c.name, c.reference, c.created_at, c.updated_at';
 
-/**
- * What a scope sees of `customers c`: a customer key only itself; an auditor granted contracts
- * only the customers of those contracts (the contract reference is the scope's, not a read of
- * the contracts domain).
- */
-const CUSTOMER_SCOPE: ScopeColumns = {
-  vendorId: 'c.vendor_id',
-  customerId: 'c.id',
-  anyContractIn: (ids) =>
-    `EXISTS (SELECT 1 FROM contracts k WHERE k.vendor_id = c.vendor_id AND k.customer_id = c.id AND k.id = ANY(${ids}))`,
-};
+const CUSTOMER_SCOPE = customerScopeColumns('c');
 
 /** The only code that speaks SQL to `customers`. */
 @Injectable()

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Scope, scopeSql, vendorScope } from '../auth/scope';
 import { Params, Queryable } from '../common/sql';
+import { customerScopeColumns } from './customer-scope';
 
 /**
  * What contracts, invoice documents and audit read of parties: whether a customer exists, the
@@ -41,14 +42,6 @@ export class PartyNamesReads {
 
 }
 
-/**
- * Customers in a scope. An auditor's grant reaches the customers of the granted contracts: the
- * contract column is one granted contract of the customer (the grant is compared with it again).
- */
 function customerScope(scope: Scope, ps: Params): string {
-  const contractOfCustomer = scope.contractIds
-    ? `(SELECT g.id FROM contracts g WHERE g.vendor_id = cu.vendor_id AND g.customer_id = cu.id
-          AND g.id = ANY(${ps.add(scope.contractIds)}::uuid[]) LIMIT 1)`
-    : undefined;
-  return scopeSql(scope, { vendorId: 'cu.vendor_id', customerId: 'cu.id', contractId: contractOfCustomer }, ps.values);
+  return scopeSql(scope, customerScopeColumns('cu'), ps.values);
 }

@@ -2,10 +2,12 @@
 // Intl.NumberFormat as strings: ECMA-402 formats a string operand as an exact decimal, so no JS
 // number ever holds the value (a float would already be wrong at 2^53 minor units).
 
+import { PLAIN_DECIMAL } from '../kernel/decimal';
+
 export type Locale = 'zh-CN' | 'en';
 export const LOCALES: readonly Locale[] = ['zh-CN', 'en'];
 
-const DECIMAL = /^-?\d+(\.\d+)?$/;
+const DECIMAL = PLAIN_DECIMAL;
 export function formatMoney(amount: string | null | undefined, currency: string, locale: Locale): string {
   if (amount === null || amount === undefined || amount === '') return '—';
   if (!DECIMAL.test(amount)) return amount;

@@ -1,7 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { hashApiKey } from '../auth/api-key-secret';
+import { LIVE_API_KEYS } from '../auth/api-key-sql';
 import type { Principal } from '../auth/principal';
+import { contractColumnSql } from '../contracts/outcome.reads';
 import { PortalAuthService } from './portal-auth.service';
 
 /** Banner links live an hour: long enough to read the banner and click, still single-use. */
@@ -15,11 +17,11 @@ const BANNER_LINK_MINUTES = 60;
 export async function portalBanner(app: INestApplication, base: string, keys: { vendorKey: string; sampleContractId: string }): Promise<string[]> {
   const db = app.get(DataSource);
   const [k] = await db.query(
-    `SELECT k.vendor_id, k.id, c.customer_id FROM api_keys k JOIN contracts c ON c.vendor_id = k.vendor_id AND c.id = $2
-      WHERE k.key_sha256 = $1 AND k.revoked_at IS NULL`,
+    `SELECT k.vendor_id, k.id, ${contractColumnSql('customer_id', { vendorId: 'k.vendor_id', contractId: '$2::uuid' })} AS customer_id
+       FROM ${LIVE_API_KEYS} k WHERE k.key_sha256 = $1`,
     [hashApiKey(keys.vendorKey), keys.sampleContractId],
   );
-  if (!k) return [];
+  if (!k?.customer_id) return [];
   const admin: Principal = { vendorId: k.vendor_id, keyId: k.id, role: 'vendor_admin', customerId: null, contractIds: null };
   const auth = app.get(PortalAuthService);
   const customer = await auth.issueLink(admin, { role: 'customer', customerId: k.customer_id, expiresInMinutes: BANNER_LINK_MINUTES }, base);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { LIVE_API_KEYS } from '../auth/api-key-sql';
 import type { Principal } from '../auth/principal';
 import type { Role } from '../auth/entities/api-key.entity';
 
@@ -23,7 +24,7 @@ export const principalOfSession = (r: SessionRow): Principal => ({
   contractIds: r.contract_ids,
 });
 
-/** The only code that touches portal_links and portal_sessions. */
+/** The only code that touches portal_links and portal_sessions (keys are joined through auth's `LIVE_API_KEYS`). */
 @Injectable()
 export class PortalSessionsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
@@ -52,9 +53,9 @@ export class PortalSessionsRepository {
     const rows = await this.db.query(
       `WITH used AS (
          UPDATE portal_links l SET used_at = clock_timestamp()
-           FROM api_keys k
+           FROM ${LIVE_API_KEYS} k
           WHERE l.token_sha256 = $1 AND l.used_at IS NULL AND l.expires_at > clock_timestamp()
-            AND k.vendor_id = l.vendor_id AND k.id = l.key_id AND k.revoked_at IS NULL
+            AND k.vendor_id = l.vendor_id AND k.id = l.key_id
          RETURNING l.vendor_id, l.id, l.key_id
        )
        INSERT INTO portal_sessions (vendor_id, key_id, kind, link_id, session_sha256, expires_at)
@@ -69,8 +70,8 @@ export class PortalSessionsRepository {
   async openConsoleSession(keySha256: string, sessionSha256: string, absoluteHours: number): Promise<boolean> {
     const rows = await this.db.query(
       `INSERT INTO portal_sessions (vendor_id, key_id, kind, session_sha256, expires_at)
-       SELECT vendor_id, id, 'console', $2, clock_timestamp() + make_interval(hours => $3)
-         FROM api_keys WHERE key_sha256 = $1 AND revoked_at IS NULL AND role = 'vendor_admin'
+       SELECT k.vendor_id, k.id, 'console', $2, clock_timestamp() + make_interval(hours => $3)
+         FROM ${LIVE_API_KEYS} k WHERE k.key_sha256 = $1 AND k.role = 'vendor_admin'
        RETURNING id`,
       [keySha256, sessionSha256, absoluteHours],
     );
@@ -85,10 +86,10 @@ export class PortalSessionsRepository {
     const rows: SessionRow[] = await this.db.query(
       `WITH touched AS (
          UPDATE portal_sessions s SET last_seen_at = clock_timestamp()
-           FROM api_keys k
+           FROM ${LIVE_API_KEYS} k
           WHERE s.session_sha256 = $1 AND s.ended_at IS NULL AND s.expires_at > clock_timestamp()
             AND s.last_seen_at > clock_timestamp() - make_interval(mins => $2)
-            AND k.vendor_id = s.vendor_id AND k.id = s.key_id AND k.revoked_at IS NULL
+            AND k.vendor_id = s.vendor_id AND k.id = s.key_id
          RETURNING s.vendor_id, s.id, s.key_id, k.role, k.customer_id, k.contract_ids, k.name AS key_name, s.expires_at
        )
        SELECT * FROM touched`,

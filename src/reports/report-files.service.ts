@@ -1,11 +1,12 @@
 import { Injectable, StreamableFile } from '@nestjs/common';
 import type { Principal } from '../auth/principal';
+import { BOUNDED_MONTH_PATTERN } from '../kernel/calendar';
 import type { CustomerRoiView, RangeQuery, ReportFormat, RoiReportView, StatementView } from './dto/reports.dto';
 import { roiCsv, roiPdf, statementCsv, statementPdf } from './report-documents';
 import { ReportError, ReportErrorCode } from './reports.errors';
 import { ReportsService } from './reports.service';
 
-const STATEMENT_PERIOD = /^((?:19[7-9]\d|2\d{3})-(?:0[1-9]|1[0-2]))(?:\.(json|csv|pdf))?$/;
+const STATEMENT_PERIOD = new RegExp(`^(${BOUNDED_MONTH_PATTERN})(?:\\.(json|csv|pdf))?$`);
 
 function file(body: Buffer | string, format: 'csv' | 'pdf', name: string): StreamableFile {
   const buf = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;

@@ -2,7 +2,7 @@
 // No Nest, no database: unit-tested beside this file. Money is Decimal in, string out.
 import type Decimal from 'decimal.js';
 import { Money } from '../common/money';
-import { minorUnits } from '../pricing/currency';
+import { minorUnits } from '../kernel/currency';
 import { knownOutcomeTypes } from '../pricing/terms';
 import type { Terms } from '../pricing/types';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../../src/pricing/canonical-json';
+import { canonicalJson } from '../../src/kernel/canonical-json';
 import { createTestApp, TestApp } from '../support/test-app';
 import { anotherContract, outcomeWorld, OutcomeWorld, report } from './outcome-fixtures';
 

@@ -1,8 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID, Matches } from 'class-validator';
 import { PageQuery } from '../../common/http/pagination';
+import { BOUNDED_MONTH_LABEL } from '../../kernel/calendar';
 
-export const PERIOD_LABEL = /^(19[7-9]\d|2\d{3})-(0[1-9]|1[0-2])$/;
+/** A month `YYYY-MM` of the years 1970–2999: the kernel's one rule. */
+export const PERIOD_LABEL = BOUNDED_MONTH_LABEL;
 
 export class EvidenceQuery {
   @ApiPropertyOptional({ example: '2026-01', description: 'First billing period (YYYY-MM); default: the contract’s start' })

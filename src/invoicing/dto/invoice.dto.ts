@@ -17,8 +17,9 @@ import { IsCalendarDate, IsDecimalString } from '../../common/validation/decorat
 import type { BillingPeriod, CalculationTrace, LineKind } from '../../pricing/types';
 import { INVOICE_STATUSES, type InvoiceStatus, type StoredRefusal } from '../entities/invoice.entity';
 
-/** 'YYYY-MM' for monthly contracts, 'YYYY' for annual ones. */
-export const PERIOD_LABEL = /^\d{4}(-(0[1-9]|1[0-2]))?$/;
+/** 'YYYY-MM' for monthly contracts, 'YYYY' for annual ones: the kernel's one rule. */
+import { PERIOD_LABEL } from '../../kernel/calendar';
+export { PERIOD_LABEL };
 
 export class InvoiceListQuery extends PageQuery {
   @ApiPropertyOptional() @IsOptional() @IsUUID() contractId?: string;

@@ -2,7 +2,7 @@ import { isUUID, length, matches } from 'class-validator';
 import Decimal from 'decimal.js';
 import type { FieldError } from '../../common/errors/domain-exception';
 import { DECIMAL_PATTERN, isOffsetTimestamp } from '../../common/validation/decorators';
-import { isIsoCurrency } from '../../pricing/currency';
+import { isIsoCurrency } from '../../kernel/currency';
 import type { BatchOutcomeItemDto } from './outcome.dto';
 import { isEvidence, isFlatStringMap } from './validators';
 

@@ -11,6 +11,7 @@ import {
   Matches,
 } from 'class-validator';
 import { PageQuery } from '../../common/http/pagination';
+import { MONTH_LABEL } from '../../kernel/calendar';
 import { IsDecimalString, IsIsoCurrency, IsOffsetTimestamp } from '../../common/validation/decorators';
 import type { OutcomeStatus } from '../entities/outcome.entity';
 import { IsEvidence, IsFlatStringMap } from './validators';
@@ -129,7 +130,7 @@ export class BulkRejectDto {
   reason: string;
 }
 
-const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
+const PERIOD = MONTH_LABEL;
 
 export class OutcomeListQuery extends PageQuery {
   @ApiPropertyOptional() @IsOptional() @IsUUID()

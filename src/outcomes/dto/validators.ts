@@ -1,5 +1,5 @@
 import { registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
-import { canonicalJson } from '../../pricing/canonical-json';
+import { canonicalJson } from '../../kernel/canonical-json';
 
 export const MAX_DIMENSIONS = 20;
 export const MAX_EVIDENCE_BYTES = 64 * 1024;
