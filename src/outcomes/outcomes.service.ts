@@ -32,7 +32,7 @@ import {
 import type { OutcomeStatus } from './entities/outcome.entity';
 import { asBatchItem, batchItemErrors } from './dto/batch-item.validator';
 import { acceptanceRate } from './acceptance-rate';
-import { contentSha256, disputeWindowDaysOf, evidenceDigest, localDate, normalDecimal, TypeRules, typeRulesOf } from './outcome-rules';
+import { amountOf, contentSha256, disputeWindowDaysOf, evidenceDigest, localDate, normalDecimal, TypeRules, typeRulesOf } from './outcome-rules';
 import { type OutcomeAction, refusal, transitionOf } from './outcome-transitions';
 import { OutcomeError, OutcomeErrorCode } from './outcomes.errors';
 import {
@@ -254,12 +254,8 @@ export class OutcomesService {
         at('type'),
         `"${d.type}" is not an outcome type of the terms in force on ${day}; known: ${[...version.rules.verification.keys()].join(', ')}`,
       );
-    if (d.quantity === undefined && d.value === undefined)
-      return new ItemError(OutcomeErrorCode.OUTCOME_AMOUNT_MISSING, at('quantity'), 'give a quantity, a value, or both');
-    if (version.rules.needsValue.has(d.type) && d.value === undefined)
-      return new ItemError(OutcomeErrorCode.OUTCOME_AMOUNT_MISSING, at('value'), `"${d.type}" is priced by its value: value is required`);
-    if (version.rules.needsQuantity.has(d.type) && d.quantity === undefined)
-      return new ItemError(OutcomeErrorCode.OUTCOME_AMOUNT_MISSING, at('quantity'), `"${d.type}" is metered: quantity is required`);
+    const amount = amountOf(version.rules, d.type, d.quantity, d.value);
+    if ('field' in amount) return new ItemError(OutcomeErrorCode.OUTCOME_AMOUNT_MISSING, at(amount.field), amount.message);
 
     const evidence = this.checkEvidence(d, at);
     if (evidence instanceof ItemError) return evidence;
@@ -267,7 +263,7 @@ export class OutcomesService {
     const occurredAt = instant.toISOString();
     const dimensions = d.dimensions ?? {};
     const correctsOutcomeId = c.correctsOutcomeId ?? null;
-    const quantity = normalDecimal(d.quantity);
+    const quantity = normalDecimal(amount.quantity);
     const value = normalDecimal(d.value);
     return {
       contractId: c.contractId,
