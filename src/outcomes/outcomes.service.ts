@@ -6,6 +6,7 @@ import { CommonError, CommonErrorCode, notFound } from '../common/errors/common.
 import type { DomainException, FieldError } from '../common/errors/domain-exception';
 import { encodeCursor, Page } from '../common/http/pagination';
 import { Money } from '../common/money';
+import { localDateTime } from '../kernel/calendar';
 import { type ContractTermsRow, OutcomeContractReads } from '../contracts/outcome.reads';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { monthPeriod } from '../pricing/period';
@@ -488,8 +489,19 @@ export class OutcomesService {
     return this.repo.detail(scope, await this.visibleOutcome(scope, id, em), em);
   }
 
-  get(p: Principal, id: string): Promise<OutcomeDetailView> {
-    return this.detailOf(scopeOf(p), id);
+  async get(p: Principal, id: string): Promise<OutcomeDetailView> {
+    const scope = scopeOf(p);
+    const [detail] = await this.withLocalTime(scope, [await this.detailOf(scope, id)]);
+    return detail;
+  }
+
+  /** The answers' outcomes with occurredAt also as local time in their contract's timezone. */
+  private async withLocalTime<T extends OutcomeView>(scope: Scope, views: T[]): Promise<T[]> {
+    const zones = await this.contracts.timezones(scope, [...new Set(views.map((v) => v.contractId))]);
+    return views.map((v) => {
+      const timezone = zones.get(v.contractId);
+      return timezone ? { ...v, occurredAtLocal: localDateTime(v.occurredAt, timezone), timezone } : v;
+    });
   }
 
   async list(p: Principal, q: OutcomeListQuery): Promise<Page<OutcomeView>> {
@@ -501,7 +513,7 @@ export class OutcomesService {
     );
     const more = rows.length > limit;
     const pageRows = more ? rows.slice(0, limit) : rows;
-    return { data: pageRows.map(toOutcomeView), nextCursor: more ? encodeCursor(pageRows[pageRows.length - 1].id) : null };
+    return { data: await this.withLocalTime(scopeOf(p), pageRows.map(toOutcomeView)), nextCursor: more ? encodeCursor(pageRows[pageRows.length - 1].id) : null };
   }
 
   /** How many outcomes match the list filters, per status (counted in SQL; status and cursor ignored). */
