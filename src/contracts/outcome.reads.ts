@@ -46,4 +46,15 @@ export class OutcomeContractReads {
       params,
     );
   }
+
+  /** The timezone of each listed contract the scope sees, for the local time beside UTC instants. */
+  async timezones(scope: Scope, contractIds: readonly string[], em?: EntityManager): Promise<Map<string, string>> {
+    if (contractIds.length === 0) return new Map();
+    const params: unknown[] = [contractIds];
+    const rows: Array<{ id: string; timezone: string }> = await (em ?? this.db.manager).query(
+      `SELECT c.id, c.timezone FROM contracts c WHERE c.id = ANY($1::uuid[]) AND ${scopeSql(scope, CONTRACT_SCOPE, params)}`,
+      params,
+    );
+    return new Map(rows.map((r) => [r.id, r.timezone]));
+  }
 }

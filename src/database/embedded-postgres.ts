@@ -52,8 +52,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     // As root, PostgreSQL runs as the unprivileged `postgres` user, which must reach both its
     // binaries (under node_modules) and its data folder: a checkout inside a private (0700) folder,
     // such as one made by mktemp, would otherwise hide them.
-    grantTraverse(join(projectRoot(), 'node_modules'));
-    grantTraverse(resolve(opts.dataDir));
+    const changed = [...grantTraverse(join(projectRoot(), 'node_modules')), ...grantTraverse(resolve(opts.dataDir))];
+    if (changed.length > 0) say(`added search permission (o+x) for the postgres user to: ${changed.join(', ')}`);
   }
   const owner = new OwnerFile(resolve(opts.dataDir, 'postgres.owner'));
   const recorded = readPostmasterPid(databaseDir);
@@ -223,12 +223,19 @@ function samePath(a: string, b: string): boolean {
   return real(a) === real(b);
 }
 
-/** Adds search permission for others (o+x, never read) to a folder and each of its ancestors that lacks it. */
-function grantTraverse(path: string): void {
+/**
+ * Adds search permission for others (o+x, never read) to a folder and each of its ancestors that
+ * lacks it; returns the folders it changed (none when all are already searchable, e.g. under /tmp).
+ */
+export function grantTraverse(path: string): string[] {
+  const changed: string[] = [];
   for (let dir = path; ; dir = dirname(dir)) {
     const mode = statSync(dir).mode;
-    if ((mode & 0o001) === 0) chmodSync(dir, (mode & 0o7777) | 0o001);
-    if (dirname(dir) === dir) return;
+    if ((mode & 0o001) === 0) {
+      chmodSync(dir, (mode & 0o7777) | 0o001);
+      changed.push(dir);
+    }
+    if (dirname(dir) === dir) return changed;
   }
 }
 

@@ -131,7 +131,7 @@ export class DemoSeeder {
 
 function banner(base: string, k: DemoKeys, keysFile: string, samplePath: string): string[] {
   return [
-    'demo data: the seven seed scenarios of shared/scenarios (keys also in ' + keysFile + ')',
+    'demo data: the seven seed scenarios of test/fixtures/seed-scenarios.json (keys also in ' + keysFile + ')',
     `  vendor admin key : ${k.vendorKey}`,
     `  customer key     : ${k.customerKey}   (${k.customerName})`,
     `  auditor key      : ${k.auditorKey}`,

@@ -5,7 +5,7 @@ import { scenarioOutcomes, scenarioTerms, type SeedOutcome, type SeedScenario } 
 
 export type { SeedOutcome, SeedScenario };
 
-/** The seven seed scenarios of test/fixtures/seed-scenarios.json (a copy of shared/scenarios). */
+/** The seven seed scenarios of test/fixtures/seed-scenarios.json (the data every clone carries). */
 export function loadSeedScenarios(): SeedScenario[] {
   const file = join(projectRoot(), 'test', 'fixtures', 'seed-scenarios.json');
   return JSON.parse(readFileSync(file, 'utf8')).scenarios;

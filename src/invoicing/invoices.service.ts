@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryFailedError } from 'typeorm';
+import { localDateTime } from '../kernel/calendar';
 import type { Principal } from '../auth/principal';
 import { Scope, scopeOf, vendorScope } from '../auth/scope';
 import { notFound } from '../common/errors/common.errors';
@@ -29,8 +30,12 @@ export function moneyOf(v: string | null, currency: string): string | null {
   return v === null ? null : new Money(v).toFixed(minorUnits(currency));
 }
 
-export function toInvoiceView(i: Invoice, s: Settled): InvoiceView {
+export function toInvoiceView(i: Invoice, s: Settled, timezone?: string): InvoiceView {
   const m = (v: string) => moneyOf(v, i.currency)!;
+  // Beside each UTC instant, the contract's local time, so a customer reads its own day.
+  const local = timezone
+    ? { timezone, finalizedAtLocal: i.finalizedAt ? localDateTime(i.finalizedAt, timezone) : null, createdAtLocal: localDateTime(i.createdAt, timezone) }
+    : {};
   return {
     id: i.id,
     number: i.number,
@@ -63,6 +68,7 @@ export function toInvoiceView(i: Invoice, s: Settled): InvoiceView {
     computedAt: i.computedAt.toISOString(),
     finalizedAt: i.finalizedAt ? i.finalizedAt.toISOString() : null,
     createdAt: i.createdAt.toISOString(),
+    ...local,
   };
 }
 
@@ -278,7 +284,18 @@ export class InvoicesService {
   }
 
   async get(p: Principal, id: string): Promise<InvoiceView> {
-    return this.viewOf(this.db.manager, await this.findVisible(p, id));
+    const inv = await this.findVisible(p, id);
+    const zones = await this.timezonesOf([inv]);
+    return toInvoiceView(inv, (await this.settledOf(this.db.manager, inv.vendorId, [inv.id])).get(inv.id)!, zones.get(inv.contractId));
+  }
+
+  /** The timezone of each invoice's contract (the caller sees the invoice, so its contract's zone). */
+  private async timezonesOf(invs: Invoice[]): Promise<Map<string, string>> {
+    const zones = new Map<string, string>();
+    for (const inv of invs)
+      if (!zones.has(inv.contractId))
+        zones.set(inv.contractId, (await this.contracts.findInScope(vendorScope(inv.vendorId), inv.contractId, this.db.manager)).timezone);
+    return zones;
   }
 
   async list(p: Principal, q: InvoiceListQuery): Promise<Page<InvoiceView>> {
@@ -296,7 +313,8 @@ export class InvoicesService {
       limit,
     );
     const settled = await this.repo.settled(scope, rows.map((i) => i.id));
-    return { data: rows.map((i) => toInvoiceView(i, settled.get(i.id)!)), nextCursor: more ? encodeCursor(rows[rows.length - 1].id) : null };
+    const zones = await this.timezonesOf(rows);
+    return { data: rows.map((i) => toInvoiceView(i, settled.get(i.id)!, zones.get(i.contractId))), nextCursor: more ? encodeCursor(rows[rows.length - 1].id) : null };
   }
 
   /** The invoice's view with the amounts paid and credited so far. */

@@ -1,6 +1,7 @@
 import {
   BOUNDED_MONTH_LABEL,
   localDate,
+  localDateTime,
   MONTH_LABEL,
   monthPeriod,
   monthsBetween,
@@ -50,5 +51,16 @@ describe('calendar', () => {
     expect(localDate('2026-03-31T16:30:00Z', 'Asia/Shanghai')).toBe('2026-04-01');
     expect(localDate(new Date('2026-03-31T16:30:00Z'), 'UTC')).toBe('2026-03-31');
     expect(localDate('2026-01-01T04:59:59Z', 'America/New_York')).toBe('2025-12-31');
+  });
+});
+
+describe('localDateTime: the local time beside a UTC instant', () => {
+  it('writes the wall clock and offset of the zone, across a date line and a DST change', () => {
+    expect(localDateTime('2026-11-03T01:15:00Z', 'Asia/Shanghai')).toBe('2026-11-03T09:15:00+08:00');
+    expect(localDateTime(new Date('2026-03-01T18:30:00.250Z'), 'Asia/Shanghai')).toBe('2026-03-02T02:30:00+08:00');
+    expect(localDateTime('2026-01-15T12:00:00Z', 'America/New_York')).toBe('2026-01-15T07:00:00-05:00');
+    expect(localDateTime('2026-07-15T12:00:00Z', 'America/New_York')).toBe('2026-07-15T08:00:00-04:00');
+    expect(localDateTime('2026-07-15T12:00:00Z', 'Asia/Kolkata')).toBe('2026-07-15T17:30:00+05:30');
+    expect(localDateTime('2026-07-15T12:00:00Z', 'UTC')).toBe('2026-07-15T12:00:00+00:00');
   });
 });

@@ -115,6 +115,34 @@ export function localDate(instant: Date | string, timeZone: string): string {
   return `${get('year')}-${get('month')}-${get('day')}`;
 }
 
+const dateTimeFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * The local date and time of an instant in an IANA timezone with its offset, to the second:
+ * `localDateTime('2026-11-03T01:15:00Z', 'Asia/Shanghai')` → '2026-11-03T09:15:00+08:00'.
+ * Answers carry it beside the UTC instant so a customer reads its own day.
+ */
+export function localDateTime(instant: Date | string, timeZone: string): string {
+  let format = dateTimeFormatters.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+    });
+    dateTimeFormatters.set(timeZone, format);
+  }
+  const at = typeof instant === 'string' ? new Date(instant) : instant;
+  const parts = format.formatToParts(at);
+  const get = (type: string) => parseInt(parts.find((p) => p.type === type)!.value, 10);
+  const [y, mo, d, h, mi, s] = [get('year'), get('month'), get('day'), get('hour'), get('minute'), get('second')];
+  const offsetMinutes = Math.round((Date.UTC(y, mo - 1, d, h, mi, s) - Math.floor(at.getTime() / 1000) * 1000) / 60_000);
+  const sign = offsetMinutes < 0 ? '-' : '+';
+  const abs = Math.abs(offsetMinutes);
+  return (
+    `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}T${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}` +
+    `${sign}${pad(Math.floor(abs / 60), 2)}:${pad(abs % 60, 2)}`
+  );
+}
+
 function pad(n: number, width: number): string {
   return String(n).padStart(width, '0');
 }

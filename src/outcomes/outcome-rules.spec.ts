@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { canonicalJson, sha256Hex } from '../kernel/canonical-json';
 import type { Terms } from '../pricing/types';
-import { contentSha256, contentSha256Reference, evidenceDigest, localDate, normalDecimal, typeRulesOf } from './outcome-rules';
+import { amountOf, contentSha256, contentSha256Reference, evidenceDigest, localDate, normalDecimal, typeRulesOf } from './outcome-rules';
 
 const base = {
   type: 'report',
@@ -108,6 +108,16 @@ describe('what the terms accept', () => {
     expect([...rules.needsValue]).toEqual(['savings']);
     expect([...rules.needsQuantity]).toEqual(['query']);
     expect(rules.disputeWindowDays).toBe(14);
+  });
+
+  it('counts a per-outcome claim without an amount as one, and names the field and pricing of the others', () => {
+    const rules = typeRulesOf(terms);
+    expect(amountOf(rules, 'report', undefined, undefined)).toEqual({ quantity: '1' });
+    expect(amountOf(rules, 'report', '2', undefined)).toEqual({ quantity: '2' });
+    expect(amountOf(rules, 'report', undefined, '9')).toEqual({ quantity: undefined });
+    expect(amountOf(rules, 'savings', '3', undefined)).toEqual({ field: 'value', message: '"savings" is priced as a 10% value share: send value' });
+    expect(amountOf(rules, 'query', undefined, undefined)).toEqual({ field: 'quantity', message: '"query" is priced as metered usage at 0.2 per unit: send quantity' });
+    expect(amountOf(rules, 'nps', undefined, undefined)).toMatchObject({ field: 'quantity' });
   });
 
   it('gives a 30-day dispute window when the terms say nothing', () => {

@@ -13,6 +13,10 @@ export interface TypeRules {
   needsValue: Set<string>;
   /** Types whose outcomes must carry a quantity (metered usage sums the quantity). */
   needsQuantity: Set<string>;
+  /** Types priced per outcome (counted): a claim without quantity or value counts as one. */
+  counted: Set<string>;
+  /** How each value-priced or metered type is priced, for the error that asks for its amount. */
+  pricing: Map<string, string>;
   disputeWindowDays: number;
 }
 
@@ -30,16 +34,51 @@ export function typeRulesOf(terms: Terms): TypeRules {
   for (const kpi of guaranteeKpis(terms)) if (!verification.has(kpi)) verification.set(kpi, 'customer');
   const needsValue = new Set<string>();
   const needsQuantity = new Set<string>();
+  const counted = new Set<string>();
+  const pricing = new Map<string, string>();
+  const describe = (type: string, how: string) => pricing.set(type, pricing.has(type) ? `${pricing.get(type)} and ${how}` : how);
   for (const c of terms.components) {
-    if (c.type === 'value_share') needsValue.add(c.outcomeType);
-    if (c.type === 'usage') needsQuantity.add(c.metric);
+    if (c.type === 'value_share') {
+      needsValue.add(c.outcomeType);
+      describe(c.outcomeType, `a ${new Money(c.rate).times(100).toFixed()}% value share`);
+    }
+    if (c.type === 'usage') {
+      needsQuantity.add(c.metric);
+      const per = c.per && c.per !== '1' ? ` per ${c.per} units` : ' per unit';
+      describe(c.metric, c.tiers ? `metered usage in ${c.tiers.length} tiers` : `metered usage at ${c.unitPrice}${per}`);
+    }
+    if (c.type === 'per_outcome') counted.add(c.outcomeType);
   }
   return {
     verification,
     needsValue,
     needsQuantity,
+    counted,
+    pricing,
     disputeWindowDays: disputeWindowDaysOf(terms),
   };
+}
+
+/**
+ * The quantity an outcome is recorded with, or the field its type still needs. A counted type
+ * (priced per outcome) sent without quantity or value counts as one; a value share needs `value`
+ * and metered usage `quantity`, and the message says how the type is priced.
+ */
+export function amountOf(
+  rules: TypeRules,
+  type: string,
+  quantity: string | undefined,
+  value: string | undefined,
+): { quantity: string | undefined } | { field: 'quantity' | 'value'; message: string } {
+  const how = rules.pricing.get(type);
+  if (rules.needsValue.has(type) && value === undefined) return { field: 'value', message: `"${type}" is priced as ${how}: send value` };
+  if (rules.needsQuantity.has(type) && quantity === undefined)
+    return { field: 'quantity', message: `"${type}" is priced as ${how}: send quantity` };
+  if (quantity === undefined && value === undefined) {
+    if (rules.counted.has(type)) return { quantity: '1' };
+    return { field: 'quantity', message: 'give a quantity, a value, or both' };
+  }
+  return { quantity };
 }
 
 const dateFormats = new Map<string, Intl.DateTimeFormat>();

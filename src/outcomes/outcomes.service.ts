@@ -6,6 +6,7 @@ import { CommonError, CommonErrorCode, notFound } from '../common/errors/common.
 import type { DomainException, FieldError } from '../common/errors/domain-exception';
 import { encodeCursor, Page } from '../common/http/pagination';
 import { Money } from '../common/money';
+import { localDateTime } from '../kernel/calendar';
 import { type ContractTermsRow, OutcomeContractReads } from '../contracts/outcome.reads';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { monthPeriod } from '../pricing/period';
@@ -32,7 +33,7 @@ import {
 import type { OutcomeStatus } from './entities/outcome.entity';
 import { asBatchItem, batchItemErrors } from './dto/batch-item.validator';
 import { acceptanceRate } from './acceptance-rate';
-import { contentSha256, disputeWindowDaysOf, evidenceDigest, localDate, normalDecimal, TypeRules, typeRulesOf } from './outcome-rules';
+import { amountOf, contentSha256, disputeWindowDaysOf, evidenceDigest, localDate, normalDecimal, TypeRules, typeRulesOf } from './outcome-rules';
 import { type OutcomeAction, refusal, transitionOf } from './outcome-transitions';
 import { OutcomeError, OutcomeErrorCode } from './outcomes.errors';
 import {
@@ -254,12 +255,8 @@ export class OutcomesService {
         at('type'),
         `"${d.type}" is not an outcome type of the terms in force on ${day}; known: ${[...version.rules.verification.keys()].join(', ')}`,
       );
-    if (d.quantity === undefined && d.value === undefined)
-      return new ItemError(OutcomeErrorCode.OUTCOME_AMOUNT_MISSING, at('quantity'), 'give a quantity, a value, or both');
-    if (version.rules.needsValue.has(d.type) && d.value === undefined)
-      return new ItemError(OutcomeErrorCode.OUTCOME_AMOUNT_MISSING, at('value'), `"${d.type}" is priced by its value: value is required`);
-    if (version.rules.needsQuantity.has(d.type) && d.quantity === undefined)
-      return new ItemError(OutcomeErrorCode.OUTCOME_AMOUNT_MISSING, at('quantity'), `"${d.type}" is metered: quantity is required`);
+    const amount = amountOf(version.rules, d.type, d.quantity, d.value);
+    if ('field' in amount) return new ItemError(OutcomeErrorCode.OUTCOME_AMOUNT_MISSING, at(amount.field), amount.message);
 
     const evidence = this.checkEvidence(d, at);
     if (evidence instanceof ItemError) return evidence;
@@ -267,7 +264,7 @@ export class OutcomesService {
     const occurredAt = instant.toISOString();
     const dimensions = d.dimensions ?? {};
     const correctsOutcomeId = c.correctsOutcomeId ?? null;
-    const quantity = normalDecimal(d.quantity);
+    const quantity = normalDecimal(amount.quantity);
     const value = normalDecimal(d.value);
     return {
       contractId: c.contractId,
@@ -492,8 +489,19 @@ export class OutcomesService {
     return this.repo.detail(scope, await this.visibleOutcome(scope, id, em), em);
   }
 
-  get(p: Principal, id: string): Promise<OutcomeDetailView> {
-    return this.detailOf(scopeOf(p), id);
+  async get(p: Principal, id: string): Promise<OutcomeDetailView> {
+    const scope = scopeOf(p);
+    const [detail] = await this.withLocalTime(scope, [await this.detailOf(scope, id)]);
+    return detail;
+  }
+
+  /** The answers' outcomes with occurredAt also as local time in their contract's timezone. */
+  private async withLocalTime<T extends OutcomeView>(scope: Scope, views: T[]): Promise<T[]> {
+    const zones = await this.contracts.timezones(scope, [...new Set(views.map((v) => v.contractId))]);
+    return views.map((v) => {
+      const timezone = zones.get(v.contractId);
+      return timezone ? { ...v, occurredAtLocal: localDateTime(v.occurredAt, timezone), timezone } : v;
+    });
   }
 
   async list(p: Principal, q: OutcomeListQuery): Promise<Page<OutcomeView>> {
@@ -505,7 +513,7 @@ export class OutcomesService {
     );
     const more = rows.length > limit;
     const pageRows = more ? rows.slice(0, limit) : rows;
-    return { data: pageRows.map(toOutcomeView), nextCursor: more ? encodeCursor(pageRows[pageRows.length - 1].id) : null };
+    return { data: await this.withLocalTime(scopeOf(p), pageRows.map(toOutcomeView)), nextCursor: more ? encodeCursor(pageRows[pageRows.length - 1].id) : null };
   }
 
   /** How many outcomes match the list filters, per status (counted in SQL; status and cursor ignored). */

@@ -111,6 +111,11 @@ export interface InvoiceView {
   computedAt: string;
   finalizedAt: string | null;
   createdAt: string;
+  /** The contract's IANA timezone: `period` is in local dates of it, and the `*Local` times below. */
+  timezone?: string;
+  /** finalizedAt as local time in the contract's timezone, e.g. 2026-04-01T09:15:00+08:00. */
+  finalizedAtLocal?: string | null;
+  createdAtLocal?: string;
 }
 
 export interface CreditNoteView {

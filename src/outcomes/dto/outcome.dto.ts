@@ -170,7 +170,10 @@ export class OutcomeView {
   @ApiProperty() type: string;
   @ApiProperty({ nullable: true, type: String }) quantity: string | null;
   @ApiProperty({ nullable: true, type: String }) value: string | null;
-  @ApiProperty() occurredAt: string;
+  @ApiProperty({ description: 'the instant in UTC', example: '2026-11-03T01:15:00.000Z' }) occurredAt: string;
+  @ApiPropertyOptional({ description: 'occurredAt as local time in the contract timezone', example: '2026-11-03T09:15:00+08:00' })
+  occurredAtLocal?: string;
+  @ApiPropertyOptional({ description: 'the contract timezone (IANA)', example: 'Asia/Shanghai' }) timezone?: string;
   @ApiProperty() dimensions: Record<string, string>;
   @ApiProperty({ nullable: true }) evidence: unknown;
   @ApiProperty({ nullable: true, type: String }) evidenceUri: string | null;
