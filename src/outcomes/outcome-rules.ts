@@ -14,6 +14,8 @@ export interface TypeRules {
   /** Types whose outcomes must carry a quantity (metered usage sums the quantity). */
   needsQuantity: Set<string>;
   disputeWindowDays: number;
+  /** Customer-verified types with deemed acceptance: the ISO 8601 objection window (per_outcome `objectionWindow`). */
+  objectionWindows: Map<string, string>;
 }
 
 /** Days after verification during which the customer may dispute, when the terms do not say. */
@@ -30,7 +32,9 @@ export function typeRulesOf(terms: Terms): TypeRules {
   for (const kpi of guaranteeKpis(terms)) if (!verification.has(kpi)) verification.set(kpi, 'customer');
   const needsValue = new Set<string>();
   const needsQuantity = new Set<string>();
+  const objectionWindows = new Map<string, string>();
   for (const c of terms.components) {
+    if (c.type === 'per_outcome' && c.objectionWindow && !objectionWindows.has(c.outcomeType)) objectionWindows.set(c.outcomeType, c.objectionWindow);
     if (c.type === 'value_share') needsValue.add(c.outcomeType);
     if (c.type === 'usage') needsQuantity.add(c.metric);
   }
@@ -39,6 +43,7 @@ export function typeRulesOf(terms: Terms): TypeRules {
     needsValue,
     needsQuantity,
     disputeWindowDays: disputeWindowDaysOf(terms),
+    objectionWindows,
   };
 }
 

@@ -23,17 +23,33 @@ export interface PerOutcomeComponent extends ComponentBase {
    * verified late into a period whose allowance was not used up costs nothing.
    */
   includedPerPeriod?: DecimalString;
+  /**
+   * Deemed acceptance (customer verification only): an ISO 8601 duration such as `PT24H`. An
+   * outcome the customer neither verifies nor rejects within this time of its occurrence (added in
+   * the contract's timezone) is verified by the system as deemed; it may still be disputed.
+   */
+  objectionWindow?: string;
 }
+
+/** ISO 8601 durations PostgreSQL reads as intervals: `P1D`, `PT24H`, `P1W`, `P1DT12H`… (no fractions). */
+export const ISO_DURATION = /^P(?=\d|T\d)(\d{1,4}Y)?(\d{1,4}M)?(\d{1,4}W)?(\d{1,4}D)?(T(?=\d)(\d{1,6}H)?(\d{1,6}M)?(\d{1,8}S)?)?$/;
 
 export const perOutcome: ChargeModel<PerOutcomeComponent> = {
   type: 'per_outcome',
-  fields: ['unitPrice', 'outcomeType', 'verification', 'verifier', 'breakdownBy', 'includedPerPeriod'],
+  fields: ['unitPrice', 'outcomeType', 'verification', 'verifier', 'breakdownBy', 'includedPerPeriod', 'objectionWindow'],
   outcomeTypeField: 'outcomeType',
   validate(c, comp, path) {
     c.decimal(comp, 'unitPrice', path, 'nonNegative', { required: true });
     c.string(comp, 'outcomeType', path, { required: true });
-    checkVerification(c, comp, path, true);
+    const verification = checkVerification(c, comp, path, true);
     c.string(comp, 'breakdownBy', path);
+    const window = c.string(comp, 'objectionWindow', path);
+    if (window !== undefined) {
+      if (!ISO_DURATION.test(window) || !/[1-9]/.test(window))
+        c.error(at(path, 'objectionWindow'), `must be a positive ISO 8601 duration such as "PT24H" or "P3D", got ${JSON.stringify(window)}`);
+      else if (verification !== undefined && verification !== 'customer')
+        c.error(at(path, 'objectionWindow'), `only allowed when verification is customer (it is ${verification})`);
+    }
     const included = c.decimal(comp, 'includedPerPeriod', path, 'nonNegative');
     if (included !== undefined && !dec(included).isInteger()) c.error(at(path, 'includedPerPeriod'), `must be a whole number of outcomes, got "${included}"`);
   },
