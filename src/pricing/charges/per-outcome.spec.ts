@@ -26,14 +26,14 @@ const withAllowance = (included: string, more: object = {}): Terms => ({
 
 describe('an included allowance on a per-outcome component', () => {
   it.each([
-    ['N − 1 outcomes are all free', '49', '-49', '0.00'],
-    ['N outcomes are all free', '50', '-50', '0.00'],
-    ['N + 1 outcomes bill exactly one', '51', '-50', '0.99'],
-  ])('%s', (_name, count, freeQuantity, subtotal) => {
+    ['N − 1 outcomes are all free', '49', '48.51', '-49', '-48.51', '0.00'],
+    ['N outcomes are all free', '50', '49.50', '-50', '-49.50', '0.00'],
+    ['N + 1 outcomes bill exactly one', '51', '50.49', '-50', '-49.50', '0.99'],
+  ])('%s', (_name, count, charged, freeQuantity, given, subtotal) => {
     const inv = run(withAllowance('50'), [agg('resolution', count)]);
     expect(inv.lines.map((l) => [l.key, l.kind, l.quantity, l.amount])).toEqual([
-      ['per_outcome', 'charge', count, (Number(count) * 99 / 100).toFixed(2)],
-      ['per_outcome[included]', 'included_allowance', freeQuantity, (Number(freeQuantity) * 99 / 100).toFixed(2)],
+      ['per_outcome', 'charge', count, charged],
+      ['per_outcome[included]', 'included_allowance', freeQuantity, given],
     ]);
     expect(inv.subtotal).toBe(subtotal);
     expect(inv.lines[1].description).toBe(`Included allowance: ${freeQuantity.slice(1)} of 50 resolution outcomes per period free`);
@@ -67,5 +67,24 @@ describe('an included allowance on a per-outcome component', () => {
     expect(parseTerms(withAllowance('2.5'))).toMatchObject({ ok: false, errors: [{ path: 'components[0].includedPerPeriod', message: 'must be a whole number of outcomes, got "2.5"' }] });
     expect(parseTerms(withAllowance('-1'))).toMatchObject({ ok: false, errors: [{ path: 'components[0].includedPerPeriod' }] });
     expect(parseTerms(withAllowance('0')).ok).toBe(true);
+  });
+});
+
+describe('an objection window on a per-outcome component', () => {
+  const terms = (objectionWindow: unknown, verification = 'customer', verifier?: string) => ({
+    components: [{ type: 'per_outcome', unitPrice: '15', outcomeType: 'report', verification, ...(verifier ? { verifier } : {}), objectionWindow }],
+  });
+
+  it('accepts positive ISO 8601 durations', () => {
+    for (const w of ['PT24H', 'P1D', 'P1W', 'P1DT12H', 'PT90M', 'PT30S']) expect([w, parseTerms(terms(w)).ok]).toEqual([w, true]);
+  });
+
+  it('refuses what is not a positive duration, and a window on a type the customer does not verify', () => {
+    for (const w of ['24h', 'P', 'PT', 'PT0S', 'P1.5D', 'PT24H ', 42])
+      expect(parseTerms(terms(w))).toMatchObject({ ok: false, errors: [{ path: 'components[0].objectionWindow' }] });
+    expect(parseTerms(terms('PT24H', 'third_party', 'Lab'))).toMatchObject({
+      ok: false,
+      errors: [{ path: 'components[0].objectionWindow', message: 'only allowed when verification is customer (it is third_party)' }],
+    });
   });
 });
