@@ -92,6 +92,7 @@ export class DemoSeeder {
       ctx.scenarios.push({ scenario, contractId: contract.id, customerId: customer.id, customerKeyId: key.id });
     }
     for (const step of this.steps()) await step.run(ctx);
+    await this.amendForDeemedAcceptance(ctx, adminKey.id);
     const auditor = await this.apiKeys.issue(vendor.id, { name: 'demo auditor', role: 'auditor' });
     this.logger.log(`demo data loaded in ${Date.now() - started} ms`);
     const inspection = ctx.scenarios.find((s) => s.scenario.id === 'inspection')!;
@@ -121,6 +122,22 @@ export class DemoSeeder {
       auditorKey: auditorKey.secret,
       sampleContractId: row.contract_id,
     };
+  }
+
+  /**
+   * From April on, the radiology contract deems a report accepted when the radiologist does not
+   * object within 24 hours: an amendment, so that March's seed invoice (and its golden) stays as it is.
+   */
+  private async amendForDeemedAcceptance(ctx: DemoContext, adminKeyId: string): Promise<void> {
+    const radiology = ctx.scenarios.find((s) => s.scenario.id === 'radiology');
+    if (!radiology) return;
+    const terms = termsOfScenario(radiology.scenario);
+    const amended = {
+      ...terms,
+      components: terms.components.map((c) => (c.type === 'per_outcome' && c.verification === 'customer' ? { ...c, objectionWindow: 'PT24H' } : c)),
+    };
+    const admin = { vendorId: ctx.vendorId, keyId: adminKeyId, role: 'vendor_admin' as const, customerId: null, contractIds: null };
+    await this.contracts.addTerms(admin, radiology.contractId, { effectiveFrom: '2026-04-01', terms: amended });
   }
 
   /** The demo's steps, in order: outcomes first (recorded and verified), then their invoices. */

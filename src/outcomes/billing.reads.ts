@@ -31,11 +31,14 @@ export class OutcomeBillingReads {
   ): string {
     const where = outcomeScope(scope, ps);
     const tz = ps.add(q.timezone);
+    const end = `(${ps.add(q.end)}::timestamp AT TIME ZONE ${tz})`;
+    // Deemed acceptance: a claim whose objection window lapsed by the period's cut-off (and by now)
+    // is verified for billing even before the sweep writes its event.
     return `SELECT ${OutcomeBillingReads.COLUMNS} FROM outcomes o
              WHERE ${where} AND o.contract_id = ${ps.add(q.contractId)} AND o.type = ANY(${ps.add(q.types)}::text[])
-               AND o.status = 'verified'
+               AND (o.status = 'verified' OR (o.status = 'recorded' AND o.deemed_after <= least(${end}, now())))
                AND o.occurred_at >= (${ps.add(q.start)}::timestamp AT TIME ZONE ${tz})
-               AND o.occurred_at < (${ps.add(q.end)}::timestamp AT TIME ZONE ${tz})${andAlso ? ` AND ${andAlso}` : ''}`;
+               AND o.occurred_at < ${end}${andAlso ? ` AND ${andAlso}` : ''}`;
   }
 
   /**

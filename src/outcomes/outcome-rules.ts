@@ -18,6 +18,8 @@ export interface TypeRules {
   /** How each value-priced or metered type is priced, for the error that asks for its amount. */
   pricing: Map<string, string>;
   disputeWindowDays: number;
+  /** Customer-verified types with deemed acceptance: the ISO 8601 objection window (per_outcome `objectionWindow`). */
+  objectionWindows: Map<string, string>;
 }
 
 /** Days after verification during which the customer may dispute, when the terms do not say. */
@@ -37,7 +39,9 @@ export function typeRulesOf(terms: Terms): TypeRules {
   const counted = new Set<string>();
   const pricing = new Map<string, string>();
   const describe = (type: string, how: string) => pricing.set(type, pricing.has(type) ? `${pricing.get(type)} and ${how}` : how);
+  const objectionWindows = new Map<string, string>();
   for (const c of terms.components) {
+    if (c.type === 'per_outcome' && c.objectionWindow && !objectionWindows.has(c.outcomeType)) objectionWindows.set(c.outcomeType, c.objectionWindow);
     if (c.type === 'value_share') {
       needsValue.add(c.outcomeType);
       describe(c.outcomeType, `a ${new Money(c.rate).times(100).toFixed()}% value share`);
@@ -56,6 +60,7 @@ export function typeRulesOf(terms: Terms): TypeRules {
     counted,
     pricing,
     disputeWindowDays: disputeWindowDaysOf(terms),
+    objectionWindows,
   };
 }
 

@@ -7,7 +7,7 @@ import type { OutcomeStatus } from './entities/outcome.entity';
 /** Who moves an outcome: a key's role, or the system itself (auto-verified metered usage). */
 export type ActorRole = Role | 'system';
 
-export type OutcomeAction = 'record' | 'auto_verify' | 'verify' | 'reject' | 'dispute' | 'uphold' | 'reverse' | 'correct';
+export type OutcomeAction = 'record' | 'auto_verify' | 'deem' | 'verify' | 'reject' | 'dispute' | 'uphold' | 'reverse' | 'correct';
 
 export interface Transition {
   action: OutcomeAction;
@@ -27,6 +27,8 @@ const PERSON_KINDS: readonly Verification[] = ['customer', 'third_party'];
 export const OUTCOME_TRANSITIONS: readonly Transition[] = [
   { action: 'record', from: [null], to: 'recorded', by: ['vendor_admin'], verifiers: ALL_KINDS },
   { action: 'auto_verify', from: ['recorded'], to: 'verified', by: ['system'], verifiers: ['auto'] },
+  // Deemed acceptance: the objection window of the terms lapsed with no decision (an event with deemed_at).
+  { action: 'deem', from: ['recorded'], to: 'verified', by: ['system'], verifiers: ['customer'] },
   { action: 'verify', from: ['recorded'], to: 'verified', by: ['customer'], verifiers: PERSON_KINDS },
   { action: 'reject', from: ['recorded'], to: 'rejected', by: ['customer'], verifiers: PERSON_KINDS },
   // Within the dispute window of the terms in force when the outcome occurred; once per outcome.

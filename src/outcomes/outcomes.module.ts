@@ -10,11 +10,12 @@ import { OutcomeBillingReads } from './billing.reads';
 import { OutcomeEvidenceReads } from './evidence.reads';
 import { OutcomesRepository } from './outcomes.repository';
 import { OutcomesService } from './outcomes.service';
+import { DeemingSweep } from './deeming-sweep';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Outcome, OutcomeEvent]), ContractsModule, WebhooksModule],
   controllers: [OutcomesController, ContractOutcomesController],
-  providers: [OutcomesRepository, OutcomeFiguresRepository, OutcomesService, OutcomeBillingReads, OutcomeEvidenceReads],
-  exports: [OutcomesService, OutcomeFiguresRepository, OutcomeBillingReads, OutcomeEvidenceReads],
+  providers: [OutcomesRepository, OutcomeFiguresRepository, OutcomesService, OutcomeBillingReads, OutcomeEvidenceReads, DeemingSweep],
+  exports: [OutcomesService, DeemingSweep, OutcomeFiguresRepository, OutcomeBillingReads, OutcomeEvidenceReads],
 })
 export class OutcomesModule {}

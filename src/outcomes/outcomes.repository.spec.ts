@@ -18,13 +18,14 @@ describe('outcome views', () => {
       contractId: 'c', externalId: 'e', type: 'savings', quantity: null, value: '400000', occurredAt: '2026-03-31T04:00:00.000Z',
       dimensions: { line: 'L1', a: 'x' }, evidence: { z: 1, a: { y: [1, { d: 2, c: 3 }] } }, evidenceJson: null, evidenceUri: null,
       evidenceSha256: 'f'.repeat(64), status: 'recorded', contentSha256: 'a'.repeat(64), correctsOutcomeId: null,
+      objectionWindow: null, timezone: 'Asia/Shanghai',
     };
     const at = new Date('2026-04-01T00:00:00.123Z');
     const stored = toOutcomeView({
       vendor_id: 'v', id: 'i', contract_id: 'c', external_id: 'e', type: 'savings', quantity: null, value: '400000.000000000000',
       occurred_at: new Date('2026-03-31T04:00:00Z'), dimensions: { a: 'x', line: 'L1' }, evidence: { a: { y: [1, { c: 3, d: 2 }] }, z: 1 },
       evidence_uri: null, evidence_sha256: 'f'.repeat(64), status: 'recorded', corrects_outcome_id: null, content_sha256: 'a'.repeat(64),
-      verified_at: null, recorded_by_key_id: null, created_at: at,
+      verified_at: null, recorded_by_key_id: null, created_at: at, deemed_after: null,
     });
     expect(JSON.stringify(newOutcomeView(input, 'i', at))).toBe(JSON.stringify(stored));
   });

@@ -6,7 +6,7 @@ const actor = { keyId: FIXED.keyId, role: 'vendor_admin' };
 const outcome: NewOutcome = {
   contractId: FIXED.contractIds[0], externalId: 'rep-1', type: 'report', quantity: '1', value: null, occurredAt: '2026-03-02T01:00:00.000Z',
   dimensions: { hospital: 'H3' }, evidence: null, evidenceJson: null, evidenceUri: null, evidenceSha256: null, status: 'recorded',
-  contentSha256: 'a'.repeat(64), correctsOutcomeId: null,
+  contentSha256: 'a'.repeat(64), correctsOutcomeId: null, objectionWindow: 'PT24H', timezone: 'Asia/Shanghai',
 };
 const row = { vendor_id: FIXED.vendorId, id: FIXED.id, status: 'verified' } as OutcomeRow;
 
@@ -41,6 +41,11 @@ describe('the SQL of OutcomesRepository', () => {
 
   it('reads an outcome’s events', async () => {
     expect(await sqlPerScope(rec, (s) => repo.detail(s, { ...row, occurred_at: new Date(0), created_at: new Date(0), verified_at: null } as OutcomeRow))).toMatchSnapshot();
+  });
+
+  it('deems lapsed claims of a vendor accepted, each with its event, and finds the vendors that have any', async () => {
+    expect(await sqlPerScope(rec, (s) => repo.deemLapsed(s, 1000, rec.em), ['vendor admin'])).toMatchSnapshot();
+    expect(await sqlPerScope(rec, (s) => repo.objectionLapsed(s, rec.em, FIXED.id), ['customer'])).toMatchSnapshot();
   });
 
   it('pages outcomes with every list filter', async () => {

@@ -29,6 +29,8 @@ export interface OutcomeRow {
   verified_at: Date | null;
   recorded_by_key_id: string | null;
   created_at: Date;
+  /** When an undecided claim is deemed accepted (deemed acceptance), else null. */
+  deemed_after: Date | null;
 }
 
 interface EventRow {
@@ -39,6 +41,7 @@ interface EventRow {
   actor_role: string;
   reason: string | null;
   occurred_at: Date;
+  deemed_at: Date | null;
 }
 
 /** An outcome ready to insert: validated, normalised and hashed. */
@@ -58,6 +61,10 @@ export interface NewOutcome {
   status: 'recorded' | 'verified';
   contentSha256: string;
   correctsOutcomeId: string | null;
+  /** The objection window (ISO 8601) of a customer-verified type with deemed acceptance, else null. */
+  objectionWindow: string | null;
+  /** The contract's timezone: the window is added to the occurrence in it. */
+  timezone: string;
 }
 
 /** What an insert created: outcome id by `outcomeKey(contractId, externalId)`, and the transaction's now(). */
@@ -93,7 +100,7 @@ export interface OutcomeFilter {
 }
 
 const COLUMNS = `vendor_id, id, contract_id, external_id, type, quantity, value, occurred_at, dimensions, evidence,
-  evidence_uri, evidence_sha256, status, corrects_outcome_id, content_sha256, verified_at, recorded_by_key_id, created_at`;
+  evidence_uri, evidence_sha256, status, corrects_outcome_id, content_sha256, verified_at, recorded_by_key_id, created_at, deemed_after`;
 const O_COLUMNS = COLUMNS.split(',').map((c) => `o.${c.trim()}`).join(', ');
 
 /**
@@ -172,6 +179,7 @@ function toEventView(e: EventRow): OutcomeEventView {
     actorRole: e.actor_role,
     reason: e.reason,
     occurredAt: e.occurred_at.toISOString(),
+    ...(e.deemed_at ? { deemedAt: e.deemed_at.toISOString() } : {}),
   };
 }
 
@@ -206,15 +214,20 @@ export class OutcomesRepository {
     const [row]: Array<{ ids: string[]; contract_ids: string[]; external_ids: string[]; at: Date }> = await this.q(em).query(
       `WITH input AS (
          SELECT * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::numeric[], $6::numeric[], $7::timestamptz[],
-                              $8::jsonb[], $9::jsonb[], $10::text[], $11::text[], $12::text[], $13::text[], $14::uuid[])
+                              $8::jsonb[], $9::jsonb[], $10::text[], $11::text[], $12::text[], $13::text[], $14::uuid[],
+                              $17::text[], $18::text[])
                   WITH ORDINALITY AS t(contract_id, external_id, type, quantity, value, occurred_at, dimensions, evidence,
-                                       evidence_uri, evidence_sha256, status, content_sha256, corrects_outcome_id, ord)
+                                       evidence_uri, evidence_sha256, status, content_sha256, corrects_outcome_id,
+                                       objection_window, timezone, ord)
        ), ins AS (
          INSERT INTO outcomes (vendor_id, contract_id, external_id, type, quantity, value, occurred_at, dimensions, evidence,
-                               evidence_uri, evidence_sha256, status, corrects_outcome_id, content_sha256, verified_at, recorded_by_key_id)
+                               evidence_uri, evidence_sha256, status, corrects_outcome_id, content_sha256, verified_at, recorded_by_key_id,
+                               deemed_after)
          SELECT $1::uuid, contract_id, external_id, type, quantity, value, occurred_at, dimensions, evidence, evidence_uri,
                 evidence_sha256, status, corrects_outcome_id, content_sha256,
-                CASE WHEN status = 'verified' THEN now() END, $15::uuid
+                CASE WHEN status = 'verified' THEN now() END, $15::uuid,
+                CASE WHEN status = 'recorded' AND objection_window IS NOT NULL
+                     THEN ((occurred_at AT TIME ZONE timezone) + objection_window::interval) AT TIME ZONE timezone END
            FROM input ORDER BY ord
          ON CONFLICT (vendor_id, contract_id, external_id) DO NOTHING
          RETURNING vendor_id, id, contract_id, external_id, status
@@ -246,6 +259,8 @@ export class OutcomesRepository {
         col('correctsOutcomeId'),
         actor.keyId,
         actor.role,
+        col('objectionWindow'),
+        col('timezone'),
       ],
     );
     const ids = new Map<string, string>();
@@ -305,6 +320,7 @@ export class OutcomesRepository {
       `WITH moved AS (
          UPDATE outcomes o SET status = $2::text, verified_at = CASE WHEN $2::text = 'verified' THEN now() ELSE o.verified_at END
           WHERE o.id = ANY($1::uuid[]) AND o.status = 'recorded' AND ${scopeSql(scope, OUTCOME_SCOPE, params)}
+            AND ($2::text = 'verified' OR o.deemed_after IS NULL OR o.deemed_after > now())
          RETURNING o.vendor_id, o.id
        ), events AS (
          INSERT INTO outcome_events (vendor_id, outcome_id, from_status, to_status, actor_key_id, actor_role, reason)
@@ -314,6 +330,56 @@ export class OutcomesRepository {
       params,
     );
     return rows.map((r) => r.id);
+  }
+
+  /** Whether the outcome's objection window has lapsed by the database's clock (it is deemed accepted). */
+  async objectionLapsed(scope: Scope, em: EntityManager, id: string): Promise<boolean> {
+    const params: unknown[] = [id];
+    const [r] = await em.query(
+      `SELECT (o.deemed_after IS NOT NULL AND o.deemed_after <= now()) AS lapsed FROM outcomes o WHERE o.id = $1 AND ${scopeSql(scope, OUTCOME_SCOPE, params)}`,
+      params,
+    );
+    return r?.lapsed ?? false;
+  }
+
+  /**
+   * Deemed acceptance: moves the scope's \`recorded\` outcomes whose objection window lapsed by now
+   * (at most \`limit\`, oldest deadline first; \`ids\` narrows to those) to \`verified\` by the system,
+   * verified as of the deadline, each with its event saying when it was deemed. Idempotent: a row
+   * moved (or decided) already is no longer \`recorded\`; concurrent sweeps skip each other's rows.
+   */
+  async deemLapsed(scope: Scope, limit: number, em?: EntityManager, ids?: string[]): Promise<string[]> {
+    const params: unknown[] = [limit, ids ?? null];
+    const rows: Array<{ id: string }> = await this.q(em).query(
+      `WITH due AS (
+         SELECT o.vendor_id, o.id, o.deemed_after FROM outcomes o
+          WHERE o.status = 'recorded' AND o.deemed_after <= now() AND ($2::uuid[] IS NULL OR o.id = ANY($2::uuid[]))
+            AND ${scopeSql(scope, OUTCOME_SCOPE, params)}
+          ORDER BY o.deemed_after, o.id LIMIT $1 FOR UPDATE OF o SKIP LOCKED
+       ), moved AS (
+         UPDATE outcomes o SET status = 'verified', verified_at = due.deemed_after
+           FROM due WHERE o.vendor_id = due.vendor_id AND o.id = due.id AND o.status = 'recorded'
+         RETURNING o.vendor_id, o.id, o.deemed_after
+       ), events AS (
+         INSERT INTO outcome_events (vendor_id, outcome_id, from_status, to_status, actor_key_id, actor_role, reason, deemed_at)
+         SELECT vendor_id, id, 'recorded', 'verified', NULL, 'system', 'deemed accepted: the objection window lapsed', deemed_after
+           FROM moved ORDER BY id
+       )
+       SELECT id FROM moved`,
+      params,
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * The system's one read across vendors: which vendors have recorded claims whose objection window
+   * lapsed (the sweep then deems them vendor by vendor, in each vendor's scope).
+   */
+  async vendorsWithLapsedClaims(em?: EntityManager): Promise<string[]> {
+    const rows: Array<{ vendor_id: string }> = await this.q(em).query(
+      `SELECT DISTINCT o.vendor_id FROM outcomes o WHERE o.status = 'recorded' AND o.deemed_after <= now() ORDER BY o.vendor_id`,
+    );
+    return rows.map((r) => r.vendor_id);
   }
 
   /** Which of these ids the scope sees, with their status. */
@@ -347,7 +413,7 @@ export class OutcomesRepository {
   async detail(scope: Scope, row: OutcomeRow, em?: EntityManager): Promise<OutcomeDetailView> {
     const params: unknown[] = [row.id];
     const events: EventRow[] = await this.q(em).query(
-      `SELECT e.id, e.from_status, e.to_status, e.actor_key_id, e.actor_role, e.reason, e.occurred_at
+      `SELECT e.id, e.from_status, e.to_status, e.actor_key_id, e.actor_role, e.reason, e.occurred_at, e.deemed_at
          FROM outcome_events e JOIN outcomes o ON o.vendor_id = e.vendor_id AND o.id = e.outcome_id
         WHERE o.id = $1 AND ${scopeSql(scope, OUTCOME_SCOPE, params)} ORDER BY e.id`,
       params,
@@ -395,16 +461,26 @@ export class OutcomesRepository {
     scope: Scope,
     contractId: string,
     bounds: { start: string; end: string; timezone: string },
-  ): Promise<Array<{ type: string; status: OutcomeStatus; n: number; quantity: string; value: string }>> {
+  ): Promise<Array<{ type: string; status: OutcomeStatus; n: number; deemed: number; quantity: string; value: string }>> {
     const params: unknown[] = [contractId, bounds.start, bounds.end, bounds.timezone];
+    // A claim whose objection window lapsed counts as verified (deemed) even before the sweep
+    // moves it, as billing counts it; `deemed` counts those and the ones the sweep deemed.
     return this.db.query(
-      `SELECT o.type, o.status, count(*)::int AS n, coalesce(sum(o.quantity), 0)::text AS quantity,
-              coalesce(sum(o.value), 0)::text AS value
-         FROM outcomes o
-        WHERE o.contract_id = $1 AND o.occurred_at >= ($2::timestamp AT TIME ZONE $4) AND o.occurred_at < ($3::timestamp AT TIME ZONE $4)
-          AND ${scopeSql(scope, OUTCOME_SCOPE, params)}
-        GROUP BY o.type, o.status
-        ORDER BY o.type, o.status`,
+      `SELECT s.type, s.status, count(*)::int AS n, count(*) FILTER (WHERE s.deemed)::int AS deemed,
+              coalesce(sum(s.quantity), 0)::text AS quantity, coalesce(sum(s.value), 0)::text AS value
+         FROM (SELECT o.type, o.quantity, o.value,
+                      CASE WHEN o.status = 'recorded' AND o.deemed_after <= now() THEN 'verified' ELSE o.status END AS status,
+                      (o.status = 'recorded' AND o.deemed_after <= now())
+                        OR (o.status = 'verified' AND o.deemed_after IS NOT NULL AND EXISTS (
+                              SELECT 1 FROM outcome_events e WHERE e.vendor_id = o.vendor_id AND e.outcome_id = o.id AND e.deemed_at IS NOT NULL)
+                            AND NOT EXISTS (
+                              SELECT 1 FROM outcome_events e WHERE e.vendor_id = o.vendor_id AND e.outcome_id = o.id AND e.from_status = 'disputed'))
+                        AS deemed
+                 FROM outcomes o
+                WHERE o.contract_id = $1 AND o.occurred_at >= ($2::timestamp AT TIME ZONE $4) AND o.occurred_at < ($3::timestamp AT TIME ZONE $4)
+                  AND ${scopeSql(scope, OUTCOME_SCOPE, params)}) s
+        GROUP BY s.type, s.status
+        ORDER BY s.type, s.status`,
       params,
     );
   }

@@ -291,6 +291,8 @@ export class OutcomesService {
         correctsOutcomeId,
       }),
       correctsOutcomeId,
+      objectionWindow: verification === 'customer' ? (version.rules.objectionWindows.get(d.type) ?? null) : null,
+      timezone: contract.timezone,
     };
   }
 
@@ -382,6 +384,11 @@ export class OutcomesService {
     return this.repo.transaction(async (em) => {
       const o = await this.visibleOutcome(scope, id, em, true);
       this.allow(action, o.status, p);
+      if (to === 'rejected' && (await this.repo.objectionLapsed(scope, em, o.id)))
+        throw OutcomeError.create(
+          OutcomeErrorCode.OBJECTION_WINDOW_CLOSED,
+          `the objection window lapsed at ${o.deemed_after?.toISOString()}: the outcome is deemed accepted; dispute it instead`,
+        );
       const moved = await this.repo.transition(scope, em, o, to, actorOf(p), reason);
       return this.repo.detail(scope, moved, em);
     });
@@ -420,7 +427,13 @@ export class OutcomesService {
   dispute(p: Principal, id: string, reason: string): Promise<OutcomeDetailView> {
     const scope = scopeOf(p);
     return this.repo.transaction(async (em) => {
-      const o = await this.visibleOutcome(scope, id, em, true);
+      let o = await this.visibleOutcome(scope, id, em, true);
+      // A claim whose objection window lapsed is already accepted (billing counts it): deem it now
+      // if the sweep has not, then dispute it like any verified outcome.
+      if (o.status === 'recorded' && (await this.repo.objectionLapsed(scope, em, o.id))) {
+        await this.repo.deemLapsed(scope, 1, em, [o.id]);
+        o = await this.visibleOutcome(scope, id, em, true);
+      }
       this.allow('dispute', o.status, p);
       const days = await this.disputeWindowDays(scope, o, em);
       const window = await this.repo.disputeState(scope, em, o.id, days);
@@ -541,13 +554,18 @@ export class OutcomesService {
     }
     const rows = await this.repo.stats(scope, contract.id, { ...bounds, timezone: contract.timezone });
     const byStatus = ALL_STATUSES();
+    const verifiedBy = { confirmed: 0, deemed: 0 };
     const byType = new Map<string, OutcomeTypeStatsView & { q: Money; v: Money; vq: Money; vv: Money }>();
     for (const r of rows) {
       byStatus[r.status] += r.n;
+      if (r.status === 'verified') {
+        verifiedBy.deemed += r.deemed;
+        verifiedBy.confirmed += r.n - r.deemed;
+      }
       let t = byType.get(r.type);
       if (!t) {
         t = {
-          type: r.type, count: 0, byStatus: ALL_STATUSES(), quantitySum: '0', valueSum: '0', verifiedQuantitySum: '0', verifiedValueSum: '0', acceptanceRate: null,
+          type: r.type, count: 0, byStatus: ALL_STATUSES(), verifiedBy: { confirmed: 0, deemed: 0 }, quantitySum: '0', valueSum: '0', verifiedQuantitySum: '0', verifiedValueSum: '0', acceptanceRate: null,
           q: new Money(0), v: new Money(0), vq: new Money(0), vv: new Money(0),
         };
         byType.set(r.type, t);
@@ -557,6 +575,7 @@ export class OutcomesService {
       t.q = t.q.plus(r.quantity);
       t.v = t.v.plus(r.value);
       if (r.status === 'verified') {
+        t.verifiedBy = { confirmed: r.n - r.deemed, deemed: r.deemed };
         t.vq = t.vq.plus(r.quantity);
         t.vv = t.vv.plus(r.value);
       }
@@ -569,6 +588,7 @@ export class OutcomesService {
       currency: contract.currency,
       count: rows.reduce((n, r) => n + r.n, 0),
       byStatus,
+      verifiedBy,
       acceptanceRate: rate(byStatus),
       byType: [...byType.values()].map(({ q, v, vq, vv, ...t }) => ({
         ...t,

@@ -32,7 +32,7 @@ export function priceComponent(c: PriceComponent, key: string, ctx: Ctx, r: Roun
   const drafts: Draft[] = charges.map((ch) => ({
     key: ch.key,
     componentType: c.type,
-    kind: 'charge',
+    kind: ch.kind ?? 'charge',
     description: ch.description,
     quantity: ch.quantity,
     unitPrice: ch.unitPrice,

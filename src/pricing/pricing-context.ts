@@ -34,6 +34,8 @@ export interface Charge {
   formula: string;
   inputs: Record<string, unknown>;
   dimensions?: Record<string, string>;
+  /** Default `charge`; a per-outcome allowance gives its free outcomes back on an `included_allowance` line. */
+  kind?: 'charge' | 'included_allowance';
 }
 
 /** An invoice line before rounding, with its trace. */

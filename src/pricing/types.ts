@@ -138,7 +138,7 @@ export interface PricingInput {
   adjustments?: PeriodAdjustmentInput[];
 }
 
-export type LineKind = 'charge' | 'minimum_true_up' | 'cap' | 'guarantee_credit' | 'adjustment';
+export type LineKind = 'charge' | 'included_allowance' | 'minimum_true_up' | 'cap' | 'guarantee_credit' | 'adjustment';
 
 export interface InvoiceLine {
   key: string;

@@ -16,6 +16,13 @@ describe('the start banner', () => {
   it('prints a working sign-in link for the demo customer and the demo auditor, and the console address', async () => {
     t = await createTestApp();
     const demo = await t.app.get(DemoSeeder).ensureSeeded(dataDir);
+    // The radiology contract deems reports accepted from April on, by an amendment (March's seed invoice unchanged).
+    const [{ document }] = await t.db.query(
+      `SELECT tv.document FROM terms_versions tv JOIN contracts c ON c.vendor_id = tv.vendor_id AND c.id = tv.contract_id
+        WHERE c.vendor_id = $1 AND c.name ILIKE '%radiolog%' AND tv.effective_from = '2026-04-01'`,
+      [demo.keys.vendorId],
+    );
+    expect(document.components[0]).toMatchObject({ type: 'per_outcome', objectionWindow: 'PT24H' });
     const lines = await portalBanner(t.app, 'http://localhost:3000', demo.keys);
     const link = (who: string) => lines.find((l) => l.trim().startsWith(who))!.split(' : ')[1].trim();
     expect(lines.join('\n')).toContain('http://localhost:3000/portal/console/sign-in');

@@ -83,6 +83,10 @@ export class AppConfig {
   @IsOptional() @IsString()
   SECRETS_MASTER_KEY_FILE?: string;
 
+  /** Seconds between sweeps that deem lapsed objection windows accepted (src/outcomes/deeming-sweep.ts); 0 disables. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(86_400)
+  OUTCOME_DEEMING_INTERVAL_SECONDS = 60;
+
   /** Comma-separated hosts and CIDRs that webhook endpoints may reach although private (on-premise receivers). */
   @IsOptional() @IsString()
   WEBHOOK_ALLOWED_HOSTS?: string;

@@ -193,6 +193,8 @@ export class OutcomeEventView {
   @ApiProperty({ enum: ['vendor_admin', 'customer', 'system'] }) actorRole: string;
   @ApiProperty({ nullable: true, type: String }) reason: string | null;
   @ApiProperty() occurredAt: string;
+  @ApiPropertyOptional({ description: 'Deemed acceptance: when the objection window lapsed (on the system’s recorded → verified event only)' })
+  deemedAt?: string;
 }
 
 export class OutcomeDetailView extends OutcomeView {
@@ -243,6 +245,8 @@ export class OutcomeTypeStatsView {
   @ApiProperty({ description: 'Sum of value over every status' }) valueSum: string;
   @ApiProperty({ description: 'Sum of quantity of verified outcomes' }) verifiedQuantitySum: string;
   @ApiProperty({ description: 'Sum of value of verified outcomes' }) verifiedValueSum: string;
+  @ApiProperty({ description: 'Verified outcomes by how: confirmed (by a person or metered) or deemed (objection window lapsed)' })
+  verifiedBy: { confirmed: number; deemed: number };
   @ApiProperty({ nullable: true, type: String, example: '0.78', description: 'verified ÷ (verified + rejected) for this type' })
   acceptanceRate: string | null;
 }
@@ -254,6 +258,8 @@ export class OutcomeStatsView {
   @ApiProperty() currency: string;
   @ApiProperty() count: number;
   @ApiProperty() byStatus: Record<OutcomeStatus, number>;
+  @ApiProperty({ description: 'Verified outcomes by how: confirmed (by a person or metered) or deemed (objection window lapsed)' })
+  verifiedBy: { confirmed: number; deemed: number };
   @ApiProperty({ nullable: true, type: String, example: '0.78', description: 'verified ÷ (verified + rejected), 2 decimals' })
   acceptanceRate: string | null;
   @ApiProperty({ type: [OutcomeTypeStatsView] }) byType: OutcomeTypeStatsView[];

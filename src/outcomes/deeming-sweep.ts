@@ -1,0 +1,61 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { vendorScope } from '../auth/scope';
+import { OutcomesRepository } from './outcomes.repository';
+
+/** One advisory lock for every app instance: a second sweeper skips the tick instead of waiting. */
+const SWEEP_LOCK = 'outcome-ledger:deeming-sweep';
+const BATCH = 1000;
+
+/**
+ * Deemed acceptance, made visible: every OUTCOME_DEEMING_INTERVAL_SECONDS (0 = never; the test
+ * config sets 0) it moves recorded claims whose objection window lapsed to `verified` with their
+ * `deemed` event. Billing does not wait for it (its SQL counts a lapsed claim as verified), so a
+ * sweep that is late or was down only delays the events; after a restart it catches up from the
+ * deadlines stored on the rows. Idempotent: it moves only `recorded` rows, under one advisory lock.
+ */
+@Injectable()
+export class DeemingSweep implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(DeemingSweep.name);
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<unknown> | null = null;
+
+  constructor(private readonly repo: OutcomesRepository) {}
+
+  onApplicationBootstrap(): void {
+    const raw = process.env.OUTCOME_DEEMING_INTERVAL_SECONDS ?? '60';
+    const seconds = /^\d{1,6}$/.test(raw) ? Number(raw) : 60;
+    if (seconds === 0) return;
+    this.timer = setInterval(() => this.tick(), seconds * 1000);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  private tick(): void {
+    if (this.running) return;
+    this.running = this.sweep()
+      .catch((e) => this.logger.error(`deeming sweep failed: ${e instanceof Error ? e.message : String(e)}`))
+      .finally(() => (this.running = null));
+  }
+
+  /** One pass over every vendor with lapsed claims; answers how many were deemed (null: another sweep holds the lock). */
+  async sweep(): Promise<number | null> {
+    return this.repo.transaction(async (em) => {
+      const [{ locked }] = await em.query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`, [SWEEP_LOCK]);
+      if (!locked) return null;
+      let total = 0;
+      for (const vendorId of await this.repo.vendorsWithLapsedClaims(em)) {
+        for (;;) {
+          const moved = await this.repo.deemLapsed(vendorScope(vendorId), BATCH, em);
+          total += moved.length;
+          if (moved.length < BATCH) break;
+        }
+      }
+      return total;
+    });
+  }
+}
