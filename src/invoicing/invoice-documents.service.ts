@@ -1,5 +1,6 @@
 import { Injectable, StreamableFile } from '@nestjs/common';
 import { stringify } from 'csv-stringify';
+import { csvCell } from '../kernel/csv-cell';
 import { newPdfDocument } from '../common/pdf';
 import { Readable } from 'node:stream';
 import type { Principal } from '../auth/principal';
@@ -69,7 +70,7 @@ export class InvoiceDocumentsService {
 
   csv(p: Principal, period: string): StreamableFile {
     const rows = Readable.from(this.csvRows(p, period));
-    const out = rows.pipe(stringify({ header: true, columns: [...CSV_COLUMNS] }));
+    const out = rows.pipe(stringify({ header: true, columns: [...CSV_COLUMNS], cast: { string: (v) => csvCell(v) } }));
     rows.on('error', (e) => out.destroy(e));
     return new StreamableFile(out, { type: 'text/csv; charset=utf-8', disposition: `attachment; filename="invoices-${period}.csv"` });
   }

@@ -3,3 +3,4 @@ export * from './calendar';
 export * from './canonical-json';
 export * from './currency';
 export * from './decimal';
+export * from './csv-cell';

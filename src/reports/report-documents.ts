@@ -1,6 +1,7 @@
 // Statements and ROI reports as CSV and PDF. The PDF's chart is the same SVG the report serves,
 // drawn into the page with svg-to-pdfkit.
 import { stringify } from 'csv-stringify/sync';
+import { csvCell } from '../kernel/csv-cell';
 import { newPdfDocument } from '../common/pdf';
 import { pdfText } from '../invoicing/invoice-documents.service';
 import { Money } from '../common/money';
@@ -41,14 +42,14 @@ export function statementCsv(s: StatementView): string {
   ] as const)
     for (const o of list)
       rows.push([section, null, o.value, null, o.id, o.externalId, o.type, o.occurredAt, o.status, o.verifiedAt, o.verifiedBy, o.evidenceSha256]);
-  return stringify(rows);
+  return stringify(rows, { cast: { string: (v) => csvCell(v) } });
 }
 
 export function roiCsv(r: RoiReportView): string {
   const rows: Array<Array<string | null>> = [['month', 'value', 'fees', 'net', 'cumulative_value', 'cumulative_fees']];
   for (const m of r.months) rows.push([m.month, m.value, m.fees, m.net, m.cumulativeValue, m.cumulativeFees]);
   rows.push(['total', r.value, r.fees, r.net, r.value, r.fees]);
-  return stringify(rows);
+  return stringify(rows, { cast: { string: (v) => csvCell(v) } });
 }
 
 function render(build: (doc: PDFKit.PDFDocument) => void): Promise<Buffer> {
