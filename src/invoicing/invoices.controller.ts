@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query, StreamableFile } from '@nestjs/common';
-import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, type Principal } from '../auth/principal';
 import { Page } from '../common/http/pagination';
 import {
@@ -7,6 +7,7 @@ import {
   CreatePaymentDto,
   CreditNoteView,
   InvoiceCsvQuery,
+  RecordTaxInvoiceDto,
   InvoiceListQuery,
   InvoiceVerification,
   InvoiceView,
@@ -64,6 +65,13 @@ export class InvoicesController {
   @HttpCode(200)
   finalize(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<InvoiceView> {
     return this.invoices.finalize(p, id);
+  }
+
+  @Post('invoices/:id/tax-invoice')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Records the official tax invoice (fapiao) number of a finalized invoice, once' })
+  recordTaxInvoice(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: RecordTaxInvoiceDto): Promise<InvoiceView> {
+    return this.invoices.recordTaxInvoice(p, id, dto);
   }
 
   @Post('invoices/:id/credit-notes')
