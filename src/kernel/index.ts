@@ -4,3 +4,4 @@ export * from './canonical-json';
 export * from './currency';
 export * from './decimal';
 export * from './csv-cell';
+export * from './capital-numerals';
