@@ -34,6 +34,8 @@ export function cnyCapitalNumerals(amount: string): string {
         text += DIGITS[n] + IN_GROUP[3 - i];
       }
       if (text) yuan += text + GROUPS[groupIndex];
+      // Trailing zeros of a group read as nothing: 130,8736 is 壹佰叁拾万捌仟…, not …万零捌仟….
+      if (Number(padded[3]) === 0 && text) zeroPending = false;
     });
     yuan += '元';
   }
