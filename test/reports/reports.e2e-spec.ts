@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { recordOutcomes } from '../invoicing/helpers';
@@ -52,6 +53,21 @@ describe('statements, ROI reports and the portfolio', () => {
     expect(pdf.headers['content-type']).toBe('application/pdf');
     expect(pdf.body.subarray(0, 5).toString()).toBe('%PDF-');
     writeFileSync(join(out, 'statement-inspection-2026-03.pdf'), pdf.body);
+  });
+
+  it('prints a Chinese customer name in the statement and ROI PDFs (an embedded CJK font, not ???)', async () => {
+    const c = contract('inspection');
+    await seeded.vendor.patch(`/v1/customers/${c.customerId}`, { name: '深圳精密零件有限公司' }).expect(200);
+    for (const [name, path] of [
+      ['statement-zh.pdf', `/v1/contracts/${c.contractId}/statements/2026-03.pdf`],
+      ['roi-zh.pdf', `/v1/contracts/${c.contractId}/roi.pdf?from=2026-02&to=2026-04`],
+    ]) {
+      const pdf = await seeded.vendor.get(path).buffer(true).parse(binary).expect(200);
+      writeFileSync(join(out, name), pdf.body);
+      const text = execFileSync('pdftotext', [join(out, name), '-'], { encoding: 'utf8' });
+      expect(text).toContain('深圳精密零件有限公司');
+      expect(text).not.toContain('???');
+    }
   });
 
   it('refuses a period that is not a month of the contract, naming the field', async () => {
