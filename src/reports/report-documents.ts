@@ -116,10 +116,11 @@ export function statementPdf(s: StatementView): Promise<Buffer> {
     doc.font(FONT_BOLD).fontSize(16).text(pdfText(`Savings-share statement — ${s.period}`));
     doc.font(FONT).fontSize(9.5).fillColor('#444444');
     doc.text(pdfText(`${s.contractName}`));
-    doc.text(pdfText(`Customer: ${s.customerName}   ·   Currency: ${s.currency}   ·   Period ${s.periodStart} to ${s.periodEnd} (exclusive)`));
+    doc.text(pdfText(`Vendor: ${s.vendorName}`));
+    doc.text(pdfText(`Customer: ${s.customerName}   ·   Currency: ${s.currency}   ·   Period ${s.periodStart} to ${s.periodEnd} (exclusive, ${s.timezone})`));
     doc.text(
       pdfText(
-        `Invoice: ${s.invoiceNumber ?? '—'} (${s.invoiceStatus}${s.invoiceStatus === 'draft' ? ': figures may still change' : ''})   ·   Generated ${s.generatedAt}`,
+        `Invoice: ${s.invoiceNumber ?? '—'} (${s.invoiceStatus}${s.invoiceStatus === 'draft' ? ': figures may still change' : ''})   ·   Generated ${s.generatedAt} (UTC)`,
       ),
     );
     heading(doc, 'This period');
@@ -151,7 +152,7 @@ export function statementPdf(s: StatementView): Promise<Buffer> {
     const shown = s.verifiedOutcomes.slice(0, 40);
     table(
       doc,
-      ['External id', 'Type', 'Occurred', 'Verified', 'By', 'Value'],
+      ['External id', 'Type', 'Occurred (UTC)', 'Verified (UTC)', 'By', 'Value'],
       shown.map((o) => [o.externalId, o.type, o.occurredAt.slice(0, 16).replace('T', ' '), (o.verifiedAt ?? '').slice(0, 16).replace('T', ' '), o.verifiedBy ?? '', o.value]),
       [120, 70, 85, 85, 60, 95],
       [false, false, false, false, false, true],

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ExportLogService } from '../audit/export-log.service';
 import type { Principal } from '../auth/principal';
-import { type Scope, scopeOf } from '../auth/scope';
+import { type Scope, scopeOf, vendorScope } from '../auth/scope';
 import { notFound } from '../common/errors/common.errors';
 import { Money } from '../common/money';
 import { ContractReportReads, type ReportContractRow, type ReportTermsRow } from '../contracts/report.reads';
@@ -9,6 +9,7 @@ import { InvoiceReportReads } from '../invoicing/report.reads';
 import { acceptanceRate } from '../outcomes/acceptance-rate';
 import { OutcomeFiguresRepository, type StatementLineRow, type StatementOutcomes } from '../outcomes/outcome-figures.repository';
 import { localDate } from '../outcomes/outcome-rules';
+import { VendorsRepository } from '../parties/vendors.repository';
 import { CustomersRepository } from '../parties/customers.repository';
 import { versionInForce } from '../pricing/terms-in-force';
 import type {
@@ -80,6 +81,7 @@ export class ReportsService {
   constructor(
     private readonly contracts: ContractReportReads,
     private readonly customers: CustomersRepository,
+    private readonly vendors: VendorsRepository,
     private readonly outcomes: OutcomeFiguresRepository,
     private readonly invoices: InvoiceReportReads,
     private readonly exportLog: ExportLogService,
@@ -153,11 +155,14 @@ export class ReportsService {
       evidenceSha256: r.evidence_sha256,
     });
 
+    const vendor = await this.vendors.findOne(vendorScope(scope.vendorId));
     return {
       contractId: c.id,
       contractName: c.name,
       customerId: c.customer_id,
       customerName: c.customer_name,
+      vendorName: vendor ? (vendor.legal_name ?? vendor.name) : '',
+      timezone: c.timezone,
       currency: cur,
       period: label,
       periodStart: start,

@@ -55,7 +55,7 @@ describe('statements, ROI reports and the portfolio', () => {
     writeFileSync(join(out, 'statement-inspection-2026-03.pdf'), pdf.body);
   });
 
-  it('prints a Chinese customer name in the statement and ROI PDFs (an embedded CJK font, not ???)', async () => {
+  it('prints a Chinese customer name in the statement and ROI PDFs (an embedded CJK font, not ???), names the vendor and labels zones', async () => {
     const c = contract('inspection');
     await seeded.vendor.patch(`/v1/customers/${c.customerId}`, { name: '深圳精密零件有限公司' }).expect(200);
     for (const [name, path] of [
@@ -68,6 +68,13 @@ describe('statements, ROI reports and the portfolio', () => {
       expect(text).toContain('深圳精密零件有限公司');
       expect(text).not.toContain('???');
     }
+    const statement = await seeded.vendor.get(`/v1/contracts/${c.contractId}/statements/2026-03`).expect(200);
+    expect(statement.body).toMatchObject({ vendorName: expect.any(String), timezone: 'Asia/Shanghai' });
+    expect(statement.body.vendorName.length).toBeGreaterThan(0);
+    const text = execFileSync('pdftotext', [join(out, 'statement-zh.pdf'), '-'], { encoding: 'utf8' });
+    expect(text).toContain(`Vendor: ${statement.body.vendorName}`);
+    expect(text).toContain('Asia/Shanghai');
+    expect(text).toContain('(UTC)');
   });
 
   it('refuses a period that is not a month of the contract, naming the field', async () => {

@@ -60,6 +60,8 @@ export class StatementView {
   @ApiProperty() contractName: string;
   @ApiProperty() customerId: string;
   @ApiProperty() customerName: string;
+  @ApiProperty({ description: "The vendor's legal name (or name when none is recorded)" }) vendorName: string;
+  @ApiProperty({ description: 'IANA timezone of the period boundaries; instants are ISO 8601 UTC' }) timezone: string;
   @ApiProperty() currency: string;
   @ApiProperty() period: string;
   @ApiProperty() periodStart: string;
