@@ -12,7 +12,8 @@ import { Money } from '../common/money';
 import { ContractsService } from '../contracts/contracts.service';
 import { type DocumentParties, PartyNamesReads } from '../parties/documents.reads';
 import { minorUnits } from '../pricing/currency';
-import { InvoiceView } from './dto/invoice.dto';
+import { CreditNoteView, InvoiceView } from './dto/invoice.dto';
+import { SettlementsService } from './settlements.service';
 import { InvoicesRepository } from './invoices.repository';
 import { InvoicesService } from './invoices.service';
 
@@ -55,7 +56,20 @@ export class InvoiceDocumentsService {
     private readonly repo: InvoicesRepository,
     private readonly contracts: ContractsService,
     private readonly parties: PartyNamesReads,
+    private readonly settlements: SettlementsService,
   ) {}
+
+  async creditNotePdf(p: Principal, invoiceId: string, creditNoteId: string): Promise<StreamableFile> {
+    const invoice = await this.invoices.get(p, invoiceId);
+    const cn = (await this.settlements.listCreditNotes(p, invoiceId)).find((c) => c.id === creditNoteId);
+    if (!cn) throw notFound('credit note', creditNoteId);
+    const scope = scopeOf(p);
+    const parties = await this.parties.documentParties(scope, invoice.customerId);
+    if (!parties) throw notFound('customer', invoice.customerId);
+    const contract = await this.contracts.findInScope(scope, invoice.contractId);
+    const buffer = await renderCreditNotePdf(cn, invoice, { parties, contractName: contract.name, json: canonicalJson(cn) });
+    return new StreamableFile(buffer, { type: 'application/pdf', disposition: `inline; filename="${cn.number}.pdf"`, length: buffer.length });
+  }
 
   async pdf(p: Principal, id: string): Promise<StreamableFile> {
     const view = await this.invoices.get(p, id);
@@ -340,6 +354,92 @@ export function renderInvoicePdf(v: InvoiceView, input: InvoiceDocumentInput): P
       doc.page.margins.bottom = 0; // the footer sits in the margin: writing there must not open a page
       const text = locale === 'zh-CN' ? `第 ${i + 1} / ${range.count} 页  Page ${i + 1} of ${range.count}` : `Page ${i + 1} of ${range.count}`;
       doc.font(FONT).fontSize(7.5).fillColor('#666').text(`${v.number ?? 'draft'} · ${text}`, left, doc.page.height - 40, { width, align: 'right', lineBreak: false });
+    }
+    doc.end();
+  });
+}
+
+/**
+ * A credit note as PDF/A-3b: which invoice it corrects and why, seller and buyer, its lines and
+ * totals (CNY in capital numerals), page x of y, and its JSON attached as `credit-note.json`.
+ */
+export function renderCreditNotePdf(cn: CreditNoteView, invoice: InvoiceView, input: InvoiceDocumentInput): Promise<Buffer> {
+  const { parties } = input;
+  const locale: Locale = parties.locale;
+  const L = (k: keyof typeof LABELS) => label(locale, k);
+  const zh = locale === 'zh-CN';
+  return new Promise((resolve, reject) => {
+    const doc = newPdfDocument({
+      size: 'A4',
+      margin: 50,
+      pdfVersion: '1.7',
+      subset: 'PDF/A-3b',
+      bufferPages: true,
+      lang: locale,
+      info: { Title: `Credit note ${cn.number}`, Author: parties.seller.legalName ?? parties.seller.name, Producer: 'Outcome Ledger' },
+    } as PDFKit.PDFDocumentOptions);
+    withCjkFonts(doc);
+    const chunks: Buffer[] = [];
+    doc.on('data', (c: Buffer) => chunks.push(c));
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+    const left = 50;
+    const width = doc.page.width - 100;
+    (doc as any).file(Buffer.from(input.json, 'utf8'), {
+      name: 'credit-note.json',
+      type: 'application/json',
+      description: 'The credit note as the API answers it (canonical JSON)',
+      relationship: 'Data',
+      creationDate: new Date(cn.createdAt),
+      modifiedDate: new Date(cn.createdAt),
+    });
+    doc.font(FONT_BOLD).fontSize(18).fillColor('#000').text(zh ? '红字商业凭证 CREDIT NOTE' : 'CREDIT NOTE', left, 45, { width });
+    doc.font(FONT).fontSize(9).fillColor('#000').moveDown(0.5);
+    const row = (k: string, v: string) => doc.font(FONT).fontSize(9).fillColor('#555').text(`${k}: `, left, doc.y, { width, continued: true }).fillColor('#000').text(v);
+    row(zh ? '凭证号 Number' : 'Number', cn.number);
+    row(zh ? '原发票 Corrects invoice' : 'Corrects invoice', `${invoice.number ?? invoice.id} (${invoice.period.label})`);
+    row(zh ? '日期 Date' : 'Date', `${cn.createdAt} (UTC)`);
+    row(zh ? '原因 Reason' : 'Reason', cn.reason);
+    if (invoice.poReference) row(L('po'), invoice.poReference);
+    for (const [k, p] of [['seller', parties.seller], ['buyer', parties.buyer]] as const) {
+      doc.moveDown(0.4).font(FONT_BOLD).fontSize(9).text(L(k), left, doc.y, { width });
+      doc.font(FONT).fontSize(8.5).text(p.legalName ?? p.name, { width });
+      if (p.taxId) doc.text(`${L('taxId')}: ${p.taxId}`, { width });
+      if (p.address) doc.text(`${L('address')}: ${p.address}`, { width });
+    }
+    doc.moveDown(0.8);
+    const header = () => {
+      const y = doc.y;
+      doc.font(FONT_BOLD).fontSize(8.5).text(L('description'), left, y, { width: 360 });
+      doc.text(`${L('amount')} (${invoice.currency})`, left + 365, y, { width: width - 365, align: 'right' });
+      doc.moveTo(left, doc.y + 2).lineTo(left + width, doc.y + 2).strokeColor('#999').stroke();
+      doc.moveDown(0.4);
+    };
+    header();
+    for (const l of cn.lines) {
+      if (doc.y > doc.page.height - 140) {
+        doc.addPage();
+        header();
+      }
+      const y = doc.y;
+      doc.font(FONT).fontSize(8.5).fillColor('#000').text(l.description, left, y, { width: 360 });
+      const after = doc.y;
+      doc.text(groupedAmount(l.amount), left + 365, y, { width: width - 365, align: 'right' });
+      doc.y = Math.max(after, doc.y) + 3;
+    }
+    doc.moveDown(0.5);
+    for (const [k, v, bold] of [['subtotal', cn.subtotal, false], ['tax', cn.tax, false], ['total', cn.total, true]] as const) {
+      const y = doc.y;
+      doc.font(bold ? FONT_BOLD : FONT).fontSize(bold ? 10 : 8.5).text(`${L(k)}${bold ? ` ${invoice.currency}` : ''}`, left + 200, y, { width: 200, align: 'right' });
+      doc.text(groupedAmount(v), left + 405, y, { width: width - 405, align: 'right' });
+    }
+    if (invoice.currency === 'CNY') doc.moveDown(0.5).font(FONT).fontSize(9).text(`${L('inWords')}: 人民币${cnyCapitalNumerals(cn.total)}`, left, doc.y, { width });
+    const range = doc.bufferedPageRange();
+    for (let i = range.start; i < range.start + range.count; i++) {
+      doc.switchToPage(i);
+      doc.page.margins.bottom = 0;
+      const text = zh ? `第 ${i + 1} / ${range.count} 页  Page ${i + 1} of ${range.count}` : `Page ${i + 1} of ${range.count}`;
+      doc.font(FONT).fontSize(7.5).fillColor('#666').text(`${cn.number} · ${text}`, left, doc.page.height - 40, { width, align: 'right', lineBreak: false });
     }
     doc.end();
   });

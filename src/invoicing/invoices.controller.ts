@@ -83,6 +83,17 @@ export class InvoicesController {
     return this.settlements.createCreditNote(p, id, dto);
   }
 
+  @Get('invoices/:id/credit-notes/:creditNoteId/pdf')
+  @ApiProduces('application/pdf')
+  @ApiOperation({ summary: 'A credit note as PDF/A-3b, its JSON attached as credit-note.json' })
+  creditNotePdf(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Param('creditNoteId', ParseUUIDPipe) creditNoteId: string,
+  ): Promise<StreamableFile> {
+    return this.documents.creditNotePdf(p, id, creditNoteId);
+  }
+
   @Get('invoices/:id/credit-notes')
   listCreditNotes(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<CreditNoteView[]> {
     return this.settlements.listCreditNotes(p, id);

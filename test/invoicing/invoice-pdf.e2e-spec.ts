@@ -112,4 +112,24 @@ describe('the invoice PDF for people (zh-CN, PDF/A-3 with invoice.json)', () => 
     expect(png.length).toBeGreaterThan(10_000);
     writeFileSync(join(ARTIFACTS, 'invoice-zh-CN.pdf'), pdf);
   });
+
+  it('renders a credit note as PDF/A-3b in Chinese, with its total in capital numerals and its JSON attached', async () => {
+    const cn = (await vendor.post(`/v1/invoices/${invoice.id}/credit-notes`, { reason: '服务中断 service outage on 12 March' }).expect(201)).body;
+    const res = await vendor.get(`/v1/invoices/${invoice.id}/credit-notes/${cn.id}/pdf`).buffer(true).parse(binary).expect(200);
+    const file = join(dir, 'credit-note.pdf');
+    writeFileSync(file, res.body);
+    writeFileSync(join(ARTIFACTS, 'credit-note-zh-CN.pdf'), res.body);
+    const cnText = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+    expect(cnText).toContain('CREDIT NOTE');
+    expect(cnText).toContain('深圳精密零件有限公司');
+    expect(cnText).toContain('9144030071526726XG');
+    expect(cnText).toContain(invoice.number);
+    expect(cnText).toContain(`人民币${cnyCapitalNumerals(cn.total)}`);
+    expect(cnText).toContain('Page 1 of 1');
+    expect((res.body as Buffer).toString('latin1')).toMatch(/<pdfaid:part>3<\/pdfaid:part>/);
+    const out = mkdtempSync(join(tmpdir(), 'credit-note-'));
+    execFileSync('pdfdetach', ['-saveall', '-o', out, file]);
+    expect(canonicalJson(JSON.parse(readFileSync(join(out, 'credit-note.json'), 'utf8')))).toBe(canonicalJson(cn));
+    await vendor.get(`/v1/invoices/${invoice.id}/credit-notes/${invoice.id}/pdf`).expect(404);
+  });
 });
