@@ -393,7 +393,7 @@ export function renderCreditNotePdf(cn: CreditNoteView, invoice: InvoiceView, in
       creationDate: new Date(cn.createdAt),
       modifiedDate: new Date(cn.createdAt),
     });
-    doc.font(FONT_BOLD).fontSize(18).fillColor('#000').text(zh ? '红字商业凭证 CREDIT NOTE' : 'CREDIT NOTE', left, 45, { width });
+    doc.font(FONT_BOLD).fontSize(18).fillColor('#000').text(zh ? '贷项通知单 CREDIT NOTE' : 'CREDIT NOTE', left, 45, { width });
     doc.font(FONT).fontSize(9).fillColor('#000').moveDown(0.5);
     const row = (k: string, v: string) => doc.font(FONT).fontSize(9).fillColor('#555').text(`${k}: `, left, doc.y, { width, continued: true }).fillColor('#000').text(v);
     row(zh ? '凭证号 Number' : 'Number', cn.number);
