@@ -13,6 +13,7 @@ import { GuardEveryAppendOnlyRule1765300001000 } from './1765300001000-guard-eve
 import { IdempotencyPerPrincipalExpiring1765400000000 } from './1765400000000-idempotency-per-principal-expiring';
 import { CreatePortalLinksAndSessions1765500000000 } from './1765500000000-create-portal-links-and-sessions';
 import { DeemedAcceptance1766500000000 } from './1766500000000-deemed-acceptance';
+import { AddLegalPartiesPaymentTermsAndTaxInvoices1766600000000 } from './1766600000000-add-legal-parties-payment-terms-and-tax-invoices';
 
 export const migrations = [
   CreateTenancyPartiesContracts1764000000000,
@@ -29,4 +30,5 @@ export const migrations = [
   IdempotencyPerPrincipalExpiring1765400000000,
   CreatePortalLinksAndSessions1765500000000,
   DeemedAcceptance1766500000000,
+  AddLegalPartiesPaymentTermsAndTaxInvoices1766600000000,
 ];

@@ -2,6 +2,8 @@
 // verifier (verify-bundle.ts). Pure: no Nest, no database. Changing a column or a path here changes
 // the format: bump BUNDLE_FORMAT.
 
+import { csvCell } from '../kernel/csv-cell';
+
 export const BUNDLE_FORMAT = 'outcome-ledger-evidence/1';
 
 export const PATHS = {
@@ -150,8 +152,10 @@ export interface TermsDocument {
 /** SHA-256 of the DER (SPKI) public key: how a key is named across the API, the manifest and the verifier. */
 export { publicKeyFingerprint } from '../kernel/key-fingerprint';
 
-export function csvField(v: string | null | undefined): string {
-  if (v === null || v === undefined) return '';
+/** One CSV field: formula-escaped (`csvCell`, reversed by the verifier's reader), then quoted if needed. */
+export function csvField(raw: string | null | undefined): string {
+  if (raw === null || raw === undefined) return '';
+  const v = csvCell(raw);
   return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 

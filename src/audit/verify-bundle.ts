@@ -15,6 +15,7 @@ import { Money } from '../common/money';
 import { type BrokenLink, ChainVerifier, entryHash } from '../ledger/chain';
 import { localDate, periodStartOf } from '../kernel/calendar';
 import { sha256Hex } from '../kernel/canonical-json';
+import { csvCellValue } from '../kernel/csv-cell';
 import { contentSha256 } from '../outcomes/outcome-rules';
 import { IdsDigest } from '../pricing/aggregates';
 import { priceInvoice } from '../pricing/engine';
@@ -378,7 +379,7 @@ interface InvoiceWork {
 }
 
 async function* csvRecords<T>(stream: Readable): AsyncIterable<T> {
-  yield* stream.pipe(parse({ columns: true, relax_column_count: false, skip_empty_lines: true })) as AsyncIterable<T>;
+  yield* stream.pipe(parse({ columns: true, relax_column_count: false, skip_empty_lines: true, cast: (v) => csvCellValue(v) })) as AsyncIterable<T>;
 }
 
 /** Pull-based cursor over an async iterable, for merge joins. */

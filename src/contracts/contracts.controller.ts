@@ -1,5 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, type Principal } from '../auth/principal';
 import { Page } from '../common/http/pagination';
 import { ContractsService } from './contracts.service';
@@ -10,6 +10,7 @@ import {
   CreateTermsVersionDto,
   TerminateContractDto,
   TermsVersionView,
+  UpdateContractBillingDto,
 } from './dto/contract.dto';
 
 @ApiTags('contracts')
@@ -31,6 +32,13 @@ export class ContractsController {
   @Get(':id')
   get(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<ContractView> {
     return this.contracts.get(p, id);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: "Sets the contract's PO/reference and payment terms (net N days) for its next invoices" })
+  @ApiOkResponse({ type: ContractView })
+  updateBilling(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateContractBillingDto): Promise<ContractView> {
+    return this.contracts.updateBilling(p, id, dto);
   }
 
   @Get(':id/terms')

@@ -22,7 +22,8 @@ export function termsInForceSql(vendorIdCol: string, contractIdCol: string, loca
 
 const CONTRACT_COLS = `c.vendor_id AS "vendorId", c.id, c.customer_id AS "customerId", c.name, c.currency, c.timezone,
        c.tax_rate::text AS "taxRate", c.starts_on::text AS "startsOn", c.ends_on::text AS "endsOn",
-       c.billing_cycle AS "billingCycle", c.status, c.created_at AS "createdAt", c.updated_at AS "updatedAt"`;
+       c.billing_cycle AS "billingCycle", c.status, c.po_reference AS "poReference",
+       c.payment_terms_days AS "paymentTermsDays", c.created_at AS "createdAt", c.updated_at AS "updatedAt"`;
 
 const TERMS_COLS = `t.vendor_id AS "vendorId", t.id, t.contract_id AS "contractId", t.version,
        t.effective_from::text AS "effectiveFrom", t.document, t.document_sha256 AS "documentSha256", t.created_at AS "createdAt"`;
@@ -58,6 +59,8 @@ export interface NewContract {
   endsOn: string | null;
   billingCycle: BillingCycle;
   status: ContractStatus;
+  poReference: string | null;
+  paymentTermsDays: number;
 }
 
 /** The only code that speaks SQL to `contracts` and `terms_versions`. */
@@ -135,12 +138,24 @@ export class ContractsRepository {
 
   async insert(scope: Scope, c: NewContract, em: Queryable = this.db.manager): Promise<Contract> {
     const [row] = await em.query(
-      `INSERT INTO contracts (vendor_id, customer_id, name, currency, timezone, tax_rate, starts_on, ends_on, billing_cycle, status)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+      `INSERT INTO contracts (vendor_id, customer_id, name, currency, timezone, tax_rate, starts_on, ends_on, billing_cycle, status,
+                             po_reference, payment_terms_days)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
        RETURNING ${CONTRACT_COLS.replace(/\bc\./g, '')}`,
-      [scope.vendorId, c.customerId, c.name, c.currency, c.timezone, c.taxRate, c.startsOn, c.endsOn, c.billingCycle, c.status],
+      [scope.vendorId, c.customerId, c.name, c.currency, c.timezone, c.taxRate, c.startsOn, c.endsOn, c.billingCycle, c.status,
+       c.poReference, c.paymentTermsDays],
     );
     return contractOf(row);
+  }
+
+  /** Sets the PO/reference and the payment terms; later invoices carry them, finalized ones keep theirs. */
+  async setBillingTerms(scope: Scope, id: string, change: { poReference?: string | null; paymentTermsDays?: number }, em: Queryable = this.db.manager): Promise<void> {
+    const ps = new Params();
+    const where = contractScope(scope, ps);
+    const sets = ['updated_at = now()'];
+    if (change.poReference !== undefined) sets.push(`po_reference = ${ps.add(change.poReference)}`);
+    if (change.paymentTermsDays !== undefined) sets.push(`payment_terms_days = ${ps.add(change.paymentTermsDays)}`);
+    await em.query(`UPDATE contracts c SET ${sets.join(', ')} WHERE ${where} AND c.id = ${ps.add(id)}`, ps.values);
   }
 
   /** A status move (and the end date it sets); the caller checked the transition on the locked row. */

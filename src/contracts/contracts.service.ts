@@ -18,6 +18,7 @@ import {
   CreateTermsVersionDto,
   TerminateContractDto,
   TermsVersionView,
+  UpdateContractBillingDto,
 } from './dto/contract.dto';
 import { ContractsRepository } from './contracts.repository';
 import type { BillingCycle, Contract, ContractStatus } from './entities/contract.entity';
@@ -47,6 +48,8 @@ function toContractView(c: Contract, current: TermsVersion): ContractView {
     endsOn: c.endsOn,
     billingCycle: c.billingCycle,
     status: c.status,
+    poReference: c.poReference,
+    paymentTermsDays: c.paymentTermsDays,
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt.toISOString(),
     currentTerms: toTermsVersionView(current),
@@ -102,6 +105,8 @@ export class ContractsService {
           endsOn: dto.endsOn ?? null,
           billingCycle: dto.billingCycle ?? 'monthly',
           status: dto.status ?? 'draft',
+          poReference: dto.poReference ?? null,
+          paymentTermsDays: dto.paymentTermsDays ?? 30,
         },
         em,
       );
@@ -120,6 +125,16 @@ export class ContractsService {
     const c = await this.repo.find(scope, id, {}, em);
     if (!c) throw notFound('contract', id);
     return c;
+  }
+
+  async updateBilling(p: Principal, id: string, dto: UpdateContractBillingDto): Promise<ContractView> {
+    const scope = scopeOf(p);
+    return this.db.transaction(async (em) => {
+      await this.findInScope(scope, id, em);
+      await this.repo.setBillingTerms(scope, id, dto, em);
+      const c = await this.findInScope(scope, id, em);
+      return toContractView(c, await this.latestTerms(scope, c, em));
+    });
   }
 
   async get(p: Principal, id: string): Promise<ContractView> {

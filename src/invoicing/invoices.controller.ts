@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query, StreamableFile } from '@nestjs/common';
-import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, type Principal } from '../auth/principal';
 import { Page } from '../common/http/pagination';
 import {
@@ -7,6 +7,7 @@ import {
   CreatePaymentDto,
   CreditNoteView,
   InvoiceCsvQuery,
+  RecordTaxInvoiceDto,
   InvoiceListQuery,
   InvoiceVerification,
   InvoiceView,
@@ -66,6 +67,13 @@ export class InvoicesController {
     return this.invoices.finalize(p, id);
   }
 
+  @Post('invoices/:id/tax-invoice')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Records the official tax invoice (fapiao) number of a finalized invoice, once' })
+  recordTaxInvoice(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: RecordTaxInvoiceDto): Promise<InvoiceView> {
+    return this.invoices.recordTaxInvoice(p, id, dto);
+  }
+
   @Post('invoices/:id/credit-notes')
   createCreditNote(
     @CurrentPrincipal() p: Principal,
@@ -73,6 +81,17 @@ export class InvoicesController {
     @Body() dto: CreateCreditNoteDto,
   ): Promise<CreditNoteView> {
     return this.settlements.createCreditNote(p, id, dto);
+  }
+
+  @Get('invoices/:id/credit-notes/:creditNoteId/pdf')
+  @ApiProduces('application/pdf')
+  @ApiOperation({ summary: 'A credit note as PDF/A-3b, its JSON attached as credit-note.json' })
+  creditNotePdf(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Param('creditNoteId', ParseUUIDPipe) creditNoteId: string,
+  ): Promise<StreamableFile> {
+    return this.documents.creditNotePdf(p, id, creditNoteId);
   }
 
   @Get('invoices/:id/credit-notes')

@@ -11,6 +11,10 @@ const INVOICE_COLS = `i.vendor_id AS "vendorId", i.id, i.contract_id AS "contrac
        i.number, i.currency, i.terms_version_id AS "termsVersionId", i.subtotal::text AS subtotal, i.tax::text AS tax,
        i.total::text AS total, i.lines, i.trace, i.trace_json AS "traceJson", i.trace_digest AS "traceDigest", i.refusal,
        i.computed_at AS "computedAt", i.finalized_at AS "finalizedAt", i.journal_entry_id AS "journalEntryId",
+       i.issue_date::text AS "issueDate", i.due_date::text AS "dueDate", i.time_zone AS "timeZone",
+       i.payment_terms_days AS "paymentTermsDays", i.po_reference AS "poReference",
+       (SELECT jsonb_build_object('number', x.number, 'issuedOn', x.issued_on::text, 'recordedAt', x.recorded_at)
+          FROM invoice_tax_invoices x WHERE x.vendor_id = i.vendor_id AND x.invoice_id = i.id) AS "taxInvoice",
        i.created_at AS "createdAt"`;
 
 const decimal = (v: string | null) => (v === null ? null : new Money(v).toFixed());
@@ -64,6 +68,11 @@ export interface FrozenFields {
   traceDigest: string;
   finalizedAt: Date;
   journalEntryId: string | null;
+  issueDate: string;
+  dueDate: string;
+  timeZone: string;
+  paymentTermsDays: number;
+  poReference: string | null;
 }
 
 /** Amounts paid and credited, derived from payments and credit notes (never stored on the invoice). */
@@ -177,10 +186,34 @@ export class InvoicesRepository {
       `UPDATE invoices i SET status = ${ps.add(f.status)}, number = ${ps.add(f.number)}, terms_version_id = ${ps.add(f.termsVersionId)},
               subtotal = ${ps.add(f.subtotal)}, tax = ${ps.add(f.tax)}, total = ${ps.add(f.total)}, lines = ${ps.add(JSON.stringify(f.lines))}::jsonb,
               trace = ${ps.add(f.traceJson)}::jsonb, trace_json = ${ps.add(f.traceJson)}::text, trace_digest = ${ps.add(f.traceDigest)},
-              refusal = NULL, computed_at = ${at}, finalized_at = ${at}, journal_entry_id = ${ps.add(f.journalEntryId)}
+              refusal = NULL, computed_at = ${at}, finalized_at = ${at}, journal_entry_id = ${ps.add(f.journalEntryId)},
+              issue_date = ${ps.add(f.issueDate)}::date, due_date = ${ps.add(f.dueDate)}::date, time_zone = ${ps.add(f.timeZone)},
+              payment_terms_days = ${ps.add(f.paymentTermsDays)}, po_reference = ${ps.add(f.poReference)}
         WHERE ${where} AND i.id = ${ps.add(id)} AND i.status = 'draft'`,
       ps.values,
     );
+  }
+
+  /**
+   * Records the official tax invoice (fapiao) of a finalized invoice, once: the table refuses any
+   * change, and a second record of the same invoice answers null (the primary key).
+   */
+  async insertTaxInvoice(
+    scope: Scope,
+    invoiceId: string,
+    t: { number: string; issuedOn: string; recordedByKeyId: string | null },
+    em: Queryable = this.db.manager,
+  ): Promise<boolean> {
+    const ps = new Params();
+    const where = invoiceScope(scope, ps);
+    const rows: unknown[] = await em.query(
+      `INSERT INTO invoice_tax_invoices (vendor_id, invoice_id, number, issued_on, recorded_by_key_id)
+       SELECT i.vendor_id, i.id, ${ps.add(t.number)}, ${ps.add(t.issuedOn)}::date, ${ps.add(t.recordedByKeyId)}::uuid
+         FROM invoices i WHERE ${where} AND i.id = ${ps.add(invoiceId)} AND i.status <> 'draft'
+       ON CONFLICT (vendor_id, invoice_id) DO NOTHING RETURNING invoice_id`,
+      ps.values,
+    );
+    return rows.length > 0;
   }
 
   /** finalized → paid | void, paid → void (the trigger refuses any other change). */

@@ -11,15 +11,16 @@ import { pageOf, Queryable } from '../common/sql';
 import { ContractsService } from '../contracts/contracts.service';
 import type { Contract } from '../contracts/entities/contract.entity';
 import { LedgerService } from '../ledger/ledger.service';
+import { addDays, localDate } from '../kernel/calendar';
 import { minorUnits } from '../kernel/currency';
 import { priceInvoice } from '../pricing/engine';
 import { periodForCycle } from '../pricing/period';
 import type { BillingPeriod, PricedInvoice, PricingResult, Terms } from '../pricing/types';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { BillingInputsRepository, BillingSubject } from './billing-inputs.repository';
-import { InvoiceListQuery, InvoiceVerification, InvoiceView } from './dto/invoice.dto';
+import { InvoiceListQuery, InvoiceVerification, InvoiceView, RecordTaxInvoiceDto } from './dto/invoice.dto';
 import type { Invoice } from './entities/invoice.entity';
-import { InvoicesRepository, Settled } from './invoices.repository';
+import { FrozenFields, InvoicesRepository, Settled } from './invoices.repository';
 import { amountDue, invoicePosting } from './invoice-math';
 import { InvoicingError, InvoicingErrorCode } from './invoicing.errors';
 
@@ -67,9 +68,25 @@ export function toInvoiceView(i: Invoice, s: Settled, timezone?: string): Invoic
     traceDigest: i.traceDigest,
     computedAt: i.computedAt.toISOString(),
     finalizedAt: i.finalizedAt ? i.finalizedAt.toISOString() : null,
+    issueDate: i.issueDate ?? null,
+    dueDate: i.dueDate ?? null,
+    timeZone: i.timeZone ?? null,
+    paymentTermsDays: i.paymentTermsDays ?? null,
+    poReference: i.poReference ?? null,
+    overdue: isOverdue(i, s),
+    taxInvoice: i.taxInvoice
+      ? { number: i.taxInvoice.number, issuedOn: i.taxInvoice.issuedOn, recordedAt: new Date(i.taxInvoice.recordedAt).toISOString() }
+      : null,
     createdAt: i.createdAt.toISOString(),
     ...local,
   };
+}
+
+/** Unpaid past due: finalized, something still due, and its due date over in the invoice's timezone. */
+export function isOverdue(i: Pick<Invoice, 'status' | 'total' | 'dueDate' | 'timeZone'>, s: Settled, now: Date = new Date()): boolean {
+  if (i.status !== 'finalized' || !i.dueDate || !i.timeZone || i.total === null) return false;
+  if (!amountDue(i.total, s.paid, s.credited).greaterThan(0)) return false;
+  return localDate(now, i.timeZone) > i.dueDate;
 }
 
 /** What webhooks carry about an invoice: its figures, not its trace. */
@@ -221,7 +238,20 @@ export class InvoicesService {
         : null;
       // Nothing to collect (a zero or negative total): paid on finalization, as Stripe does.
       const status = new Money(result.total).greaterThan(0) ? 'finalized' : 'paid';
-      await this.freeze(scope, em, inv, result, { number, status, finalizedAt, termsVersionId: tv.id, journalEntryId: entry?.id ?? null });
+      // Dated as the customer's calendar reads it: the local day of finalization in the contract's zone.
+      const issueDate = localDate(finalizedAt, contract.timezone);
+      await this.freeze(scope, em, inv, result, {
+        number,
+        status,
+        finalizedAt,
+        termsVersionId: tv.id,
+        journalEntryId: entry?.id ?? null,
+        issueDate,
+        dueDate: addDays(issueDate, contract.paymentTermsDays),
+        timeZone: contract.timezone,
+        paymentTermsDays: contract.paymentTermsDays,
+        poReference: contract.poReference,
+      });
 
       const frozen = (await this.repo.find(scope, inv.id, {}, em))!;
       const view = await this.viewOf(em, frozen);
@@ -236,7 +266,7 @@ export class InvoicesService {
     em: Queryable,
     inv: Invoice,
     priced: PricedInvoice,
-    f: { number: string; status: 'finalized' | 'paid'; finalizedAt: Date; termsVersionId: string; journalEntryId: string | null },
+    f: Pick<FrozenFields, 'number' | 'status' | 'finalizedAt' | 'termsVersionId' | 'journalEntryId' | 'issueDate' | 'dueDate' | 'timeZone' | 'paymentTermsDays' | 'poReference'>,
   ): Promise<void> {
     await this.repo.freeze(
       scope,
@@ -281,6 +311,23 @@ export class InvoicesService {
     const inv = await this.repo.find(scope, id, { lock: true }, em);
     if (!inv) throw notFound('invoice', id);
     return inv;
+  }
+
+  /**
+   * Records the official tax invoice (fapiao) once the tax authority issued it. Once only: the
+   * same record again answers the invoice (a retry), a different one is refused (409).
+   */
+  async recordTaxInvoice(p: Principal, id: string, dto: RecordTaxInvoiceDto): Promise<InvoiceView> {
+    const scope = scopeOf(p);
+    return this.db.transaction(async (em) => {
+      const inv = await this.lockInScope(em, scope, id);
+      if (inv.status === 'draft') throw InvoicingError.create(InvoicingErrorCode.INVOICE_NOT_FINALIZED, 'a tax invoice is issued for a finalized invoice');
+      const inserted = await this.repo.insertTaxInvoice(scope, id, { number: dto.number, issuedOn: dto.issuedOn, recordedByKeyId: p.keyId }, em);
+      const now = (await this.repo.find(scope, id, {}, em))!;
+      if (!inserted && (now.taxInvoice?.number !== dto.number || now.taxInvoice?.issuedOn !== dto.issuedOn))
+        throw InvoicingError.create(InvoicingErrorCode.TAX_INVOICE_ALREADY_RECORDED, `tax invoice ${now.taxInvoice?.number} is recorded for this invoice`);
+      return this.viewOf(em, now);
+    });
   }
 
   async get(p: Principal, id: string): Promise<InvoiceView> {

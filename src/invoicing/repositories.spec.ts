@@ -36,9 +36,11 @@ describe('invoicing repositories SQL (every statement, for every kind of caller)
           r.freeze(s, ID, {
             status: 'finalized', number: 'INV-2026-000001', termsVersionId: ID, subtotal: '10', tax: '0.6', total: '10.6', lines: [],
             traceJson: '{}', traceDigest: 'd', finalizedAt: at, journalEntryId: ID,
+            issueDate: '2026-04-01', dueDate: '2026-05-01', timeZone: 'Asia/Shanghai', paymentTermsDays: 30, poReference: 'PO-1',
           }),
       ],
       ['setStatus', (r, s) => r.setStatus(s, ID, 'paid')],
+      ['insertTaxInvoice', (r, s) => r.insertTaxInvoice(s, ID, { number: '044031900111-12345678', issuedOn: '2026-04-03', recordedByKeyId: ID })],
       ['settled', (r, s) => r.settled(s, [ID])],
       ['recordedCounts', (r, s) => r.recordedCounts(s, ID)],
       ['invoicedPeriodsBefore', (r, s) => r.invoicedPeriodsBefore(s, CONTRACT, '2026-03-01')],

@@ -3,3 +3,5 @@ export * from './calendar';
 export * from './canonical-json';
 export * from './currency';
 export * from './decimal';
+export * from './csv-cell';
+export * from './capital-numerals';

@@ -11,11 +11,38 @@ export interface CustomerRow {
   id: string;
   name: string;
   reference: string | null;
+  legal_name: string | null;
+  address: string | null;
+  tax_country: string | null;
+  tax_id: string | null;
+  contact: string | null;
+  locale: CustomerLocale;
   created_at: Date;
   updated_at: Date;
 }
 
-const COLUMNS = 'c.vendor_id, c.id, c.name, c.reference, c.created_at, c.updated_at';
+const COLUMNS = 'c.vendor_id, c.id, c.name, c.reference, c.legal_name, c.address, c.tax_country, c.tax_id, c.contact, c.locale, c.created_at, c.updated_at';
+
+export type CustomerLocale = 'zh-CN' | 'en';
+
+/** The billing details printed on the customer's documents; undefined leaves a field as it is. */
+export interface CustomerBillingDetails {
+  legalName?: string | null;
+  address?: string | null;
+  taxCountry?: string | null;
+  taxId?: string | null;
+  contact?: string | null;
+  locale?: CustomerLocale;
+}
+
+const BILLING_COLUMNS: Array<[keyof CustomerBillingDetails, string]> = [
+  ['legalName', 'legal_name'],
+  ['address', 'address'],
+  ['taxCountry', 'tax_country'],
+  ['taxId', 'tax_id'],
+  ['contact', 'contact'],
+  ['locale', 'locale'],
+];
 
 const CUSTOMER_SCOPE = customerScopeColumns('c');
 
@@ -29,10 +56,11 @@ export class CustomersRepository {
   }
 
   /** A new customer of the scope's vendor (only a vendor's own keys create customers). */
-  async insert(scope: Scope, c: { name: string; reference: string | null }, em?: EntityManager): Promise<CustomerRow> {
+  async insert(scope: Scope, c: { name: string; reference: string | null } & CustomerBillingDetails, em?: EntityManager): Promise<CustomerRow> {
     const [row] = await this.q(em).query(
-      `INSERT INTO customers AS c (vendor_id, name, reference) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`,
-      [scope.vendorId, c.name, c.reference],
+      `INSERT INTO customers AS c (vendor_id, name, reference, legal_name, address, tax_country, tax_id, contact, locale)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, 'en')) RETURNING ${COLUMNS}`,
+      [scope.vendorId, c.name, c.reference, c.legalName ?? null, c.address ?? null, c.taxCountry ?? null, c.taxId ?? null, c.contact ?? null, c.locale ?? null],
     );
     return row;
   }
@@ -64,10 +92,12 @@ export class CustomersRepository {
   }
 
   /** Renames a customer the scope sees; null when it sees none. */
-  async update(scope: Scope, id: string, change: { name?: string; reference?: string }): Promise<CustomerRow | null> {
+  async update(scope: Scope, id: string, change: { name?: string; reference?: string } & CustomerBillingDetails): Promise<CustomerRow | null> {
     const params: unknown[] = [id, change.name ?? null, change.reference !== undefined, change.reference ?? null];
+    // Only the billing fields the change names are set (null clears one).
+    const billing = BILLING_COLUMNS.filter(([k]) => change[k] !== undefined).map(([k, col]) => `, ${col} = $${params.push(change[k])}`).join('');
     const rows: [CustomerRow[], number] = await this.db.query(
-      `UPDATE customers c SET name = coalesce($2, c.name), reference = CASE WHEN $3::boolean THEN $4 ELSE c.reference END, updated_at = now()
+      `UPDATE customers c SET name = coalesce($2, c.name), reference = CASE WHEN $3::boolean THEN $4 ELSE c.reference END${billing}, updated_at = now()
         WHERE c.id = $1 AND ${scopeSql(scope, CUSTOMER_SCOPE, params)} RETURNING ${COLUMNS}`,
       params,
     );

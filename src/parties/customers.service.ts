@@ -7,9 +7,36 @@ import { encodeCursor, Page, PageQuery } from '../common/http/pagination';
 import { CustomerRow, CustomersRepository } from './customers.repository';
 import { CreateCustomerDto, CustomerView, UpdateCustomerDto } from './dto/customer.dto';
 import { PartyError, PartyErrorCode } from './parties.errors';
+import { taxIdProblem } from './tax-id';
 
 export function toCustomerView(c: CustomerRow): CustomerView {
-  return { id: c.id, name: c.name, reference: c.reference, createdAt: c.created_at.toISOString(), updatedAt: c.updated_at.toISOString() };
+  return {
+    id: c.id,
+    name: c.name,
+    reference: c.reference,
+    legalName: c.legal_name,
+    address: c.address,
+    taxCountry: c.tax_country,
+    taxId: c.tax_id,
+    contact: c.contact,
+    locale: c.locale,
+    createdAt: c.created_at.toISOString(),
+    updatedAt: c.updated_at.toISOString(),
+  };
+}
+
+/** Refuses (422, naming the field) a tax id its country's rule rejects; the country defaults to CN. */
+export function checkTaxId(d: { taxCountry?: string | null; taxId?: string | null }, current?: { tax_country: string | null; tax_id: string | null }): void {
+  const taxId = d.taxId !== undefined ? d.taxId : current?.tax_id ?? null;
+  const country = d.taxCountry !== undefined ? d.taxCountry : current?.tax_country ?? null;
+  if (taxId === null) return;
+  const problem = taxIdProblem(country ?? 'CN', taxId);
+  if (problem) throw PartyError.create(PartyErrorCode.TAX_ID_INVALID, `taxId: ${problem}`, [{ field: 'taxId', message: problem }]);
+}
+
+/** A tax id without a country is a CN one (the product's default market, as Asia/Shanghai is its default zone). */
+function withTaxCountry<T extends { taxCountry?: string | null; taxId?: string | null }>(d: T): T {
+  return d.taxId && d.taxCountry === undefined ? { ...d, taxCountry: 'CN' } : d;
 }
 
 @Injectable()
@@ -17,7 +44,8 @@ export class CustomersService {
   constructor(private readonly customers: CustomersRepository) {}
 
   async create(vendorId: string, dto: CreateCustomerDto): Promise<CustomerView> {
-    const row = await this.uniqueReference(() => this.customers.insert(vendorScope(vendorId), { name: dto.name, reference: dto.reference ?? null }));
+    checkTaxId(dto);
+    const row = await this.uniqueReference(() => this.customers.insert(vendorScope(vendorId), { ...withTaxCountry(dto), name: dto.name, reference: dto.reference ?? null }));
     return toCustomerView(row);
   }
 
@@ -41,7 +69,9 @@ export class CustomersService {
   }
 
   async update(p: Principal, id: string, dto: UpdateCustomerDto): Promise<CustomerView> {
-    const row = await this.uniqueReference(() => this.customers.update(scopeOf(p), id, dto));
+    const scope = scopeOf(p);
+    if (dto.taxId !== undefined || dto.taxCountry !== undefined) checkTaxId(dto, await this.find(scope, id));
+    const row = await this.uniqueReference(() => this.customers.update(scope, id, withTaxCountry(dto)));
     if (!row) throw notFound('customer', id);
     return toCustomerView(row);
   }

@@ -32,6 +32,27 @@ export class PartyNamesReads {
     return new Map(rows.map((r) => [r.id, r.name]));
   }
 
+  /** Seller and buyer as printed on an invoice: legal entity, address, tax id, bank, contact, locale. */
+  async documentParties(scope: Scope, customerId: string, em: Queryable = this.db.manager): Promise<DocumentParties | null> {
+    const ps = new Params();
+    const where = customerScope(scope, ps);
+    const [row] = await em.query(
+      `SELECT v.name AS vendor_name, v.legal_name AS vendor_legal_name, v.address AS vendor_address, v.tax_id AS vendor_tax_id,
+              v.bank_account AS vendor_bank_account, v.contact AS vendor_contact,
+              cu.name AS customer_name, cu.legal_name AS customer_legal_name, cu.address AS customer_address, cu.tax_id AS customer_tax_id,
+              cu.contact AS customer_contact, cu.locale AS customer_locale
+         FROM customers cu JOIN vendors v ON v.id = cu.vendor_id
+        WHERE ${where} AND cu.id = ${ps.add(customerId)}`,
+      ps.values,
+    );
+    if (!row) return null;
+    return {
+      seller: { name: row.vendor_name, legalName: row.vendor_legal_name, address: row.vendor_address, taxId: row.vendor_tax_id, bankAccount: row.vendor_bank_account, contact: row.vendor_contact },
+      buyer: { name: row.customer_name, legalName: row.customer_legal_name, address: row.customer_address, taxId: row.customer_tax_id, bankAccount: null, contact: row.customer_contact },
+      locale: row.customer_locale,
+    };
+  }
+
   async vendorName(scope: Scope, em: Queryable = this.db.manager): Promise<string | null> {
     const ps = new Params();
     // The vendor itself is visible to every key of the vendor.
@@ -40,6 +61,21 @@ export class PartyNamesReads {
     return row?.name ?? null;
   }
 
+}
+
+export interface DocumentParty {
+  name: string;
+  legalName: string | null;
+  address: string | null;
+  taxId: string | null;
+  bankAccount: string | null;
+  contact: string | null;
+}
+
+export interface DocumentParties {
+  seller: DocumentParty;
+  buyer: DocumentParty;
+  locale: 'zh-CN' | 'en';
 }
 
 function customerScope(scope: Scope, ps: Params): string {

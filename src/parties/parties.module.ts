@@ -14,10 +14,11 @@ import { SigningKeysService } from './signing-keys.service';
 import { VendorCommand, VendorCreateCommand, VendorListCommand } from './vendors.commands';
 import { VendorsRepository } from './vendors.repository';
 import { VendorsService } from './vendors.service';
+import { VendorController } from './vendor.controller';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Customer, Vendor, VendorSigningKey]), AuthModule, SecretsModule],
-  controllers: [CustomersController],
+  controllers: [CustomersController, VendorController],
   providers: [CustomersRepository, VendorsRepository, CustomersService, VendorsService, SigningKeysService, VendorCommand, VendorCreateCommand, VendorListCommand, PartyNamesReads, DemoPartyReads],
   exports: [CustomersRepository, VendorsRepository, CustomersService, VendorsService, SigningKeysService, PartyNamesReads, DemoPartyReads],
 })

@@ -26,6 +26,12 @@ describe('the SQL of CustomersRepository', () => {
   it('updates a customer only within the scope', async () => {
     expect(await sqlPerScope(rec, (s) => repo.update(s, FIXED.id, { name: 'Acme Ltd' }), ['vendor admin'])).toMatchSnapshot();
   });
+
+  it('sets only the billing details a change names', async () => {
+    expect(
+      await sqlPerScope(rec, (s) => repo.update(s, FIXED.id, { legalName: '深圳精密零件有限公司', taxId: '9144030071526726XG', locale: 'zh-CN' }), ['vendor admin']),
+    ).toMatchSnapshot();
+  });
 });
 
 describe('the SQL of VendorsRepository', () => {
@@ -34,6 +40,10 @@ describe('the SQL of VendorsRepository', () => {
 
   it('reads the scope’s own vendor, never its private key', async () => {
     expect(await sqlPerScope(rec, (s) => repo.findOne(s), ['vendor admin'])).toMatchSnapshot();
+  });
+
+  it('sets the named fields of the scope’s own legal entity', async () => {
+    expect(await sqlPerScope(rec, (s) => repo.updateLegalEntity(s, { legalName: '深圳智检科技有限公司', bankAccount: null }), ['vendor admin'])).toMatchSnapshot();
   });
 
   it('lists every vendor for the operator', async () => {

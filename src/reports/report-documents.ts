@@ -1,8 +1,11 @@
 // Statements and ROI reports as CSV and PDF. The PDF's chart is the same SVG the report serves,
 // drawn into the page with svg-to-pdfkit.
 import { stringify } from 'csv-stringify/sync';
-import { newPdfDocument } from '../common/pdf';
-import { pdfText } from '../invoicing/invoice-documents.service';
+import { csvCell } from '../kernel/csv-cell';
+import { FONT, FONT_BOLD, newPdfDocument, withCjkFonts } from '../common/pdf';
+
+/** Noto Sans Hans prints Chinese names as they are; only a few math signs are spelled out. */
+const pdfText = (s: string): string => s.replace(/\u2212/g, '-').replace(/\u2264/g, '<=').replace(/\u2265/g, '>=');
 import { Money } from '../common/money';
 import type { RoiReportView, StatementView } from './dto/reports.dto';
 import { CHART, roiChartSvg } from './roi-chart';
@@ -41,19 +44,19 @@ export function statementCsv(s: StatementView): string {
   ] as const)
     for (const o of list)
       rows.push([section, null, o.value, null, o.id, o.externalId, o.type, o.occurredAt, o.status, o.verifiedAt, o.verifiedBy, o.evidenceSha256]);
-  return stringify(rows);
+  return stringify(rows, { cast: { string: (v) => csvCell(v) } });
 }
 
 export function roiCsv(r: RoiReportView): string {
   const rows: Array<Array<string | null>> = [['month', 'value', 'fees', 'net', 'cumulative_value', 'cumulative_fees']];
   for (const m of r.months) rows.push([m.month, m.value, m.fees, m.net, m.cumulativeValue, m.cumulativeFees]);
   rows.push(['total', r.value, r.fees, r.net, r.value, r.fees]);
-  return stringify(rows);
+  return stringify(rows, { cast: { string: (v) => csvCell(v) } });
 }
 
 function render(build: (doc: PDFKit.PDFDocument) => void): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const doc = newPdfDocument({ size: 'A4', margin: 40, info: { Title: 'Outcome Ledger report', Producer: 'Outcome Ledger' } });
+    const doc = withCjkFonts(newPdfDocument({ size: 'A4', margin: 40, info: { Title: 'Outcome Ledger report', Producer: 'Outcome Ledger' } }));
     const chunks: Buffer[] = [];
     doc.on('data', (c: Buffer) => chunks.push(c));
     doc.on('end', () => resolve(Buffer.concat(chunks)));
@@ -67,7 +70,7 @@ function render(build: (doc: PDFKit.PDFDocument) => void): Promise<Buffer> {
 function figures(doc: PDFKit.PDFDocument, rows: Array<[string, string, boolean?]>, x = 40, width = 460): void {
   for (const [label, value, strong] of rows) {
     const y = doc.y;
-    doc.font(strong ? 'Helvetica-Bold' : 'Helvetica').fontSize(10).fillColor('#222222');
+    doc.font(strong ? FONT_BOLD : FONT).fontSize(10).fillColor('#222222');
     doc.text(pdfText(label), x, y, { width: width - 130 });
     doc.text(pdfText(grouped(value)), x + width - 130, y, { width: 130, align: 'right' });
     doc.moveDown(0.25);
@@ -75,7 +78,7 @@ function figures(doc: PDFKit.PDFDocument, rows: Array<[string, string, boolean?]
 }
 
 function heading(doc: PDFKit.PDFDocument, text: string): void {
-  doc.moveDown(0.6).font('Helvetica-Bold').fontSize(12).fillColor('#111111').text(pdfText(text), 40);
+  doc.moveDown(0.6).font(FONT_BOLD).fontSize(12).fillColor('#111111').text(pdfText(text), 40);
   doc.moveDown(0.3);
 }
 
@@ -84,7 +87,7 @@ function table(doc: PDFKit.PDFDocument, head: string[], rows: string[][], widths
     if (doc.y > 780) doc.addPage();
     const y = doc.y;
     let x = 40;
-    doc.font(bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(8.5).fillColor('#222222');
+    doc.font(bold ? FONT_BOLD : FONT).fontSize(8.5).fillColor('#222222');
     cells.forEach((c, i) => {
       doc.text(pdfText(alignRight[i] ? grouped(c) : c), x, y, { width: widths[i] - 4, align: alignRight[i] ? 'right' : 'left', lineBreak: false, ellipsis: true });
       x += widths[i];
@@ -110,13 +113,14 @@ function pct(v: string | null): string {
 
 export function statementPdf(s: StatementView): Promise<Buffer> {
   return render((doc) => {
-    doc.font('Helvetica-Bold').fontSize(16).text(pdfText(`Savings-share statement — ${s.period}`));
-    doc.font('Helvetica').fontSize(9.5).fillColor('#444444');
+    doc.font(FONT_BOLD).fontSize(16).text(pdfText(`Savings-share statement — ${s.period}`));
+    doc.font(FONT).fontSize(9.5).fillColor('#444444');
     doc.text(pdfText(`${s.contractName}`));
-    doc.text(pdfText(`Customer: ${s.customerName}   ·   Currency: ${s.currency}   ·   Period ${s.periodStart} to ${s.periodEnd} (exclusive)`));
+    doc.text(pdfText(`Vendor: ${s.vendorName}`));
+    doc.text(pdfText(`Customer: ${s.customerName}   ·   Currency: ${s.currency}   ·   Period ${s.periodStart} to ${s.periodEnd} (exclusive, ${s.timezone})`));
     doc.text(
       pdfText(
-        `Invoice: ${s.invoiceNumber ?? '—'} (${s.invoiceStatus}${s.invoiceStatus === 'draft' ? ': figures may still change' : ''})   ·   Generated ${s.generatedAt}`,
+        `Invoice: ${s.invoiceNumber ?? '—'} (${s.invoiceStatus}${s.invoiceStatus === 'draft' ? ': figures may still change' : ''})   ·   Generated ${s.generatedAt} (UTC)`,
       ),
     );
     heading(doc, 'This period');
@@ -148,16 +152,16 @@ export function statementPdf(s: StatementView): Promise<Buffer> {
     const shown = s.verifiedOutcomes.slice(0, 40);
     table(
       doc,
-      ['External id', 'Type', 'Occurred', 'Verified', 'By', 'Value'],
+      ['External id', 'Type', 'Occurred (UTC)', 'Verified (UTC)', 'By', 'Value'],
       shown.map((o) => [o.externalId, o.type, o.occurredAt.slice(0, 16).replace('T', ' '), (o.verifiedAt ?? '').slice(0, 16).replace('T', ' '), o.verifiedBy ?? '', o.value]),
       [120, 70, 85, 85, 60, 95],
       [false, false, false, false, false, true],
     );
     if (s.verifiedOutcomeCount > shown.length)
-      doc.moveDown(0.3).font('Helvetica').fontSize(8.5).text(pdfText(`… and ${s.verifiedOutcomeCount - shown.length} more: see the CSV or JSON statement.`));
+      doc.moveDown(0.3).font(FONT).fontSize(8.5).text(pdfText(`… and ${s.verifiedOutcomeCount - shown.length} more: see the CSV or JSON statement.`));
     doc
       .moveDown(1)
-      .font('Helvetica')
+      .font(FONT)
       .fontSize(8)
       .fillColor('#666666')
       .text(
@@ -173,8 +177,8 @@ export function statementPdf(s: StatementView): Promise<Buffer> {
 export function roiPdf(r: RoiReportView): Promise<Buffer> {
   return render((doc) => {
     const who = r.scope === 'contract' ? r.contractName! : `${r.customerName} — all contracts in ${r.currency}`;
-    doc.font('Helvetica-Bold').fontSize(16).text(pdfText(`ROI report — ${r.from} to ${r.to}`));
-    doc.font('Helvetica').fontSize(9.5).fillColor('#444444');
+    doc.font(FONT_BOLD).fontSize(16).text(pdfText(`ROI report — ${r.from} to ${r.to}`));
+    doc.font(FONT).fontSize(9.5).fillColor('#444444');
     doc.text(pdfText(who));
     doc.text(pdfText(`Customer: ${r.customerName}   ·   Currency: ${r.currency}   ·   Generated ${r.generatedAt}`));
     heading(doc, 'Summary');
@@ -220,7 +224,7 @@ export function roiPdf(r: RoiReportView): Promise<Buffer> {
       );
     }
     heading(doc, 'How value is counted');
-    doc.font('Helvetica').fontSize(8.5).fillColor('#222222');
+    doc.font(FONT).fontSize(8.5).fillColor('#222222');
     for (const b of r.valueBasis) doc.text(pdfText(`- ${b}`), 40);
   });
 }

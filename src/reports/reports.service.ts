@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ExportLogService } from '../audit/export-log.service';
 import type { Principal } from '../auth/principal';
-import { type Scope, scopeOf } from '../auth/scope';
+import { type Scope, scopeOf, vendorScope } from '../auth/scope';
 import { notFound } from '../common/errors/common.errors';
 import { Money } from '../common/money';
 import { ContractReportReads, type ReportContractRow, type ReportTermsRow } from '../contracts/report.reads';
@@ -9,6 +9,7 @@ import { InvoiceReportReads } from '../invoicing/report.reads';
 import { acceptanceRate } from '../outcomes/acceptance-rate';
 import { OutcomeFiguresRepository, type StatementLineRow, type StatementOutcomes } from '../outcomes/outcome-figures.repository';
 import { localDate } from '../outcomes/outcome-rules';
+import { VendorsRepository } from '../parties/vendors.repository';
 import { CustomersRepository } from '../parties/customers.repository';
 import { versionInForce } from '../pricing/terms-in-force';
 import type {
@@ -60,6 +61,8 @@ function inForceDuring<T extends { effective_from: string }>(versions: readonly 
   )?.v;
 }
 
+const NO_VALUE_BASIS = 'no value basis declared';
+
 /** One month of one contract: the terms in force and the value types they declare. */
 interface MonthSlot {
   contractId: string;
@@ -80,6 +83,7 @@ export class ReportsService {
   constructor(
     private readonly contracts: ContractReportReads,
     private readonly customers: CustomersRepository,
+    private readonly vendors: VendorsRepository,
     private readonly outcomes: OutcomeFiguresRepository,
     private readonly invoices: InvoiceReportReads,
     private readonly exportLog: ExportLogService,
@@ -153,11 +157,14 @@ export class ReportsService {
       evidenceSha256: r.evidence_sha256,
     });
 
+    const vendor = await this.vendors.findOne(vendorScope(scope.vendorId));
     return {
       contractId: c.id,
       contractName: c.name,
       customerId: c.customer_id,
       customerName: c.customer_name,
+      vendorName: vendor ? (vendor.legal_name ?? vendor.name) : '',
+      timezone: c.timezone,
       currency: cur,
       period: label,
       periodStart: start,
@@ -258,7 +265,9 @@ export class ReportsService {
         ),
       ),
     ];
-    if (valueBasis.length === 0) valueBasis.push('the terms declare no value outcome (no value_share, no valuePerUnit): value is 0');
+    // Without a declared basis there is no value to weigh the fees against: say so, never "−100%".
+    const valueBasisDeclared = valueBasis.length > 0;
+    if (!valueBasisDeclared) valueBasis.push(NO_VALUE_BASIS);
     return {
       scope: kind,
       contractIds: ids,
@@ -271,8 +280,9 @@ export class ReportsService {
       value: money(cumValue, cur),
       fees: money(cumFees, cur),
       net: money(cumValue.minus(cumFees), cur),
-      roiPercent: roiPercent(cumValue, cumFees),
-      paybackMonth: paybackMonth(series),
+      roiPercent: valueBasisDeclared ? roiPercent(cumValue, cumFees) : null,
+      valueBasisDeclared,
+      paybackMonth: valueBasisDeclared ? paybackMonth(series) : null,
       months: series,
       acceptance,
       guaranteeHits: guarantees.filter((g) => g.hit).length,
@@ -307,7 +317,9 @@ export class ReportsService {
     const perContract: ContractRoiView[] = contracts.map((c) => {
       const v = values.filter((r) => r.contractId === c.id).reduce((acc, r) => acc.plus(r.value), zero);
       const f = fees.filter((r) => r.contractId === c.id).reduce((acc, r) => acc.plus(r.fees), zero);
-      const roi = roiPercent(v, f);
+      const terms = latestTerms.get(c.id);
+      const declared = !!terms && valueTypesOf(terms).length > 0;
+      const roi = declared ? roiPercent(v, f) : null;
       return {
         contractId: c.id,
         contractName: c.name,
@@ -316,7 +328,8 @@ export class ReportsService {
         value: money(v, c.currency),
         fees: money(f, c.currency),
         roiPercent: roi,
-        band: roiBand(roi, threshold),
+        valueBasisDeclared: declared,
+        band: declared ? roiBand(roi, threshold) : NO_VALUE_BASIS,
       };
     });
     const byContractScheme = new Map<string, Money>();
@@ -324,6 +337,7 @@ export class ReportsService {
       const key = `${c.currency}\u0000${c.scheme}`;
       byContractScheme.set(key, (byContractScheme.get(key) ?? zero).plus(c.fees));
     }
+    // The share above the threshold is over contracts whose ROI can be stated (fees and a value basis).
     const withFees = perContract.filter((c) => c.roiPercent !== null);
     const above = withFees.filter((c) => new Money(c.roiPercent!).greaterThan(threshold));
     const judged = [...new Set([...latestTerms.values()].flatMap(judgedTypesOf))];
@@ -340,6 +354,7 @@ export class ReportsService {
         }),
       contractsByRoiBand: ROI_BAND_ORDER(threshold).map((band) => ({ band, contracts: perContract.filter((c) => c.band === band).length })),
       contractsWithFees: withFees.length,
+      contractsWithoutValueBasis: perContract.filter((c) => !c.valueBasisDeclared).length,
       contractsAboveThreshold: above.length,
       shareAboveThreshold: withFees.length ? new Money(above.length).dividedBy(withFees.length).toDecimalPlaces(4, Money.ROUND_HALF_UP).toFixed() : null,
       acceptanceByOutcomeType: await this.acceptance(scope, ids, rangeStart, rangeEnd, judged),

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { recordOutcomes } from '../invoicing/helpers';
@@ -54,6 +55,28 @@ describe('statements, ROI reports and the portfolio', () => {
     writeFileSync(join(out, 'statement-inspection-2026-03.pdf'), pdf.body);
   });
 
+  it('prints a Chinese customer name in the statement and ROI PDFs (an embedded CJK font, not ???), names the vendor and labels zones', async () => {
+    const c = contract('inspection');
+    await seeded.vendor.patch(`/v1/customers/${c.customerId}`, { name: '深圳精密零件有限公司' }).expect(200);
+    for (const [name, path] of [
+      ['statement-zh.pdf', `/v1/contracts/${c.contractId}/statements/2026-03.pdf`],
+      ['roi-zh.pdf', `/v1/contracts/${c.contractId}/roi.pdf?from=2026-02&to=2026-04`],
+    ]) {
+      const pdf = await seeded.vendor.get(path).buffer(true).parse(binary).expect(200);
+      writeFileSync(join(out, name), pdf.body);
+      const text = execFileSync('pdftotext', [join(out, name), '-'], { encoding: 'utf8' });
+      expect(text).toContain('深圳精密零件有限公司');
+      expect(text).not.toContain('???');
+    }
+    const statement = await seeded.vendor.get(`/v1/contracts/${c.contractId}/statements/2026-03`).expect(200);
+    expect(statement.body).toMatchObject({ vendorName: expect.any(String), timezone: 'Asia/Shanghai' });
+    expect(statement.body.vendorName.length).toBeGreaterThan(0);
+    const text = execFileSync('pdftotext', [join(out, 'statement-zh.pdf'), '-'], { encoding: 'utf8' });
+    expect(text).toContain(`Vendor: ${statement.body.vendorName}`);
+    expect(text).toContain('Asia/Shanghai');
+    expect(text).toContain('(UTC)');
+  });
+
   it('refuses a period that is not a month of the contract, naming the field', async () => {
     const c = contract('inspection');
     const bad = await seeded.vendor.get(`/v1/contracts/${c.contractId}/statements/2026-13`).expect(422);
@@ -66,8 +89,9 @@ describe('statements, ROI reports and the portfolio', () => {
     const c = contract('radiology');
     const res = await c.customer.get(`/v1/contracts/${c.contractId}/roi?from=2026-03&to=2026-03`).expect(200);
     expect(res.body.acceptance).toEqual([{ outcomeType: 'report', verified: 7800, rejected: 2200, rate: '0.78' }]);
-    expect(res.body).toMatchObject({ fees: '117000.00', value: '0.00', roiPercent: '-100.00' });
-    expect(res.body.valueBasis[0]).toMatch(/no value outcome/);
+    // March's terms say nothing about what a report is worth: no ROI, not −100%.
+    expect(res.body).toMatchObject({ fees: '117000.00', value: '0.00', roiPercent: null, valueBasisDeclared: false, paybackMonth: null });
+    expect(res.body.valueBasis).toEqual(['no value basis declared']);
   });
 
   it('counts a declared valuePerUnit as value: radiologist time saved per accepted report', async () => {
@@ -148,10 +172,12 @@ describe('statements, ROI reports and the portfolio', () => {
     expect(rev('CNY', 'flat_fee')).toBe('150000.00');
     expect(rev('USD', 'usage')).toBe('1825.00');
     expect(rev('USD', 'flat_fee')).toBe('532.26');
-    // Only inspection (300%) and credit risk (566.67%) deliver declared value; the others have fees but no value: −100%.
-    expect(res.body.contractsWithFees).toBe(7);
+    // A contract whose terms declare no value basis gets no ROI (not −100%) and stays out of the share.
+    const noBasis = res.body.contracts.filter((c: any) => !c.valueBasisDeclared);
+    for (const c of noBasis) expect(c).toMatchObject({ roiPercent: null, band: 'no value basis declared' });
+    expect(res.body.contractsWithoutValueBasis).toBe(noBasis.length);
+    expect(res.body.contractsWithFees).toBe(7 - noBasis.length);
     expect(res.body.contractsAboveThreshold).toBe(2);
-    expect(res.body.shareAboveThreshold).toBe('0.2857');
     expect(res.body.contractsByRoiBand).toContainEqual({ band: '100% and above', contracts: 2 });
     expect(res.body.acceptanceByOutcomeType).toContainEqual({ outcomeType: 'report', verified: 7800, rejected: 2200, rate: '0.78' });
   });

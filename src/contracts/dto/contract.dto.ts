@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsObject, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
+import { IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { PageQuery } from '../../common/http/pagination';
 import { IsCalendarDate, IsDecimalString, IsIanaTimezone, IsIsoCurrency } from '../../common/validation/decorators';
 import type { Terms } from '../../pricing/types';
@@ -39,9 +39,28 @@ export class CreateContractDto {
   @IsOptional() @IsIn(['draft', 'active'])
   status?: 'draft' | 'active';
 
+  @ApiPropertyOptional({ example: 'PO-2026-0042', description: "The customer's purchase order or reference, printed on its invoices" })
+  @IsOptional() @IsString() @Length(1, 200) @Matches(/^[^\u0000-\u001f]+$/, { message: 'poReference must not contain control characters' })
+  poReference?: string;
+
+  @ApiPropertyOptional({ example: 30, default: 30, description: 'Payment terms: net N days after the issue date' })
+  @IsOptional() @IsInt() @Min(0) @Max(365)
+  paymentTermsDays?: number;
+
   @ApiProperty({ description: 'The first terms version (effective from startsOn): see src/pricing/README.md' })
   @IsObject()
   terms: Terms;
+}
+
+/** PO/reference and payment terms of a contract: what its next invoices carry. */
+export class UpdateContractBillingDto {
+  @ApiPropertyOptional({ nullable: true, example: 'PO-2026-0042' })
+  @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @Length(1, 200) @Matches(/^[^\u0000-\u001f]+$/, { message: 'poReference must not contain control characters' })
+  poReference?: string | null;
+
+  @ApiPropertyOptional({ example: 45, description: 'Net N days after the issue date' })
+  @IsOptional() @IsInt() @Min(0) @Max(365)
+  paymentTermsDays?: number;
 }
 
 export class CreateTermsVersionDto {
@@ -87,6 +106,8 @@ export class ContractView {
   @ApiProperty({ nullable: true }) endsOn: string | null;
   @ApiProperty({ enum: ['monthly', 'annual'] }) billingCycle: BillingCycle;
   @ApiProperty({ enum: ['draft', 'active', 'terminated'] }) status: ContractStatus;
+  @ApiProperty({ nullable: true, type: String }) poReference: string | null;
+  @ApiProperty({ description: 'Net N days after the issue date' }) paymentTermsDays: number;
   @ApiProperty() createdAt: string;
   @ApiProperty() updatedAt: string;
   @ApiProperty({ type: TermsVersionView, description: 'The latest terms version' }) currentTerms: TermsVersionView;

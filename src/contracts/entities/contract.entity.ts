@@ -18,6 +18,10 @@ export class Contract {
   @Column('date', { name: 'ends_on', nullable: true }) endsOn: string | null;
   @Column('text', { name: 'billing_cycle' }) billingCycle: BillingCycle;
   @Column('text') status: ContractStatus;
+  /** The customer's purchase order or reference, printed on its invoices. */
+  @Column('text', { name: 'po_reference', nullable: true }) poReference: string | null;
+  /** Payment terms: an invoice is due this many days after its issue date (net N). */
+  @Column('integer', { name: 'payment_terms_days' }) paymentTermsDays: number;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }

@@ -110,12 +110,39 @@ export interface InvoiceView {
   traceDigest: string | null;
   computedAt: string;
   finalizedAt: string | null;
+  /** Local date of finalization in the contract's timezone (`timeZone`); null on a draft. */
+  issueDate: string | null;
+  /** issueDate + paymentTermsDays. */
+  dueDate: string | null;
+  timeZone: string | null;
+  paymentTermsDays: number | null;
+  poReference: string | null;
+  /** Unpaid (finalized with an amount due) after its due date, in its timezone. Computed, never stored. */
+  overdue: boolean;
+  /** The official tax invoice (fapiao) once recorded; this document itself is a commercial invoice. */
+  taxInvoice: TaxInvoiceView | null;
   createdAt: string;
   /** The contract's IANA timezone: `period` is in local dates of it, and the `*Local` times below. */
   timezone?: string;
   /** finalizedAt as local time in the contract's timezone, e.g. 2026-04-01T09:15:00+08:00. */
   finalizedAtLocal?: string | null;
   createdAtLocal?: string;
+}
+
+export class TaxInvoiceView {
+  @ApiProperty({ example: '044031900111-12345678' }) number: string;
+  @ApiProperty({ example: '2026-04-03' }) issuedOn: string;
+  @ApiProperty() recordedAt: string;
+}
+
+export class RecordTaxInvoiceDto {
+  @ApiProperty({ example: '044031900111-12345678', description: 'The fapiao number (code and number) the tax authority issued' })
+  @IsString() @Length(1, 64) @Matches(/^[0-9A-Za-z-]+$/, { message: 'number must be letters, digits and hyphens' })
+  number: string;
+
+  @ApiProperty({ example: '2026-04-03', description: 'Date the tax invoice was issued' })
+  @IsCalendarDate()
+  issuedOn: string;
 }
 
 export interface CreditNoteView {

@@ -5,6 +5,12 @@ import type { CalculationTrace, InvoiceLine, PricingRefusalCode } from '../../pr
 export type InvoiceStatus = 'draft' | 'finalized' | 'paid' | 'void';
 export const INVOICE_STATUSES: InvoiceStatus[] = ['draft', 'finalized', 'paid', 'void'];
 
+export interface TaxInvoiceRecord {
+  number: string;
+  issuedOn: string;
+  recordedAt: string;
+}
+
 export interface StoredRefusal {
   code: PricingRefusalCode;
   reason: string;
@@ -40,5 +46,13 @@ export class Invoice {
   @Column('timestamptz', { name: 'computed_at' }) computedAt: Date;
   @Column('timestamptz', { name: 'finalized_at', nullable: true }) finalizedAt: Date | null;
   @Column('uuid', { name: 'journal_entry_id', nullable: true }) journalEntryId: string | null;
+  /** Set at finalization: the local date in `timeZone` (the contract's), and issue date + net days. */
+  @Column('date', { name: 'issue_date', nullable: true }) issueDate: string | null;
+  @Column('date', { name: 'due_date', nullable: true }) dueDate: string | null;
+  @Column('text', { name: 'time_zone', nullable: true }) timeZone: string | null;
+  @Column('integer', { name: 'payment_terms_days', nullable: true }) paymentTermsDays: number | null;
+  @Column('text', { name: 'po_reference', nullable: true }) poReference: string | null;
+  /** The official tax invoice (fapiao) recorded for it, from invoice_tax_invoices (not a column). */
+  taxInvoice?: TaxInvoiceRecord | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }

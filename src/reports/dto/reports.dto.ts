@@ -60,6 +60,8 @@ export class StatementView {
   @ApiProperty() contractName: string;
   @ApiProperty() customerId: string;
   @ApiProperty() customerName: string;
+  @ApiProperty({ description: "The vendor's legal name (or name when none is recorded)" }) vendorName: string;
+  @ApiProperty({ description: 'IANA timezone of the period boundaries; instants are ISO 8601 UTC' }) timezone: string;
   @ApiProperty() currency: string;
   @ApiProperty() period: string;
   @ApiProperty() periodStart: string;
@@ -131,6 +133,7 @@ export class RoiReportView {
   @ApiProperty() guaranteeMisses: number;
   @ApiProperty({ type: [GuaranteeResultView] }) guarantees: GuaranteeResultView[];
   @ApiProperty({ description: 'How value is counted, for the reader' }) valueBasis: string[];
+  @ApiProperty({ description: 'false: the terms declare no value basis, and roiPercent is null rather than −100%' }) valueBasisDeclared: boolean;
   @ApiProperty() generatedAt: string;
 }
 
@@ -159,7 +162,8 @@ export class ContractRoiView {
   @ApiProperty({ description: 'Component types of its terms, joined with +' }) scheme: string;
   @ApiProperty() value: string;
   @ApiProperty() fees: string;
-  @ApiProperty({ nullable: true }) roiPercent: string | null;
+  @ApiProperty({ nullable: true, description: 'null without fees or without a declared value basis' }) roiPercent: string | null;
+  @ApiProperty({ description: 'Whether its terms declare how outcomes convert to value (value_share or valuePerUnit)' }) valueBasisDeclared: boolean;
   @ApiProperty() band: string;
 }
 
@@ -172,7 +176,8 @@ export class PortfolioView {
   @ApiProperty({ type: [RevenueBySchemeView], description: 'The same by contract scheme (its component types joined with +)' })
   revenueByContractScheme: RevenueBySchemeView[];
   @ApiProperty({ type: [RoiBandView] }) contractsByRoiBand: RoiBandView[];
-  @ApiProperty({ description: 'Contracts with fees in the range' }) contractsWithFees: number;
+  @ApiProperty({ description: 'Contracts with fees and a declared value basis in the range' }) contractsWithFees: number;
+  @ApiProperty({ description: 'Contracts whose terms declare no value basis (no ROI stated for them)' }) contractsWithoutValueBasis: number;
   @ApiProperty() contractsAboveThreshold: number;
   @ApiProperty({ nullable: true, description: 'contractsAboveThreshold ÷ contractsWithFees' }) shareAboveThreshold: string | null;
   @ApiProperty({ type: [AcceptanceView] }) acceptanceByOutcomeType: AcceptanceView[];
