@@ -18,7 +18,8 @@ export {
 } from './terms';
 export { CHARGE_MODELS, COMPONENT_TYPES, chargeModel, type ChargeModel } from './charges';
 export { invoicePricingInput, periodAdjustments, pricingContractOf, type EarlierPeriodRows, type InvoiceRows } from './invoice-inputs';
-export { versionForPeriod, versionInForce } from './terms-in-force';
+export { versionForPeriod, versionInForce, versionSegments } from './terms-in-force';
+export type { VersionSegment } from './terms-in-force';
 export {
   activeDays,
   addDays,
