@@ -20,6 +20,7 @@ const OWNER: Record<string, string> = {
   idempotency_keys: 'idempotency',
   invoice_outcomes: 'invoicing',
   invoices: 'invoicing',
+  invoice_tax_invoices: 'invoicing',
   journal_entries: 'ledger',
   journal_lines: 'ledger',
   ledger_heads: 'ledger',
