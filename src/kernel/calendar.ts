@@ -134,12 +134,12 @@ export function localDateTime(instant: Date | string, timeZone: string): string 
   const parts = format.formatToParts(at);
   const get = (type: string) => parseInt(parts.find((p) => p.type === type)!.value, 10);
   const [y, mo, d, h, mi, s] = [get('year'), get('month'), get('day'), get('hour'), get('minute'), get('second')];
-  const offsetMinutes = Math.round((Date.UTC(y, mo - 1, d, h, mi, s) - Math.floor(at.getTime() / 1000) * 1000) / 60_000);
+  // Zone offsets are whole minutes, so the difference divides exactly.
+  const offsetMinutes = (Date.UTC(y, mo - 1, d, h, mi, s) - Math.floor(at.getTime() / 1000) * 1000) / 60_000;
   const sign = offsetMinutes < 0 ? '-' : '+';
   const abs = Math.abs(offsetMinutes);
   return (
-    `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}T${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}` +
-    `${sign}${pad(Math.floor(abs / 60), 2)}:${pad(abs % 60, 2)}`
+    `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}T${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}${sign}${pad(Math.floor(abs / 60), 2)}:${pad(abs % 60, 2)}`
   );
 }
 

@@ -16,7 +16,10 @@ const KIND_OF_SEGMENT: Record<string, string> = {
   entries: 'journal_entries',
   'webhook-events': 'webhook_events',
   'webhook-endpoints': 'webhook_endpoints',
+  'credit-notes': 'credit_notes',
 };
+/** A nested route (`/invoices/{id}/credit-notes/{creditNoteId}`): the parent id comes from the child's row. */
+const PARENT_COLUMN: Record<string, string> = { credit_notes: 'invoice_id' };
 /** The table an id query parameter names (`?contractId=`). */
 const KIND_OF_QUERY: Record<string, string> = {
   contractId: 'contracts',
@@ -204,11 +207,16 @@ describe('scope walk: every GET route as a restricted auditor, a bound customer 
       for (const r of routes) {
         const params = [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
         const idParams = params.filter((p) => p !== 'period');
-        if (idParams.length > 1) throw new Error(`walk ${r.path}: more than one id parameter`);
-        const fill = (id: string | null, query = '') => {
+        if (idParams.length > 2) throw new Error(`walk ${r.path}: more than two id parameters`);
+        const subject = idParams[idParams.length - 1];
+        let parentOf = async (_id: string): Promise<string | null> => null;
+        const fillWith = (parent: string | null, id: string | null, query = '') => {
           const qs = [r.required, query].filter(Boolean).join('&');
-          return `${r.path.replace('{period}', PERIOD).replace(/\{\w+\}/, id ?? '')}${qs ? `?${qs}` : ''}`;
+          let path = r.path.replace('{period}', PERIOD);
+          if (idParams.length === 2) path = path.replace(`{${idParams[0]}}`, parent ?? '');
+          return `${path.replace(`{${subject}}`, id ?? '')}${qs ? `?${qs}` : ''}`;
         };
+        const fill = (id: string | null, query = '') => fillWith(null, id, query);
         if (idParams.length === 0) {
           await call(fill(null), null, false);
           for (const q of r.query)
@@ -217,12 +225,17 @@ describe('scope walk: every GET route as a restricted auditor, a bound customer 
           continue;
         }
         const segment = r.path
-          .slice(0, r.path.indexOf(`{${idParams[0]}}`))
+          .slice(0, r.path.indexOf(`{${subject}}`))
           .split('/')
           .filter(Boolean)
           .pop()!;
         const kind = KIND_OF_SEGMENT[segment];
-        if (!kind) throw new Error(`walk ${r.path}: add the table that "${segment}/{${idParams[0]}}" names to KIND_OF_SEGMENT`);
+        if (!kind) throw new Error(`walk ${r.path}: add the table that "${segment}/{${subject}}" names to KIND_OF_SEGMENT`);
+        if (idParams.length === 2) {
+          const column = PARENT_COLUMN[kind];
+          if (!column) throw new Error(`walk ${r.path}: add the parent column of ${kind} to PARENT_COLUMN`);
+          parentOf = async (id) => (await t.db.query(`SELECT ${column}::text AS p FROM ${kind} WHERE id = $1`, [id]))[0]?.p ?? null;
+        }
         const inScope = [...mine.get(kind)!].slice(0, 1);
         // One id of the caller's own vendor outside its scope (if any), and one of the other vendor.
         const others = [...all.get(kind)!].filter((x) => !mine.get(kind)!.has(x));
@@ -230,8 +243,8 @@ describe('scope walk: every GET route as a restricted auditor, a bound customer 
         const sameVendor = (await t.db.query(`SELECT id::text FROM ${kind} WHERE vendor_id = $1 AND id = ANY($2::uuid[]) LIMIT 1`, [c.vendorId, others])).map(
           (x: any) => x.id,
         );
-        for (const id of inScope) await call(fill(id), id, false);
-        for (const id of [...sameVendor, ...otherVendor]) await call(fill(id), id, true);
+        for (const id of inScope) await call(fillWith(await parentOf(id), id), id, false);
+        for (const id of [...sameVendor, ...otherVendor]) await call(fillWith(await parentOf(id), id), id, true);
       }
       expect(problems).toEqual([]);
       // The walk read real rows and was refused real ones: it is not vacuous.
