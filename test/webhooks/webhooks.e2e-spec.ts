@@ -190,7 +190,10 @@ describe('webhooks: a transactional outbox with signed, retried deliveries', () 
   it('never sends one delivery twice when two dispatchers run at once', async () => {
     const { vendorId } = await vendorWith('/ok', ['outcome.disputed']);
     for (let i = 0; i < 12; i++) await enqueue(vendorId, 'outcome.disputed', { outcomeId: `o-${i}` });
-    const [a, b] = await Promise.all([dispatcher.dispatchDue(), dispatcher.dispatchDue()]);
+    // A moment ahead: the JS clock has milliseconds, next_attempt_at microseconds, so a delivery
+    // enqueued within the same millisecond would otherwise not yet be due.
+    const at = new Date(Date.now() + 5);
+    const [a, b] = await Promise.all([dispatcher.dispatchDue(at), dispatcher.dispatchDue(at)]);
     expect(a.attempted + b.attempted).toBe(12);
     expect(receiver.received).toHaveLength(12);
     expect(new Set(receiver.received.map((r) => r.headers['webhook-id'])).size).toBe(12);
