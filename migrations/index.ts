@@ -14,6 +14,7 @@ import { IdempotencyPerPrincipalExpiring1765400000000 } from './1765400000000-id
 import { CreatePortalLinksAndSessions1765500000000 } from './1765500000000-create-portal-links-and-sessions';
 import { DeemedAcceptance1766500000000 } from './1766500000000-deemed-acceptance';
 import { AddLegalPartiesPaymentTermsAndTaxInvoices1766600000000 } from './1766600000000-add-legal-parties-payment-terms-and-tax-invoices';
+import { DistributionReadySecretLookups1766800000000 } from './1766800000000-distribution-ready-secret-lookups';
 
 export const migrations = [
   CreateTenancyPartiesContracts1764000000000,
@@ -31,4 +32,5 @@ export const migrations = [
   CreatePortalLinksAndSessions1765500000000,
   DeemedAcceptance1766500000000,
   AddLegalPartiesPaymentTermsAndTaxInvoices1766600000000,
+  DistributionReadySecretLookups1766800000000,
 ];
