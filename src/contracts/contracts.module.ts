@@ -1,3 +1,4 @@
+import { ContractedCustomersModule } from './contracted-customers';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PartiesModule } from '../parties/parties.module';
@@ -11,7 +12,7 @@ import { ContractReportReads } from './report.reads';
 
 /** Contracts and their terms versions. Knows nothing of invoicing: it asks the TERMS_USAGE port. */
 @Module({
-  imports: [TypeOrmModule.forFeature([Contract, TermsVersion]), PartiesModule],
+  imports: [TypeOrmModule.forFeature([Contract, TermsVersion]), PartiesModule, ContractedCustomersModule],
   controllers: [ContractsController],
   providers: [ContractsService, OutcomeContractReads, ContractReportReads, ContractsRepository],
   exports: [ContractsService, OutcomeContractReads, ContractReportReads],

@@ -1,9 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { type Scope, scopeSql } from '../auth/scope';
 import { decodeCursor } from '../common/http/pagination';
-import { customerScopeColumns } from './customer-scope';
+import { CONTRACTED_CUSTOMERS, type ContractedCustomers, customerScopeColumns } from './customer-scope';
 
 /** A `customers` row as PostgreSQL returns it. */
 export interface CustomerRow {
@@ -44,12 +44,18 @@ const BILLING_COLUMNS: Array<[keyof CustomerBillingDetails, string]> = [
   ['locale', 'locale'],
 ];
 
-const CUSTOMER_SCOPE = customerScopeColumns('c');
 
 /** The only code that speaks SQL to `customers`. */
 @Injectable()
 export class CustomersRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  private readonly scoped: ReturnType<typeof customerScopeColumns>;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(CONTRACTED_CUSTOMERS) contracted: ContractedCustomers,
+  ) {
+    this.scoped = customerScopeColumns('c', contracted);
+  }
 
   private q(em?: EntityManager) {
     return em ?? this.db.manager;
@@ -68,7 +74,7 @@ export class CustomersRepository {
   /** One customer the scope sees, or null. */
   async findOne(scope: Scope, id: string, em?: EntityManager): Promise<CustomerRow | null> {
     const params: unknown[] = [id];
-    const rows = await this.q(em).query(`SELECT ${COLUMNS} FROM customers c WHERE c.id = $1 AND ${scopeSql(scope, CUSTOMER_SCOPE, params)}`, params);
+    const rows = await this.q(em).query(`SELECT ${COLUMNS} FROM customers c WHERE c.id = $1 AND ${scopeSql(scope, this.scoped, params)}`, params);
     return rows[0] ?? null;
   }
 
@@ -77,7 +83,7 @@ export class CustomersRepository {
     if (ids.length === 0) return new Map();
     const params: unknown[] = [ids];
     const rows: Array<{ id: string; name: string }> = await this.db.query(
-      `SELECT c.id, c.name FROM customers c WHERE c.id = ANY($1::uuid[]) AND ${scopeSql(scope, CUSTOMER_SCOPE, params)}`,
+      `SELECT c.id, c.name FROM customers c WHERE c.id = ANY($1::uuid[]) AND ${scopeSql(scope, this.scoped, params)}`,
       params,
     );
     return new Map(rows.map((r) => [r.id, r.name]));
@@ -86,7 +92,7 @@ export class CustomersRepository {
   /** Keyset page over ids, newest first: `limit + 1` rows tell the caller whether there is more. */
   async page(scope: Scope, page: { limit: number; cursor?: string }): Promise<CustomerRow[]> {
     const params: unknown[] = [];
-    const where = [scopeSql(scope, CUSTOMER_SCOPE, params)];
+    const where = [scopeSql(scope, this.scoped, params)];
     if (page.cursor) where.push(`c.id < $${params.push(decodeCursor(page.cursor))}::uuid`);
     return this.db.query(`SELECT ${COLUMNS} FROM customers c WHERE ${where.join(' AND ')} ORDER BY c.id DESC LIMIT ${page.limit + 1}`, params);
   }
@@ -98,7 +104,7 @@ export class CustomersRepository {
     const billing = BILLING_COLUMNS.filter(([k]) => change[k] !== undefined).map(([k, col]) => `, ${col} = $${params.push(change[k])}`).join('');
     const rows: [CustomerRow[], number] = await this.db.query(
       `UPDATE customers c SET name = coalesce($2, c.name), reference = CASE WHEN $3::boolean THEN $4 ELSE c.reference END${billing}, updated_at = now()
-        WHERE c.id = $1 AND ${scopeSql(scope, CUSTOMER_SCOPE, params)} RETURNING ${COLUMNS}`,
+        WHERE c.id = $1 AND ${scopeSql(scope, this.scoped, params)} RETURNING ${COLUMNS}`,
       params,
     );
     return rows[0][0] ?? null;

@@ -1,9 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Scope, scopeSql, vendorScope } from '../auth/scope';
 import { Params, Queryable } from '../common/sql';
-import { customerScopeColumns } from './customer-scope';
+import { CONTRACTED_CUSTOMERS, type ContractedCustomers, customerScopeColumns } from './customer-scope';
 
 /**
  * What contracts, invoice documents and audit read of parties: whether a customer exists, the
@@ -12,11 +12,14 @@ import { customerScopeColumns } from './customer-scope';
  */
 @Injectable()
 export class PartyNamesReads {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(CONTRACTED_CUSTOMERS) private readonly contracted: ContractedCustomers,
+  ) {}
 
   async customerExists(scope: Scope, customerId: string, em: Queryable = this.db.manager): Promise<boolean> {
     const ps = new Params();
-    const where = customerScope(scope, ps);
+    const where = customerScope(scope, ps, this.contracted);
     const rows = await em.query(`SELECT 1 FROM customers cu WHERE ${where} AND cu.id = ${ps.add(customerId)}`, ps.values);
     return rows.length > 0;
   }
@@ -24,7 +27,7 @@ export class PartyNamesReads {
   /** Names by customer id, for the customers among `ids` in the scope. */
   async customerNames(scope: Scope, ids: readonly string[], em: Queryable = this.db.manager): Promise<Map<string, string>> {
     const ps = new Params();
-    const where = customerScope(scope, ps);
+    const where = customerScope(scope, ps, this.contracted);
     const rows: Array<{ id: string; name: string }> = await em.query(
       `SELECT cu.id, cu.name FROM customers cu WHERE ${where} AND cu.id = ANY(${ps.add(ids)}::uuid[])`,
       ps.values,
@@ -35,7 +38,7 @@ export class PartyNamesReads {
   /** Seller and buyer as printed on an invoice: legal entity, address, tax id, bank, contact, locale. */
   async documentParties(scope: Scope, customerId: string, em: Queryable = this.db.manager): Promise<DocumentParties | null> {
     const ps = new Params();
-    const where = customerScope(scope, ps);
+    const where = customerScope(scope, ps, this.contracted);
     const [row] = await em.query(
       `SELECT v.name AS vendor_name, v.legal_name AS vendor_legal_name, v.address AS vendor_address, v.tax_id AS vendor_tax_id,
               v.bank_account AS vendor_bank_account, v.contact AS vendor_contact,
@@ -78,6 +81,6 @@ export interface DocumentParties {
   locale: 'zh-CN' | 'en';
 }
 
-function customerScope(scope: Scope, ps: Params): string {
-  return scopeSql(scope, customerScopeColumns('cu'), ps.values);
+function customerScope(scope: Scope, ps: Params, contracted: ContractedCustomers): string {
+  return scopeSql(scope, customerScopeColumns('cu', contracted), ps.values);
 }

@@ -2,10 +2,11 @@ import { FIXED, sqlPerScope, sqlRecorder } from '../../test/support/sql-recorder
 import { encodeCursor } from '../common/http/pagination';
 import { CustomersRepository } from './customers.repository';
 import { VendorsRepository } from './vendors.repository';
+import { contractedCustomers } from '../contracts/contracted-customers';
 
 describe('the SQL of CustomersRepository', () => {
   const rec = sqlRecorder();
-  const repo = new CustomersRepository(rec.db);
+  const repo = new CustomersRepository(rec.db, contractedCustomers);
 
   it('inserts a customer of the scope’s vendor', async () => {
     expect(await sqlPerScope(rec, (s) => repo.insert(s, { name: 'Acme', reference: 'CRM-1' }), ['system'])).toMatchSnapshot();

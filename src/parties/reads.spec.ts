@@ -3,12 +3,13 @@ import { vendorScope } from '../auth/scope';
 import { ApiKeyNamesReads } from '../auth/export-log.reads';
 import { PartyNamesReads } from './documents.reads';
 import { DemoPartyReads } from './demo.reads';
+import { contractedCustomers } from '../contracts/contracted-customers';
 
 /** The statements contracts, invoice documents, the export log and the demo send to parties and keys. */
 describe('party and key read models: SQL for every kind of caller', () => {
   const rec = new SqlRecorder();
   beforeEach(() => (rec.reply = [{ signing_public_key: 'PEM' }]));
-  const names = new PartyNamesReads(rec.asDataSource());
+  const names = new PartyNamesReads(rec.asDataSource(), contractedCustomers);
   const demo = new DemoPartyReads(rec.asDataSource());
   const keys = new ApiKeyNamesReads(rec.asDataSource());
   it.each([
