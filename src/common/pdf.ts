@@ -32,6 +32,31 @@ export function withCjkFonts(doc: PDFKit.PDFDocument): PDFKit.PDFDocument {
   return doc.font(FONT);
 }
 
+/**
+ * A4 PDF/A-3b with the CJK fonts registered, whose bytes go to `resolve` once `doc.end()` is called
+ * (invoices and credit notes: archival documents that carry their JSON as an associated file).
+ */
+export function newArchivalPdf(
+  meta: { lang: string; info: PDFKit.DocumentInfo; tagged?: boolean },
+  resolve: (bytes: Buffer) => void,
+  reject: (e: unknown) => void,
+): PDFKit.PDFDocument {
+  const doc = newPdfDocument({
+    size: 'A4',
+    margin: 50,
+    pdfVersion: '1.7',
+    subset: 'PDF/A-3b',
+    bufferPages: true,
+    ...meta,
+  } as PDFKit.PDFDocumentOptions);
+  withCjkFonts(doc);
+  const chunks: Buffer[] = [];
+  doc.on('data', (c: Buffer) => chunks.push(c));
+  doc.on('end', () => resolve(Buffer.concat(chunks)));
+  doc.on('error', reject);
+  return doc;
+}
+
 /** "1234567.8" → "1,234,567.8": grouping for people, the figure itself unchanged. */
 export function groupedAmount(v: string): string {
   const m = /^(-?)(\d+)(\.\d+)?$/.exec(v);

@@ -1,7 +1,7 @@
 import { Injectable, StreamableFile } from '@nestjs/common';
 import { stringify } from 'csv-stringify';
 import { csvCell } from '../kernel/csv-cell';
-import { FONT, FONT_BOLD, groupedAmount, newPdfDocument, withCjkFonts } from '../common/pdf';
+import { FONT, FONT_BOLD, groupedAmount, newArchivalPdf } from '../common/pdf';
 import { notFound } from '../common/errors/common.errors';
 import { canonicalJson } from '../kernel/canonical-json';
 import { cnyCapitalNumerals } from '../kernel/capital-numerals';
@@ -192,21 +192,7 @@ export function renderInvoicePdf(v: InvoiceView, input: InvoiceDocumentInput): P
   const seller = parties.seller.legalName ?? parties.seller.name;
   const buyer = parties.buyer.legalName ?? parties.buyer.name;
   return new Promise((resolve, reject) => {
-    const doc = newPdfDocument({
-      size: 'A4',
-      margin: 50,
-      pdfVersion: '1.7',
-      subset: 'PDF/A-3b',
-      tagged: false,
-      bufferPages: true,
-      lang: locale,
-      info: { Title: `Invoice ${v.number ?? 'draft'}`, Author: seller, Subject: `Commercial invoice for ${buyer}`, Producer: 'Outcome Ledger' },
-    } as PDFKit.PDFDocumentOptions);
-    withCjkFonts(doc);
-    const chunks: Buffer[] = [];
-    doc.on('data', (c: Buffer) => chunks.push(c));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
+    const doc = newArchivalPdf({ lang: locale, info: { Title: `Invoice ${v.number ?? 'draft'}`, Author: seller, Subject: `Commercial invoice for ${buyer}`, Producer: 'Outcome Ledger' }, tagged: false }, resolve, reject);
     const left = 50;
     const width = doc.page.width - 100;
     const bottom = doc.page.height - 70;
@@ -369,20 +355,7 @@ export function renderCreditNotePdf(cn: CreditNoteView, invoice: InvoiceView, in
   const L = (k: keyof typeof LABELS) => label(locale, k);
   const zh = locale === 'zh-CN';
   return new Promise((resolve, reject) => {
-    const doc = newPdfDocument({
-      size: 'A4',
-      margin: 50,
-      pdfVersion: '1.7',
-      subset: 'PDF/A-3b',
-      bufferPages: true,
-      lang: locale,
-      info: { Title: `Credit note ${cn.number}`, Author: parties.seller.legalName ?? parties.seller.name, Producer: 'Outcome Ledger' },
-    } as PDFKit.PDFDocumentOptions);
-    withCjkFonts(doc);
-    const chunks: Buffer[] = [];
-    doc.on('data', (c: Buffer) => chunks.push(c));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
+    const doc = newArchivalPdf({ lang: locale, info: { Title: `Credit note ${cn.number}`, Author: parties.seller.legalName ?? parties.seller.name, Producer: 'Outcome Ledger' } }, resolve, reject);
     const left = 50;
     const width = doc.page.width - 100;
     (doc as any).file(Buffer.from(input.json, 'utf8'), {

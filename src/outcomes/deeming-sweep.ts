@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { vendorScope } from '../auth/scope';
+import { PeriodicTask } from '../common/periodic-task';
 import { OutcomesRepository } from './outcomes.repository';
 
 /** One advisory lock for every app instance: a second sweeper skips the tick instead of waiting. */
@@ -16,8 +17,7 @@ const BATCH = 1000;
 @Injectable()
 export class DeemingSweep implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(DeemingSweep.name);
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> | null = null;
+  private readonly task = new PeriodicTask('deeming sweep', () => this.sweep(), this.logger);
 
   constructor(private readonly repo: OutcomesRepository) {}
 
@@ -25,21 +25,11 @@ export class DeemingSweep implements OnApplicationBootstrap, OnModuleDestroy {
     const raw = process.env.OUTCOME_DEEMING_INTERVAL_SECONDS ?? '60';
     const seconds = /^\d{1,6}$/.test(raw) ? Number(raw) : 60;
     if (seconds === 0) return;
-    this.timer = setInterval(() => this.tick(), seconds * 1000);
-    this.timer.unref();
+    this.task.start(seconds * 1000);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
-  }
-
-  private tick(): void {
-    if (this.running) return;
-    this.running = this.sweep()
-      .catch((e) => this.logger.error(`deeming sweep failed: ${e instanceof Error ? e.message : String(e)}`))
-      .finally(() => (this.running = null));
+  onModuleDestroy(): Promise<void> {
+    return this.task.stop();
   }
 
   /** One pass over every vendor with lapsed claims; answers how many were deemed (null: another sweep holds the lock). */

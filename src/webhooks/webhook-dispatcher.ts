@@ -7,6 +7,7 @@ import { endpointSecretContext } from './endpoint-secret';
 import { postPinned } from './pinned-post';
 import { signWebhook } from './signature';
 import { metrics } from '../observability/metrics';
+import { PeriodicTask } from '../common/periodic-task';
 
 /** At most this many attempts per delivery; then it is `failed`. */
 export const MAX_ATTEMPTS = 8;
@@ -59,8 +60,7 @@ function failureDetail(e: unknown): string {
 @Injectable()
 export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(WebhookDispatcher.name);
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> | null = null;
+  private readonly task = new PeriodicTask('webhook dispatch', () => this.dispatchDue(), this.logger);
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -76,21 +76,11 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     if ((process.env.WEBHOOKS_DISPATCH ?? 'true').toLowerCase() === 'false') return;
     const raw = process.env.WEBHOOKS_DISPATCH_INTERVAL_MS ?? '1000';
     const interval = /^\d{2,7}$/.test(raw) ? Number(raw) : 1000;
-    this.timer = setInterval(() => this.tick(), interval);
-    this.timer.unref();
+    this.task.start(interval);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
-  }
-
-  private tick(): void {
-    if (this.running) return; // one pass at a time
-    this.running = this.dispatchDue()
-      .catch((e) => this.logger.error(`webhook dispatch failed: ${e instanceof Error ? e.message : String(e)}`))
-      .finally(() => (this.running = null));
+  onModuleDestroy(): Promise<void> {
+    return this.task.stop();
   }
 
   /**
