@@ -159,7 +159,7 @@ function checkDoublePricing(c: Checker, components: Obj[], paths: string[]): voi
       const others = members.filter((o) => o !== m).map((o) => `${o.path} (key "${o.key}")`).join(', ');
       c.error(
         m.path,
-        `double pricing: ${type} "${m.key}" reads ${what} "${read}", as does ${type} ${others}; each outcome would be billed once per component (use one ${type} component per ${what})`,
+        `double pricing: ${type} (key "${m.key}") reads ${what} "${read}", as does ${type} ${others}; each outcome would be billed once per component (use one ${type} component per ${what})`,
       );
     }
   }

@@ -1,4 +1,5 @@
-import { customerWithContract } from '../support/fixtures';
+import { canonicalJson, sha256Hex } from '../../src/pricing/canonical-json';
+import { customerWithContract, issueKey } from '../support/fixtures';
 import { createTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -30,9 +31,9 @@ describe('terms that price the same outcomes twice', () => {
     expect(res.body).toMatchObject({ status: 422, code: 'TERMS_INVALID' });
     const errors = res.body.errors.filter((e: any) => /double pricing/.test(e.message));
     expect(errors.map((e: any) => e.field)).toEqual(['terms.components[0]', 'terms.components[2]']);
-    expect(errors[0].message).toContain('value_share "value_share" reads outcome type "savings"');
+    expect(errors[0].message).toContain('value_share (key "value_share") reads outcome type "savings"');
     expect(errors[0].message).toContain('components[2] (key "savings-bonus")');
-    expect(errors[1].message).toContain('value_share "savings-bonus"');
+    expect(errors[1].message).toContain('value_share (key "savings-bonus") reads');
     expect(errors[1].message).toContain('components[0] (key "value_share")');
     expect(res.body.detail).toContain('terms.components[0]: double pricing');
     expect(res.body.detail).toContain('terms.components[2]: double pricing');
@@ -86,5 +87,33 @@ describe('terms that price the same outcomes twice', () => {
       })
       .expect(201);
     expect(paired.body.version).toBe(2);
+  });
+
+  it('still bills and verifies a doubled terms version stored before the rule, as it was priced then', async () => {
+    const { contractId, customerId } = await customerWithContract(vendor, { terms: { components: [share] } });
+    // A version stored before the rule existed: written straight to the table, as old data is.
+    const [{ vendor_id: vendorId }] = await t.db.query(`SELECT vendor_id FROM contracts WHERE id = $1`, [contractId]);
+    await t.db.query(
+      `INSERT INTO terms_versions (vendor_id, contract_id, version, effective_from, document, document_sha256)
+       VALUES ($1, $2, 2, '2026-04-01', $3::jsonb, $4)`,
+      [vendorId, contractId, canonicalJson(doubled), sha256Hex(canonicalJson(doubled))],
+    );
+    const customer = t.as(await issueKey(vendor, { role: 'customer', customerId }));
+    const outcome = await vendor
+      .post(`/v1/contracts/${contractId}/outcomes`, { externalId: 'sav-1', type: 'savings', value: '1000.00', occurredAt: '2026-04-10T12:00:00+08:00' })
+      .expect(201);
+    await customer.post(`/v1/outcomes/${outcome.body.id}/verify`, {}).expect(200);
+
+    await vendor.post('/v1/billing-runs', { period: '2026-04', contractIds: [contractId] }).expect(201);
+    const list = await vendor.get(`/v1/invoices?contractId=${contractId}&period=2026-04`).expect(200);
+    expect(list.body.data).toHaveLength(1);
+    const invoice = await vendor.post(`/v1/invoices/${list.body.data[0].id}/finalize`).expect(200);
+    expect(invoice.body.lines.map((l: any) => [l.key, l.component, l.amount])).toEqual([
+      ['value_share', 'value_share', '100.00'],
+      ['flat_fee', 'flat_fee', '5000.00'],
+      ['savings-bonus', 'value_share', '50.00'],
+    ]);
+    const verify = await vendor.get(`/v1/invoices/${invoice.body.id}/verify`).expect(200);
+    expect(verify.body.matches).toBe(true);
   });
 });
