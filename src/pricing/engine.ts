@@ -96,13 +96,14 @@ function contractForTrace(c: PricingContract): PricingContract {
 export function priceInvoice(input: PricingInput): PricingResult {
   const decimals = checkContract(input.contract);
   checkPeriod(input.period, 'period');
-  const parsed = parseTerms(input.terms);
+  // The engine prices stored terms: rules for new terms only (double pricing) must not refuse them.
+  const parsed = parseTerms(input.terms, { stored: true });
   if (!parsed.ok) return termsRefusal(parsed.errors, '');
   const terms = parsed.terms;
   const adjustments = input.adjustments ?? [];
   const adjustmentTerms: Terms[] = [];
   for (let a = 0; a < adjustments.length; a++) {
-    const p = parseTerms(adjustments[a].terms);
+    const p = parseTerms(adjustments[a].terms, { stored: true });
     if (!p.ok) return termsRefusal(p.errors, `adjustments[${a}].terms`);
     checkPeriod(adjustments[a].period, `adjustments[${a}].period`);
     adjustmentTerms.push(p.terms);

@@ -14,6 +14,7 @@ export {
   guaranteeKpis,
   knownOutcomeTypes,
   parseTerms,
+  type ParseTermsOptions,
   TERMS_DECIMAL,
 } from './terms';
 export { CHARGE_MODELS, COMPONENT_TYPES, chargeModel, type ChargeModel } from './charges';

@@ -3,7 +3,7 @@ import { canonicalJson } from '../kernel/canonical-json';
 import { dec, DECIMAL_STRING } from '../kernel/decimal';
 import { chargeModel, CHARGE_MODELS, COMPONENT_TYPES, isComponentType } from './charges';
 import { at, Checker, checkVerification, has, isObject, type Obj, typeName, VERIFICATIONS } from './checker';
-import type { ParseTermsResult, PriceComponent, Terms, Verification } from './types';
+import type { ComponentType, ParseTermsResult, PriceComponent, Terms, Verification } from './types';
 
 /** A decimal field of the terms: plain notation, at most 20 integer and 12 fraction digits. */
 export const TERMS_DECIMAL = DECIMAL_STRING;
@@ -18,8 +18,17 @@ const COMMON_FIELDS = ['type', 'key', 'description', 'minimum', 'cap', 'guarante
 const GUARANTEE_FIELDS = ['kpi', 'comparator', 'threshold', 'multiplierIfMissed', 'creditIfMissed', 'whenMissing'];
 const OUTCOME_TYPE_FIELDS = ['verification', 'verifier', 'unit', 'valuePerUnit'];
 
+export interface ParseTermsOptions {
+  /**
+   * Terms already stored (billing, the verifier, audit bundles): skip the rules added after terms
+   * were first stored (double pricing), so that old versions still price as they were invoiced.
+   * New terms and amendments are parsed without it.
+   */
+  stored?: boolean;
+}
+
 /** Validates a terms document field by field and returns every error found. */
-export function parseTerms(doc: unknown): ParseTermsResult {
+export function parseTerms(doc: unknown, options: ParseTermsOptions = {}): ParseTermsResult {
   const c = new Checker();
   if (!c.object(doc, '', 'terms')) return { ok: false, errors: c.errors };
   c.fields(doc, '', TERMS_FIELDS);
@@ -120,8 +129,40 @@ export function parseTerms(doc: unknown): ParseTermsResult {
     });
   }
 
+  if (!options.stored) checkDoublePricing(c, components, componentPaths);
+
   if (c.errors.length > 0) return { ok: false, errors: c.errors };
   return { ok: true, terms: JSON.parse(canonicalJson(doc)) as Terms };
+}
+
+/**
+ * Two components of a kind that bills per outcome (value_share, per_outcome, usage) reading the
+ * same outcome type or metric would charge each outcome twice; each of them gets an error naming
+ * the others. Different kinds on one type (a share plus a per-outcome fee) stay allowed.
+ */
+function checkDoublePricing(c: Checker, components: Obj[], paths: string[]): void {
+  const typed = components.map((comp, i) => ({ comp, path: paths[i] })).filter(({ comp }) => isComponentType(comp.type));
+  const groups = new Map<string, { path: string; key: string }[]>();
+  typed.forEach(({ comp, path }, i) => {
+    const model = CHARGE_MODELS[comp.type as ComponentType];
+    const read = model.outcomeTypeField ? comp[model.outcomeTypeField] : undefined;
+    if (!model.onePerOutcomeType || typeof read !== 'string') return;
+    const group = `${model.type}\u0000${read}`;
+    const key = componentKey({ components: typed.map((t) => t.comp) as unknown as PriceComponent[] }, i);
+    groups.set(group, [...(groups.get(group) ?? []), { path, key: String(key) }]);
+  });
+  for (const [group, members] of groups) {
+    if (members.length < 2) continue;
+    const [type, read] = group.split('\u0000');
+    const what = CHARGE_MODELS[type as ComponentType].outcomeTypeField === 'metric' ? 'metric' : 'outcome type';
+    for (const m of members) {
+      const others = members.filter((o) => o !== m).map((o) => `${o.path} (key "${o.key}")`).join(', ');
+      c.error(
+        m.path,
+        `double pricing: ${type} (key "${m.key}") reads ${what} "${read}", as does ${type} ${others}; each outcome would be billed once per component (use one ${type} component per ${what})`,
+      );
+    }
+  }
 }
 
 function checkModifiers(c: Checker, obj: Obj, path: string): void {

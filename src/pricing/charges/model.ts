@@ -12,6 +12,11 @@ export interface ChargeModel<C extends PriceComponent = PriceComponent> {
   readonly fields: readonly string[];
   /** The field naming the outcome type (or usage metric) it bills; none for fees that read no outcome. */
   readonly outcomeTypeField?: 'outcomeType' | 'metric';
+  /**
+   * At most one component of this kind may read a given outcome type (or metric): a second one
+   * would bill every such outcome again. Other kinds may still read the same type.
+   */
+  readonly onePerOutcomeType?: true;
   /** What an outcome of its type must carry: the value it shares, or the quantity it meters. */
   readonly outcomeMeasure?: 'value' | 'quantity';
   /** Who verifies its outcome type when the component names nobody; absent: `verification` is required. */

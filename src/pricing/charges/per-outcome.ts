@@ -38,6 +38,7 @@ export const perOutcome: ChargeModel<PerOutcomeComponent> = {
   type: 'per_outcome',
   fields: ['unitPrice', 'outcomeType', 'verification', 'verifier', 'breakdownBy', 'includedPerPeriod', 'objectionWindow'],
   outcomeTypeField: 'outcomeType',
+  onePerOutcomeType: true,
   validate(c, comp, path) {
     c.decimal(comp, 'unitPrice', path, 'nonNegative', { required: true });
     c.string(comp, 'outcomeType', path, { required: true });

@@ -149,6 +149,7 @@ export const usage: ChargeModel<UsageComponent> = {
   type: 'usage',
   fields: ['metric', 'verification', 'verifier', 'unitPrice', 'per', 'tiers', 'tierMode', 'packageSize', 'freeUnits'],
   outcomeTypeField: 'metric',
+  onePerOutcomeType: true,
   outcomeMeasure: 'quantity',
   defaultVerification: 'auto',
   validate(c, comp, path) {

@@ -23,6 +23,7 @@ export const valueShare: ChargeModel<ValueShareComponent> = {
   type: 'value_share',
   fields: ['rate', 'outcomeType', 'verification', 'verifier', 'allowNegative', 'floor'],
   outcomeTypeField: 'outcomeType',
+  onePerOutcomeType: true,
   outcomeMeasure: 'value',
   validate(c, comp, path) {
     c.decimal(comp, 'rate', path, 'rate', { required: true });
