@@ -12,6 +12,7 @@ import { GrantSecretColumnsToServiceRole1765300000500 } from './1765300000500-gr
 import { GuardEveryAppendOnlyRule1765300001000 } from './1765300001000-guard-every-append-only-rule';
 import { IdempotencyPerPrincipalExpiring1765400000000 } from './1765400000000-idempotency-per-principal-expiring';
 import { CreatePortalLinksAndSessions1765500000000 } from './1765500000000-create-portal-links-and-sessions';
+import { CreateBillingRunContracts1766900000000 } from './1766900000000-create-billing-run-contracts';
 
 export const migrations = [
   CreateTenancyPartiesContracts1764000000000,
@@ -27,4 +28,5 @@ export const migrations = [
   GuardEveryAppendOnlyRule1765300001000,
   IdempotencyPerPrincipalExpiring1765400000000,
   CreatePortalLinksAndSessions1765500000000,
+  CreateBillingRunContracts1766900000000,
 ];
