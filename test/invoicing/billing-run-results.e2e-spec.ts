@@ -26,7 +26,7 @@ describe('billing runs say what they did with each contract', () => {
     // Terms the engine refuses (a version written around the API's validation, as a legacy row would be).
     await t.db.query(
       `INSERT INTO terms_versions (vendor_id, contract_id, version, effective_from, document, document_sha256)
-       VALUES ($1, $2, 2, '2026-03-15', '{"components": "none"}', repeat('0', 64))`,
+       VALUES ($1, $2, 2, '2026-03-15', '{"components": [{"type": "usage", "metric": "query", "unitPrice": "-1", "per": "1", "verification": "auto"}]}', repeat('0', 64))`,
       [v.vendorId, refused.contractId],
     );
     // A contract with no terms version at all.
@@ -60,7 +60,7 @@ describe('billing runs say what they did with each contract', () => {
       invoiceId: refusedInvoice.id,
       reasonCode: 'TERMS_REFUSED',
       termsCode: 'TERMS_INVALID',
-      reason: expect.stringContaining('components'),
+      reason: expect.stringContaining('unitPrice'),
     });
     expect(resultOf(run.body, noTerms.id)).toMatchObject({ result: 'skipped', invoiceId: null, reasonCode: 'NO_TERMS_IN_FORCE' });
     for (const r of run.body.results) if (r.result === 'skipped') expect(r.reason).toEqual(expect.any(String));
