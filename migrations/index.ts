@@ -15,6 +15,7 @@ import { CreatePortalLinksAndSessions1765500000000 } from './1765500000000-creat
 import { DeemedAcceptance1766500000000 } from './1766500000000-deemed-acceptance';
 import { AddLegalPartiesPaymentTermsAndTaxInvoices1766600000000 } from './1766600000000-add-legal-parties-payment-terms-and-tax-invoices';
 import { DistributionReadySecretLookups1766800000000 } from './1766800000000-distribution-ready-secret-lookups';
+import { CreateBillingRunContracts1766900000000 } from './1766900000000-create-billing-run-contracts';
 
 export const migrations = [
   CreateTenancyPartiesContracts1764000000000,
@@ -33,4 +34,5 @@ export const migrations = [
   DeemedAcceptance1766500000000,
   AddLegalPartiesPaymentTermsAndTaxInvoices1766600000000,
   DistributionReadySecretLookups1766800000000,
+  CreateBillingRunContracts1766900000000,
 ];

@@ -136,6 +136,37 @@ export class ContractsRepository {
     return rows.map(contractOf);
   }
 
+  /**
+   * The contracts a billing run considers, each with why it is not billable in the period (null:
+   * billable; the same rule as `billable`). Named contracts are all considered; a vendor-wide run
+   * considers those of the cycle not ended before the period, so long-ended contracts do not
+   * crowd every run's answer.
+   */
+  async billingCandidates(
+    scope: Scope,
+    q: { billingCycle: BillingCycle; start: string; end: string; ids: readonly string[] | null },
+    em: Queryable = this.db.manager,
+  ): Promise<Array<{ contract: Contract; skip: string | null }>> {
+    const ps = new Params();
+    const cycle = ps.add(q.billingCycle);
+    const start = ps.add(q.start);
+    const end = ps.add(q.end);
+    const where = [contractScope(scope, ps)];
+    if (q.ids) where.push(`c.id = ANY(${ps.add(q.ids)}::uuid[])`);
+    else where.push(`c.billing_cycle = ${cycle}`, `(c.ends_on IS NULL OR c.ends_on >= ${start})`);
+    const rows: Array<Contract & { skip: string | null }> = await em.query(
+      `SELECT ${CONTRACT_COLS},
+              CASE WHEN c.billing_cycle <> ${cycle} THEN 'BILLING_CYCLE_MISMATCH'
+                   WHEN NOT (c.status = 'active' OR (c.status = 'terminated' AND c.ends_on IS NOT NULL)) THEN 'CONTRACT_NOT_ACTIVE'
+                   WHEN c.starts_on >= ${end} THEN 'CONTRACT_NOT_STARTED'
+                   WHEN c.ends_on IS NOT NULL AND c.ends_on < ${start} THEN 'CONTRACT_ENDED'
+              END AS skip
+         FROM contracts c WHERE ${where.join(' AND ')} ORDER BY c.id`,
+      ps.values,
+    );
+    return rows.map(({ skip, ...c }) => ({ contract: contractOf(c as Contract), skip }));
+  }
+
   async insert(scope: Scope, c: NewContract, em: Queryable = this.db.manager): Promise<Contract> {
     const [row] = await em.query(
       `INSERT INTO contracts (vendor_id, customer_id, name, currency, timezone, tax_rate, starts_on, ends_on, billing_cycle, status,

@@ -245,6 +245,14 @@ export class ContractsService {
     return this.repo.billable(scope, q);
   }
 
+  /** Contracts a billing run considers, each with why it is not billable (null: billable). */
+  async billingCandidates(
+    scope: Scope,
+    q: { billingCycle: BillingCycle; start: string; end: string; ids: readonly string[] | null },
+  ): Promise<Array<{ contract: Contract; skip: string | null }>> {
+    return this.repo.billingCandidates(scope, q);
+  }
+
   /** Terms versions by id (e.g. those frozen on invoices). */
   async termsVersionsById(scope: Scope, ids: readonly string[], em?: Queryable): Promise<TermsVersion[]> {
     return ids.length ? this.repo.termsVersionsById(scope, ids, em) : [];

@@ -21,6 +21,7 @@ const OWNER: Record<string, string> = {
   invoice_outcomes: 'invoicing',
   invoices: 'invoicing',
   invoice_tax_invoices: 'invoicing',
+  billing_run_contracts: 'invoicing',
   journal_entries: 'ledger',
   journal_lines: 'ledger',
   ledger_heads: 'ledger',

@@ -35,6 +35,7 @@ export class BillCommand extends CommandRunner {
       `billing run ${run.id} for ${run.period}: ${run.contracts} contracts`,
       `  drafted ${run.drafted}, refused by the engine ${run.refused}, already finalized ${run.alreadyFinalized}, failed ${run.failed}`,
       ...run.errors.map((e) => `  ${e.contractId}: ${e.message}`),
+      ...run.results.filter((r) => r.result === 'skipped').map((r) => `  ${r.contractId}: skipped, ${r.reasonCode}${r.reason ? ` (${r.reason})` : ''}`),
     ]);
     if (run.failed > 0) process.exitCode = 1;
   }

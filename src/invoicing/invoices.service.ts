@@ -26,6 +26,16 @@ import { InvoicingError, InvoicingErrorCode } from './invoicing.errors';
 
 export type DraftOutcome = 'drafted' | 'refused' | 'already_finalized';
 
+/** What refreshing one contract's draft did; a billing run reports it per contract. */
+export interface DraftResult {
+  outcome: DraftOutcome;
+  invoiceId: string | null;
+  /** The drafted total (decimal string), when priced. */
+  total?: string | null;
+  /** Why the terms refused to price the period. */
+  refusal?: { code: string; reason: string };
+}
+
 /** Money of an invoice in its currency's minor unit ("250000" → "250000.00"). */
 export function moneyOf(v: string | null, currency: string): string | null {
   return v === null ? null : new Money(v).toFixed(minorUnits(currency));
@@ -137,7 +147,7 @@ export class InvoicesService {
    * is; the unique key (contract, period start) keeps it to one invoice per contract and period,
    * however many runs race.
    */
-  async refreshDraft(vendorId: string, contract: Contract, label: string): Promise<{ outcome: DraftOutcome; invoiceId: string | null }> {
+  async refreshDraft(vendorId: string, contract: Contract, label: string): Promise<DraftResult> {
     const scope = vendorScope(vendorId);
     const period = periodForCycle(contract, label);
     const em = this.db.manager;
@@ -173,7 +183,9 @@ export class InvoicesService {
       const now = await this.repo.findOfPeriod(scope, contract.id, period.start, em);
       return { outcome: 'already_finalized', invoiceId: now?.id ?? null };
     }
-    return { outcome: result.ok ? 'drafted' : 'refused', invoiceId: id };
+    return result.ok
+      ? { outcome: 'drafted', invoiceId: id, total: priced?.total ?? null }
+      : { outcome: 'refused', invoiceId: id, refusal: { code: result.code, reason: result.reason } };
   }
 
   // -------------------------------------------------------------------------------------------

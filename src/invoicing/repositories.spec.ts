@@ -74,6 +74,15 @@ describe('invoicing repositories SQL (every statement, for every kind of caller)
       ['start', (r, s) => r.start(s, { periodLabel: '2026-03', contractIds: null, contractsTotal: 2, requestedByKeyId: ID })],
       ['complete', (r, s) => r.complete(s, ID, { drafted: 1, refused: 0, alreadyFinalized: 1, failed: 0, errors: [] })],
       ['find', (r, s) => r.find(s, ID)],
+      [
+        'insertResults',
+        (r, s) =>
+          r.insertResults(s, ID, [
+            { contractId: CONTRACT, result: 'drafted', invoiceId: ID, reasonCode: null, reason: null, details: { total: '10.00' } },
+            { contractId: ID, result: 'skipped', invoiceId: null, reasonCode: 'CONTRACT_NOT_STARTED', reason: 'starts after the period', details: null },
+          ]),
+      ],
+      ['results', (r, s) => r.results(s, ID)],
     ]);
   });
 

@@ -46,7 +46,7 @@ export class Metrics {
 
   readonly billingRunContracts = new Counter({
     name: 'outcome_ledger_billing_run_contracts_total',
-    help: 'Contracts handled by billing runs, by result (drafted, refused, already_finalized, failed)',
+    help: 'Contracts handled by billing runs, by result (drafted, refused, already_finalized, failed; skipped: not billable in the period)',
     labelNames: ['result'] as const,
     registers: [this.registry],
   });

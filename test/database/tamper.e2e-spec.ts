@@ -116,7 +116,7 @@ describe('tamper suite: the service role cannot rewrite history', () => {
     for (const table of [
       'outcomes', 'outcome_events', 'terms_versions', 'invoices', 'invoice_outcomes', 'credit_notes', 'payments', 'journal_entries',
       'journal_lines', 'ledger_heads', 'api_keys', 'webhook_endpoints', 'webhook_events', 'webhook_deliveries', 'webhook_delivery_attempts',
-      'export_log', 'idempotency_keys', 'vendors',
+      'export_log', 'idempotency_keys', 'vendors', 'billing_run_contracts',
     ])
       await expectRefused(`TRUNCATE ${table} CASCADE`, [], PRIVILEGE);
   });
@@ -126,6 +126,8 @@ describe('tamper suite: the service role cannot rewrite history', () => {
     for (const sql of [
       `UPDATE outcome_events SET reason = 'x' WHERE vendor_id = $1`,
       `DELETE FROM outcome_events WHERE vendor_id = $1`,
+      `UPDATE billing_run_contracts SET reason = 'x' WHERE vendor_id = $1`,
+      `DELETE FROM billing_run_contracts WHERE vendor_id = $1`,
       `UPDATE outcomes SET quantity = 2 WHERE vendor_id = $1`,
       `DELETE FROM outcomes WHERE vendor_id = $1`,
       `UPDATE terms_versions SET document = '{}' WHERE vendor_id = $1`,

@@ -31,7 +31,9 @@ describe('billing runs are visible only to callers who see the whole vendor', ()
     for (const run of [wholeVendor.body, ownContract.body]) {
       const seen = await admin.get(`/v1/billing-runs/${run.id}`).expect(200);
       expect(seen.body.contractIds).toEqual(run.contractIds);
-      await auditor.get(`/v1/billing-runs/${run.id}`).expect(200);
+      const audited = await auditor.get(`/v1/billing-runs/${run.id}`).expect(200);
+      expect(audited.body.results).toEqual(run.results);
+      expect(audited.body.results.length).toBeGreaterThan(0);
 
       const hidden = await grantedAuditor.get(`/v1/billing-runs/${run.id}`).expect(404);
       expect(JSON.stringify(hidden.body)).not.toContain(c1.contractId);

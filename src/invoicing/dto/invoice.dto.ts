@@ -179,17 +179,60 @@ export interface InvoiceVerification {
   detail?: string;
 }
 
-export interface BillingRunView {
-  id: string;
-  period: string;
+export class BillingRunErrorView {
+  @ApiProperty({ format: 'uuid' }) contractId: string;
+  @ApiProperty() message: string;
+}
+
+/** What a billing run did with one contract it considered. */
+export class BillingRunContractView {
+  @ApiProperty({ format: 'uuid' }) contractId: string;
+
+  @ApiProperty({ enum: ['drafted', 'skipped', 'failed'] })
+  result: 'drafted' | 'skipped' | 'failed';
+
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'the draft invoice refreshed (drafted; also a draft kept with its refusal, TERMS_REFUSED) or the finalized one left alone',
+  })
+  invoiceId: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: '2500.00', description: "the draft's total, when drafted" })
+  total: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'CONTRACT_NOT_STARTED',
+    description:
+      'null when drafted. Skipped: BILLING_CYCLE_MISMATCH, CONTRACT_NOT_ACTIVE, CONTRACT_NOT_STARTED, CONTRACT_ENDED, ' +
+      'INVOICE_ALREADY_FINALIZED, TERMS_REFUSED, NO_TERMS_IN_FORCE. Failed: the domain error code, or INTERNAL_ERROR.',
+  })
+  reasonCode: string | null;
+
+  @ApiProperty({ type: String, nullable: true, description: 'the reason in words' })
+  reason: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: 'TERMS_INVALID', description: "for TERMS_REFUSED: the terms' own error code" })
+  termsCode: string | null;
+}
+
+export class BillingRunView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: '2026-03' }) period: string;
+  @ApiProperty({ type: [String], nullable: true, description: 'the contracts named by the request; null: every billable contract' })
   contractIds: string[] | null;
-  status: 'running' | 'completed' | 'failed';
-  contracts: number;
-  drafted: number;
-  refused: number;
-  alreadyFinalized: number;
-  failed: number;
-  errors: Array<{ contractId: string; message: string }>;
-  startedAt: string;
-  finishedAt: string | null;
+  @ApiProperty({ enum: ['running', 'completed', 'failed'] }) status: 'running' | 'completed' | 'failed';
+  @ApiProperty({ description: 'contracts billable in the period (attempted)' }) contracts: number;
+  @ApiProperty() drafted: number;
+  @ApiProperty({ description: 'drafts kept with a refusal of their terms' }) refused: number;
+  @ApiProperty() alreadyFinalized: number;
+  @ApiProperty() failed: number;
+  @ApiProperty({ type: [BillingRunErrorView] }) errors: BillingRunErrorView[];
+  @ApiProperty({ type: [BillingRunContractView], description: 'each contract considered, with its invoice or why it was skipped' })
+  results: BillingRunContractView[];
+  @ApiProperty({ format: 'date-time' }) startedAt: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) finishedAt: string | null;
 }

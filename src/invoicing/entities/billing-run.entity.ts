@@ -7,6 +7,33 @@ export interface BillingRunError {
   message: string;
 }
 
+export type BillingRunContractResult = 'drafted' | 'skipped' | 'failed';
+
+/**
+ * Why a run did not draft a contract. The first four are decided before pricing (the contract is
+ * not billable in the period), the rest by what refreshing its draft met.
+ */
+export type BillingRunSkipReason =
+  | 'BILLING_CYCLE_MISMATCH'
+  | 'CONTRACT_NOT_ACTIVE'
+  | 'CONTRACT_NOT_STARTED'
+  | 'CONTRACT_ENDED'
+  | 'INVOICE_ALREADY_FINALIZED'
+  | 'TERMS_REFUSED'
+  | 'NO_TERMS_IN_FORCE';
+
+/** One contract a run considered, and what it did with it (a row of `billing_run_contracts`). */
+export interface BillingRunContract {
+  contractId: string;
+  result: BillingRunContractResult;
+  invoiceId: string | null;
+  /** A skip reason, or for a failure the domain error code (`INTERNAL_ERROR` when unexpected). */
+  reasonCode: string | null;
+  reason: string | null;
+  /** For TERMS_REFUSED: the terms' own error code; for a drafted invoice: its total. */
+  details: { termsCode?: string; total?: string } | null;
+}
+
 @Entity('billing_runs')
 export class BillingRun {
   @PrimaryColumn('uuid', { name: 'vendor_id' }) vendorId: string;

@@ -1,0 +1,115 @@
+import { customerWithContract } from '../support/fixtures';
+import { createTestApp, TestApp } from '../support/test-app';
+
+/**
+ * A billing run answers, for each contract it considered, what it did: the draft invoice it
+ * refreshed, or why it skipped the contract — and reads the same afterwards and on replay.
+ */
+describe('billing runs say what they did with each contract', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  const resultOf = (body: any, contractId: string) => body.results.find((r: any) => r.contractId === contractId);
+
+  it('reports drafted with the invoice id, and every reason a named contract is skipped', async () => {
+    const v = await t.createVendor('Results Vendor');
+    const admin = t.as(v.adminKey);
+    const drafted = await customerWithContract(admin);
+    const notActive = await customerWithContract(admin, { status: 'draft' });
+    const notStarted = await customerWithContract(admin, { startsOn: '2026-05-01' });
+    const ended = await customerWithContract(admin, { startsOn: '2026-01-01', endsOn: '2026-02-28' });
+    const annual = await customerWithContract(admin, { billingCycle: 'annual', startsOn: '2026-01-01' });
+    const refused = await customerWithContract(admin);
+    // Terms the engine refuses (a version written around the API's validation, as a legacy row would be).
+    await t.db.query(
+      `INSERT INTO terms_versions (vendor_id, contract_id, version, effective_from, document, document_sha256)
+       VALUES ($1, $2, 2, '2026-03-15', '{"components": [{"type": "usage", "metric": "query", "unitPrice": "-1", "per": "1", "verification": "auto"}]}', repeat('0', 64))`,
+      [v.vendorId, refused.contractId],
+    );
+    // A contract with no terms version at all.
+    const [noTerms] = await t.db.query(
+      `INSERT INTO contracts (vendor_id, customer_id, name, currency, timezone, tax_rate, starts_on, billing_cycle, status)
+       VALUES ($1, $2, 'no terms', 'CNY', 'Asia/Shanghai', 0.06, '2026-03-01', 'monthly', 'active') RETURNING id`,
+      [v.vendorId, drafted.customerId],
+    );
+    const named = [drafted, notActive, notStarted, ended, annual, refused].map((c) => c.contractId).concat(noTerms.id);
+
+    const run = await admin.post('/v1/billing-runs', { period: '2026-03', contractIds: named }).expect(201);
+    expect(run.body.results).toHaveLength(7);
+    const invoices = await admin.get('/v1/invoices?period=2026-03').expect(200);
+    const draftInvoice = invoices.body.data.find((i: any) => i.contractId === drafted.contractId);
+    expect(resultOf(run.body, drafted.contractId)).toEqual({
+      contractId: drafted.contractId,
+      result: 'drafted',
+      invoiceId: draftInvoice.id,
+      total: draftInvoice.total,
+      reasonCode: null,
+      reason: null,
+      termsCode: null,
+    });
+    expect(resultOf(run.body, notActive.contractId)).toMatchObject({ result: 'skipped', invoiceId: null, reasonCode: 'CONTRACT_NOT_ACTIVE' });
+    expect(resultOf(run.body, notStarted.contractId)).toMatchObject({ result: 'skipped', invoiceId: null, reasonCode: 'CONTRACT_NOT_STARTED' });
+    expect(resultOf(run.body, ended.contractId)).toMatchObject({ result: 'skipped', invoiceId: null, reasonCode: 'CONTRACT_ENDED' });
+    expect(resultOf(run.body, annual.contractId)).toMatchObject({ result: 'skipped', reasonCode: 'BILLING_CYCLE_MISMATCH' });
+    const refusedInvoice = invoices.body.data.find((i: any) => i.contractId === refused.contractId);
+    expect(resultOf(run.body, refused.contractId)).toMatchObject({
+      result: 'skipped',
+      invoiceId: refusedInvoice.id,
+      reasonCode: 'TERMS_REFUSED',
+      termsCode: 'TERMS_INVALID',
+      reason: expect.stringContaining('unitPrice'),
+    });
+    expect(resultOf(run.body, noTerms.id)).toMatchObject({ result: 'skipped', invoiceId: null, reasonCode: 'NO_TERMS_IN_FORCE' });
+    for (const r of run.body.results) if (r.result === 'skipped') expect(r.reason).toEqual(expect.any(String));
+    expect(run.body).toMatchObject({ contracts: 3, drafted: 1, refused: 1, failed: 1 });
+
+    // Read back as written, in the same transaction as the run's completion.
+    const read = await admin.get(`/v1/billing-runs/${run.body.id}`).expect(200);
+    expect(read.body.results).toEqual(run.body.results);
+    const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM billing_run_contracts WHERE billing_run_id = $1`, [run.body.id]);
+    expect(n).toBe(7);
+  });
+
+  it('skips a finalized invoice with its id, and lists a vendor-wide run\'s unbillable contracts of the cycle', async () => {
+    const v = await t.createVendor('Finalized Vendor');
+    const admin = t.as(v.adminKey);
+    const c = await customerWithContract(admin);
+    const notActive = await customerWithContract(admin, { status: 'draft' });
+    const first = await admin.post('/v1/billing-runs', { period: '2026-03' }).expect(201);
+    const invoiceId = resultOf(first.body, c.contractId).invoiceId;
+    expect(resultOf(first.body, notActive.contractId)).toMatchObject({ result: 'skipped', reasonCode: 'CONTRACT_NOT_ACTIVE' });
+    await admin.post(`/v1/invoices/${invoiceId}/finalize`).expect(200);
+
+    const again = await admin.post('/v1/billing-runs', { period: '2026-03' }).expect(201);
+    expect(resultOf(again.body, c.contractId)).toMatchObject({ result: 'skipped', invoiceId, reasonCode: 'INVOICE_ALREADY_FINALIZED' });
+    expect(again.body).toMatchObject({ alreadyFinalized: 1, drafted: 0 });
+  });
+
+  it('answers a replayed run (same Idempotency-Key) with the same results, running it once', async () => {
+    const v = await t.createVendor('Replay Vendor');
+    const admin = t.as(v.adminKey);
+    const c = await customerWithContract(admin);
+    const notStarted = await customerWithContract(admin, { startsOn: '2026-06-01' });
+    const body = { period: '2026-03', contractIds: [c.contractId, notStarted.contractId] };
+    const first = await admin.post('/v1/billing-runs', body, { 'Idempotency-Key': 'run-2026-03' }).expect(201);
+    const replay = await admin.post('/v1/billing-runs', body, { 'Idempotency-Key': 'run-2026-03' }).expect(201);
+    expect(replay.body).toEqual(first.body);
+    expect(first.body.results.map((r: any) => r.result).sort()).toEqual(['drafted', 'skipped']);
+    const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM billing_runs WHERE vendor_id = $1`, [v.vendorId]);
+    expect(n).toBe(1);
+  });
+
+  it('keeps the per-contract rows append-only and scoped to the vendor', async () => {
+    const a = await t.createVendor('Scoped A');
+    const b = await t.createVendor('Scoped B');
+    const admin = t.as(a.adminKey);
+    await customerWithContract(admin);
+    const run = await admin.post('/v1/billing-runs', { period: '2026-03' }).expect(201);
+    await t.as(b.adminKey).get(`/v1/billing-runs/${run.body.id}`).expect(404);
+    await expect(t.appDb.query(`UPDATE billing_run_contracts SET reason = 'x' WHERE billing_run_id = $1`, [run.body.id])).rejects.toThrow();
+    await expect(t.db.query(`DELETE FROM billing_run_contracts WHERE billing_run_id = $1`, [run.body.id])).rejects.toThrow(/refused/);
+  });
+});
