@@ -1,4 +1,4 @@
-import { canonicalJson, sha256Hex } from '../../src/pricing/canonical-json';
+import { canonicalJson, sha256Hex } from '../../src/kernel/canonical-json';
 import { customerWithContract, issueKey } from '../support/fixtures';
 import { createTestApp, TestApp } from '../support/test-app';
 
