@@ -14,6 +14,7 @@ import { LedgerService } from '../ledger/ledger.service';
 import { addDays, localDate } from '../kernel/calendar';
 import { minorUnits } from '../kernel/currency';
 import { priceInvoice } from '../pricing/engine';
+import { storedFigureMismatches } from '../pricing/stored-figures';
 import { periodForCycle } from '../pricing/period';
 import type { BillingPeriod, PricedInvoice, PricingResult, Terms } from '../pricing/types';
 import { WebhooksService } from '../webhooks/webhooks.service';
@@ -421,12 +422,14 @@ export class InvoicesService {
     const result: PricingResult = priceInvoice(input);
     const outcomes = await this.repo.recordedCounts(scope, inv.id, em);
     const recomputed = result.ok ? result.traceDigest : null;
+    const mismatches = result.ok ? storedFigureMismatches(inv, result) : [];
     return {
       invoiceId: inv.id,
       number: inv.number!,
       storedDigest: inv.traceDigest,
       recomputedDigest: recomputed,
-      matches: recomputed === inv.traceDigest && result.ok && result.traceJson === inv.traceJson,
+      matches: result.ok && mismatches.length === 0,
+      mismatches,
       outcomes,
       termsVersionId: inv.termsVersionId,
       ...(result.ok ? {} : { detail: result.reason }),

@@ -19,6 +19,7 @@ import { INVOICE_STATUSES, type InvoiceStatus, type StoredRefusal } from '../ent
 
 /** 'YYYY-MM' for monthly contracts, 'YYYY' for annual ones: the kernel's one rule. */
 import { PERIOD_LABEL } from '../../kernel/calendar';
+import type { FigureMismatch } from '../../pricing/stored-figures';
 export { PERIOD_LABEL };
 
 export class InvoiceListQuery extends PageQuery {
@@ -173,7 +174,10 @@ export interface InvoiceVerification {
   number: string;
   storedDigest: string;
   recomputedDigest: string | null;
+  /** True only when the trace, its digest and every stored figure and line equal the recomputation. */
   matches: boolean;
+  /** Each stored figure that differs from its recomputation (`total`, `lines[0].amount`, …). */
+  mismatches: FigureMismatch[];
   outcomes: { billed: number; reversed: number };
   termsVersionId: string;
   detail?: string;
