@@ -9,6 +9,7 @@ import { decodeCursor, encodeCursor, Page } from '../common/http/pagination';
 import { Money } from '../common/money';
 import { pageOf, Queryable } from '../common/sql';
 import { ContractsService } from '../contracts/contracts.service';
+import { OutcomeContractReads } from '../contracts/outcome.reads';
 import type { Contract } from '../contracts/entities/contract.entity';
 import { LedgerService } from '../ledger/ledger.service';
 import { addDays, localDate } from '../kernel/calendar';
@@ -138,6 +139,7 @@ export class InvoicesService {
     private readonly inputs: BillingInputsRepository,
     private readonly ledger: LedgerService,
     private readonly webhooks: WebhooksService,
+    private readonly contractReads: OutcomeContractReads,
   ) {}
 
   // -------------------------------------------------------------------------------------------
@@ -351,11 +353,9 @@ export class InvoicesService {
 
   /** The timezone of each invoice's contract (the caller sees the invoice, so its contract's zone). */
   private async timezonesOf(invs: Invoice[]): Promise<Map<string, string>> {
-    const zones = new Map<string, string>();
-    for (const inv of invs)
-      if (!zones.has(inv.contractId))
-        zones.set(inv.contractId, (await this.contracts.findInScope(vendorScope(inv.vendorId), inv.contractId, this.db.manager)).timezone);
-    return zones;
+    if (invs.length === 0) return new Map();
+    // One query for the page: the contracts' read model that outcome answers use for the same field.
+    return this.contractReads.timezones(vendorScope(invs[0].vendorId), [...new Set(invs.map((i) => i.contractId))], this.db.manager);
   }
 
   async list(p: Principal, q: InvoiceListQuery): Promise<Page<InvoiceView>> {
