@@ -9,14 +9,20 @@ import { formatReport, verifyBundle } from './verify-bundle';
 
 interface VerifyFlags {
   publicKey?: string;
+  checkpoint?: string[];
+  checkpointPublicKey?: string[];
   json?: boolean;
 }
+
+const collect = (v: string, all: string[] = []) => [...all, v];
 
 /** Declares the file argument and the flags on a command; the action sets the exit code. */
 function verifyCommand(cmd: Command, done: (code: number) => void): Command {
   return cmd
     .argument('<file>', 'the evidence bundle (.zip)')
     .option('--public-key <file>', 'the vendor’s published Ed25519 public key (PEM); without it only integrity is proven')
+    .option('--checkpoint <file>', 'a ledger checkpoint (JSON) kept earlier: prove the bundle’s chain still extends it (repeatable)', collect)
+    .option('--checkpoint-public-key <file>', 'a retired vendor key (PEM) that signed a kept checkpoint (repeatable)', collect)
     .option('--json', 'print the report as JSON')
     .action(async (file: string, opts: VerifyFlags) => done(await runVerify(file, opts)));
 }
@@ -31,7 +37,23 @@ async function runVerify(file: string, opts: VerifyFlags): Promise<number> {
       return 2;
     }
   }
-  const report = await verifyBundle(file, { publicKeyPem });
+  const checkpoints: unknown[] = [];
+  const checkpointKeyPems: string[] = [];
+  for (const [flag, files, into, asJson] of [
+    ['--checkpoint', opts.checkpoint, checkpoints, true],
+    ['--checkpoint-public-key', opts.checkpointPublicKey, checkpointKeyPems, false],
+  ] as const) {
+    for (const f of files ?? []) {
+      try {
+        const text = readFileSync(f, 'utf8');
+        (into as unknown[]).push(asJson ? JSON.parse(text) : text);
+      } catch (e) {
+        process.stderr.write(`cannot read ${flag} ${f}: ${(e as Error).message}\n`);
+        return 2;
+      }
+    }
+  }
+  const report = await verifyBundle(file, { publicKeyPem, checkpoints, checkpointKeyPems });
   process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report, file));
   return report.ok ? 0 : 1;
 }

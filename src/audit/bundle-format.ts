@@ -68,6 +68,11 @@ export interface BundleManifest {
   range: { from: string | null; to: string | null };
   /** The vendor's chain head when the export started (its snapshot). */
   ledgerHead: { sequence: string; hash: string };
+  /**
+   * The vendor's signed checkpoint of that head (src/ledger/checkpoint.ts): keep it, and a later
+   * bundle or `POST /v1/ledger/verify` proves the chain still extends it. Absent in older bundles.
+   */
+  ledgerCheckpoint?: import('../ledger/checkpoint').LedgerCheckpoint;
   counts: { outcomes: number; outcomeEvents: number; invoices: number; creditNotes: number; payments: number; ledgerEntries: number };
   /** keyId: the vendor's signing key that signed (GET /v1/vendor/signing-keys); absent in bundles from before key rotation. */
   signature: { algorithm: 'Ed25519'; file: typeof PATHS.signature; publicKeyFingerprint: string; keyId?: string };

@@ -138,6 +138,8 @@ export class EvidenceBundleService {
       const generatedAt = new Date();
       const ctx = new BundleContext(this.reads, qr.manager, scopeOf(p), scope, range);
       await ctx.prepare();
+      // Signed on the service's own connection: the snapshot is read-only. The head it names is the snapshot's.
+      const checkpoint = await this.reads.ledger.checkpoint(p.vendorId, ctx.head);
       const zip = new ZipFile();
       const files: ManifestFile[] = [];
       const mtime = generatedAt;
@@ -176,6 +178,7 @@ export class EvidenceBundleService {
           scope: { kind: scope.kind, contractIds: scope.contractIds },
           range: { from: range.from, to: range.to },
           ledgerHead: ctx.head,
+          ledgerCheckpoint: checkpoint,
           counts,
           signature: { algorithm: 'Ed25519', file: PATHS.signature, publicKeyFingerprint: fingerprint, keyId: signer.keyId },
           files,

@@ -13,6 +13,7 @@ import { createHash, createPublicKey, verify as verifySignature, type KeyObject 
 import type { Readable } from 'node:stream';
 import { Money } from '../common/money';
 import { type BrokenLink, ChainVerifier, entryHash } from '../ledger/chain';
+import { checkpointSignatureValid, type LedgerCheckpoint, parseCheckpoint } from '../ledger/checkpoint';
 import { localDate, periodStartOf } from '../kernel/calendar';
 import { sha256Hex } from '../kernel/canonical-json';
 import { csvCellValue } from '../kernel/csv-cell';
@@ -61,6 +62,13 @@ export interface VerifyReport {
 export interface VerifyOptions {
   /** The vendor's published public key (PEM). Without it, the key inside the bundle is used. */
   publicKeyPem?: string;
+  /**
+   * Checkpoints kept earlier (parsed JSON, e.g. from GET /v1/ledger/checkpoints/latest, a statement
+   * or an older bundle): the bundle's chain must still hold each one's entry with its hash.
+   */
+  checkpoints?: unknown[];
+  /** Public keys (PEM) that may have signed those checkpoints, when a rotation retired them since. */
+  checkpointKeyPems?: string[];
 }
 
 class Checks {
@@ -112,7 +120,7 @@ export async function verifyBundle(zipPath: string, opts: VerifyOptions = {}): P
     // The signature first: when the manifest itself is not authentic, nothing it lists can be trusted.
     originProven = await checkSignature(zip, manifestBytes, manifest, opts, checks);
     await checkDigests(zip, manifest, checks);
-    const ledger = await checkChain(zip, manifest, checks);
+    const ledger = await checkChain(zip, manifest, checks, await checkpointKeys(zip, opts), opts);
     await checkOutcomesAndInvoices(zip, manifest, ledger, checks);
     return report(checks, originProven, summary);
   } catch (e) {
@@ -238,15 +246,70 @@ async function* lines(stream: Readable): AsyncIterable<string> {
   if (rest.length) yield rest;
 }
 
-async function checkChain(zip: ZipReader, manifest: BundleManifest, checks: Checks): Promise<LedgerFacts> {
+/** Keys a checkpoint may be signed by: the caller's (proving origin) first, then the bundle's own. */
+async function checkpointKeys(zip: ZipReader, opts: VerifyOptions): Promise<Array<{ pem: string; given: boolean }>> {
+  const keys = [...(opts.publicKeyPem ? [opts.publicKeyPem] : []), ...(opts.checkpointKeyPems ?? [])].map((pem) => ({ pem, given: true }));
+  if (zip.has(PATHS.publicKey)) keys.push({ pem: (await zip.read(PATHS.publicKey)).toString('utf8'), given: false });
+  return keys;
+}
+
+/**
+ * The checkpoints the walk is held to: the bundle's own (it must name the manifest's head) and
+ * every kept one, each signed by the vendor. Returns null when one cannot be used (a failed check says why).
+ */
+function checkpointsToHold(
+  manifest: BundleManifest,
+  opts: VerifyOptions,
+  keys: Array<{ pem: string; given: boolean }>,
+  checks: Checks,
+): Array<{ checkpoint: LedgerCheckpoint; subject: string }> | null {
+  const held: Array<{ checkpoint: LedgerCheckpoint; subject: string }> = [];
+  const signedBy = (c: LedgerCheckpoint) => keys.find((k) => checkpointSignatureValid(c, k.pem));
+  if (manifest.ledgerCheckpoint !== undefined) {
+    const parsed = parseCheckpoint(manifest.ledgerCheckpoint);
+    const c = 'checkpoint' in parsed ? parsed.checkpoint : null;
+    if (!c) return checks.fail(`${PATHS.manifest} ledgerCheckpoint`, (parsed as { problem: string }).problem), null;
+    if (!signedBy(c)) return checks.fail(`${PATHS.manifest} ledgerCheckpoint`, 'its signature does not verify with the vendor’s key'), null;
+    if (c.sequence !== manifest.ledgerHead.sequence || c.hash !== manifest.ledgerHead.hash)
+      return checks.fail(`${PATHS.manifest} ledgerCheckpoint`, `names entry ${c.sequence}, not the manifest's head ${manifest.ledgerHead.sequence}`), null;
+    held.push({ checkpoint: c, subject: 'the bundle’s checkpoint' });
+  }
+  for (const [i, raw] of (opts.checkpoints ?? []).entries()) {
+    const subject = `checkpoint ${i + 1}`;
+    const parsed = parseCheckpoint(raw);
+    if ('problem' in parsed) return checks.fail(subject, `not a ledger checkpoint: ${parsed.problem}`), null;
+    const c = parsed.checkpoint;
+    if (c.vendorId !== manifest.vendor?.id) return checks.fail(subject, `is vendor ${c.vendorId}'s, the bundle is vendor ${manifest.vendor?.id}'s`), null;
+    const key = signedBy(c);
+    if (!key)
+      return (
+        checks.fail(subject, `its signature does not verify with any key given (key ${c.publicKeyFingerprint.slice(0, 16)}…): pass that key with --checkpoint-public-key`),
+        null
+      );
+    if (!key.given) checks.note(subject, 'its signature was checked with the key inside the bundle: pass --public-key to prove it is the vendor’s');
+    held.push({ checkpoint: c, subject: `${subject} (entry ${c.sequence}, signed ${c.signedAt})` });
+  }
+  return held;
+}
+
+async function checkChain(
+  zip: ZipReader,
+  manifest: BundleManifest,
+  checks: Checks,
+  keys: Array<{ pem: string; given: boolean }> = [],
+  opts: VerifyOptions = {},
+): Promise<LedgerFacts> {
   const facts: LedgerFacts = { invoiceEntries: new Map() };
   const path = PATHS.ledgerEntries;
   if (!zip.has(path)) {
     checks.fail(path, 'missing');
     return facts;
   }
+  const held = checkpointsToHold(manifest, opts, keys, checks);
+  if (!held) return facts;
   // The walk is the ledger's own (ChainVerifier); this only words its verdict for a person.
   const walk = new ChainVerifier();
+  for (const h of held) walk.expect(h.checkpoint);
   let entries = 0;
   let broken: string | null = null;
   for await (const text of lines(await zip.stream(path))) {
@@ -261,7 +324,7 @@ async function checkChain(zip: ZipReader, manifest: BundleManifest, checks: Chec
     const before = walk.head;
     const link = walk.push(e);
     if (link) {
-      broken = brokenLinkMessage(link, e, before);
+      broken = brokenLinkMessage(link, e, before, held);
       break;
     }
     if (!e.redacted && e.reference.type === 'invoice' && e.kind === 'invoice_finalized') {
@@ -276,6 +339,12 @@ async function checkChain(zip: ZipReader, manifest: BundleManifest, checks: Chec
   }
   const head = manifest.ledgerHead;
   const end = walk.head;
+  const beyond = walk.report().firstBroken;
+  if (beyond?.reason === 'checkpoint_beyond_head') {
+    const h = held.find((x) => x.checkpoint.sequence === beyond.sequence)!;
+    checks.fail(path, `the chain ends at entry ${end.sequence}, before entry ${beyond.sequence} that ${h.subject} names: history was cut back`);
+    return facts;
+  }
   if (end.sequence !== head.sequence || end.hash !== head.hash) {
     checks.fail(path, `the chain ends at entry ${end.sequence} (hash ${end.hash.slice(0, 16)}…) but the manifest's head is ${head.sequence} (${head.hash.slice(0, 16)}…)`);
     return facts;
@@ -286,10 +355,16 @@ async function checkChain(zip: ZipReader, manifest: BundleManifest, checks: Chec
     `hash chain verified: ${entries} entries from genesis to head ${head.sequence} (${head.hash.slice(0, 16)}…)` +
       (redacted ? `, ${redacted} of other contracts checked by their links only` : ''),
   );
+  for (const h of held) checks.ok('checkpoint', `${h.subject}: the chain extends it (entry ${h.checkpoint.sequence} still has hash ${h.checkpoint.hash.slice(0, 16)}…)`);
   return facts;
 }
 
-function brokenLinkMessage(link: BrokenLink, e: LedgerLine, before: { sequence: string; hash: string }): string {
+function brokenLinkMessage(
+  link: BrokenLink,
+  e: LedgerLine,
+  before: { sequence: string; hash: string },
+  held: Array<{ checkpoint: LedgerCheckpoint; subject: string }>,
+): string {
   const at = `entry ${e.sequence} (${e.id})`;
   switch (link.reason) {
     case 'sequence_gap':
@@ -300,6 +375,13 @@ function brokenLinkMessage(link: BrokenLink, e: LedgerLine, before: { sequence: 
       return `${at}: hash ${e.hash.slice(0, 16)}… ≠ recomputed ${e.redacted ? '?' : entryHash(e.prevHash, e).slice(0, 16)}… (content changed)`;
     case 'unbalanced':
       return `${at}: debits and credits do not balance`;
+    case 'checkpoint_mismatch': {
+      const h = held.find((x) => x.checkpoint.sequence === String(e.sequence) && x.checkpoint.hash !== e.hash);
+      return `${at}: hash ${e.hash.slice(0, 16)}… ≠ ${h?.checkpoint.hash.slice(0, 16)}… that ${h?.subject ?? 'a checkpoint'} signed: history was rewritten`;
+    }
+    case 'checkpoint_beyond_head':
+    case 'checkpoint_signature_invalid':
+      return `${at}: ${link.reason}`;
   }
 }
 

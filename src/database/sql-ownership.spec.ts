@@ -24,6 +24,7 @@ const OWNER: Record<string, string> = {
   billing_run_contracts: 'invoicing',
   journal_entries: 'ledger',
   journal_lines: 'ledger',
+  ledger_checkpoints: 'ledger',
   ledger_heads: 'ledger',
   outcome_events: 'outcomes',
   outcomes: 'outcomes',

@@ -65,7 +65,29 @@ export function isRedacted(entry: ChainEntry | RedactedChainEntry): entry is Red
   return (entry as RedactedChainEntry).redacted === true;
 }
 
-export type BrokenReason = 'hash_mismatch' | 'prev_hash_mismatch' | 'unbalanced' | 'sequence_gap';
+/**
+ * `checkpoint_signature_invalid`: a checkpoint presented as the vendor's was not signed by its key.
+ * `checkpoint_mismatch`: the entry at a signed checkpoint's sequence no longer has the hash the
+ * checkpoint recorded (history was rewritten, however consistently); `checkpoint_beyond_head`: the
+ * chain ends before a checkpoint's sequence (entries were removed and the head moved back).
+ */
+export type BrokenReason =
+  | 'hash_mismatch'
+  | 'prev_hash_mismatch'
+  | 'unbalanced'
+  | 'sequence_gap'
+  | 'checkpoint_mismatch'
+  | 'checkpoint_beyond_head'
+  | 'checkpoint_signature_invalid';
+export const BROKEN_REASONS: readonly BrokenReason[] = [
+  'hash_mismatch',
+  'prev_hash_mismatch',
+  'unbalanced',
+  'sequence_gap',
+  'checkpoint_mismatch',
+  'checkpoint_beyond_head',
+  'checkpoint_signature_invalid',
+];
 
 export interface BrokenLink {
   sequence: string;
@@ -80,6 +102,8 @@ export interface ChainReport {
   entries: number;
   /** Stored hash of the last entry walked (GENESIS_HASH for an empty chain). */
   headHash: string;
+  /** Signed checkpoints the walk held the chain to (each must name an entry the chain still has, unchanged). */
+  checkpoints?: number;
   firstBroken?: BrokenLink;
 }
 
@@ -154,6 +178,30 @@ export class ChainVerifier {
   private lastHash = GENESIS_HASH;
   private lastId: string | null = null;
   private broken: BrokenLink | undefined;
+  /** sequence → hash of checkpoints still ahead of the walk. */
+  private readonly expected = new Map<string, string>();
+  private checkpointCount = 0;
+
+  /**
+   * Holds the walk to a checkpoint (its signature already checked by the caller): when the entry at
+   * its sequence is pushed, its hash must be the checkpoint's. Call before that entry is pushed.
+   */
+  expect(checkpoint: { sequence: string; hash: string }): void {
+    if (checkpoint.sequence === '0') {
+      this.checkpointCount++; // genesis: every chain extends it
+      return;
+    }
+    const known = this.expected.get(checkpoint.sequence);
+    if (known === undefined) this.checkpointCount++;
+    // Two checkpoints naming different hashes for one sequence: one of them cannot hold.
+    if (known !== undefined && known !== checkpoint.hash) this.expected.set(checkpoint.sequence, '!conflict');
+    else this.expected.set(checkpoint.sequence, checkpoint.hash);
+  }
+
+  /** Ends the walk at a break found outside it (a forged checkpoint). */
+  fail(link: BrokenLink): void {
+    this.broken ??= link;
+  }
 
   /** Feeds the next entry; returns the first broken link once there is one. */
   push(entry: ChainEntry | RedactedChainEntry): BrokenLink | undefined {
@@ -175,6 +223,11 @@ export class ChainVerifier {
     else {
       if (entryHash(entry.prevHash, entry) !== entry.hash) return at('hash_mismatch');
       if (!isBalanced(entry.lines)) return at('unbalanced');
+    }
+    const kept = this.expected.get(String(expected));
+    if (kept !== undefined) {
+      this.expected.delete(String(expected));
+      if (kept !== entry.hash) return at('checkpoint_mismatch');
     }
     this.lastSequence = expected;
     this.lastHash = entry.hash;
@@ -204,7 +257,17 @@ export class ChainVerifier {
       else if (headSeq === this.lastSequence && head.hash !== this.lastHash)
         broken = { sequence: String(this.lastSequence), entryId: this.lastId, reason: 'hash_mismatch' };
     }
-    return { ok: !broken, entries: this.count, headHash: this.lastHash, ...(broken ? { firstBroken: broken } : {}) };
+    if (!broken && this.expected.size) {
+      const first = [...this.expected.keys()].map(BigInt).reduce((a, b) => (b < a ? b : a));
+      broken = { sequence: String(first), entryId: null, reason: 'checkpoint_beyond_head' };
+    }
+    return {
+      ok: !broken,
+      entries: this.count,
+      headHash: this.lastHash,
+      ...(this.checkpointCount ? { checkpoints: this.checkpointCount } : {}),
+      ...(broken ? { firstBroken: broken } : {}),
+    };
   }
 }
 

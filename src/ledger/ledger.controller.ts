@@ -1,10 +1,26 @@
-import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles, type Principal } from '../auth/principal';
-import { BalanceQuery, BalancesView, ChainReportView, EntryListQuery, JournalEntryPage, JournalEntryView } from './dto/ledger.dto';
+import { PageQuery } from '../common/http/pagination';
+import {
+  BalanceQuery,
+  BalancesView,
+  CheckpointChainReportView,
+  ChainReportView,
+  EntryListQuery,
+  JournalEntryPage,
+  JournalEntryView,
+  LedgerCheckpointPage,
+  LedgerCheckpointView,
+  VerifyAgainstCheckpointBody,
+} from './dto/ledger.dto';
 import { LedgerService } from './ledger.service';
 
-/** The vendor's books: read by its admins and auditors, never by customer keys. */
+/**
+ * The vendor's books: read by its admins and auditors, never by customer keys. Checkpoints are
+ * the exception: a customer keeps them to hold the vendor to its history, and may check the
+ * chain against one (the answer says whether it holds, nothing about other customers' entries).
+ */
 @ApiTags('ledger')
 @ApiBearerAuth()
 @Roles('vendor_admin', 'auditor')
@@ -28,7 +44,33 @@ export class LedgerController {
   }
 
   @Get('verify')
+  @ApiOperation({ summary: 'Walks the chain from genesis, held to every stored signed checkpoint' })
   verify(@CurrentPrincipal() p: Principal): Promise<ChainReportView> {
     return this.ledger.verify(p.vendorId);
+  }
+
+  @Post('verify')
+  @HttpCode(200)
+  @Roles('vendor_admin', 'auditor', 'customer')
+  @ApiOperation({ summary: 'Proves the current chain extends a checkpoint kept earlier (and verifies it from genesis)' })
+  @ApiOkResponse({ type: CheckpointChainReportView })
+  verifyAgainst(@CurrentPrincipal() p: Principal, @Body() body: VerifyAgainstCheckpointBody): Promise<CheckpointChainReportView> {
+    return this.ledger.verifyAgainst(p.vendorId, body.checkpoint);
+  }
+
+  @Get('checkpoints/latest')
+  @Roles('vendor_admin', 'auditor', 'customer')
+  @ApiOperation({ summary: 'A signed checkpoint of the chain head as it is now (signed once per sequence): keep it' })
+  @ApiOkResponse({ type: LedgerCheckpointView })
+  latestCheckpoint(@CurrentPrincipal() p: Principal): Promise<LedgerCheckpointView> {
+    return this.ledger.checkpoint(p.vendorId);
+  }
+
+  @Get('checkpoints')
+  @Roles('vendor_admin', 'auditor', 'customer')
+  @ApiOperation({ summary: 'Checkpoints signed so far, newest first' })
+  @ApiOkResponse({ type: LedgerCheckpointPage })
+  checkpoints(@CurrentPrincipal() p: Principal, @Query() q: PageQuery): Promise<LedgerCheckpointPage> {
+    return this.ledger.listCheckpoints(p.vendorId, q);
   }
 }

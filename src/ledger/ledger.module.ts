@@ -5,11 +5,13 @@ import { LedgerCommand, LedgerVerifyCommand } from './ledger.commands';
 import { LedgerController } from './ledger.controller';
 import { LedgerService } from './ledger.service';
 import { JournalRepository } from './journal.repository';
+import { CheckpointRepository } from './checkpoint.repository';
+import { PartiesModule } from '../parties/parties.module';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([JournalEntry, JournalLine, LedgerHead])],
+  imports: [TypeOrmModule.forFeature([JournalEntry, JournalLine, LedgerHead]), PartiesModule],
   controllers: [LedgerController],
-  providers: [JournalRepository, LedgerService, LedgerCommand, LedgerVerifyCommand],
+  providers: [JournalRepository, CheckpointRepository, LedgerService, LedgerCommand, LedgerVerifyCommand],
   exports: [LedgerService],
 })
 export class LedgerModule {}

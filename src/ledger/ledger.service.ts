@@ -22,8 +22,21 @@ import {
   normalizeEffectiveAt,
   ReferenceType,
 } from './chain';
-import { AccountBalanceView, BalanceQuery, BalancesView, EntryListQuery, JournalEntryPage, JournalEntryView } from './dto/ledger.dto';
+import {
+  AccountBalanceView,
+  BalanceQuery,
+  BalancesView,
+  CheckpointChainReportView,
+  EntryListQuery,
+  JournalEntryPage,
+  JournalEntryView,
+  LedgerCheckpointPage,
+} from './dto/ledger.dto';
+import type { PageQuery } from '../common/http/pagination';
 import { EntryRow, JournalRepository } from './journal.repository';
+import { CHECKPOINT_FORMAT, checkpointPayload, checkpointSignatureValid, LedgerCheckpoint, parseCheckpoint } from './checkpoint';
+import { CheckpointRepository } from './checkpoint.repository';
+import { SigningKeysService } from '../parties/signing-keys.service';
 import { LedgerError, LedgerErrorCode } from './ledger.errors';
 import { metrics } from '../observability/metrics';
 
@@ -173,6 +186,8 @@ export class LedgerService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly journal: JournalRepository,
+    private readonly checkpoints: CheckpointRepository,
+    private readonly signingKeys: SigningKeysService,
   ) {}
 
   /**
@@ -247,24 +262,115 @@ export class LedgerService {
 
   /**
    * Walks the vendor's chain from genesis in sequence order, in batches, recomputing each hash and
-   * link and checking each entry balances; names the first broken link. Runs in one REPEATABLE READ
-   * snapshot so that the head and the entries agree while postings go on.
+   * link and checking each entry balances; names the first broken link. Every stored checkpoint
+   * (its signature checked against the vendor's keys) and the caller's `kept` one hold the walk:
+   * the entry at a checkpoint's sequence must still have the hash it signed. Runs in one
+   * REPEATABLE READ snapshot so that the head and the entries agree while postings go on.
    */
-  async verify(vendorId: string): Promise<ChainReport> {
+  async verify(vendorId: string, kept?: LedgerCheckpoint): Promise<ChainReport> {
     const scope = vendorScope(vendorId);
+    const publicKeys = await this.publicKeys(vendorId);
     return this.db.transaction('REPEATABLE READ', async (em) => {
       await em.query('SET TRANSACTION READ ONLY');
       const head = await this.journal.head(scope, em);
       const verifier = new ChainVerifier();
+      if (kept) verifier.expect(kept);
+      const genesis = await this.checkpoints.at(scope, '0', em);
+      if (genesis) verifier.expect(genesis);
       let after = '0';
       for (;;) {
         const rows = await this.journal.chainBatch(scope, { after, limit: VERIFY_BATCH }, em);
+        const through = rows.length < VERIFY_BATCH ? '9223372036854775807' : rows[rows.length - 1].sequence;
+        for (const c of await this.checkpoints.between(scope, after, through, em)) {
+          // A stored checkpoint that does not verify was written without the vendor's key.
+          if (!checkpointSignatureValid(c, publicKeys.get(c.keyId) ?? '')) {
+            verifier.fail({ sequence: c.sequence, entryId: null, reason: 'checkpoint_signature_invalid' });
+            return verifier.report();
+          }
+          verifier.expect(c);
+        }
         for (const r of rows) if (verifier.push(toChainEntry(vendorId, r))) return verifier.report();
         if (rows.length < VERIFY_BATCH) break;
         after = rows[rows.length - 1].sequence;
       }
       return verifier.report(head ?? undefined);
     });
+  }
+
+  /** `verify`, held to a checkpoint the caller kept: its shape and signature are checked first (422 otherwise). */
+  async verifyAgainst(vendorId: string, input: unknown): Promise<CheckpointChainReportView> {
+    const kept = await this.authenticCheckpoint(vendorId, input);
+    const report = await this.verify(vendorId, kept);
+    // Extended: the walk passed the checkpoint's entry, unchanged (a break later on is reported beside it).
+    const extended = !report.firstBroken || BigInt(report.firstBroken.sequence) > BigInt(kept.sequence);
+    return { ...report, checkpoint: { sequence: kept.sequence, hash: kept.hash, signedAt: kept.signedAt, extended } };
+  }
+
+  /** A checkpoint given by a caller: well-formed, of this vendor, signed by one of its keys (retired ones too). */
+  async authenticCheckpoint(vendorId: string, input: unknown): Promise<LedgerCheckpoint> {
+    const parsed = parseCheckpoint(input);
+    if ('problem' in parsed)
+      throw LedgerError.create(LedgerErrorCode.CHECKPOINT_INVALID, parsed.problem, [{ field: 'checkpoint', message: parsed.problem }]);
+    const c = parsed.checkpoint;
+    if (c.vendorId !== vendorId)
+      throw LedgerError.create(LedgerErrorCode.CHECKPOINT_INVALID, 'the checkpoint is of another vendor', [
+        { field: 'checkpoint.vendorId', message: 'must be the caller’s vendor' },
+      ]);
+    const publicKeys = await this.publicKeys(vendorId);
+    if (!checkpointSignatureValid(c, publicKeys.get(c.keyId) ?? ''))
+      throw LedgerError.create(LedgerErrorCode.CHECKPOINT_SIGNATURE_INVALID, `no signing key ${c.keyId} of this vendor made this signature`, [
+        { field: 'checkpoint.signature', message: 'does not verify' },
+      ]);
+    return c;
+  }
+
+  /**
+   * A signed checkpoint of the vendor's current head: the one already signed for that sequence, or
+   * a new one signed now with the vendor's active evidence key. If a checkpoint signed earlier at
+   * that sequence names another hash, the head was rewritten: nothing is signed (409).
+   */
+  async checkpoint(vendorId: string, at?: { sequence: string; hash: string }): Promise<LedgerCheckpoint> {
+    const scope = vendorScope(vendorId);
+    // `at`: a head the caller read in its own snapshot (an evidence export signs the head it exported).
+    const head = at ?? (await this.head(vendorId, this.db.manager));
+    const signed = await this.checkpoints.at(scope, head.sequence);
+    if (signed) return this.unlessDiverged(signed, head);
+    const signer = await this.signingKeys.signer(vendorId);
+    const unsigned: Omit<LedgerCheckpoint, 'signature'> = {
+      format: CHECKPOINT_FORMAT,
+      vendorId,
+      sequence: head.sequence,
+      hash: head.hash,
+      signedAt: new Date().toISOString(),
+      keyId: signer.keyId,
+      publicKeyFingerprint: signer.fingerprint,
+      algorithm: 'Ed25519',
+    };
+    const stored = await this.checkpoints.insert(scope, { ...unsigned, signature: signer.sign(checkpointPayload(unsigned)).toString('base64') });
+    return this.unlessDiverged(stored, head);
+  }
+
+  private unlessDiverged(c: LedgerCheckpoint, head: { sequence: string; hash: string }): LedgerCheckpoint {
+    if (c.hash !== head.hash)
+      throw LedgerError.create(
+        LedgerErrorCode.CHECKPOINT_DIVERGES,
+        `the checkpoint signed at ${c.signedAt} names hash ${c.hash} for sequence ${c.sequence}; the head now says ${head.hash}`,
+      );
+    return c;
+  }
+
+  /** Checkpoints signed so far, newest first. */
+  async listCheckpoints(vendorId: string, q: PageQuery): Promise<LedgerCheckpointPage> {
+    const limit = q.limit ?? 50;
+    const rows = await this.checkpoints.list(vendorScope(vendorId), { beforeSequence: q.cursor ? decodeSequenceCursor(q.cursor) : undefined, limit });
+    const more = rows.length > limit;
+    const page = more ? rows.slice(0, limit) : rows;
+    return { data: page, nextCursor: more ? encodeSequenceCursor(page[page.length - 1].sequence) : null };
+  }
+
+  /** keyId → public key PEM, every key the vendor ever signed with. */
+  private async publicKeys(vendorId: string): Promise<Map<string, string>> {
+    return new Map((await this.signingKeys.list(vendorId)).map((k) => [k.keyId, k.publicKeyPem]));
   }
 
   /** The chain after `after` through `through`, one batch, amounts without trailing zeros (the evidence bundle's reader). */

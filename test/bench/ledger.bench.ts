@@ -13,6 +13,8 @@ import { startScratchPostgres } from '../support/local-postgres';
 import { arg } from './args';
 import { JournalEntryInput, LedgerService } from '../../src/ledger/ledger.service';
 import { JournalRepository } from '../../src/ledger/journal.repository';
+import { CheckpointRepository } from '../../src/ledger/checkpoint.repository';
+import type { SigningKeysService } from '../../src/parties/signing-keys.service';
 
 
 
@@ -45,7 +47,9 @@ export default async function ledgerBench(args: string[]): Promise<void> {
   try {
     await ds.initialize();
     await ds.runMigrations();
-    const ledger = new LedgerService(ds, new JournalRepository(ds));
+    // The bench signs no checkpoints: verify finds none and needs no keys.
+    const noKeys = { list: async () => [] } as unknown as SigningKeysService;
+    const ledger = new LedgerService(ds, new JournalRepository(ds), new CheckpointRepository(ds), noKeys);
 
     let n = 0;
     async function vendor(): Promise<{ vendorId: string; customerId: string }> {

@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
+import { IsObject, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
 import { PageQuery } from '../../common/http/pagination';
 import { IsIsoCurrency } from '../../common/validation/decorators';
-import type { BrokenReason, JournalKind, ReferenceType } from '../chain';
+import { BROKEN_REASONS, type BrokenReason, type JournalKind, type ReferenceType } from '../chain';
+import { CHECKPOINT_FORMAT } from '../checkpoint';
 
 const ACCOUNT = /^[a-z_]+(:[A-Za-z0-9_.-]+)*$/;
 
@@ -77,12 +78,49 @@ export class BalancesView {
 export class BrokenLinkView {
   @ApiProperty() sequence: string;
   @ApiProperty({ nullable: true, type: String }) entryId: string | null;
-  @ApiProperty({ enum: ['hash_mismatch', 'prev_hash_mismatch', 'unbalanced', 'sequence_gap'] }) reason: BrokenReason;
+  @ApiProperty({ enum: BROKEN_REASONS }) reason: BrokenReason;
 }
 
 export class ChainReportView {
   @ApiProperty() ok: boolean;
   @ApiProperty({ description: 'entries walked' }) entries: number;
   @ApiProperty({ description: 'hash of the last entry walked' }) headHash: string;
+  @ApiPropertyOptional({ description: 'signed checkpoints (stored and supplied) the chain was held to' }) checkpoints?: number;
   @ApiPropertyOptional({ type: BrokenLinkView }) firstBroken?: BrokenLinkView;
+}
+
+export class LedgerCheckpointView {
+  @ApiProperty({ enum: [CHECKPOINT_FORMAT] }) format: typeof CHECKPOINT_FORMAT;
+  @ApiProperty() vendorId: string;
+  @ApiProperty({ example: '42', description: 'the chain entry it names (a bigint as a string; "0" is genesis)' }) sequence: string;
+  @ApiProperty({ description: 'that entry’s hash (sha256 hex)' }) hash: string;
+  @ApiProperty({ description: 'UTC, milliseconds' }) signedAt: string;
+  @ApiProperty({ description: 'the vendor signing key that signed it (GET /v1/vendor/signing-keys)' }) keyId: string;
+  @ApiProperty() publicKeyFingerprint: string;
+  @ApiProperty({ enum: ['Ed25519'] }) algorithm: 'Ed25519';
+  @ApiProperty({ description: 'base64 Ed25519 signature over the canonical JSON of every other field (src/ledger/checkpoint.ts)' })
+  signature: string;
+}
+
+export class LedgerCheckpointPage {
+  @ApiProperty({ type: [LedgerCheckpointView] }) data: LedgerCheckpointView[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}
+
+export class KeptCheckpointView {
+  @ApiProperty() sequence: string;
+  @ApiProperty() hash: string;
+  @ApiProperty() signedAt: string;
+  @ApiProperty({ description: 'the current chain still holds that entry with that hash, and verifies from genesis through the head' })
+  extended: boolean;
+}
+
+export class CheckpointChainReportView extends ChainReportView {
+  @ApiProperty({ type: KeptCheckpointView }) checkpoint: KeptCheckpointView;
+}
+
+export class VerifyAgainstCheckpointBody {
+  @ApiProperty({ type: LedgerCheckpointView, description: 'a checkpoint kept earlier (from GET /v1/ledger/checkpoints/latest, a statement or a bundle)' })
+  @IsObject()
+  checkpoint: Record<string, unknown>;
 }
