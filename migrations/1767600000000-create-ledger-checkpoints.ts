@@ -2,8 +2,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 import { SERVICE_ROLE } from './1765300000000-least-privilege-service-role';
 
 /**
- * Signed checkpoints of each vendor's chain head (src/ledger/checkpoint.ts): one per sequence,
- * signed once with the vendor's evidence key and never changed. The table is a convenience copy:
+ * Signed checkpoints of each vendor's chain head (src/ledger/checkpoint.ts): one per sequence and
+ * signing key (a rotation signs the head again with the new key), never changed. The table is a convenience copy:
  * what makes a checkpoint worth anything is the copy a customer or auditor keeps outside.
  */
 export class CreateLedgerCheckpoints1767600000000 implements MigrationInterface {
@@ -19,7 +19,7 @@ export class CreateLedgerCheckpoints1767600000000 implements MigrationInterface 
         key_id uuid NOT NULL,
         public_key_fingerprint text NOT NULL,
         signature text NOT NULL,
-        PRIMARY KEY (vendor_id, sequence),
+        PRIMARY KEY (vendor_id, sequence, key_id),
         FOREIGN KEY (vendor_id, key_id) REFERENCES vendor_signing_keys(vendor_id, id)
       );
       CREATE TRIGGER ledger_checkpoints_append_only BEFORE UPDATE OR DELETE ON ledger_checkpoints

@@ -255,39 +255,42 @@ async function checkpointKeys(zip: ZipReader, opts: VerifyOptions): Promise<Arra
 
 /**
  * The checkpoints the walk is held to: the bundle's own (it must name the manifest's head) and
- * every kept one, each signed by the vendor. Returns null when one cannot be used (a failed check says why).
+ * every kept one, each signed by the vendor. One that cannot be used fails its own check and is
+ * left out; the chain is still walked.
  */
 function checkpointsToHold(
   manifest: BundleManifest,
   opts: VerifyOptions,
   keys: Array<{ pem: string; given: boolean }>,
   checks: Checks,
-): Array<{ checkpoint: LedgerCheckpoint; subject: string }> | null {
+): Array<{ checkpoint: LedgerCheckpoint; subject: string }> {
   const held: Array<{ checkpoint: LedgerCheckpoint; subject: string }> = [];
   const signedBy = (c: LedgerCheckpoint) => keys.find((k) => checkpointSignatureValid(c, k.pem));
+  const own = `${PATHS.manifest} ledgerCheckpoint`;
   if (manifest.ledgerCheckpoint !== undefined) {
     const parsed = parseCheckpoint(manifest.ledgerCheckpoint);
-    const c = 'checkpoint' in parsed ? parsed.checkpoint : null;
-    if (!c) return checks.fail(`${PATHS.manifest} ledgerCheckpoint`, (parsed as { problem: string }).problem), null;
-    if (!signedBy(c)) return checks.fail(`${PATHS.manifest} ledgerCheckpoint`, 'its signature does not verify with the vendor’s key'), null;
-    if (c.sequence !== manifest.ledgerHead.sequence || c.hash !== manifest.ledgerHead.hash)
-      return checks.fail(`${PATHS.manifest} ledgerCheckpoint`, `names entry ${c.sequence}, not the manifest's head ${manifest.ledgerHead.sequence}`), null;
-    held.push({ checkpoint: c, subject: 'the bundle’s checkpoint' });
+    if ('problem' in parsed) checks.fail(own, parsed.problem);
+    else if (!signedBy(parsed.checkpoint)) checks.fail(own, 'its signature does not verify with the vendor’s key');
+    else if (parsed.checkpoint.sequence !== manifest.ledgerHead.sequence || parsed.checkpoint.hash !== manifest.ledgerHead.hash)
+      checks.fail(own, `names entry ${parsed.checkpoint.sequence}, not the manifest's head ${manifest.ledgerHead.sequence}`);
+    else held.push({ checkpoint: parsed.checkpoint, subject: 'the bundle’s checkpoint' });
   }
   for (const [i, raw] of (opts.checkpoints ?? []).entries()) {
     const subject = `checkpoint ${i + 1}`;
     const parsed = parseCheckpoint(raw);
-    if ('problem' in parsed) return checks.fail(subject, `not a ledger checkpoint: ${parsed.problem}`), null;
+    if ('problem' in parsed) {
+      checks.fail(subject, `not a ledger checkpoint: ${parsed.problem}`);
+      continue;
+    }
     const c = parsed.checkpoint;
-    if (c.vendorId !== manifest.vendor?.id) return checks.fail(subject, `is vendor ${c.vendorId}'s, the bundle is vendor ${manifest.vendor?.id}'s`), null;
     const key = signedBy(c);
-    if (!key)
-      return (
-        checks.fail(subject, `its signature does not verify with any key given (key ${c.publicKeyFingerprint.slice(0, 16)}…): pass that key with --checkpoint-public-key`),
-        null
-      );
-    if (!key.given) checks.note(subject, 'its signature was checked with the key inside the bundle: pass --public-key to prove it is the vendor’s');
-    held.push({ checkpoint: c, subject: `${subject} (entry ${c.sequence}, signed ${c.signedAt})` });
+    if (c.vendorId !== manifest.vendor?.id) checks.fail(subject, `is vendor ${c.vendorId}'s, the bundle is vendor ${manifest.vendor?.id}'s`);
+    else if (!key)
+      checks.fail(subject, `its signature does not verify with any key given (key ${c.publicKeyFingerprint.slice(0, 16)}…): pass that key with --checkpoint-public-key`);
+    else {
+      if (!key.given) checks.note(subject, 'its signature was checked with the key inside the bundle: pass --public-key to prove it is the vendor’s');
+      held.push({ checkpoint: c, subject: `${subject} (entry ${c.sequence}, signed ${c.signedAt})` });
+    }
   }
   return held;
 }
@@ -306,7 +309,6 @@ async function checkChain(
     return facts;
   }
   const held = checkpointsToHold(manifest, opts, keys, checks);
-  if (!held) return facts;
   // The walk is the ledger's own (ChainVerifier); this only words its verdict for a person.
   const walk = new ChainVerifier();
   for (const h of held) walk.expect(h.checkpoint);

@@ -181,6 +181,7 @@ export class ChainVerifier {
   /** sequence → hash of checkpoints still ahead of the walk. */
   private readonly expected = new Map<string, string>();
   private checkpointCount = 0;
+  private genesisHeld = false;
 
   /**
    * Holds the walk to a checkpoint (its signature already checked by the caller): when the entry at
@@ -188,7 +189,10 @@ export class ChainVerifier {
    */
   expect(checkpoint: { sequence: string; hash: string }): void {
     if (checkpoint.sequence === '0') {
-      this.checkpointCount++; // genesis: every chain extends it
+      // Genesis: every chain extends it, if it names the genesis hash.
+      if (!this.genesisHeld) this.checkpointCount++;
+      this.genesisHeld = true;
+      if (checkpoint.hash !== GENESIS_HASH) this.broken ??= { sequence: '0', entryId: null, reason: 'checkpoint_mismatch' };
       return;
     }
     const known = this.expected.get(checkpoint.sequence);

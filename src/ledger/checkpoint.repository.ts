@@ -42,28 +42,29 @@ export class CheckpointRepository {
     return scopeSql(vendorScope(scope.vendorId), { vendorId: 'c.vendor_id' }, ps.values);
   }
 
-  /** Stores a signed checkpoint unless one for that sequence exists; answers the one stored (the first signer wins). */
+  /** Stores a signed checkpoint unless that key signed that sequence already; answers the one stored (the first signer wins). */
   async insert(scope: Scope, c: LedgerCheckpoint, em: Queryable = this.db.manager): Promise<LedgerCheckpoint> {
     await em.query(
       `INSERT INTO ledger_checkpoints (vendor_id, sequence, hash, signed_at, key_id, public_key_fingerprint, signature)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (vendor_id, sequence) DO NOTHING`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (vendor_id, sequence, key_id) DO NOTHING`,
       [scope.vendorId, c.sequence, c.hash, c.signedAt, c.keyId, c.publicKeyFingerprint, c.signature],
     );
-    return (await this.at(scope, c.sequence, em))!;
+    return (await this.at(scope, c.sequence, em)).find((x) => x.keyId === c.keyId)!;
   }
 
-  async at(scope: Scope, sequence: string, em: Queryable = this.db.manager): Promise<LedgerCheckpoint | null> {
+  /** Every checkpoint of one sequence (one per key that signed it). */
+  async at(scope: Scope, sequence: string, em: Queryable = this.db.manager): Promise<LedgerCheckpoint[]> {
     const ps = new Params();
-    const [row] = await em.query(`${SELECT} WHERE ${this.where(scope, ps)} AND c.sequence = ${ps.add(sequence)}::bigint`, ps.values);
-    return row ? toCheckpoint(row) : null;
+    const rows = await em.query(`${SELECT} WHERE ${this.where(scope, ps)} AND c.sequence = ${ps.add(sequence)}::bigint ORDER BY c.signed_at`, ps.values);
+    return rows.map(toCheckpoint);
   }
 
   /** Newest first, keyset on the sequence; `limit + 1` rows so the caller knows whether more follow. */
-  async list(scope: Scope, q: { beforeSequence?: string; limit: number }, em: Queryable = this.db.manager): Promise<LedgerCheckpoint[]> {
+  async list(scope: Scope, q: { before?: { sequence: string; keyId: string }; limit: number }, em: Queryable = this.db.manager): Promise<LedgerCheckpoint[]> {
     const ps = new Params();
     const where = [this.where(scope, ps)];
-    if (q.beforeSequence) where.push(`c.sequence < ${ps.add(q.beforeSequence)}::bigint`);
-    const rows = await em.query(`${SELECT} WHERE ${where.join(' AND ')} ORDER BY c.sequence DESC LIMIT ${ps.add(q.limit + 1)}`, ps.values);
+    if (q.before) where.push(`(c.sequence, c.key_id) < (${ps.add(q.before.sequence)}::bigint, ${ps.add(q.before.keyId)}::uuid)`);
+    const rows = await em.query(`${SELECT} WHERE ${where.join(' AND ')} ORDER BY c.sequence DESC, c.key_id DESC LIMIT ${ps.add(q.limit + 1)}`, ps.values);
     return rows.map(toCheckpoint);
   }
 
@@ -71,7 +72,7 @@ export class CheckpointRepository {
   async between(scope: Scope, after: string, through: string, em: Queryable): Promise<LedgerCheckpoint[]> {
     const ps = new Params();
     const rows = await em.query(
-      `${SELECT} WHERE ${this.where(scope, ps)} AND c.sequence > ${ps.add(after)}::bigint AND c.sequence <= ${ps.add(through)}::bigint ORDER BY c.sequence`,
+      `${SELECT} WHERE ${this.where(scope, ps)} AND c.sequence > ${ps.add(after)}::bigint AND c.sequence <= ${ps.add(through)}::bigint ORDER BY c.sequence, c.signed_at`,
       ps.values,
     );
     return rows.map(toCheckpoint);

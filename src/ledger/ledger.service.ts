@@ -181,6 +181,13 @@ function decodeSequenceCursor(cursor: string): string {
   return m[1];
 }
 
+/** Checkpoints page on (sequence, key): a rotation signs one sequence with two keys. */
+function decodeCheckpointCursor(cursor: string): { sequence: string; keyId: string } {
+  const m = /^cp:(\d{1,19}):([0-9a-f-]{36})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!m) throw CommonError.create(CommonErrorCode.INVALID_CURSOR);
+  return { sequence: m[1], keyId: m[2] };
+}
+
 @Injectable()
 export class LedgerService {
   constructor(
@@ -275,8 +282,7 @@ export class LedgerService {
       const head = await this.journal.head(scope, em);
       const verifier = new ChainVerifier();
       if (kept) verifier.expect(kept);
-      const genesis = await this.checkpoints.at(scope, '0', em);
-      if (genesis) verifier.expect(genesis);
+      for (const genesis of await this.checkpoints.at(scope, '0', em)) verifier.expect(genesis);
       let after = '0';
       for (;;) {
         const rows = await this.journal.chainBatch(scope, { after, limit: VERIFY_BATCH }, em);
@@ -325,8 +331,8 @@ export class LedgerService {
   }
 
   /**
-   * A signed checkpoint of the vendor's current head: the one already signed for that sequence, or
-   * a new one signed now with the vendor's active evidence key. If a checkpoint signed earlier at
+   * A signed checkpoint of the vendor's current head: the one the vendor's active evidence key
+   * already signed for that sequence, or a new one signed now. If a checkpoint signed earlier at
    * that sequence names another hash, the head was rewritten: nothing is signed (409).
    */
   async checkpoint(vendorId: string, at?: { sequence: string; hash: string }): Promise<LedgerCheckpoint> {
@@ -334,8 +340,10 @@ export class LedgerService {
     // `at`: a head the caller read in its own snapshot (an evidence export signs the head it exported).
     const head = at ?? (await this.head(vendorId, this.db.manager));
     const signed = await this.checkpoints.at(scope, head.sequence);
-    if (signed) return this.unlessDiverged(signed, head);
+    for (const c of signed) this.unlessDiverged(c, head);
     const signer = await this.signingKeys.signer(vendorId);
+    const byActiveKey = signed.find((c) => c.keyId === signer.keyId);
+    if (byActiveKey) return byActiveKey;
     const unsigned: Omit<LedgerCheckpoint, 'signature'> = {
       format: CHECKPOINT_FORMAT,
       vendorId,
@@ -362,10 +370,11 @@ export class LedgerService {
   /** Checkpoints signed so far, newest first. */
   async listCheckpoints(vendorId: string, q: PageQuery): Promise<LedgerCheckpointPage> {
     const limit = q.limit ?? 50;
-    const rows = await this.checkpoints.list(vendorScope(vendorId), { beforeSequence: q.cursor ? decodeSequenceCursor(q.cursor) : undefined, limit });
+    const rows = await this.checkpoints.list(vendorScope(vendorId), { before: q.cursor ? decodeCheckpointCursor(q.cursor) : undefined, limit });
     const more = rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
-    return { data: page, nextCursor: more ? encodeSequenceCursor(page[page.length - 1].sequence) : null };
+    const last = page[page.length - 1];
+    return { data: page, nextCursor: more ? Buffer.from(`cp:${last.sequence}:${last.keyId}`, 'utf8').toString('base64url') : null };
   }
 
   /** keyId → public key PEM, every key the vendor ever signed with. */

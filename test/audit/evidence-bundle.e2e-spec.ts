@@ -128,7 +128,9 @@ describe('evidence bundles, verified offline', () => {
     // Trusting the key inside the bundle: the signature checks, but the invoice no longer adds up.
     const trusting = await verifyBundle(file);
     expect(trusting.originProven).toBe(false);
-    expect(trusting.firstMismatch).toMatch(/^invoices\/INV-\d{4}-\d{6}\.json: total 265000 ≠ recomputed 265001\.06/);
+    // The vendor's checkpoint of the head no longer verifies either: it was signed by the key that was swapped out.
+    expect(trusting.firstMismatch).toBe('manifest.json ledgerCheckpoint: its signature does not verify with the vendor’s key');
+    expect(failures(trusting)).toContainEqual(expect.stringMatching(/^invoices\/INV-\d{4}-\d{6}\.json: total 265000 ≠ recomputed 265001\.06/));
   });
 
   it('fails a bundle re-signed with the vendor’s own key when an outcome changed, naming the invoice', async () => {
