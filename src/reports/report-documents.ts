@@ -38,6 +38,10 @@ export function statementCsv(s: StatementView): string {
   sum('ytd_roi_percent', s.yearToDate.roiPercent);
   sum('awaiting_verification', s.awaitingVerification.value, s.awaitingVerification.count);
   sum('in_dispute', s.inDispute.value, s.inDispute.count);
+  sum('ledger_checkpoint_sequence', s.ledgerCheckpoint.sequence);
+  sum('ledger_checkpoint_hash', s.ledgerCheckpoint.hash);
+  sum('ledger_checkpoint_signed_at', s.ledgerCheckpoint.signedAt);
+  sum('ledger_checkpoint_signature', s.ledgerCheckpoint.signature);
   for (const [section, list] of [
     ['verified_outcome', s.verifiedOutcomes],
     ['pending_outcome', s.pendingOutcomes],
@@ -171,6 +175,20 @@ export function statementPdf(s: StatementView): Promise<Buffer> {
         ),
         40,
       );
+    const cp = s.ledgerCheckpoint;
+    doc
+      .moveDown(0.5)
+      .text(
+        pdfText(
+          `Ledger checkpoint, signed by the vendor (Ed25519, key ${cp.publicKeyFingerprint.slice(0, 16)}…) at ${cp.signedAt}: journal entry ${cp.sequence}, ` +
+            `hash ${cp.hash}. Keep this statement: POST /v1/ledger/verify with the checkpoint (JSON statement, field ledgerCheckpoint), or ` +
+            '`--checkpoint` to the verifier, proves later that the vendor’s books still extend it — that no earlier entry was rewritten.',
+        ),
+        40,
+      )
+      .font(FONT)
+      .fontSize(6)
+      .text(pdfText(`signature ${cp.signature}`), 40);
   });
 }
 

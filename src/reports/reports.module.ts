@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { LedgerModule } from '../ledger/ledger.module';
 import { AuditModule } from '../audit/audit.module';
 import { ContractsModule } from '../contracts/contracts.module';
 import { InvoicingModule } from '../invoicing/invoicing.module';
@@ -10,7 +11,7 @@ import { ReportsService } from './reports.service';
 
 /** Savings-share statements, ROI reports and the vendor portfolio (every export logged). */
 @Module({
-  imports: [ContractsModule, AuditModule, PartiesModule, OutcomesModule, InvoicingModule],
+  imports: [ContractsModule, AuditModule, PartiesModule, OutcomesModule, InvoicingModule, LedgerModule],
   controllers: [ReportsController],
   providers: [ReportsService, ReportFilesService],
   exports: [ReportsService, ReportFilesService],

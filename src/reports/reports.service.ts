@@ -10,6 +10,7 @@ import { acceptanceRate } from '../outcomes/acceptance-rate';
 import { OutcomeFiguresRepository, type StatementLineRow, type StatementOutcomes } from '../outcomes/outcome-figures.repository';
 import { localDate } from '../outcomes/outcome-rules';
 import { VendorsRepository } from '../parties/vendors.repository';
+import { LedgerService } from '../ledger/ledger.service';
 import { CustomersRepository } from '../parties/customers.repository';
 import { versionInForce } from '../pricing/terms-in-force';
 import type {
@@ -87,6 +88,7 @@ export class ReportsService {
     private readonly outcomes: OutcomeFiguresRepository,
     private readonly invoices: InvoiceReportReads,
     private readonly exportLog: ExportLogService,
+    private readonly ledger: LedgerService,
   ) {}
 
   // -------------------------------------------------------------------------------------------
@@ -193,6 +195,8 @@ export class ReportsService {
       inDispute: pendingOf('disputed'),
       pendingOutcomes: pendingRows.map(line),
       generatedAt: new Date().toISOString(),
+      // The customer keeps it: a later POST /v1/ledger/verify (or a bundle) proves the books were not rewritten since.
+      ledgerCheckpoint: await this.ledger.checkpoint(scope.vendorId),
     };
   }
 

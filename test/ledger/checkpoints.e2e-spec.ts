@@ -1,5 +1,6 @@
 jest.setTimeout(180_000);
 
+import { execFileSync } from 'node:child_process';
 import { verifyBundle, type VerifyReport } from '../../src/audit/verify-bundle';
 import { entryHash, type ChainEntryContent } from '../../src/ledger/chain';
 import { checkpointSignatureValid } from '../../src/ledger/checkpoint';
@@ -68,8 +69,24 @@ describe('ledger checkpoints', () => {
     expect(r.checkpoints).toBeGreaterThanOrEqual(2);
   });
 
+  it('prints the checkpoint on the customer’s statement (JSON, CSV and PDF); the statement’s copy verifies later', async () => {
+    const contractId = (await vendor.get(`/v1/invoices/${invoiceId}`).expect(200)).body.contractId;
+    const st = (await customer.get(`/v1/contracts/${contractId}/statements/2026-03`).expect(200)).body;
+    expect(checkpointSignatureValid(st.ledgerCheckpoint, publicKeyPem)).toBe(true);
+    expect(st.ledgerCheckpoint).toEqual(await latest());
+    const csv = (await customer.get(`/v1/contracts/${contractId}/statements/2026-03.csv`).expect(200)).text;
+    expect(csv).toContain(`summary,ledger_checkpoint_hash,${st.ledgerCheckpoint.hash}`);
+    const pdf = saveTo(dir, 'statement.pdf', (await customer.get(`/v1/contracts/${contractId}/statements/2026-03.pdf`).buffer(true).parse(binary).expect(200)).body);
+    const text = execFileSync('pdftotext', [pdf, '-'], { encoding: 'utf8' });
+    expect(text).toContain(`journal entry ${st.ledgerCheckpoint.sequence}`);
+    expect(text.replace(/\s+/g, '')).toContain(st.ledgerCheckpoint.hash);
+    await pay('p-statement');
+    expect((await verifyAgainst(st.ledgerCheckpoint).expect(200)).body).toMatchObject({ ok: true, checkpoint: { extended: true } });
+  });
+
   it('refuses a checkpoint that is forged, malformed or another vendor’s (422, nothing signed)', async () => {
     const kept = await latest();
+    // (the statement test above moved the head to 3)
     const before = await t.db.query(`SELECT count(*)::int AS n FROM ledger_checkpoints WHERE vendor_id = $1`, [vendorId]);
     const forged = await verifyAgainst({ ...kept, hash: 'f'.repeat(64) }).expect(422);
     expect(forged.headers['content-type']).toMatch(/application\/problem\+json/);
@@ -85,8 +102,8 @@ describe('ledger checkpoints', () => {
 
   it('catches the owner who rewrites the last entry with a recomputed hash and moves the head', async () => {
     await pay('p-2');
-    const kept = await latest(); // the customer keeps this one (sequence 3)
-    expect(kept.sequence).toBe('3');
+    const kept = await latest(); // the customer keeps this one
+    expect(kept.sequence).toBe('4');
     const bundleBefore = saveTo(dir, 'before.zip', (await vendor.get('/v1/evidence').buffer(true).parse(binary).expect(200)).body);
     const manifest = JSON.parse((await entries(bundleBefore)).find(([n]) => n === 'manifest.json')![1].toString('utf8'));
     expect(manifest.ledgerCheckpoint).toEqual(kept);
@@ -106,26 +123,26 @@ describe('ledger checkpoints', () => {
     };
     const forgedHash = entryHash(last.prevHash, content);
     expect(await tamperings.rewriteJournalEntry(t.databaseUrl, vendorId, last.id, { description: content.description, hash: forgedHash })).toBe(1);
-    expect(await tamperings.moveLedgerHead(t.databaseUrl, vendorId, 3, forgedHash)).toBe(1);
+    expect(await tamperings.moveLedgerHead(t.databaseUrl, vendorId, 4, forgedHash)).toBe(1);
 
     // The stored checkpoint still holds the chain: verify names the rewritten entry, and nothing new is signed over it.
     const stored = (await vendor.get('/v1/ledger/verify').expect(200)).body;
-    expect(stored).toMatchObject({ ok: false, firstBroken: { sequence: '3', entryId: last.id, reason: 'checkpoint_mismatch' } });
+    expect(stored).toMatchObject({ ok: false, firstBroken: { sequence: '4', entryId: last.id, reason: 'checkpoint_mismatch' } });
     expect((await customer.get('/v1/ledger/checkpoints/latest').expect(409)).body.code).toBe('CHECKPOINT_DIVERGES');
 
     // A thorough insider also deletes the stored checkpoints: the unkeyed chain then verifies …
     await tamper(t.databaseUrl, `DELETE FROM ledger_checkpoints WHERE vendor_id = $1`, [vendorId]);
-    expect((await vendor.get('/v1/ledger/verify').expect(200)).body).toMatchObject({ ok: true, entries: 3, headHash: forgedHash });
+    expect((await vendor.get('/v1/ledger/verify').expect(200)).body).toMatchObject({ ok: true, entries: 4, headHash: forgedHash });
     // … but not against the checkpoint the customer kept.
     const r = (await verifyAgainst(kept).expect(200)).body;
-    expect(r).toMatchObject({ ok: false, firstBroken: { sequence: '3', reason: 'checkpoint_mismatch' }, checkpoint: { sequence: '3', extended: false } });
+    expect(r).toMatchObject({ ok: false, firstBroken: { sequence: '4', reason: 'checkpoint_mismatch' }, checkpoint: { sequence: '4', extended: false } });
 
     // Offline too: a bundle exported now verifies on its own, and fails against the kept checkpoint.
     const bundleAfter = saveTo(dir, 'after.zip', (await vendor.get('/v1/evidence').buffer(true).parse(binary).expect(200)).body);
     expect(failures(await verifyBundle(bundleAfter, { publicKeyPem }))).toEqual([]);
     const held = await verifyBundle(bundleAfter, { publicKeyPem, checkpoints: [kept] });
     expect(held.ok).toBe(false);
-    expect(held.firstMismatch).toMatch(/^ledger\/entries\.jsonl: entry 3 .*checkpoint 1 \(entry 3, signed .*\) signed: history was rewritten$/);
+    expect(held.firstMismatch).toMatch(/^ledger\/entries\.jsonl: entry 4 .*checkpoint 1 \(entry 4, signed .*\) signed: history was rewritten$/);
     // The bundle from before extends the kept checkpoint.
     const ok = await verifyBundle(bundleBefore, { publicKeyPem, checkpoints: [kept] });
     expect(failures(ok)).toEqual([]);

@@ -1,3 +1,4 @@
+import { LedgerCheckpointView } from '../../ledger/dto/ledger.dto';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
 import { IsDecimalString } from '../../common/validation/decorators';
@@ -84,6 +85,11 @@ export class StatementView {
   @ApiProperty({ type: PendingView }) inDispute: PendingView;
   @ApiProperty({ type: [OutcomeLineView], description: 'Outcomes awaiting verification or in dispute (the first 1,000)' }) pendingOutcomes: OutcomeLineView[];
   @ApiProperty() generatedAt: string;
+  @ApiProperty({
+    type: LedgerCheckpointView,
+    description: 'The vendor’s signed checkpoint of its journal when the statement was made: keep it; POST /v1/ledger/verify proves later that the chain still extends it',
+  })
+  ledgerCheckpoint: LedgerCheckpointView;
 }
 
 export class RoiMonthView {
