@@ -20,11 +20,12 @@ import { csvCellValue } from '../kernel/csv-cell';
 import { contentSha256 } from '../outcomes/outcome-rules';
 import { IdsDigest } from '../pricing/aggregates';
 import { priceInvoice } from '../pricing/engine';
+import { type FigureMismatch, storedFigureMismatches } from '../pricing/stored-figures';
 import { type EarlierPeriodRows, type InvoiceRows, invoicePricingInput } from '../pricing/invoice-inputs';
 import { billableOutcomeTypes, breakdownDimensions } from '../pricing/terms';
 import { versionForPeriod } from '../pricing/terms-in-force';
 import { engineRelease, ENGINE_VERSION, VERIFIER_PACKAGE } from '../pricing/version';
-import type { KpiMeasurement, OutcomeAggregate, PricingResult, Terms } from '../pricing/types';
+import type { InvoiceLine, KpiMeasurement, OutcomeAggregate, PricingResult, Terms } from '../pricing/types';
 import {
   BUNDLE_FORMAT,
   BundleManifest,
@@ -702,11 +703,12 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
       continue;
     }
     const eq = (a: string, b: string) => new Money(a).equals(b);
-    if (!eq(w.doc.total, result.total)) checks.fail(label, `total ${w.doc.total} ≠ recomputed ${result.total}`);
-    else if (!eq(w.doc.subtotal, result.subtotal)) checks.fail(label, `subtotal ${w.doc.subtotal} ≠ recomputed ${result.subtotal}`);
-    else if (!eq(w.doc.tax, result.tax)) checks.fail(label, `tax ${w.doc.tax} ≠ recomputed ${result.tax}`);
-    else if (result.traceDigest !== w.doc.traceDigest || result.traceJson !== w.doc.traceJson)
-      checks.fail(label, `trace digest ${w.doc.traceDigest.slice(0, 16)}… ≠ recomputed ${result.traceDigest.slice(0, 16)}… (same totals, different inputs)`);
+    // Every stored figure and line against the recomputation: the rule invoice verify applies too.
+    const mismatches = storedFigureMismatches(
+      { currency: w.doc.currency, subtotal: w.doc.subtotal, tax: w.doc.tax, total: w.doc.total, lines: w.doc.lines as InvoiceLine[], traceJson: w.doc.traceJson, traceDigest: w.doc.traceDigest },
+      result,
+    );
+    if (mismatches.length) checks.fail(label, figureMismatchMessage(mismatches, w.doc.traceDigest, result.traceDigest));
     else {
       const entry = ledger.invoiceEntries.get(w.doc.id);
       if (!new Money(w.doc.total).isZero() && !entry) checks.fail(label, `no ledger entry posts invoice ${w.doc.number}`);
@@ -725,6 +727,16 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
   }
   if (work.length === 0) checks.note('invoices', 'no finalized invoice in the range');
   else if (recomputed === work.length) checks.ok('invoices', `${recomputed} invoice(s) recomputed with the pricing engine: all match`);
+}
+
+/** The mismatch a person reads first (a total before a line, a line before the trace), and how many more. */
+function figureMismatchMessage(mismatches: FigureMismatch[], storedDigest: string, recomputedDigest: string): string {
+  const rank = (f: string) => ['total', 'subtotal', 'tax', 'currency'].indexOf(f) + 1 || (f.startsWith('lines') ? 5 : 6);
+  const first = [...mismatches].sort((a, b) => rank(a.field) - rank(b.field))[0];
+  const more = mismatches.length > 1 ? ` (and ${mismatches.length - 1} more figure(s))` : '';
+  if (first.field === 'traceDigest' || first.field === 'traceJson')
+    return `trace digest ${storedDigest.slice(0, 16)}… ≠ recomputed ${recomputedDigest.slice(0, 16)}… (same figures, different inputs)`;
+  return `${first.field} ${first.stored} ≠ recomputed ${first.recomputed}${more}`;
 }
 
 /** The refusal an auditor reads: which verifier to install instead. */

@@ -140,7 +140,18 @@ describe('evidence bundles, verified offline', () => {
     const file = await rezip(files, join(dir, 'resigned-vendor.zip'));
     const report = await verifyBundle(file, { publicKeyPem: readFileSync(publicKeyFile, 'utf8') });
     const number = seeded.invoices.get('inspection:2026-03').number;
-    expect(failures(report)).toEqual([`invoices/${number}.json: total 265000 ≠ recomputed 265001.06`]);
+    expect(failures(report)).toEqual([expect.stringMatching(new RegExp(`^invoices/${number}\\.json: total 265000 ≠ recomputed 265001\\.06 \\(and \\d+ more figure\\(s\\)\\)$`))]);
+  });
+
+  it('fails a bundle whose invoice line was changed beside an intact total and trace, naming the line', async () => {
+    const original = await entries(bundles.get('inspection')!);
+    const number = seeded.invoices.get('inspection:2026-03').number;
+    const path = `invoices/${number}.json`;
+    const doc = JSON.parse(original.find(([n]) => n === path)![1].toString('utf8'));
+    doc.lines[0].description = `${doc.lines[0].description} (edited)`;
+    const files = resigned(replace(original, path, Buffer.from(JSON.stringify(doc, null, 2) + '\n')), signWithVendorKey);
+    const report = await verifyBundle(await rezip(files, join(dir, 'line-edited.zip')), { publicKeyPem: readFileSync(publicKeyFile, 'utf8') });
+    expect(failures(report)).toEqual([expect.stringMatching(new RegExp(`^${path.replace('.', '\\.')}: lines\\[0\\]\\.description .* \\(edited\\) ≠ recomputed `))]);
   });
 
   it('runs as the package’s bin, offline: exit 0 and a readable report when it matches, exit 1 naming the mismatch', () => {
