@@ -6,6 +6,7 @@ import { AuditService } from '../audit/audit.service';
 import { InvoiceListQuery } from '../invoicing/dto/invoice.dto';
 import { InvoiceDocumentsService } from '../invoicing/invoice-documents.service';
 import { InvoicesService } from '../invoicing/invoices.service';
+import { LedgerService } from '../ledger/ledger.service';
 import { BulkRejectDto, BulkVerifyDto, OutcomeListQuery, ReasonDto } from '../outcomes/dto/outcome.dto';
 import { OutcomesService } from '../outcomes/outcomes.service';
 import { RangeQuery } from '../reports/dto/reports.dto';
@@ -54,6 +55,7 @@ export class CustomerPortalController {
     private readonly reportFiles: ReportFilesService,
     private readonly reports: ReportsService,
     private readonly audit: AuditService,
+    private readonly ledger: LedgerService,
   ) {}
 
   @Get()
@@ -157,8 +159,36 @@ export class CustomerPortalController {
 
   @Get('trust')
   async trust(@PortalPrincipal() p: Principal, @Req() req: PortalRequest, @Res() res: Response) {
+    await this.trustPage(p, req, res, {});
+  }
+
+  /** The latest signed checkpoint as a file to keep (the same JSON the API answers). */
+  @Get('trust/checkpoint.json')
+  async checkpointFile(@PortalPrincipal() p: Principal, @Res() res: Response) {
+    const c = await this.ledger.checkpoint(p.vendorId);
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="ledger-checkpoint-${c.sequence}.json"`);
+    res.setHeader('Cache-Control', 'no-store');
+    res.send(JSON.stringify(c, null, 2) + '\n');
+  }
+
+  /** A checkpoint kept earlier, pasted back: does the vendor's chain still extend it? (the API's POST /v1/ledger/verify) */
+  @Post('trust/verify')
+  async verifyCheckpoint(@PortalPrincipal() p: Principal, @Body() body: Record<string, unknown>, @Req() req: PortalRequest, @Res() res: Response) {
+    let kept: unknown;
+    try {
+      kept = JSON.parse(typeof body.checkpoint === 'string' ? body.checkpoint : '');
+    } catch {
+      throw PortalError.create(PortalErrorCode.FORM_INVALID, undefined, [{ field: 'checkpoint', message: 'must be the checkpoint’s JSON, as downloaded' }]);
+    }
+    const result = await this.ledger.verifyAgainst(p.vendorId, kept);
+    await this.trustPage(p, req, res, { result });
+  }
+
+  private async trustPage(p: Principal, req: PortalRequest, res: Response, extra: Record<string, unknown>) {
     const key = await this.audit.signingKey(p.vendorId);
-    render(req, res, 'customer/trust.njk', { section: 'trust', title: translate(localeOf(req), 'trust.title'), key });
+    const checkpoint = await this.ledger.checkpoint(p.vendorId);
+    render(req, res, 'customer/trust.njk', { section: 'trust', title: translate(localeOf(req), 'trust.title'), key, checkpoint, ...extra });
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { createTestApp, TestApp } from '../support/test-app';
-import { expectAccessible, expectCleanPages, listen, newTab, openBrowser, visitInBothLanguages } from './browser';
+import { join } from 'node:path';
+import { expectAccessible, expectCleanPages, listen, newTab, openBrowser, SCREENSHOTS, visitInBothLanguages } from './browser';
 import { portalLink, portalWorld, PortalWorld } from './support';
 
 // A customer's day in the portal, in a real headless Chromium against the real app and database.
@@ -115,6 +116,24 @@ describe('customer portal in a browser', () => {
     await visitInBothLanguages(page, base, '/portal/customer/trust', 'customer-trust');
     const key = (await w.vendor.get('/v1/vendor/signing-key').expect(200)).body;
     await expect(page.textContent('[data-fingerprint]')).resolves.toBe(key.fingerprint);
+
+    // The checkpoint the page shows is the API's; downloaded and pasted back, the ledger still extends it.
+    const latest = (await w.vendor.get('/v1/ledger/checkpoints/latest').expect(200)).body;
+    await expect(page.textContent('[data-checkpoint-hash]')).resolves.toBe(latest.hash);
+    const file = await page.request.get(`${base}/portal/customer/trust/checkpoint.json`);
+    expect([file.status(), file.headers()['content-disposition']]).toEqual([200, `attachment; filename="ledger-checkpoint-${latest.sequence}.json"`]);
+    const kept = await file.text();
+    expect(JSON.parse(kept)).toEqual(latest);
+    await page.goto(`${base}/portal/lang?to=en&back=/portal/customer/trust`);
+    await page.fill('#kept-checkpoint', kept);
+    await page.click('form[action="/portal/customer/trust/verify"] button[type=submit]');
+    await expect(page.getAttribute('[data-verify-result]', 'data-verify-result')).resolves.toBe('extended');
+    await expect(page.textContent('[data-verify-result]')).resolves.toContain(`entry ${latest.sequence}`);
+    await page.screenshot({ path: join(SCREENSHOTS, 'customer-trust-verified.png'), fullPage: true });
+    // A checkpoint edited by hand is refused with the reason, not trusted.
+    await page.fill('#kept-checkpoint', JSON.stringify({ ...latest, hash: 'f'.repeat(64) }));
+    await page.click('form[action="/portal/customer/trust/verify"] button[type=submit]');
+    await expect(page.textContent('body')).resolves.toContain('CHECKPOINT_SIGNATURE_INVALID');
   });
 
   it('answers another customer’s pages with 404, and never shows an API key', async () => {
