@@ -477,7 +477,8 @@ function readme(vendorName: string, scope: BundleScope, range: Range, fingerprin
     `Signing key fingerprint (SHA-256 of the DER public key): ${fingerprint}`,
     ``,
     `What is inside`,
-    `  manifest.json          every other file's SHA-256 and size, the range, the ledger head, counts`,
+    `  manifest.json          every other file's SHA-256 and size, the range, the ledger head and the`,
+    `                         vendor's signed checkpoint of it (ledgerCheckpoint: keep it), counts`,
     `  manifest.sig           Ed25519 signature (base64) of manifest.json's exact bytes, by the vendor's key`,
     `  public-key.pem         the vendor's public key, for convenience: prefer the one the vendor published`,
     `                         (GET /v1/vendor/signing-key) — a key taken from the bundle proves integrity, not origin`,
@@ -497,6 +498,8 @@ function readme(vendorName: string, scope: BundleScope, range: Range, fingerprin
     `from the outcomes and terms in this bundle with the pricing engine that priced it (each invoice`,
     `records it: invoices/*.json "engineVersion"); a verifier of another engine release refuses and`,
     `names the version to install.`,
+    `Add --checkpoint kept.json (a checkpoint kept from an earlier statement or bundle) to prove this`,
+    `bundle's journal still extends it: that no entry up to it was rewritten since.`,
     ``,
   ].join('\n');
 }

@@ -92,6 +92,18 @@ describe('the packed verifier (@outcome-ledger/verify), installed from its tarba
     expect(ok.status).toBe(0);
   });
 
+  it('holds the bundle to a checkpoint the auditor kept (--checkpoint), and refuses a forged one', async () => {
+    const kept = (await seeded.vendor.get('/v1/ledger/checkpoints/latest').expect(200)).body;
+    const keptFile = saveTo(dir, 'kept.json', Buffer.from(JSON.stringify(kept)));
+    const ok = verify(bundle, '--public-key', publicKeyFile, '--checkpoint', keptFile);
+    expect(ok.stdout).toMatch(/✓ checkpoint: checkpoint 1 \(entry \d+, signed .*\): the chain extends it/);
+    expect(ok.status).toBe(0);
+    const forgedFile = saveTo(dir, 'forged.json', Buffer.from(JSON.stringify({ ...kept, hash: 'f'.repeat(64) })));
+    const bad = verify(bundle, '--public-key', publicKeyFile, '--checkpoint', forgedFile);
+    expect(bad.stdout).toContain('checkpoint 1: its signature does not verify');
+    expect(bad.status).toBe(1);
+  });
+
   it('refuses a tampered bundle, naming the file: exit 1', async () => {
     const files = await entries(bundle);
     const csv = Buffer.from(files.find(([n]) => n === 'outcomes.csv')![1]);

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { verifyBundle, type VerifyReport } from '../../src/audit/verify-bundle';
 import { entryHash, type ChainEntryContent } from '../../src/ledger/chain';
 import { checkpointSignatureValid } from '../../src/ledger/checkpoint';
+import { LedgerVerifyCommand } from '../../src/ledger/ledger.commands';
 import { entries } from '../audit/bundle-files';
 import { binary, saveTo, tempDir } from '../reports/support';
 import { customerWithContract, issueKey } from '../support/fixtures';
@@ -136,6 +137,21 @@ describe('ledger checkpoints', () => {
     // … but not against the checkpoint the customer kept.
     const r = (await verifyAgainst(kept).expect(200)).body;
     expect(r).toMatchObject({ ok: false, firstBroken: { sequence: '4', reason: 'checkpoint_mismatch' }, checkpoint: { sequence: '4', extended: false } });
+
+    // The operator's CLI says the same, exit code 1.
+    const keptFile = saveTo(dir, 'kept.json', Buffer.from(JSON.stringify(kept)));
+    const out: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => (out.push(String(chunk)), true));
+    const exitBefore = process.exitCode;
+    try {
+      await t.app.get(LedgerVerifyCommand).run([], { vendor: vendorId, checkpoint: keptFile });
+      expect(process.exitCode).toBe(1);
+    } finally {
+      write.mockRestore();
+      process.exitCode = exitBefore;
+    }
+    expect(out.join('')).toContain(`BROKEN at sequence 4 (entry ${last.id}): checkpoint_mismatch`);
+    expect(out.join('')).toContain(`the chain does NOT extend the checkpoint of entry 4 signed ${kept.signedAt}`);
 
     // Offline too: a bundle exported now verifies on its own, and fails against the kept checkpoint.
     const bundleAfter = saveTo(dir, 'after.zip', (await vendor.get('/v1/evidence').buffer(true).parse(binary).expect(200)).body);
