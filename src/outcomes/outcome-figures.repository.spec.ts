@@ -18,6 +18,7 @@ describe('the SQL of OutcomeFiguresRepository (the reports’ read model)', () =
   it('lists a statement’s outcomes and sums what is pending', async () => {
     expect(await sqlPerScope(rec, (s) => repo.statementLines(s, month, ['verified'], 1000), ['customer'])).toMatchSnapshot();
     expect(await sqlPerScope(rec, (s) => repo.pendingByStatus(s, month), ['customer'])).toMatchSnapshot();
+    expect(await sqlPerScope(rec, (s) => repo.valueByStatus(s, month, ['verified', 'disputed']), ['customer'])).toMatchSnapshot();
   });
 
   it('counts verified and rejected outcomes per type in each contract’s timezone', async () => {

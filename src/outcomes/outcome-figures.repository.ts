@@ -98,6 +98,19 @@ export class OutcomeFiguresRepository {
     );
   }
 
+  /** Count and value of the month's outcomes in any of these statuses, together. */
+  async valueByStatus(scope: Scope, q: StatementOutcomes, statuses: string[]): Promise<Array<{ n: number; value: string }>> {
+    const params: unknown[] = [q.contractId, q.types, q.start, JSON.stringify(q.perUnit), q.timezone, q.end, statuses];
+    return this.db.query(
+      `SELECT count(*)::int AS n, coalesce(sum(coalesce(($4::jsonb ->> o.type)::numeric, o.value, 0)), 0)::text AS value
+         FROM outcomes o
+        WHERE o.contract_id = $1 AND o.type = ANY($2::text[]) AND o.status = ANY($7::text[])
+          AND o.occurred_at >= ($3::timestamp AT TIME ZONE $5) AND o.occurred_at < ($6::timestamp AT TIME ZONE $5)
+          AND ${scopeSql(scope, OUTCOME_SCOPE, params)}`,
+      params,
+    );
+  }
+
   /** Verified and rejected counts per type over outcomes occurring in `[start, end)`, local dates in each contract's timezone. */
   async judgedByType(
     scope: Scope,

@@ -5,7 +5,8 @@ import { type Scope, scopeOf, vendorScope } from '../auth/scope';
 import { notFound } from '../common/errors/common.errors';
 import { Money } from '../common/money';
 import { ContractReportReads, type ReportContractRow, type ReportTermsRow } from '../contracts/report.reads';
-import { InvoiceReportReads } from '../invoicing/report.reads';
+import { InvoiceReportReads, type StatementLineOfInvoice } from '../invoicing/report.reads';
+import { localDateTime } from '../kernel/calendar';
 import { acceptanceRate } from '../outcomes/acceptance-rate';
 import { OutcomeFiguresRepository, type StatementLineRow, type StatementOutcomes } from '../outcomes/outcome-figures.repository';
 import { localDate } from '../outcomes/outcome-rules';
@@ -25,6 +26,8 @@ import type {
   ReportFormat,
   RoiMonthView,
   RoiReportView,
+  StatementInvoiceLineView,
+  StatementReconciliationView,
   StatementView,
 } from './dto/reports.dto';
 import {
@@ -151,13 +154,17 @@ export class ReportsService {
       type: r.type,
       value: money(r.value, cur),
       occurredAt: r.occurred_at,
+      occurredAtLocal: localDateTime(r.occurred_at, c.timezone),
       status: r.status,
       verifiedAt: r.verified_at,
+      verifiedAtLocal: r.verified_at ? localDateTime(r.verified_at, c.timezone) : null,
       verifiedBy: r.verified_by,
       evidenceSha256: r.evidence_sha256,
     });
 
+    const reconciliation = await this.reconcile(scope, c, month, terms, inv?.status === 'draft' ? null : (inv?.id ?? null), inv?.id ?? null);
     const vendor = await this.vendors.findOne(vendorScope(scope.vendorId));
+    const generatedAt = new Date();
     return {
       contractId: c.id,
       contractName: c.name,
@@ -192,7 +199,78 @@ export class ReportsService {
       awaitingVerification: pendingOf('recorded'),
       inDispute: pendingOf('disputed'),
       pendingOutcomes: pendingRows.map(line),
-      generatedAt: new Date().toISOString(),
+      invoiceLines: reconciliation.invoiceLines,
+      reconciliation: reconciliation.view,
+      generatedAt: generatedAt.toISOString(),
+      generatedAtLocal: localDateTime(generatedAt, c.timezone),
+    };
+  }
+
+  /**
+   * The share explained line by line. `issuedId` is the period's issued invoice (later adjustments
+   * only correct what an issued invoice billed); `invoiceId` may be a draft the vendor is looking at.
+   */
+  private async reconcile(
+    scope: Scope,
+    c: ContractRow,
+    month: StatementOutcomes,
+    terms: ReportTermsRow['document'],
+    issuedId: string | null,
+    invoiceId: string | null,
+  ): Promise<{ invoiceLines: StatementInvoiceLineView[]; view: StatementReconciliationView }> {
+    const cur = c.currency;
+    const zero = new Money(0);
+    const lineView = (l: StatementLineOfInvoice): StatementInvoiceLineView => ({
+      invoiceNumber: l.invoice_number ?? 'draft',
+      invoicePeriod: l.invoice_period,
+      key: l.key,
+      componentType: l.component_type,
+      kind: l.kind,
+      description: l.description,
+      quantity: l.quantity,
+      amount: money(l.amount, cur),
+      adjustmentKind: l.adjustment_kind,
+      adjustsPeriod: l.adjusts_period_start ? l.adjusts_period_start.slice(0, 7) : null,
+    });
+    const lines = invoiceId ? await this.invoices.linesOf(scope, invoiceId) : [];
+    const later = issuedId ? await this.invoices.laterAdjustments(scope, c.id, month.start) : [];
+    const notes = invoiceId ? await this.invoices.creditNotesOf(scope, invoiceId) : [];
+    const isShare = (l: StatementLineOfInvoice) => l.component_type === 'value_share';
+    const own = lines.filter((l) => isShare(l) && l.kind !== 'adjustment');
+    const carried = lines.filter((l) => l.kind === 'adjustment');
+    const laterShare = later.filter(isShare);
+    const sum = (ls: StatementLineOfInvoice[], f: (l: StatementLineOfInvoice) => string) => ls.reduce((acc, l) => acc.plus(f(l)), zero);
+    const invoicedValue = sum(own, (l) => l.quantity);
+    const shareOfPeriod = sum(own, (l) => l.amount);
+    const valueBilledToDate = invoicedValue.plus(sum(laterShare, (l) => l.quantity));
+    // Disputed outcomes stay billed until a reversal takes them back, so they count with the verified.
+    const shareTypes = [...new Set(terms.components.flatMap((k) => (k.type === 'value_share' ? [k.outcomeType] : [])))];
+    const shareMonth: StatementOutcomes = { ...month, types: shareTypes, perUnit: {} };
+    const [now] = shareTypes.length
+      ? await this.outcomes.valueByStatus(scope, shareMonth, ['verified', 'disputed'])
+      : [{ value: '0' }];
+    const verifiedOrDisputed = new Money(now?.value ?? '0');
+    return {
+      invoiceLines: lines.map(lineView),
+      view: {
+        invoicedValue: money(invoicedValue, cur),
+        shareOfPeriod: money(shareOfPeriod, cur),
+        carriedAdjustments: carried.map(lineView),
+        shareOnInvoice: money(shareOfPeriod.plus(sum(carried.filter(isShare), (l) => l.amount)), cur),
+        laterAdjustments: later.map(lineView),
+        creditNotes: notes.map((n) => ({
+          number: n.number,
+          reason: n.reason,
+          amount: money(n.subtotal, cur),
+          share: money(n.share, cur),
+          createdAt: n.created_at,
+          createdAtLocal: localDateTime(n.created_at, c.timezone),
+        })),
+        valueBilledToDate: money(valueBilledToDate, cur),
+        shareBilledToDate: money(shareOfPeriod.plus(sum(laterShare, (l) => l.amount)), cur),
+        verifiedOrDisputedValue: money(verifiedOrDisputed, cur),
+        notYetInvoicedValue: money(verifiedOrDisputed.minus(valueBilledToDate), cur),
+      },
     };
   }
 

@@ -74,7 +74,7 @@ describe('statements, ROI reports and the portfolio', () => {
     const text = execFileSync('pdftotext', [join(out, 'statement-zh.pdf'), '-'], { encoding: 'utf8' });
     expect(text).toContain(`Vendor: ${statement.body.vendorName}`);
     expect(text).toContain('Asia/Shanghai');
-    expect(text).toContain('(UTC)');
+    expect(text).toContain('Times are local to Asia/Shanghai (UTC+08:00)');
   });
 
   it('refuses a period that is not a month of the contract, naming the field', async () => {

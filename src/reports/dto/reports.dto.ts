@@ -27,8 +27,10 @@ export class OutcomeLineView {
   @ApiProperty() type: string;
   @ApiProperty({ description: 'Money value of the outcome (value, or count × valuePerUnit)' }) value: string;
   @ApiProperty() occurredAt: string;
+  @ApiProperty({ description: 'occurredAt in the contract’s timezone, ISO 8601 with its offset' }) occurredAtLocal: string;
   @ApiProperty() status: string;
   @ApiProperty({ nullable: true }) verifiedAt: string | null;
+  @ApiProperty({ nullable: true, description: 'verifiedAt in the contract’s timezone' }) verifiedAtLocal: string | null;
   @ApiProperty({ nullable: true, description: 'Role of the key that verified it: customer, vendor_admin (auto) …' }) verifiedBy: string | null;
   @ApiProperty({ nullable: true }) evidenceSha256: string | null;
 }
@@ -53,6 +55,51 @@ export class YearToDateView {
 export class PendingView {
   @ApiProperty() count: number;
   @ApiProperty() value: string;
+}
+
+export class StatementInvoiceLineView {
+  @ApiProperty({ description: 'Invoice number carrying the line' }) invoiceNumber: string;
+  @ApiProperty({ description: 'Period label of the invoice carrying the line' }) invoicePeriod: string;
+  @ApiProperty() key: string;
+  @ApiProperty() componentType: string;
+  @ApiProperty({ description: 'charge, adjustment, minimum, cap …' }) kind: string;
+  @ApiProperty() description: string;
+  @ApiProperty({ description: 'On value_share lines and their adjustments: the verified value the line prices (a change of value on adjustments)' })
+  quantity: string;
+  @ApiProperty() amount: string;
+  @ApiProperty({ nullable: true, enum: ['late_verified', 'reversal'] }) adjustmentKind: string | null;
+  @ApiProperty({ nullable: true, description: 'The earlier period (YYYY-MM) an adjustment line corrects' }) adjustsPeriod: string | null;
+}
+
+export class StatementCreditNoteView {
+  @ApiProperty() number: string;
+  @ApiProperty() reason: string;
+  @ApiProperty({ description: 'Credited before tax' }) amount: string;
+  @ApiProperty({ description: 'Of which value_share lines' }) share: string;
+  @ApiProperty() createdAt: string;
+  @ApiProperty({ description: 'createdAt in the contract’s timezone, ISO 8601 with its offset' }) createdAtLocal: string;
+}
+
+/**
+ * How the share is explained: the share on this period's invoice is rate × the value its own lines
+ * billed plus the adjustments of earlier periods it carries; later invoices carry this period's
+ * own late verifications and reversals; what changed since is not invoiced yet.
+ */
+export class StatementReconciliationView {
+  @ApiProperty({ description: 'Verified value of value_share outcome types that this period’s invoice billed for the period itself' })
+  invoicedValue: string;
+  @ApiProperty({ description: 'Share lines of the period itself on its invoice: rate × invoicedValue, rounded per line' }) shareOfPeriod: string;
+  @ApiProperty({ type: [StatementInvoiceLineView], description: 'Adjustment lines of earlier periods carried by this period’s invoice' })
+  carriedAdjustments: StatementInvoiceLineView[];
+  @ApiProperty({ description: 'shareOfPeriod + the share parts of carriedAdjustments = fees.share' }) shareOnInvoice: string;
+  @ApiProperty({ type: [StatementInvoiceLineView], description: 'Adjustment lines on later invoices that correct this period (late verifications, reversals)' })
+  laterAdjustments: StatementInvoiceLineView[];
+  @ApiProperty({ type: [StatementCreditNoteView], description: 'Credit notes against this period’s invoice' }) creditNotes: StatementCreditNoteView[];
+  @ApiProperty({ description: 'invoicedValue + the value changes of laterAdjustments' }) valueBilledToDate: string;
+  @ApiProperty({ description: 'shareOfPeriod + the share parts of laterAdjustments' }) shareBilledToDate: string;
+  @ApiProperty({ description: 'Verified value of value_share types now, in dispute included (still billed until reversed)' }) verifiedOrDisputedValue: string;
+  @ApiProperty({ description: 'verifiedOrDisputedValue − valueBilledToDate: verified or reversed since, to be adjusted on the next invoice' })
+  notYetInvoicedValue: string;
 }
 
 export class StatementView {
@@ -83,7 +130,11 @@ export class StatementView {
   @ApiProperty({ type: PendingView }) awaitingVerification: PendingView;
   @ApiProperty({ type: PendingView }) inDispute: PendingView;
   @ApiProperty({ type: [OutcomeLineView], description: 'Outcomes awaiting verification or in dispute (the first 1,000)' }) pendingOutcomes: OutcomeLineView[];
+  @ApiProperty({ type: [StatementInvoiceLineView], description: 'Every line of the period’s invoice: flat, share and other fees are their sums' })
+  invoiceLines: StatementInvoiceLineView[];
+  @ApiProperty({ type: StatementReconciliationView }) reconciliation: StatementReconciliationView;
   @ApiProperty() generatedAt: string;
+  @ApiProperty({ description: 'generatedAt in the contract’s timezone, ISO 8601 with its offset' }) generatedAtLocal: string;
 }
 
 export class RoiMonthView {
