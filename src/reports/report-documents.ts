@@ -62,9 +62,9 @@ export function statementCsv(s: StatementView): string {
 }
 
 export function roiCsv(r: RoiReportView): string {
-  const rows: Array<Array<string | null>> = [['month', 'value', 'fees', 'net', 'cumulative_value', 'cumulative_fees']];
-  for (const m of r.months) rows.push([m.month, m.value, m.fees, m.net, m.cumulativeValue, m.cumulativeFees]);
-  rows.push(['total', r.value, r.fees, r.net, r.value, r.fees]);
+  const rows: Array<Array<string | null>> = [['month', 'value', 'fees', 'net', 'cumulative_value', 'cumulative_fees', 'measured_value', 'estimated_value']];
+  for (const m of r.months) rows.push([m.month, m.value, m.fees, m.net, m.cumulativeValue, m.cumulativeFees, m.measuredValue, m.estimatedValue]);
+  rows.push(['total', r.value, r.fees, r.net, r.value, r.fees, r.measuredValue, r.estimatedValue]);
   return stringify(rows, { cast: { string: (v) => csvCell(v) } });
 }
 
@@ -290,27 +290,41 @@ export function roiPdf(r: RoiReportView): Promise<Buffer> {
     doc.text(pdfText(who));
     doc.text(pdfText(`Customer: ${r.customerName}   ·   Currency: ${r.currency}   ·   Generated ${r.generatedAt}`));
     heading(doc, 'Summary');
+    const noBasis = !r.valueBasisDeclared;
     figures(doc, [
-      ['Value delivered (verified)', r.value, true],
+      ['Measured value (verified outcomes’ own value)', noBasis ? '—' : r.measuredValue],
+      ['Estimated value (agreed estimates, see below)', noBasis ? '—' : r.estimatedValue],
+      [`Value delivered${r.valueKind ? ` (${r.valueKind})` : ''}`, noBasis ? 'no value basis declared' : r.value, true],
       ['Fees invoiced (before tax, net of credit notes)', r.fees, true],
-      ['Net benefit', r.net, true],
-      ['ROI ((value − fees) ÷ fees)', pct(r.roiPercent), true],
+      ['Net benefit', noBasis ? '—' : r.net, true],
+      [
+        `ROI ((value − fees) ÷ fees)${r.valueKind === 'measured and estimated' || r.valueKind === 'estimated' ? ', including estimates' : ''}`,
+        noBasis ? 'n/a: no value basis' : pct(r.roiPercent),
+        true,
+      ],
+      ...(r.valueKind === 'measured and estimated' ? [['ROI on measured value only', pct(r.measuredRoiPercent)] as [string, string]] : []),
       ['Payback month', r.paybackMonth ?? 'not reached'],
       ['Guarantees met / missed', `${r.guaranteeHits} / ${r.guaranteeMisses}`],
     ]);
-    doc.moveDown(0.6);
-    const top = doc.y;
-    SVGtoPDF(doc, roiChartSvg(r.months, r.currency, 'Value delivered vs fees, per month'), 40, top, { width: CHART.width, height: CHART.height, assumePt: true });
-    doc.y = top + CHART.height + 8;
-    doc.x = 40;
-    heading(doc, 'Monthly series');
-    table(
-      doc,
-      ['Month', 'Value', 'Fees', 'Net', 'Cumulative value', 'Cumulative fees'],
-      r.months.map((m) => [m.month, m.value, m.fees, m.net, m.cumulativeValue, m.cumulativeFees]),
-      [60, 90, 90, 90, 92, 92],
-      [false, true, true, true, true, true],
-    );
+    if (noBasis) {
+      // Without a basis there is no value to chart against the fees: show what was invoiced only.
+      heading(doc, 'Fees per month');
+      table(doc, ['Month', 'Fees', 'Cumulative fees'], r.months.map((m) => [m.month, m.fees, m.cumulativeFees]), [80, 120, 120], [false, true, true]);
+    } else {
+      doc.moveDown(0.6);
+      const top = doc.y;
+      SVGtoPDF(doc, roiChartSvg(r.months, r.currency, 'Value delivered vs fees, per month'), 40, top, { width: CHART.width, height: CHART.height, assumePt: true });
+      doc.y = top + CHART.height + 8;
+      doc.x = 40;
+      heading(doc, 'Monthly series');
+      table(
+        doc,
+        ['Month', 'Measured', 'Estimated', 'Fees', 'Net', 'Cum. value', 'Cum. fees'],
+        r.months.map((m) => [m.month, m.measuredValue, m.estimatedValue, m.fees, m.net, m.cumulativeValue, m.cumulativeFees]),
+        [50, 75, 75, 75, 75, 82, 82],
+        [false, true, true, true, true, true, true],
+      );
+    }
     if (r.acceptance.length) {
       heading(doc, 'Acceptance (verified ÷ (verified + rejected))');
       table(
@@ -331,9 +345,14 @@ export function roiPdf(r: RoiReportView): Promise<Buffer> {
         [false, false, false, false, true, false],
       );
     }
-    heading(doc, 'How value is counted');
+    heading(doc, 'How value is counted (value basis)');
     doc.font(FONT).fontSize(8.5).fillColor('#222222');
-    for (const b of r.valueBasis) doc.text(pdfText(`- ${b}`), 40);
+    if (!r.valueBasisDeclared) doc.text('No value basis declared: the report states no value and no ROI rather than -100%.', 40);
+    for (const v of r.valueBasisVersions) {
+      doc.font(FONT_BOLD).text(pdfText(`From ${v.effectiveFrom} (${v.source === 'declared' ? 'declared value basis' : 'implied by the terms'})${v.description ? `: ${v.description}` : ''}`), 40);
+      doc.font(FONT);
+      for (const i of v.items) doc.text(pdfText(`- ${i.text}`), 48);
+    }
   });
 }
 

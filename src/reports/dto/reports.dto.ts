@@ -139,7 +139,9 @@ export class StatementView {
 
 export class RoiMonthView {
   @ApiProperty() month: string;
-  @ApiProperty() value: string;
+  @ApiProperty({ description: 'measuredValue + estimatedValue' }) value: string;
+  @ApiProperty({ description: 'Value the verified outcomes measure themselves (verified savings)' }) measuredValue: string;
+  @ApiProperty({ description: 'Value from agreed estimates (per unit, per KPI point)' }) estimatedValue: string;
   @ApiProperty() fees: string;
   @ApiProperty() net: string;
   @ApiProperty() cumulativeValue: string;
@@ -164,6 +166,25 @@ export class GuaranteeResultView {
   @ApiProperty() hit: boolean;
 }
 
+export class ValueBasisItemUsedView {
+  @ApiProperty() outcomeType: string;
+  @ApiProperty({ enum: ['measured', 'per_unit', 'per_kpi_point'] }) method: string;
+  @ApiProperty({ nullable: true }) unitValue: string | null;
+  @ApiProperty({ nullable: true }) baseline: string | null;
+  @ApiProperty() estimated: boolean;
+  @ApiProperty() description: string;
+  @ApiProperty({ description: 'The item in one sentence, as the PDF prints it' }) text: string;
+}
+
+export class ValueBasisVersionView {
+  @ApiProperty() contractId: string;
+  @ApiProperty({ nullable: true, description: 'The declared version (GET /v1/contracts/:id/value-basis); null when implied by the terms' }) id: string | null;
+  @ApiProperty({ enum: ['declared', 'terms'] }) source: 'declared' | 'terms';
+  @ApiProperty() effectiveFrom: string;
+  @ApiProperty({ nullable: true }) description: string | null;
+  @ApiProperty({ type: [ValueBasisItemUsedView] }) items: ValueBasisItemUsedView[];
+}
+
 export class RoiReportView {
   @ApiProperty({ enum: ['contract', 'customer'] }) scope: 'contract' | 'customer';
   @ApiProperty() contractIds: string[];
@@ -173,10 +194,16 @@ export class RoiReportView {
   @ApiProperty() currency: string;
   @ApiProperty() from: string;
   @ApiProperty() to: string;
-  @ApiProperty({ description: 'Verified value delivered' }) value: string;
+  @ApiProperty({ description: 'Value delivered: measuredValue + estimatedValue' }) value: string;
+  @ApiProperty({ description: 'Value the verified outcomes measure (verified savings, bad debt avoided)' }) measuredValue: string;
+  @ApiProperty({ description: 'Value from agreed estimates (per accepted report, per KPI point): labelled as such' }) estimatedValue: string;
+  @ApiProperty({ nullable: true, enum: ['measured', 'estimated', 'measured and estimated'], description: 'What `value` is made of; null without a basis' })
+  valueKind: string | null;
   @ApiProperty({ description: 'Fees invoiced (before tax), net of credit notes' }) fees: string;
   @ApiProperty() net: string;
-  @ApiProperty({ nullable: true }) roiPercent: string | null;
+  @ApiProperty({ nullable: true, description: '(value − fees) ÷ fees × 100 over measured and estimated value; null without fees or without a value basis' })
+  roiPercent: string | null;
+  @ApiProperty({ nullable: true, description: 'The same over measured value only; null without a measured basis' }) measuredRoiPercent: string | null;
   @ApiProperty({ nullable: true, description: 'First month where cumulative value ≥ cumulative fees' }) paybackMonth: string | null;
   @ApiProperty({ type: [RoiMonthView] }) months: RoiMonthView[];
   @ApiProperty({ type: [AcceptanceView] }) acceptance: AcceptanceView[];
@@ -184,7 +211,8 @@ export class RoiReportView {
   @ApiProperty() guaranteeMisses: number;
   @ApiProperty({ type: [GuaranteeResultView] }) guarantees: GuaranteeResultView[];
   @ApiProperty({ description: 'How value is counted, for the reader' }) valueBasis: string[];
-  @ApiProperty({ description: 'false: the terms declare no value basis, and roiPercent is null rather than −100%' }) valueBasisDeclared: boolean;
+  @ApiProperty({ description: 'false: no value basis is declared, and roiPercent is null rather than −100%' }) valueBasisDeclared: boolean;
+  @ApiProperty({ type: [ValueBasisVersionView], description: 'The value basis versions the months used' }) valueBasisVersions: ValueBasisVersionView[];
   @ApiProperty() generatedAt: string;
 }
 
@@ -212,10 +240,23 @@ export class ContractRoiView {
   @ApiProperty() currency: string;
   @ApiProperty({ description: 'Component types of its terms, joined with +' }) scheme: string;
   @ApiProperty() value: string;
+  @ApiProperty() measuredValue: string;
+  @ApiProperty() estimatedValue: string;
+  @ApiProperty({ nullable: true, enum: ['measured', 'estimated', 'measured and estimated'] }) valueKind: string | null;
   @ApiProperty() fees: string;
   @ApiProperty({ nullable: true, description: 'null without fees or without a declared value basis' }) roiPercent: string | null;
-  @ApiProperty({ description: 'Whether its terms declare how outcomes convert to value (value_share or valuePerUnit)' }) valueBasisDeclared: boolean;
+  @ApiProperty({ description: 'Whether a value basis is declared (or implied by value_share / valuePerUnit in the terms)' }) valueBasisDeclared: boolean;
   @ApiProperty() band: string;
+}
+
+export class QuarterRoiView {
+  @ApiProperty({ example: '2026-Q1' }) quarter: string;
+  @ApiProperty({ description: 'First month of the quarter in the range' }) from: string;
+  @ApiProperty({ description: 'Last month of the quarter in the range' }) to: string;
+  @ApiProperty({ description: 'Contracts with fees and a value basis in the quarter' }) contractsWithRoi: number;
+  @ApiProperty({ description: 'Of those, contracts whose ROI over the quarter is above the threshold' }) contractsAboveThreshold: number;
+  @ApiProperty({ description: 'Contracts with fees in the quarter but no value basis (no ROI stated, not counted)' }) contractsWithFeesWithoutValueBasis: number;
+  @ApiProperty({ nullable: true, description: 'contractsAboveThreshold ÷ contractsWithRoi, 4 decimals' }) shareAboveThreshold: string | null;
 }
 
 export class PortfolioView {
@@ -231,6 +272,7 @@ export class PortfolioView {
   @ApiProperty({ description: 'Contracts whose terms declare no value basis (no ROI stated for them)' }) contractsWithoutValueBasis: number;
   @ApiProperty() contractsAboveThreshold: number;
   @ApiProperty({ nullable: true, description: 'contractsAboveThreshold ÷ contractsWithFees' }) shareAboveThreshold: string | null;
+  @ApiProperty({ type: [QuarterRoiView], description: 'The share of contracts above the threshold, quarter by quarter' }) byQuarter: QuarterRoiView[];
   @ApiProperty({ type: [AcceptanceView] }) acceptanceByOutcomeType: AcceptanceView[];
   @ApiProperty({ type: [ContractRoiView] }) contracts: ContractRoiView[];
   @ApiProperty() generatedAt: string;
