@@ -193,4 +193,43 @@ describe('a savings-share statement that reconciles after late verifications, re
     expect(csv.text).toContain('summary,not_yet_invoiced_value,10000.01');
     expect(csv.text).toContain(`later_adjustment,${april.number} adj:late_verified:2026-03-01:value_share,35000.00`);
   });
+
+  it('breaks a long statement’s outcome table across pages with its header repeated, every page numbered', async () => {
+    const c = await vendor.post('/v1/customers', { name: 'Many lines' }).expect(201);
+    const long = await vendor
+      .post('/v1/contracts', {
+        customerId: c.body.id,
+        name: 'Savings per line',
+        currency: 'CNY',
+        timezone: 'Asia/Shanghai',
+        taxRate: '0',
+        startsOn: '2026-03-01',
+        status: 'active',
+        terms: { components: [{ type: 'value_share', rate: '0.10', outcomeType: 'savings', verification: 'auto' }] },
+      })
+      .expect(201);
+    const outcomes = Array.from({ length: 150 }, (_, i) => ({
+      contractId: long.body.id,
+      externalId: `sav-${String(i).padStart(3, '0')}`,
+      type: 'savings',
+      value: '1000.00',
+      occurredAt: `2026-03-${String(1 + (i % 28)).padStart(2, '0')}T10:00:00+08:00`,
+    }));
+    const batch = await vendor.post('/v1/outcomes/batch', { outcomes });
+    expect([200, 201]).toContain(batch.status);
+    const pdf = await vendor.get(`/v1/contracts/${long.body.id}/statements/2026-03.pdf`).buffer(true).parse(binary).expect(200);
+    const file = join(out, 'statement-long.pdf');
+    writeFileSync(file, pdf.body);
+    const n = Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [file], { encoding: 'utf8' }))![1]);
+    expect(n).toBeGreaterThanOrEqual(3);
+    const pages = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' }).split('\f').filter((p) => p.trim());
+    expect(pages).toHaveLength(n);
+    pages.forEach((p, i) => expect(p).toContain(`Page ${i + 1} of ${n}`));
+    const withRows = pages.filter((p) => /sav-\d{3}/.test(p));
+    expect(withRows.length).toBeGreaterThanOrEqual(2);
+    for (const p of withRows) expect(p).toMatch(/External id\s+Type\s+Occurred \(local\)\s+Verified \(local\)\s+By\s+Value/);
+    const printed = [...pages.join('\n').matchAll(/sav-(\d{3})/g)].map((m) => m[1]);
+    expect(new Set(printed).size).toBe(150); // every verified outcome once, none lost at a page break
+    execFileSync('pdftoppm', ['-png', '-r', '60', '-f', '2', '-l', '2', '-singlefile', file, join(ARTIFACTS, 'statement-long-page2')]);
+  });
 });
