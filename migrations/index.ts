@@ -16,6 +16,7 @@ import { DeemedAcceptance1766500000000 } from './1766500000000-deemed-acceptance
 import { AddLegalPartiesPaymentTermsAndTaxInvoices1766600000000 } from './1766600000000-add-legal-parties-payment-terms-and-tax-invoices';
 import { DistributionReadySecretLookups1766800000000 } from './1766800000000-distribution-ready-secret-lookups';
 import { CreateBillingRunContracts1766900000000 } from './1766900000000-create-billing-run-contracts';
+import { CreateValueBasisVersions1767200000000 } from './1767200000000-create-value-basis-versions';
 import { CreateLedgerCheckpoints1767600000000 } from './1767600000000-create-ledger-checkpoints';
 
 export const migrations = [
@@ -36,5 +37,6 @@ export const migrations = [
   AddLegalPartiesPaymentTermsAndTaxInvoices1766600000000,
   DistributionReadySecretLookups1766800000000,
   CreateBillingRunContracts1766900000000,
+  CreateValueBasisVersions1767200000000,
   CreateLedgerCheckpoints1767600000000,
 ];

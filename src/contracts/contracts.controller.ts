@@ -1,8 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, type Principal } from '../auth/principal';
 import { Page } from '../common/http/pagination';
 import { ContractsService } from './contracts.service';
+import { CreateValueBasisDto, ValueBasisVersionView } from './dto/value-basis.dto';
+import { ValueBasisService } from './value-basis.service';
 import {
   ContractListQuery,
   ContractView,
@@ -17,7 +19,10 @@ import {
 @ApiBearerAuth()
 @Controller('v1/contracts')
 export class ContractsController {
-  constructor(private readonly contracts: ContractsService) {}
+  constructor(
+    private readonly contracts: ContractsService,
+    private readonly valueBasis: ValueBasisService,
+  ) {}
 
   @Post()
   create(@CurrentPrincipal() p: Principal, @Body() dto: CreateContractDto): Promise<ContractView> {
@@ -53,6 +58,20 @@ export class ContractsController {
     @Body() dto: CreateTermsVersionDto,
   ): Promise<TermsVersionView> {
     return this.contracts.addTerms(p, id, dto);
+  }
+
+  @Get(':id/value-basis')
+  @ApiOperation({ summary: 'Lists the contract’s value basis versions: how its outcomes convert to money for ROI' })
+  @ApiOkResponse({ type: [ValueBasisVersionView] })
+  listValueBasis(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<ValueBasisVersionView[]> {
+    return this.valueBasis.list(p, id);
+  }
+
+  @Post(':id/value-basis')
+  @ApiOperation({ summary: 'Declares a new value basis version (append-only): measured value or agreed estimates per outcome type or KPI point' })
+  @ApiCreatedResponse({ type: ValueBasisVersionView })
+  addValueBasis(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: CreateValueBasisDto): Promise<ValueBasisVersionView> {
+    return this.valueBasis.add(p, id, dto);
   }
 
   @Post(':id/activate')

@@ -8,6 +8,10 @@ export enum ContractErrorCode {
   TERMS_VERSION_IN_INVOICED_PERIOD = 'TERMS_VERSION_IN_INVOICED_PERIOD',
   CONTRACT_DATES_INVALID = 'CONTRACT_DATES_INVALID',
   CONTRACT_TRANSITION_INVALID = 'CONTRACT_TRANSITION_INVALID',
+  VALUE_BASIS_INVALID = 'VALUE_BASIS_INVALID',
+  VALUE_BASIS_OUTCOME_TYPE_UNDECLARED = 'VALUE_BASIS_OUTCOME_TYPE_UNDECLARED',
+  VALUE_BASIS_OUTSIDE_CONTRACT = 'VALUE_BASIS_OUTSIDE_CONTRACT',
+  VALUE_BASIS_VERSION_EXISTS = 'VALUE_BASIS_VERSION_EXISTS',
 }
 
 export const ContractError = defineErrors<ContractErrorCode>({
@@ -18,4 +22,8 @@ export const ContractError = defineErrors<ContractErrorCode>({
   TERMS_VERSION_IN_INVOICED_PERIOD: { status: 409, title: 'That period is already invoiced: its terms can no longer change' },
   CONTRACT_DATES_INVALID: { status: 422, title: 'The contract’s dates are not valid' },
   CONTRACT_TRANSITION_INVALID: { status: 409, title: 'The contract cannot move to that status' },
+  VALUE_BASIS_INVALID: { status: 422, title: 'The value basis is not valid' },
+  VALUE_BASIS_OUTCOME_TYPE_UNDECLARED: { status: 422, title: 'The value basis names an outcome type the contract’s terms do not declare' },
+  VALUE_BASIS_OUTSIDE_CONTRACT: { status: 422, title: 'The value basis takes effect outside the contract’s months' },
+  VALUE_BASIS_VERSION_EXISTS: { status: 409, title: 'A value basis version already takes effect on that date' },
 });

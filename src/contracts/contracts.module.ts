@@ -9,12 +9,14 @@ import { Contract } from './entities/contract.entity';
 import { TermsVersion } from './entities/terms-version.entity';
 import { OutcomeContractReads } from './outcome.reads';
 import { ContractReportReads } from './report.reads';
+import { ValueBasisRepository } from './value-basis.repository';
+import { ValueBasisService } from './value-basis.service';
 
-/** Contracts and their terms versions. Knows nothing of invoicing: it asks the TERMS_USAGE port. */
+/** Contracts, their terms versions and value basis versions. Knows nothing of invoicing: it asks the TERMS_USAGE port. */
 @Module({
   imports: [TypeOrmModule.forFeature([Contract, TermsVersion]), PartiesModule, ContractedCustomersModule],
   controllers: [ContractsController],
-  providers: [ContractsService, OutcomeContractReads, ContractReportReads, ContractsRepository],
-  exports: [ContractsService, OutcomeContractReads, ContractReportReads],
+  providers: [ContractsService, OutcomeContractReads, ContractReportReads, ContractsRepository, ValueBasisRepository, ValueBasisService],
+  exports: [ContractsService, OutcomeContractReads, ContractReportReads, ValueBasisService],
 })
 export class ContractsModule {}

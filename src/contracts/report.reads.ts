@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { type Scope, scopeSql } from '../auth/scope';
 import type { Terms } from '../pricing/types';
 import { CONTRACT_SCOPE, contractColumnSql } from './outcome.reads';
+import type { ValueBasisVersionRow } from './value-basis';
 
 /** A contract as the reports read it. */
 export interface ReportContractRow {
@@ -48,6 +49,18 @@ export class ContractReportReads {
         WHERE t.contract_id = ANY($1::uuid[])
           AND ${scopeSql(scope, { vendorId: 't.vendor_id', contractId: 't.contract_id', customerId: contractColumnSql('customer_id', { vendorId: 't.vendor_id', contractId: 't.contract_id' }) }, params)}
         ORDER BY t.contract_id, t.effective_from`,
+      params,
+    );
+  }
+
+  /** Every declared value basis version of the listed contracts the scope sees, oldest first per contract. */
+  async valueBases(scope: Scope, contractIds: string[]): Promise<ValueBasisVersionRow[]> {
+    const params: unknown[] = [contractIds];
+    return this.db.query(
+      `SELECT v.id, v.contract_id, v.effective_from::text AS effective_from, v.description, v.items FROM value_basis_versions v
+        WHERE v.contract_id = ANY($1::uuid[])
+          AND ${scopeSql(scope, { vendorId: 'v.vendor_id', contractId: 'v.contract_id', customerId: contractColumnSql('customer_id', { vendorId: 'v.vendor_id', contractId: 'v.contract_id' }) }, params)}
+        ORDER BY v.contract_id, v.effective_from`,
       params,
     );
   }

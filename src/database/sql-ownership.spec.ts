@@ -32,6 +32,7 @@ const OWNER: Record<string, string> = {
   portal_links: 'portal',
   portal_sessions: 'portal',
   terms_versions: 'contracts',
+  value_basis_versions: 'contracts',
   vendor_signing_keys: 'parties',
   vendors: 'parties',
   webhook_deliveries: 'webhooks',

@@ -4,6 +4,8 @@ import { join, resolve } from 'node:path';
 import { ApiKeysService } from '../auth/api-keys.service';
 import { vendorScope } from '../auth/scope';
 import { ContractsService } from '../contracts/contracts.service';
+import type { CreateValueBasisDto } from '../contracts/dto/value-basis.dto';
+import { ValueBasisService } from '../contracts/value-basis.service';
 import { InvoicesService } from '../invoicing/invoices.service';
 import { CustomersService } from '../parties/customers.service';
 import { DemoPartyReads } from '../parties/demo.reads';
@@ -43,6 +45,7 @@ export class DemoSeeder {
     private readonly vendors: VendorsService,
     private readonly customers: CustomersService,
     private readonly contracts: ContractsService,
+    private readonly valueBasis: ValueBasisService,
     private readonly invoices: InvoicesService,
     private readonly apiKeys: ApiKeysService,
     private readonly parties: DemoPartyReads,
@@ -87,6 +90,8 @@ export class DemoSeeder {
         status: 'active',
         terms: termsOfScenario(scenario),
       });
+      const admin = { vendorId: vendor.id, keyId: adminKey.id, role: 'vendor_admin' as const, customerId: null, contractIds: null };
+      if (scenario.valueBasis) await this.valueBasis.add(admin, contract.id, scenario.valueBasis as CreateValueBasisDto);
       const key = await this.apiKeys.issue(vendor.id, { name: `demo ${scenario.id} customer`, role: 'customer', customerId: customer.id });
       if (scenario.id === 'inspection') customerKey = key.secret;
       ctx.scenarios.push({ scenario, contractId: contract.id, customerId: customer.id, customerKeyId: key.id });

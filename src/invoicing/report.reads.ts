@@ -17,6 +17,31 @@ export interface StatementInvoiceRow {
   credited: string;
 }
 
+/** One line of an issued invoice as a statement explains it; `adjusts` names the earlier period an adjustment line corrects. */
+export interface StatementLineOfInvoice {
+  invoice_id: string;
+  invoice_number: string | null;
+  invoice_period: string;
+  key: string;
+  component_type: string;
+  kind: string;
+  description: string;
+  quantity: string;
+  amount: string;
+  adjustment_kind: string | null;
+  adjusts_period_start: string | null;
+}
+
+/** A credit note against an invoice: what it took back before tax, and how much of that was share. */
+export interface StatementCreditNoteRow {
+  id: string;
+  number: string;
+  reason: string;
+  subtotal: string;
+  share: string;
+  created_at: string;
+}
+
 /** The reports' reads of invoices and credit notes: aggregates in SQL, figures as numeric text. */
 @Injectable()
 export class InvoiceReportReads {
@@ -38,6 +63,50 @@ export class InvoiceReportReads {
       params,
     );
     return row;
+  }
+
+  /** Every line of one invoice, in the invoice's order. */
+  async linesOf(scope: Scope, invoiceId: string): Promise<StatementLineOfInvoice[]> {
+    const params: unknown[] = [invoiceId];
+    return this.db.query(
+      `SELECT i.id AS invoice_id, i.number AS invoice_number, i.period_label AS invoice_period, l->>'key' AS key, l->>'componentType' AS component_type,
+              l->>'kind' AS kind, l->>'description' AS description, l->>'quantity' AS quantity, l->>'amount' AS amount,
+              l->'adjustment'->>'kind' AS adjustment_kind, l->'adjustment'->'period'->>'start' AS adjusts_period_start
+         FROM invoices i, jsonb_array_elements(i.lines) WITH ORDINALITY AS x(l, n)
+        WHERE i.id = $1 AND ${scopeSql(scope, INVOICE_SCOPE, params)}
+        ORDER BY x.n`,
+      params,
+    );
+  }
+
+  /** Adjustment lines on the contract's issued invoices of later periods that correct the period starting on `periodStart`. */
+  async laterAdjustments(scope: Scope, contractId: string, periodStart: string): Promise<StatementLineOfInvoice[]> {
+    const params: unknown[] = [contractId, periodStart];
+    return this.db.query(
+      `SELECT i.id AS invoice_id, i.number AS invoice_number, i.period_label AS invoice_period, l->>'key' AS key, l->>'componentType' AS component_type,
+              l->>'kind' AS kind, l->>'description' AS description, l->>'quantity' AS quantity, l->>'amount' AS amount,
+              l->'adjustment'->>'kind' AS adjustment_kind, l->'adjustment'->'period'->>'start' AS adjusts_period_start
+         FROM invoices i, jsonb_array_elements(i.lines) WITH ORDINALITY AS x(l, n)
+        WHERE i.contract_id = $1 AND i.status <> 'draft' AND i.period_start > $2::date
+          AND l->>'kind' = 'adjustment' AND l->'adjustment'->'period'->>'start' = $2::date::text
+          AND ${scopeSql(scope, INVOICE_SCOPE, params)}
+        ORDER BY i.period_start, x.n`,
+      params,
+    );
+  }
+
+  /** The credit notes against one invoice, oldest first. */
+  async creditNotesOf(scope: Scope, invoiceId: string): Promise<StatementCreditNoteRow[]> {
+    const params: unknown[] = [invoiceId];
+    return this.db.query(
+      `SELECT n.id, n.number, n.reason, n.subtotal::text AS subtotal,
+              coalesce((SELECT sum((l->>'amount')::numeric) FROM jsonb_array_elements(n.lines) l WHERE l->>'componentType' = 'value_share'), 0)::text AS share,
+              to_char(n.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at
+         FROM credit_notes n JOIN invoices i ON i.vendor_id = n.vendor_id AND i.id = n.invoice_id
+        WHERE n.invoice_id = $1 AND ${scopeSql(scope, INVOICE_SCOPE, params)}
+        ORDER BY n.created_at, n.id`,
+      params,
+    );
   }
 
   /** Fees per contract and month: issued invoices' subtotals (before tax) net of their credit notes; plus one draft when asked. */

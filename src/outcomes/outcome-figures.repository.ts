@@ -20,6 +20,20 @@ export interface ValueSlot {
   per_unit: string | null;
 }
 
+/** One basis item applied to one contract's month (see contracts/value-basis.ts for the methods). */
+export interface BasisSlot {
+  contract_id: string;
+  month: string;
+  start: string;
+  end: string;
+  tz: string;
+  type: string;
+  method: 'measured' | 'per_unit' | 'per_kpi_point';
+  unit_value: string | null;
+  baseline: string | null;
+  estimated: boolean;
+}
+
 /** The outcomes of one contract's month that a statement lists. */
 export interface StatementOutcomes {
   contractId: string;
@@ -67,6 +81,35 @@ export class OutcomeFiguresRepository {
     return out.map((r) => ({ contractId: r.contract_id, month: r.month, value: r.value, count: r.n }));
   }
 
+  /**
+   * Value per contract, month and kind (measured or estimated): Σ value (measured), Σ quantity × unit
+   * value (per_unit; a unit without quantity counts 1), or (average KPI − baseline) × unit value
+   * (per_kpi_point; nothing without a verified measurement in the month).
+   */
+  async basisValue(scope: Scope, slots: BasisSlot[]): Promise<Array<{ contractId: string; month: string; estimated: boolean; value: string; count: number }>> {
+    if (slots.length === 0) return [];
+    const params: unknown[] = [JSON.stringify(slots)];
+    const out: Array<{ contract_id: string; month: string; estimated: boolean; value: string; n: number }> = await this.db.query(
+      `WITH per_item AS (
+         SELECT s.contract_id, s.month, s.estimated, count(o.id)::int AS n,
+                CASE s.method
+                  WHEN 'measured' THEN coalesce(sum(o.value), 0)
+                  WHEN 'per_unit' THEN coalesce(sum(CASE WHEN o.id IS NULL THEN 0 ELSE coalesce(o.quantity, 1) END), 0) * s.unit_value
+                  ELSE CASE WHEN count(o.id) = 0 THEN 0 ELSE (avg(o.quantity) - coalesce(s.baseline, 0)) * s.unit_value END
+                END AS value
+           FROM jsonb_to_recordset($1::jsonb) AS s(contract_id uuid, month text, start date, "end" date, tz text, type text, method text,
+                                                   unit_value numeric, baseline numeric, estimated boolean)
+           LEFT JOIN outcomes o ON o.contract_id = s.contract_id AND o.type = s.type AND o.status = 'verified'
+            AND o.occurred_at >= (s.start::timestamp AT TIME ZONE s.tz) AND o.occurred_at < (s."end"::timestamp AT TIME ZONE s.tz)
+            AND ${scopeSql(scope, OUTCOME_SCOPE, params)}
+          GROUP BY s.contract_id, s.month, s.type, s.method, s.unit_value, s.baseline, s.estimated)
+       SELECT contract_id, month, estimated, sum(value)::text AS value, sum(n)::int AS n FROM per_item
+        GROUP BY contract_id, month, estimated ORDER BY contract_id, month, estimated`,
+      params,
+    );
+    return out.map((r) => ({ contractId: r.contract_id, month: r.month, estimated: r.estimated, value: r.value, count: r.n }));
+  }
+
   /** The first `limit` outcomes of the month in these statuses, oldest first, each valued and with who verified it. */
   async statementLines(scope: Scope, q: StatementOutcomes, statuses: string[], limit: number): Promise<StatementLineRow[]> {
     const params: unknown[] = [q.contractId, q.types, q.start, JSON.stringify(q.perUnit), q.timezone, q.end, statuses];
@@ -94,6 +137,19 @@ export class OutcomeFiguresRepository {
           AND o.occurred_at >= ($3::timestamp AT TIME ZONE $5) AND o.occurred_at < ($6::timestamp AT TIME ZONE $5)
           AND ${scopeSql(scope, OUTCOME_SCOPE, params)}
         GROUP BY o.status`,
+      params,
+    );
+  }
+
+  /** Count and value of the month's outcomes in any of these statuses, together. */
+  async valueByStatus(scope: Scope, q: StatementOutcomes, statuses: string[]): Promise<Array<{ n: number; value: string }>> {
+    const params: unknown[] = [q.contractId, q.types, q.start, JSON.stringify(q.perUnit), q.timezone, q.end, statuses];
+    return this.db.query(
+      `SELECT count(*)::int AS n, coalesce(sum(coalesce(($4::jsonb ->> o.type)::numeric, o.value, 0)), 0)::text AS value
+         FROM outcomes o
+        WHERE o.contract_id = $1 AND o.type = ANY($2::text[]) AND o.status = ANY($7::text[])
+          AND o.occurred_at >= ($3::timestamp AT TIME ZONE $5) AND o.occurred_at < ($6::timestamp AT TIME ZONE $5)
+          AND ${scopeSql(scope, OUTCOME_SCOPE, params)}`,
       params,
     );
   }

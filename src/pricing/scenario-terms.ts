@@ -26,6 +26,8 @@ export interface SeedScenario {
     billingCycle: 'monthly' | 'annual';
   };
   components: unknown[];
+  /** How its outcomes convert to money for ROI (POST /v1/contracts/:id/value-basis); none where the facts state no value. */
+  valueBasis?: { effectiveFrom: string; description?: string; items: unknown[] };
   outcomes?: SeedOutcome[];
   generate?: string;
   expected: Record<string, Record<string, unknown>>;

@@ -5,7 +5,8 @@ import { type Scope, scopeOf, vendorScope } from '../auth/scope';
 import { notFound } from '../common/errors/common.errors';
 import { Money } from '../common/money';
 import { ContractReportReads, type ReportContractRow, type ReportTermsRow } from '../contracts/report.reads';
-import { InvoiceReportReads } from '../invoicing/report.reads';
+import { InvoiceReportReads, type StatementLineOfInvoice } from '../invoicing/report.reads';
+import { localDateTime } from '../kernel/calendar';
 import { acceptanceRate } from '../outcomes/acceptance-rate';
 import { OutcomeFiguresRepository, type StatementLineRow, type StatementOutcomes } from '../outcomes/outcome-figures.repository';
 import { localDate } from '../outcomes/outcome-rules';
@@ -13,6 +14,7 @@ import { VendorsRepository } from '../parties/vendors.repository';
 import { LedgerService } from '../ledger/ledger.service';
 import { CustomersRepository } from '../parties/customers.repository';
 import { versionInForce } from '../pricing/terms-in-force';
+import { basisFromTerms, describeItem, type ValueBasisItem, type ValueBasisVersionRow } from '../contracts/value-basis';
 import type {
   AcceptanceView,
   ContractRoiView,
@@ -22,11 +24,15 @@ import type {
   OutcomeLineView,
   PortfolioQuery,
   PortfolioView,
+  QuarterRoiView,
   RangeQuery,
   ReportFormat,
   RoiMonthView,
   RoiReportView,
+  StatementInvoiceLineView,
+  StatementReconciliationView,
   StatementView,
+  ValueBasisVersionView,
 } from './dto/reports.dto';
 import {
   judgedTypesOf,
@@ -63,6 +69,52 @@ function inForceDuring<T extends { effective_from: string }>(versions: readonly 
 }
 
 const NO_VALUE_BASIS = 'no value basis declared';
+
+/** One month of one contract and the value basis version counting in it. */
+interface BasisMonth {
+  contractId: string;
+  month: string;
+  start: string;
+  end: string;
+  tz: string;
+  version: ValueBasisVersionRow;
+}
+
+/** measured, estimated, both (never mixed silently: the report gives each apart), or null without a basis. */
+function valueKindOf(items: readonly ValueBasisItem[]): 'measured' | 'estimated' | 'measured and estimated' | null {
+  const m = items.some((i) => !i.estimated);
+  const e = items.some((i) => i.estimated);
+  return m && e ? 'measured and estimated' : m ? 'measured' : e ? 'estimated' : null;
+}
+
+/** The basis versions a report used, each once, in contract and date order. */
+function usedVersions(months: readonly BasisMonth[]): ValueBasisVersionView[] {
+  const seen = new Map<string, ValueBasisVersionView>();
+  for (const b of months) {
+    const key = `${b.contractId} ${b.version.id ?? 'terms'} ${b.version.effective_from}`;
+    if (!seen.has(key))
+      seen.set(key, {
+        contractId: b.contractId,
+        id: b.version.id,
+        source: b.version.id ? 'declared' : 'terms',
+        effectiveFrom: b.version.effective_from,
+        description: b.version.description,
+        items: b.version.items.map((i) => ({ ...i, unitValue: i.unitValue ?? null, baseline: i.baseline ?? null, text: describeItem(i) })),
+      });
+  }
+  return [...seen.values()];
+}
+
+/** Calendar quarters of the months, in order: `2026-Q1` → its months in the range. */
+function quartersOf(months: readonly string[]): Array<{ quarter: string; months: string[] }> {
+  const out: Array<{ quarter: string; months: string[] }> = [];
+  for (const m of months) {
+    const q = `${m.slice(0, 4)}-Q${Math.floor((parseInt(m.slice(5, 7), 10) - 1) / 3) + 1}`;
+    if (out.at(-1)?.quarter === q) out.at(-1)!.months.push(m);
+    else out.push({ quarter: q, months: [m] });
+  }
+  return out;
+}
 
 /** One month of one contract: the terms in force and the value types they declare. */
 interface MonthSlot {
@@ -153,13 +205,17 @@ export class ReportsService {
       type: r.type,
       value: money(r.value, cur),
       occurredAt: r.occurred_at,
+      occurredAtLocal: localDateTime(r.occurred_at, c.timezone),
       status: r.status,
       verifiedAt: r.verified_at,
+      verifiedAtLocal: r.verified_at ? localDateTime(r.verified_at, c.timezone) : null,
       verifiedBy: r.verified_by,
       evidenceSha256: r.evidence_sha256,
     });
 
+    const reconciliation = await this.reconcile(scope, c, month, terms, inv?.status === 'draft' ? null : (inv?.id ?? null), inv?.id ?? null);
     const vendor = await this.vendors.findOne(vendorScope(scope.vendorId));
+    const generatedAt = new Date();
     return {
       contractId: c.id,
       contractName: c.name,
@@ -194,9 +250,80 @@ export class ReportsService {
       awaitingVerification: pendingOf('recorded'),
       inDispute: pendingOf('disputed'),
       pendingOutcomes: pendingRows.map(line),
-      generatedAt: new Date().toISOString(),
+      invoiceLines: reconciliation.invoiceLines,
+      reconciliation: reconciliation.view,
+      generatedAt: generatedAt.toISOString(),
+      generatedAtLocal: localDateTime(generatedAt, c.timezone),
       // The customer keeps it: a later POST /v1/ledger/verify (or a bundle) proves the books were not rewritten since.
       ledgerCheckpoint: await this.ledger.checkpoint(scope.vendorId),
+    };
+  }
+
+  /**
+   * The share explained line by line. `issuedId` is the period's issued invoice (later adjustments
+   * only correct what an issued invoice billed); `invoiceId` may be a draft the vendor is looking at.
+   */
+  private async reconcile(
+    scope: Scope,
+    c: ContractRow,
+    month: StatementOutcomes,
+    terms: ReportTermsRow['document'],
+    issuedId: string | null,
+    invoiceId: string | null,
+  ): Promise<{ invoiceLines: StatementInvoiceLineView[]; view: StatementReconciliationView }> {
+    const cur = c.currency;
+    const zero = new Money(0);
+    const lineView = (l: StatementLineOfInvoice): StatementInvoiceLineView => ({
+      invoiceNumber: l.invoice_number ?? 'draft',
+      invoicePeriod: l.invoice_period,
+      key: l.key,
+      componentType: l.component_type,
+      kind: l.kind,
+      description: l.description,
+      quantity: l.quantity,
+      amount: money(l.amount, cur),
+      adjustmentKind: l.adjustment_kind,
+      adjustsPeriod: l.adjusts_period_start ? l.adjusts_period_start.slice(0, 7) : null,
+    });
+    const lines = invoiceId ? await this.invoices.linesOf(scope, invoiceId) : [];
+    const later = issuedId ? await this.invoices.laterAdjustments(scope, c.id, month.start) : [];
+    const notes = invoiceId ? await this.invoices.creditNotesOf(scope, invoiceId) : [];
+    const isShare = (l: StatementLineOfInvoice) => l.component_type === 'value_share';
+    const own = lines.filter((l) => isShare(l) && l.kind !== 'adjustment');
+    const carried = lines.filter((l) => l.kind === 'adjustment');
+    const laterShare = later.filter(isShare);
+    const sum = (ls: StatementLineOfInvoice[], f: (l: StatementLineOfInvoice) => string) => ls.reduce((acc, l) => acc.plus(f(l)), zero);
+    const invoicedValue = sum(own, (l) => l.quantity);
+    const shareOfPeriod = sum(own, (l) => l.amount);
+    const valueBilledToDate = invoicedValue.plus(sum(laterShare, (l) => l.quantity));
+    // Disputed outcomes stay billed until a reversal takes them back, so they count with the verified.
+    const shareTypes = [...new Set(terms.components.flatMap((k) => (k.type === 'value_share' ? [k.outcomeType] : [])))];
+    const shareMonth: StatementOutcomes = { ...month, types: shareTypes, perUnit: {} };
+    const [now] = shareTypes.length
+      ? await this.outcomes.valueByStatus(scope, shareMonth, ['verified', 'disputed'])
+      : [{ value: '0' }];
+    const verifiedOrDisputed = new Money(now?.value ?? '0');
+    return {
+      invoiceLines: lines.map(lineView),
+      view: {
+        invoicedValue: money(invoicedValue, cur),
+        shareOfPeriod: money(shareOfPeriod, cur),
+        carriedAdjustments: carried.map(lineView),
+        shareOnInvoice: money(shareOfPeriod.plus(sum(carried.filter(isShare), (l) => l.amount)), cur),
+        laterAdjustments: later.map(lineView),
+        creditNotes: notes.map((n) => ({
+          number: n.number,
+          reason: n.reason,
+          amount: money(n.subtotal, cur),
+          share: money(n.share, cur),
+          createdAt: n.created_at,
+          createdAtLocal: localDateTime(n.created_at, c.timezone),
+        })),
+        valueBilledToDate: money(valueBilledToDate, cur),
+        shareBilledToDate: money(shareOfPeriod.plus(sum(laterShare, (l) => l.amount)), cur),
+        verifiedOrDisputedValue: money(verifiedOrDisputed, cur),
+        notYetInvoicedValue: money(verifiedOrDisputed.minus(valueBilledToDate), cur),
+      },
     };
   }
 
@@ -243,35 +370,48 @@ export class ReportsService {
     const months = monthsBetween(range.from, range.to);
     const rangeStart = `${range.from}-01`;
     const rangeEnd = nextMonthStart(range.to);
-    const slots = await this.slots(scope, contracts, months);
-    const values = await this.monthlyValue(scope, slots);
+    const basis = await this.basisMonths(scope, contracts, months);
+    const values = await this.basisValue(scope, basis);
     const fees = await this.invoices.monthlyFees(scope, ids, rangeStart, rangeEnd, null);
 
     const zero = new Money(0);
     let cumValue = zero;
     let cumFees = zero;
+    let measured = zero;
+    let estimated = zero;
     const series: RoiMonthView[] = months.map((m) => {
-      const v = values.filter((r) => r.month === m).reduce((acc, r) => acc.plus(r.value), zero);
+      const rows = values.filter((r) => r.month === m);
+      const mv = rows.filter((r) => !r.estimated).reduce((acc, r) => acc.plus(r.value), zero);
+      const ev = rows.filter((r) => r.estimated).reduce((acc, r) => acc.plus(r.value), zero);
+      const v = mv.plus(ev);
       const f = fees.filter((r) => r.month === m).reduce((acc, r) => acc.plus(r.fees), zero);
       cumValue = cumValue.plus(v);
       cumFees = cumFees.plus(f);
-      return { month: m, value: money(v, cur), fees: money(f, cur), net: money(v.minus(f), cur), cumulativeValue: money(cumValue, cur), cumulativeFees: money(cumFees, cur) };
+      measured = measured.plus(mv);
+      estimated = estimated.plus(ev);
+      return {
+        month: m,
+        value: money(v, cur),
+        measuredValue: money(mv, cur),
+        estimatedValue: money(ev, cur),
+        fees: money(f, cur),
+        net: money(v.minus(f), cur),
+        cumulativeValue: money(cumValue, cur),
+        cumulativeFees: money(cumFees, cur),
+      };
     });
 
     const latestTerms = await this.latestTerms(scope, ids);
     const judged = [...new Set([...latestTerms.values()].flatMap(judgedTypesOf))];
     const acceptance = await this.acceptance(scope, ids, rangeStart, rangeEnd, judged);
     const guarantees = await this.guarantees(scope, ids, rangeStart, rangeEnd);
-    const valueBasis = [
-      ...new Set(
-        [...latestTerms.values()].flatMap((t) =>
-          valueTypesOf(t).map((v) => (v.perUnit === null ? `${v.type}: verified value` : `${v.type}: verified count × ${v.perUnit} (valuePerUnit in the terms)`)),
-        ),
-      ),
-    ];
+    const items = basis.flatMap((b) => b.version.items);
+    const valueBasis = [...new Set(items.map(describeItem))];
     // Without a declared basis there is no value to weigh the fees against: say so, never "−100%".
     const valueBasisDeclared = valueBasis.length > 0;
     if (!valueBasisDeclared) valueBasis.push(NO_VALUE_BASIS);
+    const hasMeasured = items.some((i) => !i.estimated);
+    const valueKind = valueKindOf(items);
     return {
       scope: kind,
       contractIds: ids,
@@ -282,9 +422,13 @@ export class ReportsService {
       from: range.from,
       to: range.to,
       value: money(cumValue, cur),
+      measuredValue: money(measured, cur),
+      estimatedValue: money(estimated, cur),
+      valueKind,
       fees: money(cumFees, cur),
       net: money(cumValue.minus(cumFees), cur),
       roiPercent: valueBasisDeclared ? roiPercent(cumValue, cumFees) : null,
+      measuredRoiPercent: hasMeasured ? roiPercent(measured, cumFees) : null,
       valueBasisDeclared,
       paybackMonth: valueBasisDeclared ? paybackMonth(series) : null,
       months: series,
@@ -293,6 +437,7 @@ export class ReportsService {
       guaranteeMisses: guarantees.filter((g) => !g.hit).length,
       guarantees,
       valueBasis,
+      valueBasisVersions: usedVersions(basis),
       generatedAt: new Date().toISOString(),
     };
   }
@@ -314,15 +459,19 @@ export class ReportsService {
 
     const revenue = await this.invoices.revenueByScheme(scope, ids, rangeStart, rangeEnd);
     const latestTerms = await this.latestTerms(scope, ids);
-    const slots = await this.slots(scope, contracts, months);
-    const values = await this.monthlyValue(scope, slots);
+    const basis = await this.basisMonths(scope, contracts, months);
+    const values = await this.basisValue(scope, basis);
     const fees = await this.invoices.monthlyFees(scope, ids, rangeStart, rangeEnd, null);
     const zero = new Money(0);
+    const total = <T extends { value?: string; fees?: string }>(rows: T[], f: (r: T) => string) => rows.reduce((acc, r) => acc.plus(f(r)), zero);
     const perContract: ContractRoiView[] = contracts.map((c) => {
-      const v = values.filter((r) => r.contractId === c.id).reduce((acc, r) => acc.plus(r.value), zero);
-      const f = fees.filter((r) => r.contractId === c.id).reduce((acc, r) => acc.plus(r.fees), zero);
-      const terms = latestTerms.get(c.id);
-      const declared = !!terms && valueTypesOf(terms).length > 0;
+      const own = values.filter((r) => r.contractId === c.id);
+      const mv = total(own.filter((r) => !r.estimated), (r) => r.value);
+      const ev = total(own.filter((r) => r.estimated), (r) => r.value);
+      const v = mv.plus(ev);
+      const f = total(fees.filter((r) => r.contractId === c.id), (r) => r.fees);
+      const items = basis.filter((b) => b.contractId === c.id).flatMap((b) => b.version.items);
+      const declared = items.length > 0;
       const roi = declared ? roiPercent(v, f) : null;
       return {
         contractId: c.id,
@@ -330,10 +479,40 @@ export class ReportsService {
         currency: c.currency,
         scheme: latestTerms.get(c.id) ? schemeOf(latestTerms.get(c.id)!) : '',
         value: money(v, c.currency),
+        measuredValue: money(mv, c.currency),
+        estimatedValue: money(ev, c.currency),
+        valueKind: valueKindOf(items),
         fees: money(f, c.currency),
         roiPercent: roi,
         valueBasisDeclared: declared,
         band: declared ? roiBand(roi, threshold) : NO_VALUE_BASIS,
+      };
+    });
+    // The seeds' headline figure, per quarter: of the contracts with fees and a value basis in the
+    // quarter, the share whose ROI over that quarter is above the threshold.
+    const byQuarter: QuarterRoiView[] = quartersOf(months).map(({ quarter, months: qm }) => {
+      let withRoi = 0;
+      let above = 0;
+      let withoutBasis = 0;
+      for (const c of contracts) {
+        const f = total(fees.filter((r) => r.contractId === c.id && qm.includes(r.month)), (r) => r.fees);
+        if (f.isZero()) continue;
+        if (!basis.some((b) => b.contractId === c.id && qm.includes(b.month))) {
+          withoutBasis++;
+          continue;
+        }
+        const v = total(values.filter((r) => r.contractId === c.id && qm.includes(r.month)), (r) => r.value);
+        withRoi++;
+        if (new Money(roiPercent(v, f)!).greaterThan(threshold)) above++;
+      }
+      return {
+        quarter,
+        from: qm[0],
+        to: qm[qm.length - 1],
+        contractsWithRoi: withRoi,
+        contractsAboveThreshold: above,
+        contractsWithFeesWithoutValueBasis: withoutBasis,
+        shareAboveThreshold: withRoi ? new Money(above).dividedBy(withRoi).toDecimalPlaces(4, Money.ROUND_HALF_UP).toFixed() : null,
       };
     });
     const byContractScheme = new Map<string, Money>();
@@ -361,6 +540,7 @@ export class ReportsService {
       contractsWithoutValueBasis: perContract.filter((c) => !c.valueBasisDeclared).length,
       contractsAboveThreshold: above.length,
       shareAboveThreshold: withFees.length ? new Money(above.length).dividedBy(withFees.length).toDecimalPlaces(4, Money.ROUND_HALF_UP).toFixed() : null,
+      byQuarter,
       acceptanceByOutcomeType: await this.acceptance(scope, ids, rangeStart, rangeEnd, judged),
       contracts: perContract,
       generatedAt: new Date().toISOString(),
@@ -414,6 +594,55 @@ export class ReportsService {
     return this.outcomes.monthlyValue(
       scope,
       slots.flatMap((s) => s.types.map((t) => ({ contract_id: s.contractId, month: s.month, start: s.start, end: s.end, tz: s.tz, type: t.type, per_unit: t.perUnit }))),
+    );
+  }
+
+  /**
+   * Each contract's months with the value basis counting in them: the latest declared version
+   * taking effect before the month ends, else what the terms in force imply (value shares,
+   * valuePerUnit). Months with neither are left out: no value basis declared.
+   */
+  private async basisMonths(scope: Scope, contracts: ReportContractRow[], months: string[]): Promise<BasisMonth[]> {
+    const ids = contracts.map((c) => c.id);
+    const versions = await this.contracts.termsVersions(scope, ids);
+    const declared = await this.contracts.valueBases(scope, ids);
+    const out: BasisMonth[] = [];
+    for (const c of contracts) {
+      const own = versions.filter((v) => v.contract_id === c.id);
+      const bases = declared.filter((v) => v.contract_id === c.id);
+      for (const m of months) {
+        const start = `${m}-01`;
+        const end = nextMonthStart(m);
+        if (end <= c.starts_on || (c.ends_on && start > c.ends_on)) continue;
+        let version = inForceDuring(bases, m);
+        if (!version) {
+          const tv = inForceDuring(own, m);
+          const items = tv ? basisFromTerms(tv.document) : [];
+          if (items.length) version = { id: null, contract_id: c.id, effective_from: tv!.effective_from, description: 'implied by the terms', items };
+        }
+        if (version) out.push({ contractId: c.id, month: m, start, end, tz: c.timezone, version });
+      }
+    }
+    return out;
+  }
+
+  private basisValue(scope: Scope, months: BasisMonth[]) {
+    return this.outcomes.basisValue(
+      scope,
+      months.flatMap((b) =>
+        b.version.items.map((i) => ({
+          contract_id: b.contractId,
+          month: b.month,
+          start: b.start,
+          end: b.end,
+          tz: b.tz,
+          type: i.outcomeType,
+          method: i.method,
+          unit_value: i.unitValue ?? null,
+          baseline: i.baseline ?? null,
+          estimated: i.estimated,
+        })),
+      ),
     );
   }
 

@@ -90,7 +90,7 @@ export function roiChartSvg(months: RoiMonthView[], currency: string, title: str
   // Legend.
   const ly = px(h.minus(10));
   const legend: Array<[string, string, number]> = [
-    [COLORS.value, 'Value delivered (verified)', PAD.left],
+    [COLORS.value, 'Value (measured + estimated)', PAD.left],
     [COLORS.fees, 'Fees (net of credit notes)', PAD.left + 160],
     [COLORS.net, 'Cumulative net benefit', PAD.left + 310],
   ];

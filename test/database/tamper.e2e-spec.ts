@@ -116,7 +116,7 @@ describe('tamper suite: the service role cannot rewrite history', () => {
     for (const table of [
       'outcomes', 'outcome_events', 'terms_versions', 'invoices', 'invoice_outcomes', 'credit_notes', 'payments', 'journal_entries',
       'journal_lines', 'ledger_heads', 'api_keys', 'webhook_endpoints', 'webhook_events', 'webhook_deliveries', 'webhook_delivery_attempts',
-      'export_log', 'idempotency_keys', 'vendors', 'billing_run_contracts',
+      'export_log', 'idempotency_keys', 'vendors', 'billing_run_contracts', 'value_basis_versions',
     ])
       await expectRefused(`TRUNCATE ${table} CASCADE`, [], PRIVILEGE);
   });
@@ -128,6 +128,8 @@ describe('tamper suite: the service role cannot rewrite history', () => {
       `DELETE FROM outcome_events WHERE vendor_id = $1`,
       `UPDATE billing_run_contracts SET reason = 'x' WHERE vendor_id = $1`,
       `DELETE FROM billing_run_contracts WHERE vendor_id = $1`,
+      `UPDATE value_basis_versions SET items = '[]' WHERE vendor_id = $1`,
+      `DELETE FROM value_basis_versions WHERE vendor_id = $1`,
       `UPDATE outcomes SET quantity = 2 WHERE vendor_id = $1`,
       `DELETE FROM outcomes WHERE vendor_id = $1`,
       `UPDATE terms_versions SET document = '{}' WHERE vendor_id = $1`,

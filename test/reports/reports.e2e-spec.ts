@@ -74,7 +74,7 @@ describe('statements, ROI reports and the portfolio', () => {
     const text = execFileSync('pdftotext', [join(out, 'statement-zh.pdf'), '-'], { encoding: 'utf8' });
     expect(text).toContain(`Vendor: ${statement.body.vendorName}`);
     expect(text).toContain('Asia/Shanghai');
-    expect(text).toContain('(UTC)');
+    expect(text).toContain('Times are local to Asia/Shanghai (UTC+08:00)');
   });
 
   it('refuses a period that is not a month of the contract, naming the field', async () => {
@@ -89,30 +89,37 @@ describe('statements, ROI reports and the portfolio', () => {
     const c = contract('radiology');
     const res = await c.customer.get(`/v1/contracts/${c.contractId}/roi?from=2026-03&to=2026-03`).expect(200);
     expect(res.body.acceptance).toEqual([{ outcomeType: 'report', verified: 7800, rejected: 2200, rate: '0.78' }]);
-    // March's terms say nothing about what a report is worth: no ROI, not −100%.
-    expect(res.body).toMatchObject({ fees: '117000.00', value: '0.00', roiPercent: null, valueBasisDeclared: false, paybackMonth: null });
-    expect(res.body.valueBasis).toEqual(['no value basis declared']);
+    // The seed declares what an accepted report is worth as an agreed estimate: ROI says so.
+    expect(res.body).toMatchObject({ fees: '117000.00', value: '312000.00', measuredValue: '0.00', estimatedValue: '312000.00', valueKind: 'estimated', roiPercent: '166.67' });
+    // A seed whose facts state no value gets no ROI, not −100%.
+    const chatbot = contract('chatbot');
+    const none = await chatbot.customer.get(`/v1/contracts/${chatbot.contractId}/roi?from=2026-03&to=2026-03`).expect(200);
+    expect(none.body).toMatchObject({ fees: '246913.40', value: '0.00', roiPercent: null, valueBasisDeclared: false, paybackMonth: null, valueKind: null });
+    expect(none.body.valueBasis).toEqual(['no value basis declared']);
   });
 
-  it('counts a declared valuePerUnit as value: radiologist time saved per accepted report', async () => {
-    const c = contract('radiology');
-    // From April the terms declare what an accepted report is worth to the hospital; March keeps its terms.
+  it('counts a valuePerUnit in the terms as an agreed estimate when no value basis is declared', async () => {
+    const customer = await seeded.vendor.post('/v1/customers', { name: 'Per-unit hospital' }).expect(201);
     const terms = {
       components: [{ type: 'per_outcome', unitPrice: '15.00', outcomeType: 'report', verification: 'customer' }],
       outcomeTypes: { report: { verification: 'customer', valuePerUnit: '40.00' } },
     };
-    await seeded.vendor.post(`/v1/contracts/${c.contractId}/terms`, { effectiveFrom: '2026-04-01', terms }).expect(201);
+    const created = await seeded.vendor
+      .post('/v1/contracts', { customerId: customer.body.id, name: 'Reports valued in the terms', currency: 'CNY', taxRate: '0', startsOn: '2026-04-01', status: 'active', terms })
+      .expect(201);
+    const c = { contractId: created.body.id, customerId: customer.body.id, customer: t.as(await issueKey(seeded.vendor, { role: 'customer', customerId: customer.body.id })) };
     await recordOutcomes(seeded.vendor, c, [
       { externalId: 'rep-apr-1', type: 'report', quantity: '1', occurredAt: '2026-04-02T09:00:00+08:00', status: 'verified' },
       { externalId: 'rep-apr-2', type: 'report', quantity: '1', occurredAt: '2026-04-02T09:05:00+08:00', status: 'verified' },
       { externalId: 'rep-apr-3', type: 'report', quantity: '1', occurredAt: '2026-04-02T09:10:00+08:00', status: 'rejected' },
     ]);
-    const res = await seeded.vendor.get(`/v1/contracts/${c.contractId}/roi?from=2026-03&to=2026-04`).expect(200);
-    expect(res.body.months.map((m: any) => [m.month, m.value])).toEqual([
-      ['2026-03', '0.00'],
-      ['2026-04', '80.00'],
+    const res = await seeded.vendor.get(`/v1/contracts/${c.contractId}/roi?from=2026-04&to=2026-05`).expect(200);
+    expect(res.body.months.map((m: any) => [m.month, m.estimatedValue, m.measuredValue])).toEqual([
+      ['2026-04', '80.00', '0.00'],
+      ['2026-05', '0.00', '0.00'],
     ]);
-    expect(res.body.valueBasis).toEqual(['report: verified count × 40.00 (valuePerUnit in the terms)']);
+    expect(res.body).toMatchObject({ valueKind: 'estimated', valueBasisVersions: [expect.objectContaining({ source: 'terms', id: null, effectiveFrom: '2026-04-01' })] });
+    expect(res.body.valueBasis).toEqual(['report: 40 per verified unit, agreed estimate (valuePerUnit in the terms)']);
   });
 
   it('computes the inspection ROI with a monthly series, payback month, and renders the chart in a PDF', async () => {
@@ -120,12 +127,21 @@ describe('statements, ROI reports and the portfolio', () => {
     const res = await seeded.vendor.get(`/v1/contracts/${c.contractId}/roi?from=2026-02&to=2026-04`).expect(200);
     expect(res.body).toMatchObject({ value: '1000000.00', fees: '250000.00', net: '750000.00', roiPercent: '300.00', paybackMonth: '2026-03' });
     expect(res.body.months).toEqual([
-      { month: '2026-02', value: '0.00', fees: '0.00', net: '0.00', cumulativeValue: '0.00', cumulativeFees: '0.00' },
-      { month: '2026-03', value: '1000000.00', fees: '250000.00', net: '750000.00', cumulativeValue: '1000000.00', cumulativeFees: '250000.00' },
-      { month: '2026-04', value: '0.00', fees: '0.00', net: '0.00', cumulativeValue: '1000000.00', cumulativeFees: '250000.00' },
+      { month: '2026-02', value: '0.00', measuredValue: '0.00', estimatedValue: '0.00', fees: '0.00', net: '0.00', cumulativeValue: '0.00', cumulativeFees: '0.00' },
+      {
+        month: '2026-03',
+        value: '1000000.00',
+        measuredValue: '1000000.00',
+        estimatedValue: '0.00',
+        fees: '250000.00',
+        net: '750000.00',
+        cumulativeValue: '1000000.00',
+        cumulativeFees: '250000.00',
+      },
+      { month: '2026-04', value: '0.00', measuredValue: '0.00', estimatedValue: '0.00', fees: '0.00', net: '0.00', cumulativeValue: '1000000.00', cumulativeFees: '250000.00' },
     ]);
     const csv = await seeded.vendor.get(`/v1/contracts/${c.contractId}/roi.csv?from=2026-02&to=2026-04`).expect(200);
-    expect(csv.text.split('\n')[2]).toBe('2026-03,1000000.00,250000.00,750000.00,1000000.00,250000.00');
+    expect(csv.text.split('\n')[2]).toBe('2026-03,1000000.00,250000.00,750000.00,1000000.00,250000.00,1000000.00,0.00');
     const pdf = await seeded.vendor.get(`/v1/contracts/${c.contractId}/roi.pdf?from=2026-02&to=2026-04`).buffer(true).parse(binary).expect(200);
     expect(pdf.body.subarray(0, 5).toString()).toBe('%PDF-');
     writeFileSync(join(out, 'roi-inspection.pdf'), pdf.body);
@@ -176,9 +192,11 @@ describe('statements, ROI reports and the portfolio', () => {
     const noBasis = res.body.contracts.filter((c: any) => !c.valueBasisDeclared);
     for (const c of noBasis) expect(c).toMatchObject({ roiPercent: null, band: 'no value basis declared' });
     expect(res.body.contractsWithoutValueBasis).toBe(noBasis.length);
-    expect(res.body.contractsWithFees).toBe(7 - noBasis.length);
-    expect(res.body.contractsAboveThreshold).toBe(2);
-    expect(res.body.contractsByRoiBand).toContainEqual({ band: '100% and above', contracts: 2 });
+    expect(res.body.contractsWithFees).toBe(4); // inspection, traffic, radiology, credit-risk: fees and a basis
+    // inspection 300%, radiology 166.67% (estimated), credit-risk 566.67%; traffic 7.01% (estimated) is below.
+    expect(res.body.contractsAboveThreshold).toBe(3);
+    expect(res.body.contractsByRoiBand).toContainEqual({ band: '100% and above', contracts: 3 });
+    expect(res.body.contractsByRoiBand).toContainEqual({ band: '0% to 15%', contracts: 1 });
     expect(res.body.acceptanceByOutcomeType).toContainEqual({ outcomeType: 'report', verified: 7800, rejected: 2200, rate: '0.78' });
   });
 

@@ -23,7 +23,7 @@ export function finalizablePeriods(s: SeedScenario): string[] {
     .filter((label) => !String(s.expected[label].finalize ?? '').startsWith('refused'));
 }
 
-/** A vendor with the seven seed contracts, their outcomes recorded and verified, and every finalizable period invoiced. */
+/** A vendor with the seven seed contracts and their value bases, their outcomes recorded and verified, and every finalizable period invoiced. */
 export async function seedVendor(t: TestApp, only?: string[]): Promise<SeededVendor> {
   const created = await t.createVendor('Seed vendor');
   const vendor = t.as(created.adminKey);
@@ -32,6 +32,7 @@ export async function seedVendor(t: TestApp, only?: string[]): Promise<SeededVen
   for (const s of scenarios.filter((x) => !only || only.includes(x.id))) {
     const c = await scenarioContract(t.as, vendor, s);
     contracts.set(s.id, c);
+    if (s.valueBasis) await vendor.post(`/v1/contracts/${c.contractId}/value-basis`, s.valueBasis).expect(201);
     await recordOutcomes(vendor, c, outcomesOfScenario(s));
     for (const label of finalizablePeriods(s)) {
       const draft = await bill(vendor, c.contractId, label);

@@ -28,8 +28,10 @@ export class OutcomeLineView {
   @ApiProperty() type: string;
   @ApiProperty({ description: 'Money value of the outcome (value, or count × valuePerUnit)' }) value: string;
   @ApiProperty() occurredAt: string;
+  @ApiProperty({ description: 'occurredAt in the contract’s timezone, ISO 8601 with its offset' }) occurredAtLocal: string;
   @ApiProperty() status: string;
   @ApiProperty({ nullable: true }) verifiedAt: string | null;
+  @ApiProperty({ nullable: true, description: 'verifiedAt in the contract’s timezone' }) verifiedAtLocal: string | null;
   @ApiProperty({ nullable: true, description: 'Role of the key that verified it: customer, vendor_admin (auto) …' }) verifiedBy: string | null;
   @ApiProperty({ nullable: true }) evidenceSha256: string | null;
 }
@@ -54,6 +56,51 @@ export class YearToDateView {
 export class PendingView {
   @ApiProperty() count: number;
   @ApiProperty() value: string;
+}
+
+export class StatementInvoiceLineView {
+  @ApiProperty({ description: 'Invoice number carrying the line' }) invoiceNumber: string;
+  @ApiProperty({ description: 'Period label of the invoice carrying the line' }) invoicePeriod: string;
+  @ApiProperty() key: string;
+  @ApiProperty() componentType: string;
+  @ApiProperty({ description: 'charge, adjustment, minimum, cap …' }) kind: string;
+  @ApiProperty() description: string;
+  @ApiProperty({ description: 'On value_share lines and their adjustments: the verified value the line prices (a change of value on adjustments)' })
+  quantity: string;
+  @ApiProperty() amount: string;
+  @ApiProperty({ nullable: true, enum: ['late_verified', 'reversal'] }) adjustmentKind: string | null;
+  @ApiProperty({ nullable: true, description: 'The earlier period (YYYY-MM) an adjustment line corrects' }) adjustsPeriod: string | null;
+}
+
+export class StatementCreditNoteView {
+  @ApiProperty() number: string;
+  @ApiProperty() reason: string;
+  @ApiProperty({ description: 'Credited before tax' }) amount: string;
+  @ApiProperty({ description: 'Of which value_share lines' }) share: string;
+  @ApiProperty() createdAt: string;
+  @ApiProperty({ description: 'createdAt in the contract’s timezone, ISO 8601 with its offset' }) createdAtLocal: string;
+}
+
+/**
+ * How the share is explained: the share on this period's invoice is rate × the value its own lines
+ * billed plus the adjustments of earlier periods it carries; later invoices carry this period's
+ * own late verifications and reversals; what changed since is not invoiced yet.
+ */
+export class StatementReconciliationView {
+  @ApiProperty({ description: 'Verified value of value_share outcome types that this period’s invoice billed for the period itself' })
+  invoicedValue: string;
+  @ApiProperty({ description: 'Share lines of the period itself on its invoice: rate × invoicedValue, rounded per line' }) shareOfPeriod: string;
+  @ApiProperty({ type: [StatementInvoiceLineView], description: 'Adjustment lines of earlier periods carried by this period’s invoice' })
+  carriedAdjustments: StatementInvoiceLineView[];
+  @ApiProperty({ description: 'shareOfPeriod + the share parts of carriedAdjustments = fees.share' }) shareOnInvoice: string;
+  @ApiProperty({ type: [StatementInvoiceLineView], description: 'Adjustment lines on later invoices that correct this period (late verifications, reversals)' })
+  laterAdjustments: StatementInvoiceLineView[];
+  @ApiProperty({ type: [StatementCreditNoteView], description: 'Credit notes against this period’s invoice' }) creditNotes: StatementCreditNoteView[];
+  @ApiProperty({ description: 'invoicedValue + the value changes of laterAdjustments' }) valueBilledToDate: string;
+  @ApiProperty({ description: 'shareOfPeriod + the share parts of laterAdjustments' }) shareBilledToDate: string;
+  @ApiProperty({ description: 'Verified value of value_share types now, in dispute included (still billed until reversed)' }) verifiedOrDisputedValue: string;
+  @ApiProperty({ description: 'verifiedOrDisputedValue − valueBilledToDate: verified or reversed since, to be adjusted on the next invoice' })
+  notYetInvoicedValue: string;
 }
 
 export class StatementView {
@@ -84,17 +131,23 @@ export class StatementView {
   @ApiProperty({ type: PendingView }) awaitingVerification: PendingView;
   @ApiProperty({ type: PendingView }) inDispute: PendingView;
   @ApiProperty({ type: [OutcomeLineView], description: 'Outcomes awaiting verification or in dispute (the first 1,000)' }) pendingOutcomes: OutcomeLineView[];
+  @ApiProperty({ type: [StatementInvoiceLineView], description: 'Every line of the period’s invoice: flat, share and other fees are their sums' })
+  invoiceLines: StatementInvoiceLineView[];
+  @ApiProperty({ type: StatementReconciliationView }) reconciliation: StatementReconciliationView;
   @ApiProperty() generatedAt: string;
   @ApiProperty({
     type: LedgerCheckpointView,
     description: 'The vendor’s signed checkpoint of its journal when the statement was made: keep it; POST /v1/ledger/verify proves later that the chain still extends it',
   })
   ledgerCheckpoint: LedgerCheckpointView;
+  @ApiProperty({ description: 'generatedAt in the contract’s timezone, ISO 8601 with its offset' }) generatedAtLocal: string;
 }
 
 export class RoiMonthView {
   @ApiProperty() month: string;
-  @ApiProperty() value: string;
+  @ApiProperty({ description: 'measuredValue + estimatedValue' }) value: string;
+  @ApiProperty({ description: 'Value the verified outcomes measure themselves (verified savings)' }) measuredValue: string;
+  @ApiProperty({ description: 'Value from agreed estimates (per unit, per KPI point)' }) estimatedValue: string;
   @ApiProperty() fees: string;
   @ApiProperty() net: string;
   @ApiProperty() cumulativeValue: string;
@@ -119,6 +172,25 @@ export class GuaranteeResultView {
   @ApiProperty() hit: boolean;
 }
 
+export class ValueBasisItemUsedView {
+  @ApiProperty() outcomeType: string;
+  @ApiProperty({ enum: ['measured', 'per_unit', 'per_kpi_point'] }) method: string;
+  @ApiProperty({ nullable: true }) unitValue: string | null;
+  @ApiProperty({ nullable: true }) baseline: string | null;
+  @ApiProperty() estimated: boolean;
+  @ApiProperty() description: string;
+  @ApiProperty({ description: 'The item in one sentence, as the PDF prints it' }) text: string;
+}
+
+export class ValueBasisVersionView {
+  @ApiProperty() contractId: string;
+  @ApiProperty({ nullable: true, description: 'The declared version (GET /v1/contracts/:id/value-basis); null when implied by the terms' }) id: string | null;
+  @ApiProperty({ enum: ['declared', 'terms'] }) source: 'declared' | 'terms';
+  @ApiProperty() effectiveFrom: string;
+  @ApiProperty({ nullable: true }) description: string | null;
+  @ApiProperty({ type: [ValueBasisItemUsedView] }) items: ValueBasisItemUsedView[];
+}
+
 export class RoiReportView {
   @ApiProperty({ enum: ['contract', 'customer'] }) scope: 'contract' | 'customer';
   @ApiProperty() contractIds: string[];
@@ -128,10 +200,16 @@ export class RoiReportView {
   @ApiProperty() currency: string;
   @ApiProperty() from: string;
   @ApiProperty() to: string;
-  @ApiProperty({ description: 'Verified value delivered' }) value: string;
+  @ApiProperty({ description: 'Value delivered: measuredValue + estimatedValue' }) value: string;
+  @ApiProperty({ description: 'Value the verified outcomes measure (verified savings, bad debt avoided)' }) measuredValue: string;
+  @ApiProperty({ description: 'Value from agreed estimates (per accepted report, per KPI point): labelled as such' }) estimatedValue: string;
+  @ApiProperty({ nullable: true, enum: ['measured', 'estimated', 'measured and estimated'], description: 'What `value` is made of; null without a basis' })
+  valueKind: string | null;
   @ApiProperty({ description: 'Fees invoiced (before tax), net of credit notes' }) fees: string;
   @ApiProperty() net: string;
-  @ApiProperty({ nullable: true }) roiPercent: string | null;
+  @ApiProperty({ nullable: true, description: '(value − fees) ÷ fees × 100 over measured and estimated value; null without fees or without a value basis' })
+  roiPercent: string | null;
+  @ApiProperty({ nullable: true, description: 'The same over measured value only; null without a measured basis' }) measuredRoiPercent: string | null;
   @ApiProperty({ nullable: true, description: 'First month where cumulative value ≥ cumulative fees' }) paybackMonth: string | null;
   @ApiProperty({ type: [RoiMonthView] }) months: RoiMonthView[];
   @ApiProperty({ type: [AcceptanceView] }) acceptance: AcceptanceView[];
@@ -139,7 +217,8 @@ export class RoiReportView {
   @ApiProperty() guaranteeMisses: number;
   @ApiProperty({ type: [GuaranteeResultView] }) guarantees: GuaranteeResultView[];
   @ApiProperty({ description: 'How value is counted, for the reader' }) valueBasis: string[];
-  @ApiProperty({ description: 'false: the terms declare no value basis, and roiPercent is null rather than −100%' }) valueBasisDeclared: boolean;
+  @ApiProperty({ description: 'false: no value basis is declared, and roiPercent is null rather than −100%' }) valueBasisDeclared: boolean;
+  @ApiProperty({ type: [ValueBasisVersionView], description: 'The value basis versions the months used' }) valueBasisVersions: ValueBasisVersionView[];
   @ApiProperty() generatedAt: string;
 }
 
@@ -167,10 +246,23 @@ export class ContractRoiView {
   @ApiProperty() currency: string;
   @ApiProperty({ description: 'Component types of its terms, joined with +' }) scheme: string;
   @ApiProperty() value: string;
+  @ApiProperty() measuredValue: string;
+  @ApiProperty() estimatedValue: string;
+  @ApiProperty({ nullable: true, enum: ['measured', 'estimated', 'measured and estimated'] }) valueKind: string | null;
   @ApiProperty() fees: string;
   @ApiProperty({ nullable: true, description: 'null without fees or without a declared value basis' }) roiPercent: string | null;
-  @ApiProperty({ description: 'Whether its terms declare how outcomes convert to value (value_share or valuePerUnit)' }) valueBasisDeclared: boolean;
+  @ApiProperty({ description: 'Whether a value basis is declared (or implied by value_share / valuePerUnit in the terms)' }) valueBasisDeclared: boolean;
   @ApiProperty() band: string;
+}
+
+export class QuarterRoiView {
+  @ApiProperty({ example: '2026-Q1' }) quarter: string;
+  @ApiProperty({ description: 'First month of the quarter in the range' }) from: string;
+  @ApiProperty({ description: 'Last month of the quarter in the range' }) to: string;
+  @ApiProperty({ description: 'Contracts with fees and a value basis in the quarter' }) contractsWithRoi: number;
+  @ApiProperty({ description: 'Of those, contracts whose ROI over the quarter is above the threshold' }) contractsAboveThreshold: number;
+  @ApiProperty({ description: 'Contracts with fees in the quarter but no value basis (no ROI stated, not counted)' }) contractsWithFeesWithoutValueBasis: number;
+  @ApiProperty({ nullable: true, description: 'contractsAboveThreshold ÷ contractsWithRoi, 4 decimals' }) shareAboveThreshold: string | null;
 }
 
 export class PortfolioView {
@@ -186,6 +278,7 @@ export class PortfolioView {
   @ApiProperty({ description: 'Contracts whose terms declare no value basis (no ROI stated for them)' }) contractsWithoutValueBasis: number;
   @ApiProperty() contractsAboveThreshold: number;
   @ApiProperty({ nullable: true, description: 'contractsAboveThreshold ÷ contractsWithFees' }) shareAboveThreshold: string | null;
+  @ApiProperty({ type: [QuarterRoiView], description: 'The share of contracts above the threshold, quarter by quarter' }) byQuarter: QuarterRoiView[];
   @ApiProperty({ type: [AcceptanceView] }) acceptanceByOutcomeType: AcceptanceView[];
   @ApiProperty({ type: [ContractRoiView] }) contracts: ContractRoiView[];
   @ApiProperty() generatedAt: string;
