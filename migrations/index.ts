@@ -16,6 +16,7 @@ import { DeemedAcceptance1766500000000 } from './1766500000000-deemed-acceptance
 import { AddLegalPartiesPaymentTermsAndTaxInvoices1766600000000 } from './1766600000000-add-legal-parties-payment-terms-and-tax-invoices';
 import { DistributionReadySecretLookups1766800000000 } from './1766800000000-distribution-ready-secret-lookups';
 import { CreateBillingRunContracts1766900000000 } from './1766900000000-create-billing-run-contracts';
+import { IndependentVerifiers1767400000000 } from './1767400000000-independent-verifiers';
 
 export const migrations = [
   CreateTenancyPartiesContracts1764000000000,
@@ -35,4 +36,5 @@ export const migrations = [
   AddLegalPartiesPaymentTermsAndTaxInvoices1766600000000,
   DistributionReadySecretLookups1766800000000,
   CreateBillingRunContracts1766900000000,
+  IndependentVerifiers1767400000000,
 ];

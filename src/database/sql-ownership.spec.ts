@@ -32,6 +32,7 @@ const OWNER: Record<string, string> = {
   portal_sessions: 'portal',
   terms_versions: 'contracts',
   vendor_signing_keys: 'parties',
+  verifiers: 'parties',
   vendors: 'parties',
   webhook_deliveries: 'webhooks',
   webhook_delivery_attempts: 'webhooks',
