@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { vendorScope } from '../auth/scope';
-import { ContractsService, validTermsOrThrow } from '../contracts/contracts.service';
+import { ContractsService } from '../contracts/contracts.service';
 import { canonicalJson, sha256Hex } from '../kernel/canonical-json';
 import { minorUnits } from '../kernel/currency';
 import { monthsBetween } from '../kernel/calendar';
@@ -44,7 +44,7 @@ export class SimulationsService {
 
   async simulate(p: Principal, contractId: string, dto: CreateSimulationDto): Promise<SimulationView> {
     // Refused exactly as contract creation refuses them: the same function, the same 422.
-    const terms = validTermsOrThrow(dto.terms);
+    const terms = await this.contracts.checkedTerms(p.vendorId, dto.terms);
     const contract = await this.contracts.findVisible(p, contractId);
     const labels = this.labels(contract.billingCycle, dto.from, dto.to);
     const scope = vendorScope(p.vendorId);

@@ -157,6 +157,35 @@ describe('independent verifiers', () => {
     expect(list.body.map((v: any) => v.key)).toEqual(['independent-assessor', 'sz-traffic-bureau']);
   });
 
+  it('refuses new terms naming by key a verifier nobody registered, with every wrong field, writing nothing', async () => {
+    const c = await vendor.post('/v1/customers', { name: 'Nanshan district' }).expect(201);
+    const terms = {
+      components: [
+        { type: 'value_share', rate: '1.5', outcomeType: 'savings', verification: 'third_party', verifier: 'independent-asessor' },
+      ],
+      outcomeTypes: { congestion_reduction_pct: { verification: 'third_party', verifier: 'sz-trafic-bureau' } },
+    };
+    const before = await t.counts(['contracts', 'terms_versions']);
+    const res = await vendor
+      .post('/v1/contracts', { customerId: c.body.id, name: 'Nanshan', currency: 'CNY', taxRate: '0.06', startsOn: '2026-03-01', terms })
+      .expect(422);
+    expect(res.body.code).toBe('TERMS_INVALID');
+    expect(res.body.errors.map((e: any) => e.field)).toEqual([
+      'terms.components[0].rate', 'terms.components[0].verifier', 'terms.outcomeTypes.congestion_reduction_pct.verifier',
+    ]);
+    expect(res.body.errors[1].message).toContain('"independent-asessor"');
+    const amend = await vendor.post(`/v1/contracts/${contractId}/terms`, { effectiveFrom: '2026-06-01', terms: { ...TERMS, outcomeTypes: terms.outcomeTypes } }).expect(422);
+    expect(amend.body.errors).toEqual([
+      { field: 'terms.outcomeTypes.congestion_reduction_pct.verifier', message: expect.stringContaining('"sz-trafic-bureau"') },
+    ]);
+    expect(await t.counts(['contracts', 'terms_versions'])).toEqual(before);
+    // A free name (not shaped like a key) stays valid: the customer decides those, as before verifiers existed.
+    const legacy = { ...TERMS, outcomeTypes: { congestion_reduction_pct: { verification: 'third_party', verifier: 'Shenzhen Traffic Bureau' } } };
+    await vendor
+      .post('/v1/contracts', { customerId: c.body.id, name: 'Nanshan', currency: 'CNY', taxRate: '0.06', startsOn: '2026-03-01', terms: legacy })
+      .expect(201);
+  });
+
   it('also accepts terms that name the verifier by its id', async () => {
     const c = await vendor.post('/v1/customers', { name: 'Futian district' }).expect(201);
     const terms = { ...TERMS, outcomeTypes: { congestion_reduction_pct: { verification: 'third_party', verifier: bureauId } } };
