@@ -17,6 +17,7 @@ import { AddLegalPartiesPaymentTermsAndTaxInvoices1766600000000 } from './176660
 import { DistributionReadySecretLookups1766800000000 } from './1766800000000-distribution-ready-secret-lookups';
 import { CreateBillingRunContracts1766900000000 } from './1766900000000-create-billing-run-contracts';
 import { CreateValueBasisVersions1767200000000 } from './1767200000000-create-value-basis-versions';
+import { IndependentVerifiers1767400000000 } from './1767400000000-independent-verifiers';
 import { CreateLedgerCheckpoints1767600000000 } from './1767600000000-create-ledger-checkpoints';
 
 export const migrations = [
@@ -38,5 +39,6 @@ export const migrations = [
   DistributionReadySecretLookups1766800000000,
   CreateBillingRunContracts1766900000000,
   CreateValueBasisVersions1767200000000,
+  IndependentVerifiers1767400000000,
   CreateLedgerCheckpoints1767600000000,
 ];

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Role } from './entities/api-key.entity';
 
-const ROLE_TAG: Record<Role, string> = { vendor_admin: 'vnd', customer: 'cus', auditor: 'aud' };
+const ROLE_TAG: Record<Role, string> = { vendor_admin: 'vnd', customer: 'cus', auditor: 'aud', verifier: 'vfy' };
 
 /** A new random key: shown once, stored only as its SHA-256. */
 export function newApiKeySecret(role: Role): { secret: string; prefix: string; sha256: string } {

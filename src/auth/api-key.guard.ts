@@ -72,21 +72,21 @@ export class ApiKeyGuard implements CanActivate {
 
   private async resolve(secret: string): Promise<Principal | null> {
     // One round trip: find the live key and stamp last_used_at at most once a minute.
-    const rows: Array<{ vendor_id: string; id: string; role: Role; customer_id: string | null; contract_ids: string[] | null }> =
+    const rows: Array<{ vendor_id: string; id: string; role: Role; customer_id: string | null; contract_ids: string[] | null; verifier_id: string | null }> =
       await this.db.query(
         `WITH k AS (
-           SELECT vendor_id, id, role, customer_id, contract_ids, last_used_at FROM api_keys
+           SELECT vendor_id, id, role, customer_id, contract_ids, verifier_id, last_used_at FROM api_keys
             WHERE key_sha256 = $1 AND revoked_at IS NULL
          ), touched AS (
            UPDATE api_keys a SET last_used_at = now() FROM k
             WHERE a.vendor_id = k.vendor_id AND a.id = k.id
               AND (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute')
          )
-         SELECT vendor_id, id, role, customer_id, contract_ids FROM k`,
+         SELECT vendor_id, id, role, customer_id, contract_ids, verifier_id FROM k`,
         [hashApiKey(secret)],
       );
     const k = rows[0];
     if (!k) return null;
-    return { vendorId: k.vendor_id, keyId: k.id, role: k.role, customerId: k.customer_id, contractIds: k.contract_ids };
+    return { vendorId: k.vendor_id, keyId: k.id, role: k.role, customerId: k.customer_id, contractIds: k.contract_ids, verifierId: k.verifier_id };
   }
 }

@@ -12,13 +12,14 @@ export interface ApiKeyRow {
   role: Role;
   customer_id: string | null;
   contract_ids: string[] | null;
+  verifier_id: string | null;
   prefix: string;
   created_at: Date;
   revoked_at: Date | null;
   last_used_at: Date | null;
 }
 
-const COLUMNS = 'k.vendor_id, k.id, k.name, k.role, k.customer_id, k.contract_ids, k.prefix, k.created_at, k.revoked_at, k.last_used_at';
+const COLUMNS = 'k.vendor_id, k.id, k.name, k.role, k.customer_id, k.contract_ids, k.verifier_id, k.prefix, k.created_at, k.revoked_at, k.last_used_at';
 /** Keys are the vendor's own business: only its admin keys reach them, so the vendor is the whole scope. */
 const KEY_SCOPE: ScopeColumns = { vendorId: 'k.vendor_id' };
 
@@ -32,13 +33,13 @@ export class ApiKeysRepository {
 
   async insert(
     scope: Scope,
-    k: { name: string; role: Role; customerId: string | null; contractIds: string[] | null; prefix: string; keySha256: string },
+    k: { name: string; role: Role; customerId: string | null; contractIds: string[] | null; verifierId?: string | null; prefix: string; keySha256: string },
     em?: EntityManager,
   ): Promise<ApiKeyRow> {
     const [row] = await (em ?? this.db.manager).query(
-      `INSERT INTO api_keys AS k (vendor_id, name, role, customer_id, contract_ids, prefix, key_sha256)
-       VALUES ($1, $2, $3, $4, $5::uuid[], $6, $7) RETURNING ${COLUMNS}`,
-      [scope.vendorId, k.name, k.role, k.customerId, k.contractIds, k.prefix, k.keySha256],
+      `INSERT INTO api_keys AS k (vendor_id, name, role, customer_id, contract_ids, verifier_id, prefix, key_sha256)
+       VALUES ($1, $2, $3, $4, $5::uuid[], $6, $7, $8) RETURNING ${COLUMNS}`,
+      [scope.vendorId, k.name, k.role, k.customerId, k.contractIds, k.verifierId ?? null, k.prefix, k.keySha256],
     );
     return row;
   }

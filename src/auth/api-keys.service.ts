@@ -15,6 +15,7 @@ export function toApiKeyView(k: ApiKeyRow): ApiKeyView {
     role: k.role,
     customerId: k.customer_id,
     contractIds: k.contract_ids,
+    verifierId: k.verifier_id,
     prefix: k.prefix,
     createdAt: k.created_at.toISOString(),
     revokedAt: k.revoked_at?.toISOString() ?? null,
@@ -48,10 +49,21 @@ export class ApiKeysService {
         { field: 'contractIds', message: 'only allowed for role auditor' },
       ]);
     if (dto.contractIds?.length && !(await this.grants.contractsExist(scope, dto.contractIds, em))) throw notFound('contract');
+    if (dto.role === 'verifier') {
+      if (!dto.verifierId)
+        throw AuthError.create(AuthErrorCode.VERIFIER_REQUIRED, 'verifierId is required for a verifier key', [
+          { field: 'verifierId', message: 'required for role verifier' },
+        ]);
+      if (!(await this.grants.verifierExists(scope, dto.verifierId, em))) throw notFound('verifier', dto.verifierId);
+    } else if (dto.verifierId) {
+      throw CommonError.create(CommonErrorCode.VALIDATION_FAILED, 'verifierId is only for verifier keys', [
+        { field: 'verifierId', message: 'only allowed for role verifier' },
+      ]);
+    }
     const { secret, prefix, sha256 } = newApiKeySecret(dto.role);
     const row = await this.keys.insert(
       scope,
-      { name: dto.name, role: dto.role, customerId: dto.customerId ?? null, contractIds: dto.contractIds ?? null, prefix, keySha256: sha256 },
+      { name: dto.name, role: dto.role, customerId: dto.customerId ?? null, contractIds: dto.contractIds ?? null, verifierId: dto.verifierId ?? null, prefix, keySha256: sha256 },
       em,
     );
     return { ...toApiKeyView(row), secret };

@@ -6,6 +6,7 @@ export enum AuthErrorCode {
   ROLE_FORBIDDEN = 'ROLE_FORBIDDEN',
   AUDITOR_READ_ONLY = 'AUDITOR_READ_ONLY',
   CUSTOMER_REQUIRED = 'CUSTOMER_REQUIRED',
+  VERIFIER_REQUIRED = 'VERIFIER_REQUIRED',
 }
 
 export const AuthError = defineErrors<AuthErrorCode>({
@@ -14,4 +15,5 @@ export const AuthError = defineErrors<AuthErrorCode>({
   ROLE_FORBIDDEN: { status: 403, title: 'This key’s role may not do that' },
   AUDITOR_READ_ONLY: { status: 403, title: 'Auditor keys are read-only' },
   CUSTOMER_REQUIRED: { status: 422, title: 'A customer key must be bound to one of the vendor’s customers' },
+  VERIFIER_REQUIRED: { status: 422, title: 'A verifier key must be bound to one of the vendor’s verifiers' },
 });

@@ -10,5 +10,7 @@ export abstract class KeyGrantCheck {
   /** Whether the scope sees this customer. */
   abstract customerExists(scope: Scope, customerId: string, em?: EntityManager): Promise<boolean>;
   /** Whether the scope sees every listed contract. */
+  /** Whether the scope sees this verifier. */
+  abstract verifierExists(scope: Scope, verifierId: string, em?: EntityManager): Promise<boolean>;
   abstract contractsExist(scope: Scope, contractIds: readonly string[], em?: EntityManager): Promise<boolean>;
 }

@@ -10,6 +10,8 @@ export interface Principal {
   customerId: string | null;
   /** Set for auditor keys granted to listed contracts only. */
   contractIds: string[] | null;
+  /** Set for verifier keys: the independent verifier (a party of the vendor) the key decides for. */
+  verifierId?: string | null;
 }
 
 export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => {

@@ -7,6 +7,8 @@ import { notFound } from '../common/errors/common.errors';
 import { decodeCursor, encodeCursor, Page } from '../common/http/pagination';
 import { pageOf, Queryable } from '../common/sql';
 import { PartyNamesReads } from '../parties/documents.reads';
+import { VerifiersRepository } from '../parties/verifiers.repository';
+import type { FieldError } from '../common/errors/domain-exception';
 import { canonicalJson, sha256Hex } from '../kernel/canonical-json';
 import { parseTerms } from '../pricing/terms';
 import type { Terms } from '../pricing/types';
@@ -63,15 +65,38 @@ const TRANSITIONS: Record<ContractStatus, ContractStatus[]> = {
 };
 
 /** Validates a terms document field by field; errors name `terms.<path>`. */
-export function validTermsOrThrow(doc: unknown): Terms {
+export function validTermsOrThrow(doc: unknown, more: FieldError[] = []): Terms {
   const parsed = parseTerms(doc);
-  if (!parsed.ok)
+  const errors = [...(parsed.ok ? [] : parsed.errors.map((e) => ({ field: `terms.${e.path}`, message: e.message }))), ...more];
+  if (errors.length > 0)
     throw ContractError.create(
       ContractErrorCode.TERMS_INVALID,
-      parsed.errors.map((e) => `terms.${e.path}: ${e.message}`).join('; '),
-      parsed.errors.map((e) => ({ field: `terms.${e.path}`, message: e.message })),
+      errors.map((e) => `${e.field}: ${e.message}`).join('; '),
+      errors,
     );
-  return parsed.terms;
+  return (parsed as { terms: Terms }).terms;
+}
+
+/**
+ * A third-party `verifier` shaped like a verifier's key or id (lower-case letters, digits, `.`,
+ * `_`, `-`): it must name a verifier the vendor registered, or a typo would quietly leave the
+ * decision to the customer. Free names ("Plant QA", terms written before verifiers existed) stay
+ * valid and are decided by the customer (src/outcomes/README.md, "Who verifies").
+ */
+const VERIFIER_REF = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/** The verifier references of a (not yet validated) terms document, with their field paths. */
+export function verifierRefs(doc: unknown): Array<{ field: string; ref: string }> {
+  const out: Array<{ field: string; ref: string }> = [];
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const take = (o: unknown, field: string) => {
+    if (isObj(o) && o.verification === 'third_party' && typeof o.verifier === 'string' && VERIFIER_REF.test(o.verifier))
+      out.push({ field: `${field}.verifier`, ref: o.verifier });
+  };
+  if (!isObj(doc)) return out;
+  if (Array.isArray(doc.components)) doc.components.forEach((c, i) => take(c, `terms.components[${i}]`));
+  if (isObj(doc.outcomeTypes)) for (const name of Object.keys(doc.outcomeTypes).sort()) take(doc.outcomeTypes[name], `terms.outcomeTypes.${name}`);
+  return out;
 }
 
 @Injectable()
@@ -80,12 +105,28 @@ export class ContractsService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly repo: ContractsRepository,
     private readonly parties: PartyNamesReads,
+    private readonly verifiers: VerifiersRepository,
     /** Absent in an application without invoicing: then nothing is invoiced. */
     @Optional() @Inject(TERMS_USAGE) private readonly usage: TermsUsage | null,
   ) {}
 
+  /**
+   * New terms (a contract, an amendment, a simulation): valid field by field, and every verifier
+   * they name by key or id registered with the vendor — one 422 naming every wrong field.
+   */
+  async checkedTerms(vendorId: string, doc: unknown): Promise<Terms> {
+    const refs = verifierRefs(doc);
+    const known = new Set<string>();
+    if (refs.length > 0)
+      for (const v of await this.verifiers.findByKeysOrIds(vendorScope(vendorId), refs.map((r) => r.ref))) known.add(v.key).add(v.id);
+    const unknown = refs
+      .filter((r) => !known.has(r.ref))
+      .map((r) => ({ field: r.field, message: `no verifier with key or id "${r.ref}" is registered (POST /v1/verifiers)` }));
+    return validTermsOrThrow(doc, unknown);
+  }
+
   async create(vendorId: string, dto: CreateContractDto): Promise<ContractView> {
-    const terms = validTermsOrThrow(dto.terms);
+    const terms = await this.checkedTerms(vendorId, dto.terms);
     if (dto.endsOn && dto.endsOn < dto.startsOn)
       throw ContractError.create(ContractErrorCode.CONTRACT_DATES_INVALID, 'endsOn is before startsOn', [
         { field: 'endsOn', message: 'must not be before startsOn' },
@@ -167,7 +208,7 @@ export class ContractsService {
 
   /** An amendment: a new immutable version taking effect on the first day of a billing period. */
   async addTerms(p: Principal, id: string, dto: CreateTermsVersionDto): Promise<TermsVersionView> {
-    const terms = validTermsOrThrow(dto.terms);
+    const terms = await this.checkedTerms(p.vendorId, dto.terms);
     const scope = scopeOf(p);
     return this.db.transaction(async (em) => {
       // Lock the contract: versions are numbered one at a time.

@@ -5,6 +5,7 @@ import { KeyGrantCheck } from '../auth/key-grants';
 import { type Scope, scopeSql } from '../auth/scope';
 import { CustomersRepository } from '../parties/customers.repository';
 import { PartiesModule } from '../parties/parties.module';
+import { VerifiersRepository } from '../parties/verifiers.repository';
 
 /** What issuing a key is checked against: customers through their owner, contracts here. */
 @Injectable()
@@ -12,12 +13,17 @@ export class ContractKeyGrants extends KeyGrantCheck {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly customers: CustomersRepository,
+    private readonly verifiers: VerifiersRepository,
   ) {
     super();
   }
 
   async customerExists(scope: Scope, customerId: string, em?: EntityManager): Promise<boolean> {
     return (await this.customers.findOne(scope, customerId, em)) !== null;
+  }
+
+  async verifierExists(scope: Scope, verifierId: string, em?: EntityManager): Promise<boolean> {
+    return (await this.verifiers.findOne(scope, verifierId, em)) !== null;
   }
 
   async contractsExist(scope: Scope, contractIds: readonly string[], em?: EntityManager): Promise<boolean> {

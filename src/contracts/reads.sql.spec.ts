@@ -1,6 +1,7 @@
 // SQL snapshots of the contracts domain's read classes for other domains (outcomes, reports, key grants).
 import { FIXED, sqlPerScope, sqlRecorder } from '../../test/support/sql-recorder';
 import type { CustomersRepository } from '../parties/customers.repository';
+import type { VerifiersRepository } from '../parties/verifiers.repository';
 import { ContractKeyGrants } from './key-grant.reads';
 import { OutcomeContractReads } from './outcome.reads';
 import { ContractReportReads } from './report.reads';
@@ -34,7 +35,7 @@ describe('the SQL of the contracts reads', () => {
   });
 
   it('checks an auditor key’s contracts within the vendor', async () => {
-    const grants = new ContractKeyGrants(rec.db, {} as CustomersRepository);
+    const grants = new ContractKeyGrants(rec.db, {} as CustomersRepository, {} as VerifiersRepository);
     expect(await sqlPerScope(rec, (s) => grants.contractsExist(s, FIXED.contractIds), ['system'])).toMatchSnapshot();
   });
 });

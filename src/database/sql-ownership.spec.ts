@@ -34,6 +34,7 @@ const OWNER: Record<string, string> = {
   terms_versions: 'contracts',
   value_basis_versions: 'contracts',
   vendor_signing_keys: 'parties',
+  verifiers: 'parties',
   vendors: 'parties',
   webhook_deliveries: 'webhooks',
   webhook_delivery_attempts: 'webhooks',

@@ -20,6 +20,8 @@ import { InvoicesController } from './invoices.controller';
 import { InvoicesService } from './invoices.service';
 import { SettlementsRepository } from './settlements.repository';
 import { SettlementsService } from './settlements.service';
+import { SimulationsController } from './simulations.controller';
+import { SimulationsService } from './simulations.service';
 import { InvoiceReportReads } from './report.reads';
 import { TermsUsageModule } from './terms-usage.provider';
 
@@ -33,7 +35,7 @@ import { TermsUsageModule } from './terms-usage.provider';
     LedgerModule,
     WebhooksModule,
   ],
-  controllers: [InvoicesController, BillingRunsController],
+  controllers: [InvoicesController, BillingRunsController, SimulationsController],
   providers: [
     BillingInputsRepository,
     BillingRunsRepository,
@@ -45,6 +47,7 @@ import { TermsUsageModule } from './terms-usage.provider';
     InvoiceDocumentsService,
     BillCommand,
     InvoiceReportReads,
+    SimulationsService,
   ],
   exports: [InvoicesService, BillingRunsService, InvoiceReportReads, InvoicingEvidenceReads, SettlementsService, InvoiceDocumentsService],
 })

@@ -120,6 +120,15 @@ describe('what the terms accept', () => {
     expect(amountOf(rules, 'nps', undefined, undefined)).toMatchObject({ field: 'quantity' });
   });
 
+  it('names the verifier the terms give each third-party type, from components and declarations', () => {
+    expect(Object.fromEntries(typeRulesOf(terms).verifiers)).toEqual({ savings: 'Auditor Ltd' });
+    const declared = typeRulesOf({
+      ...terms,
+      outcomeTypes: { congestion_reduction_pct: { verification: 'third_party', verifier: 'sz-traffic-bureau' } },
+    });
+    expect(Object.fromEntries(declared.verifiers)).toEqual({ savings: 'Auditor Ltd', congestion_reduction_pct: 'sz-traffic-bureau' });
+  });
+
   it('gives a 30-day dispute window when the terms say nothing', () => {
     expect(typeRulesOf({ components: terms.components.slice(0, 1) }).disputeWindowDays).toBe(30);
   });

@@ -2,7 +2,7 @@
 // No Nest, no database: unit-tested beside this file.
 import { Money } from '../common/money';
 import { canonicalJson, sha256Hex } from '../kernel/canonical-json';
-import { guaranteeKpis, knownOutcomeTypes } from '../pricing/terms';
+import { componentOutcomeType, guaranteeKpis, knownOutcomeTypes } from '../pricing/terms';
 import type { Terms, Verification } from '../pricing/types';
 
 /** What one terms version says about outcome types. */
@@ -20,6 +20,8 @@ export interface TypeRules {
   disputeWindowDays: number;
   /** Customer-verified types with deemed acceptance: the ISO 8601 objection window (per_outcome `objectionWindow`). */
   objectionWindows: Map<string, string>;
+  /** Third-party types: the verifier the terms name (a verifier's key or id, or a legacy free name). */
+  verifiers: Map<string, string>;
 }
 
 /** Days after verification during which the customer may dispute, when the terms do not say. */
@@ -40,7 +42,11 @@ export function typeRulesOf(terms: Terms): TypeRules {
   const pricing = new Map<string, string>();
   const describe = (type: string, how: string) => pricing.set(type, pricing.has(type) ? `${pricing.get(type)} and ${how}` : how);
   const objectionWindows = new Map<string, string>();
+  const verifiers = new Map<string, string>();
   for (const c of terms.components) {
+    const named = (c as { verifier?: string }).verifier;
+    const read = componentOutcomeType(c);
+    if (named !== undefined && read !== undefined && !verifiers.has(read)) verifiers.set(read, named);
     if (c.type === 'per_outcome' && c.objectionWindow && !objectionWindows.has(c.outcomeType)) objectionWindows.set(c.outcomeType, c.objectionWindow);
     if (c.type === 'value_share') {
       needsValue.add(c.outcomeType);
@@ -53,6 +59,8 @@ export function typeRulesOf(terms: Terms): TypeRules {
     }
     if (c.type === 'per_outcome') counted.add(c.outcomeType);
   }
+  for (const [name, decl] of Object.entries(terms.outcomeTypes ?? {}))
+    if (decl.verifier !== undefined && !verifiers.has(name)) verifiers.set(name, decl.verifier);
   return {
     verification,
     needsValue,
@@ -61,6 +69,7 @@ export function typeRulesOf(terms: Terms): TypeRules {
     pricing,
     disputeWindowDays: disputeWindowDaysOf(terms),
     objectionWindows,
+    verifiers,
   };
 }
 

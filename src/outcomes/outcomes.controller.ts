@@ -76,14 +76,14 @@ export class OutcomesController {
 
   @Post('verify')
   @HttpCode(200)
-  @Roles('customer', 'vendor_admin')
+  @Roles('customer', 'verifier', 'vendor_admin')
   bulkVerify(@CurrentPrincipal() p: Principal, @Body() dto: BulkVerifyDto): Promise<BulkVerifyView> {
     return this.outcomes.bulkVerify(p, dto.ids, dto.reason ?? null);
   }
 
   @Post('reject')
   @HttpCode(200)
-  @Roles('customer', 'vendor_admin')
+  @Roles('customer', 'verifier', 'vendor_admin')
   bulkReject(@CurrentPrincipal() p: Principal, @Body() dto: BulkRejectDto): Promise<BulkRejectView> {
     return this.outcomes.bulkReject(p, dto.ids, dto.reason);
   }
@@ -100,14 +100,14 @@ export class OutcomesController {
 
   @Post(':id/verify')
   @HttpCode(200)
-  @Roles('customer', 'vendor_admin')
+  @Roles('customer', 'verifier', 'vendor_admin')
   verify(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: OptionalReasonDto): Promise<OutcomeDetailView> {
     return this.outcomes.verify(p, id, dto.reason ?? null);
   }
 
   @Post(':id/reject')
   @HttpCode(200)
-  @Roles('customer', 'vendor_admin')
+  @Roles('customer', 'verifier', 'vendor_admin')
   reject(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ReasonDto): Promise<OutcomeDetailView> {
     return this.outcomes.reject(p, id, dto.reason);
   }

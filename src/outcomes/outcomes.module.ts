@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ContractsModule } from '../contracts/contracts.module';
+import { PartiesModule } from '../parties/parties.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { OutcomeEvent } from './entities/outcome-event.entity';
 import { Outcome } from './entities/outcome.entity';
@@ -13,7 +14,7 @@ import { OutcomesService } from './outcomes.service';
 import { DeemingSweep } from './deeming-sweep';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Outcome, OutcomeEvent]), ContractsModule, WebhooksModule],
+  imports: [TypeOrmModule.forFeature([Outcome, OutcomeEvent]), ContractsModule, PartiesModule, WebhooksModule],
   controllers: [OutcomesController, ContractOutcomesController],
   providers: [OutcomesRepository, OutcomeFiguresRepository, OutcomesService, OutcomeBillingReads, OutcomeEvidenceReads, DeemingSweep],
   exports: [OutcomesService, DeemingSweep, OutcomeFiguresRepository, OutcomeBillingReads, OutcomeEvidenceReads],

@@ -33,6 +33,7 @@ describe('the SQL of OutcomesRepository', () => {
   it('decides many recorded outcomes of the customer in one statement, and reads the statuses of the rest', async () => {
     expect(await sqlPerScope(rec, (s) => repo.bulkDecide(s, [FIXED.id], 'verified', actor, null), ['customer'])).toMatchSnapshot();
     expect(await sqlPerScope(rec, (s) => repo.statusesOf(s, [FIXED.id]), ['customer'])).toMatchSnapshot();
+    expect(await sqlPerScope(rec, (s) => repo.decisionSubjects(s, [FIXED.id]), ['customer'])).toMatchSnapshot();
   });
 
   it('reads whether the dispute window is open and the outcome was disputed before', async () => {

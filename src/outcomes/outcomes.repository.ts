@@ -39,6 +39,7 @@ interface EventRow {
   to_status: OutcomeStatus;
   actor_key_id: string | null;
   actor_role: string;
+  actor_verifier_id: string | null;
   reason: string | null;
   occurred_at: Date;
   deemed_at: Date | null;
@@ -78,6 +79,8 @@ export const outcomeKey = (contractId: string, externalId: string) => `${contrac
 export interface Actor {
   keyId: string | null;
   role: string;
+  /** A verifier key's verifier: recorded on its events beside the key. */
+  verifierId?: string | null;
 }
 
 /** How a scope filters `outcomes o`: the customer is the one of the outcome's contract. */
@@ -177,6 +180,7 @@ function toEventView(e: EventRow): OutcomeEventView {
     toStatus: e.to_status,
     actorKeyId: e.actor_key_id,
     actorRole: e.actor_role,
+    actorVerifierId: e.actor_verifier_id,
     reason: e.reason,
     occurredAt: e.occurred_at.toISOString(),
     ...(e.deemed_at ? { deemedAt: e.deemed_at.toISOString() } : {}),
@@ -303,9 +307,9 @@ export class OutcomesRepository {
     );
     if (!updated) throw new Error(`outcome ${row.id} is outside the scope it was read in`);
     await em.query(
-      `INSERT INTO outcome_events (vendor_id, outcome_id, from_status, to_status, actor_key_id, actor_role, reason)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [updated.vendor_id, row.id, row.status, to, actor.keyId, actor.role, reason],
+      `INSERT INTO outcome_events (vendor_id, outcome_id, from_status, to_status, actor_key_id, actor_role, actor_verifier_id, reason)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [updated.vendor_id, row.id, row.status, to, actor.keyId, actor.role, actor.verifierId ?? null, reason],
     );
     return updated;
   }
@@ -315,7 +319,7 @@ export class OutcomesRepository {
    * one statement. Returns the ids moved.
    */
   async bulkDecide(scope: Scope, ids: string[], to: 'verified' | 'rejected', actor: Actor, reason: string | null): Promise<string[]> {
-    const params: unknown[] = [ids, to, actor.keyId, actor.role, reason];
+    const params: unknown[] = [ids, to, actor.keyId, actor.role, reason, actor.verifierId ?? null];
     const rows: Array<{ id: string }> = await this.db.query(
       `WITH moved AS (
          UPDATE outcomes o SET status = $2::text, verified_at = CASE WHEN $2::text = 'verified' THEN now() ELSE o.verified_at END
@@ -323,8 +327,8 @@ export class OutcomesRepository {
             AND ($2::text = 'verified' OR o.deemed_after IS NULL OR o.deemed_after > now())
          RETURNING o.vendor_id, o.id
        ), events AS (
-         INSERT INTO outcome_events (vendor_id, outcome_id, from_status, to_status, actor_key_id, actor_role, reason)
-         SELECT vendor_id, id, 'recorded', $2::text, $3::uuid, $4::text, $5::text FROM moved ORDER BY id
+         INSERT INTO outcome_events (vendor_id, outcome_id, from_status, to_status, actor_key_id, actor_role, reason, actor_verifier_id)
+         SELECT vendor_id, id, 'recorded', $2::text, $3::uuid, $4::text, $5::text, $6::uuid FROM moved ORDER BY id
        )
        SELECT id FROM moved`,
       params,
@@ -383,6 +387,17 @@ export class OutcomesRepository {
   }
 
   /** Which of these ids the scope sees, with their status. */
+  /** What deciding needs of listed `recorded` outcomes the scope sees: their contract, type and occurrence. */
+  async decisionSubjects(scope: Scope, ids: string[]): Promise<Array<Pick<OutcomeRow, 'id' | 'contract_id' | 'type' | 'occurred_at'>>> {
+    if (ids.length === 0) return [];
+    const params: unknown[] = [ids];
+    return this.db.query(
+      `SELECT o.id, o.contract_id, o.type, o.occurred_at FROM outcomes o
+        WHERE o.id = ANY($1::uuid[]) AND o.status = 'recorded' AND ${scopeSql(scope, OUTCOME_SCOPE, params)}`,
+      params,
+    );
+  }
+
   async statusesOf(scope: Scope, ids: string[]): Promise<Map<string, OutcomeStatus>> {
     if (ids.length === 0) return new Map();
     const params: unknown[] = [ids];
@@ -413,7 +428,7 @@ export class OutcomesRepository {
   async detail(scope: Scope, row: OutcomeRow, em?: EntityManager): Promise<OutcomeDetailView> {
     const params: unknown[] = [row.id];
     const events: EventRow[] = await this.q(em).query(
-      `SELECT e.id, e.from_status, e.to_status, e.actor_key_id, e.actor_role, e.reason, e.occurred_at, e.deemed_at
+      `SELECT e.id, e.from_status, e.to_status, e.actor_key_id, e.actor_role, e.actor_verifier_id, e.reason, e.occurred_at, e.deemed_at
          FROM outcome_events e JOIN outcomes o ON o.vendor_id = e.vendor_id AND o.id = e.outcome_id
         WHERE o.id = $1 AND ${scopeSql(scope, OUTCOME_SCOPE, params)} ORDER BY e.id`,
       params,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
-import { type Scope, scopeOf } from '../auth/scope';
+import { type Scope, scopeOf, vendorScope } from '../auth/scope';
 import { CommonError, CommonErrorCode, notFound } from '../common/errors/common.errors';
 import type { DomainException, FieldError } from '../common/errors/domain-exception';
 import { encodeCursor, Page } from '../common/http/pagination';
@@ -9,6 +9,7 @@ import { Money } from '../common/money';
 import { localDateTime } from '../kernel/calendar';
 import { type ContractTermsRow, OutcomeContractReads } from '../contracts/outcome.reads';
 import { WebhooksService } from '../webhooks/webhooks.service';
+import { VerifiersRepository } from '../parties/verifiers.repository';
 import { monthPeriod } from '../pricing/period';
 import { versionInForce } from '../pricing/terms-in-force';
 import {
@@ -34,7 +35,7 @@ import type { OutcomeStatus } from './entities/outcome.entity';
 import { asBatchItem, batchItemErrors } from './dto/batch-item.validator';
 import { acceptanceRate } from './acceptance-rate';
 import { amountOf, contentSha256, disputeWindowDaysOf, evidenceDigest, localDate, normalDecimal, TypeRules, typeRulesOf } from './outcome-rules';
-import { type OutcomeAction, refusal, transitionOf } from './outcome-transitions';
+import { type Decider, deciderOf, decisionRefusal, type NamedVerifier, type OutcomeAction, refusal, transitionOf } from './outcome-transitions';
 import { OutcomeError, OutcomeErrorCode } from './outcomes.errors';
 import {
   Actor,
@@ -79,7 +80,7 @@ const ALL_STATUSES = (): Record<OutcomeStatus, number> =>
   Object.fromEntries(OUTCOME_STATUSES.map((s) => [s, 0])) as Record<OutcomeStatus, number>;
 
 function actorOf(p: Principal): Actor {
-  return { keyId: p.keyId, role: p.role };
+  return { keyId: p.keyId, role: p.role, verifierId: p.role === 'verifier' ? (p.verifierId ?? null) : null };
 }
 
 @Injectable()
@@ -88,6 +89,7 @@ export class OutcomesService {
     private readonly repo: OutcomesRepository,
     private readonly contracts: OutcomeContractReads,
     private readonly webhooks: WebhooksService,
+    private readonly verifiers: VerifiersRepository,
   ) {}
 
   // ── recording ────────────────────────────────────────────────────────────────────────────────
@@ -384,6 +386,8 @@ export class OutcomesService {
     return this.repo.transaction(async (em) => {
       const o = await this.visibleOutcome(scope, id, em, true);
       this.allow(action, o.status, p);
+      const refused = this.decisionRefused((await this.decidersOf(scope, [o], em)).get(o.id)!, p, o.type);
+      if (refused) throw refused;
       if (to === 'rejected' && (await this.repo.objectionLapsed(scope, em, o.id)))
         throw OutcomeError.create(
           OutcomeErrorCode.OBJECTION_WINDOW_CLOSED,
@@ -413,12 +417,20 @@ export class OutcomesService {
     const scope = scopeOf(p);
     this.allow(to === 'verified' ? 'verify' : 'reject', null, p);
     const unique = [...new Set(ids.map((i) => i.toLowerCase()))];
-    const moved = new Set(await this.repo.bulkDecide(scope, unique, to, actorOf(p), reason));
+    // Outcomes the terms give to another party fail with the code a single decision answers.
+    const subjects = await this.repo.decisionSubjects(scope, unique);
+    const deciders = await this.decidersOf(scope, subjects);
+    const refusedCode = new Map<string, string>();
+    for (const s of subjects) {
+      const refused = this.decisionRefused(deciders.get(s.id)!, p, s.type);
+      if (refused) refusedCode.set(s.id, refused.code);
+    }
+    const moved = new Set(await this.repo.bulkDecide(scope, unique.filter((i) => !refusedCode.has(i)), to, actorOf(p), reason));
     const rest = unique.filter((i) => !moved.has(i));
     const statuses = await this.repo.statusesOf(scope, rest);
     const failed: BulkFailureView[] = rest.map((i) => ({
       id: i,
-      code: statuses.has(i) ? OutcomeErrorCode.OUTCOME_TRANSITION_INVALID : OutcomeErrorCode.OUTCOME_NOT_FOUND,
+      code: refusedCode.get(i) ?? (statuses.has(i) ? OutcomeErrorCode.OUTCOME_TRANSITION_INVALID : OutcomeErrorCode.OUTCOME_NOT_FOUND),
     }));
     return { moved: moved.size, failed };
   }
@@ -474,6 +486,56 @@ export class OutcomesService {
         `only the ${t.by.map((r) => (r === 'customer' ? 'customer’s' : r)).join(' or ')} key may ${action} an outcome; a ${p.role} key may not`,
       );
     if (from !== null && refusal(action, from, p.role) === 'status') throw this.transitionInvalid(from, t.to);
+  }
+
+  /**
+   * Who decides each outcome: by the terms in force on its local date, the verifier they name for
+   * its type if that verifier is registered, else the customer (`deciderOf`).
+   */
+  private async decidersOf(
+    scope: Scope,
+    outcomes: ReadonlyArray<Pick<OutcomeRow, 'id' | 'contract_id' | 'type' | 'occurred_at'>>,
+    em?: EntityManager,
+  ): Promise<Map<string, Decider>> {
+    if (outcomes.length === 0) return new Map();
+    const contracts = new Map(
+      (await this.contracts.contractsWithTerms(scope, [...new Set(outcomes.map((o) => o.contract_id))], em)).map((c) => [c.id, c]),
+    );
+    const named = outcomes.map((o) => {
+      const contract = contracts.get(o.contract_id);
+      const version = contract ? versionInForce(contract.versions, localDate(o.occurred_at, contract.timezone)) : undefined;
+      const rules = version ? typeRulesOf(version.document) : undefined;
+      return { id: o.id, verification: rules?.verification.get(o.type), ref: rules?.verifiers.get(o.type) };
+    });
+    const refs = [...new Set(named.flatMap((n) => (n.verification === 'third_party' && n.ref !== undefined ? [n.ref] : [])))];
+    // Verifiers are the vendor's parties; a customer's or a verifier's scope still names them.
+    const registered = new Map<string, NamedVerifier>();
+    for (const v of await this.verifiers.findByKeysOrIds(vendorScope(scope.vendorId), refs, em)) {
+      const nv = { id: v.id, key: v.key, name: v.name };
+      registered.set(v.key, nv);
+      registered.set(v.id, nv);
+    }
+    return new Map(named.map((n) => [n.id, deciderOf(n.verification, n.ref, registered)]));
+  }
+
+  /** The 403 for a caller who may not decide this outcome, or null. */
+  private decisionRefused(decider: Decider, p: Principal, type: string): DomainException | null {
+    const why = decisionRefusal(decider, p);
+    if (why === 'decided_by_verifier' && decider.kind === 'verifier')
+      return OutcomeError.create(
+        OutcomeErrorCode.OUTCOME_DECIDED_BY_VERIFIER,
+        `the terms name ${decider.verifier.name} (${decider.verifier.key}) as the verifier of "${type}" outcomes: only its keys may verify or reject them; the customer may dispute once verified`,
+        undefined,
+        { verifierId: decider.verifier.id, verifierKey: decider.verifier.key },
+      );
+    if (why === 'verifier_not_assigned')
+      return OutcomeError.create(
+        OutcomeErrorCode.VERIFIER_NOT_ASSIGNED,
+        decider.kind === 'verifier'
+          ? `the terms name another verifier for "${type}" outcomes`
+          : `the terms do not name a verifier for "${type}" outcomes: the customer decides them`,
+      );
+    return null;
   }
 
   /** The dispute window of the terms in force on the outcome's local date (contract timezone). */

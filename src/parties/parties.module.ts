@@ -15,11 +15,14 @@ import { VendorCommand, VendorCreateCommand, VendorListCommand } from './vendors
 import { VendorsRepository } from './vendors.repository';
 import { VendorsService } from './vendors.service';
 import { VendorController } from './vendor.controller';
+import { VerifiersController } from './verifiers.controller';
+import { VerifiersRepository } from './verifiers.repository';
+import { VerifiersService } from './verifiers.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Customer, Vendor, VendorSigningKey]), AuthModule, SecretsModule],
-  controllers: [CustomersController, VendorController],
-  providers: [CustomersRepository, VendorsRepository, CustomersService, VendorsService, SigningKeysService, VendorCommand, VendorCreateCommand, VendorListCommand, PartyNamesReads, DemoPartyReads],
-  exports: [CustomersRepository, VendorsRepository, CustomersService, VendorsService, SigningKeysService, PartyNamesReads, DemoPartyReads],
+  controllers: [CustomersController, VendorController, VerifiersController],
+  providers: [CustomersRepository, VendorsRepository, CustomersService, VendorsService, SigningKeysService, VendorCommand, VendorCreateCommand, VendorListCommand, PartyNamesReads, DemoPartyReads, VerifiersRepository, VerifiersService],
+  exports: [CustomersRepository, VendorsRepository, CustomersService, VendorsService, SigningKeysService, PartyNamesReads, DemoPartyReads, VerifiersRepository],
 })
 export class PartiesModule {}

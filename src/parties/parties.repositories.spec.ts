@@ -2,6 +2,7 @@ import { FIXED, sqlPerScope, sqlRecorder } from '../../test/support/sql-recorder
 import { encodeCursor } from '../common/http/pagination';
 import { CustomersRepository } from './customers.repository';
 import { VendorsRepository } from './vendors.repository';
+import { VerifiersRepository } from './verifiers.repository';
 import { contractedCustomers } from '../contracts/contracted-customers';
 
 describe('the SQL of CustomersRepository', () => {
@@ -50,5 +51,19 @@ describe('the SQL of VendorsRepository', () => {
   it('lists every vendor for the operator', async () => {
     await repo.listForOperator();
     expect(rec.take()).toMatchSnapshot();
+  });
+});
+
+describe('the SQL of VerifiersRepository', () => {
+  const rec = sqlRecorder();
+  const repo = new VerifiersRepository(rec.db);
+
+  it('registers a verifier of the vendor once per key', async () => {
+    expect(await sqlPerScope(rec, (s) => repo.insert(s, { key: 'sz-traffic-bureau', name: 'Shenzhen Traffic Bureau' }), ['system'])).toMatchSnapshot();
+  });
+
+  it('reads verifiers named by key or id only within the vendor', async () => {
+    expect(await sqlPerScope(rec, (s) => repo.findByKeysOrIds(s, ['sz-traffic-bureau', FIXED.id]), ['system'])).toMatchSnapshot();
+    expect(await sqlPerScope(rec, (s) => repo.findOne(s, FIXED.id), ['system'])).toMatchSnapshot();
   });
 });

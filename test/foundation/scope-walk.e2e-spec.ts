@@ -17,6 +17,7 @@ const KIND_OF_SEGMENT: Record<string, string> = {
   'webhook-events': 'webhook_events',
   'webhook-endpoints': 'webhook_endpoints',
   'credit-notes': 'credit_notes',
+  verifiers: 'verifiers',
 };
 /** A nested route (`/invoices/{id}/credit-notes/{creditNoteId}`): the parent id comes from the child's row. */
 const PARENT_COLUMN: Record<string, string> = { credit_notes: 'invoice_id' };
@@ -78,6 +79,7 @@ async function idsInScope(t: TestApp, c: Caller | null): Promise<Ids> {
     webhook_endpoints: vendorOnly('webhook_endpoints'),
     webhook_events: vendorOnly('webhook_events'),
     webhook_deliveries: vendorOnly('webhook_deliveries'),
+    verifiers: vendorOnly('verifiers'),
   };
   const out: Ids = new Map();
   for (const [table, q] of Object.entries(sql)) {
@@ -102,6 +104,7 @@ describe('scope walk: every GET route as a restricted auditor, a bound customer 
     for (const v of [a, b]) {
       // A payment and an evidence export, so that payments, ledger entries and the export log have rows of each vendor.
       const [invoice] = [...v.invoices.values()];
+      await v.vendor.post('/v1/verifiers', { key: 'walk-bureau', name: 'Walk Bureau' }).expect(201);
       await v.vendor
         .post(`/v1/invoices/${invoice.id}/payments`, {
           amount: '1.00',

@@ -43,7 +43,7 @@ describe('verification, disputes and corrections', () => {
     expect((await w.vendor.get(`/v1/outcomes/${o.id}`).expect(200)).body.status).toBe('recorded');
   });
 
-  it('verifies third-party outcomes through the customer’s key too', async () => {
+  it('verifies third-party outcomes through the customer’s key while the named verifier is not registered', async () => {
     const res = await w.vendor
       .post(`/v1/contracts/${w.contractId}/outcomes`, { externalId: 'sav-qa', type: 'savings', value: '80000.00', occurredAt: '2026-03-31T12:00:00+08:00' })
       .expect(201);

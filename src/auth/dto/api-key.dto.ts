@@ -16,6 +16,10 @@ export class CreateApiKeyDto {
   @ApiPropertyOptional({ description: 'Auditor keys only: restrict to these contracts (default: the whole vendor)' })
   @IsOptional() @IsArray() @ArrayMaxSize(1000) @ArrayUnique() @IsUUID(undefined, { each: true })
   contractIds?: string[];
+
+  @ApiPropertyOptional({ description: 'Required for role verifier: the verifier (POST /v1/verifiers) the key decides for' })
+  @IsOptional() @IsUUID()
+  verifierId?: string;
 }
 
 export class ApiKeyView {
@@ -24,6 +28,7 @@ export class ApiKeyView {
   @ApiProperty({ enum: ROLES }) role: Role;
   @ApiProperty({ nullable: true }) customerId: string | null;
   @ApiProperty({ nullable: true, type: [String] }) contractIds: string[] | null;
+  @ApiProperty({ nullable: true }) verifierId: string | null;
   @ApiProperty({ description: 'First characters of the key, to recognise it' }) prefix: string;
   @ApiProperty() createdAt: string;
   @ApiProperty({ nullable: true }) revokedAt: string | null;

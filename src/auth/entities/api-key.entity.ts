@@ -1,7 +1,7 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 
-export type Role = 'vendor_admin' | 'customer' | 'auditor';
-export const ROLES: Role[] = ['vendor_admin', 'customer', 'auditor'];
+export type Role = 'vendor_admin' | 'customer' | 'auditor' | 'verifier';
+export const ROLES: Role[] = ['vendor_admin', 'customer', 'auditor', 'verifier'];
 
 @Entity('api_keys')
 export class ApiKey {
@@ -11,6 +11,7 @@ export class ApiKey {
   @Column('text') role: Role;
   @Column('uuid', { name: 'customer_id', nullable: true }) customerId: string | null;
   @Column('uuid', { name: 'contract_ids', array: true, nullable: true }) contractIds: string[] | null;
+  @Column('uuid', { name: 'verifier_id', nullable: true }) verifierId: string | null;
   @Column('text') prefix: string;
   @Column('text', { name: 'key_sha256', select: false }) keySha256: string;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;

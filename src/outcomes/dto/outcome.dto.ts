@@ -190,7 +190,9 @@ export class OutcomeEventView {
   @ApiProperty({ nullable: true, type: String }) fromStatus: OutcomeStatus | null;
   @ApiProperty() toStatus: OutcomeStatus;
   @ApiProperty({ nullable: true, type: String }) actorKeyId: string | null;
-  @ApiProperty({ enum: ['vendor_admin', 'customer', 'system'] }) actorRole: string;
+  @ApiProperty({ enum: ['vendor_admin', 'customer', 'verifier', 'system'] }) actorRole: string;
+  @ApiProperty({ nullable: true, type: String, description: 'A verifier key’s decision: the verifier (GET /v1/verifiers/:id) it decided for' })
+  actorVerifierId: string | null;
   @ApiProperty({ nullable: true, type: String }) reason: string | null;
   @ApiProperty() occurredAt: string;
   @ApiPropertyOptional({ description: 'Deemed acceptance: when the objection window lapsed (on the system’s recorded → verified event only)' })

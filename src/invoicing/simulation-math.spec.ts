@@ -1,0 +1,37 @@
+import { compareLines, difference, sumTotals } from './simulation-math';
+
+describe('the side-by-side of an invoice and its simulation', () => {
+  const invoice = [
+    { key: 'flat_fee', description: 'Flat fee', amount: '100000.00' },
+    { key: 'value_share', description: '10% of savings', amount: '12000.00' },
+  ];
+  const proposed = [
+    { key: 'flat_fee', description: 'Flat fee (proposed)', amount: '60000.00' },
+    { key: 'report', description: 'Reports', amount: '150.00' },
+  ];
+
+  it('pairs lines by key, the invoice’s first, and counts a missing side as zero', () => {
+    expect(compareLines(invoice, proposed, 2)).toEqual([
+      { key: 'flat_fee', description: 'Flat fee (proposed)', actual: '100000.00', simulated: '60000.00', difference: '-40000.00' },
+      { key: 'value_share', description: '10% of savings', actual: '12000.00', simulated: null, difference: '-12000.00' },
+      { key: 'report', description: 'Reports', actual: null, simulated: '150.00', difference: '150.00' },
+    ]);
+  });
+
+  it('gives no difference without an invoice or without a priced simulation', () => {
+    expect(compareLines(null, proposed, 2).map((l) => l.difference)).toEqual([null, null]);
+    expect(compareLines(invoice, null, 2).map((l) => [l.actual, l.simulated, l.difference])).toEqual([
+      ['100000.00', null, null],
+      ['12000.00', null, null],
+    ]);
+  });
+
+  it('keeps the currency’s decimals in differences and sums', () => {
+    expect(difference('0.10', '0.3', 2)).toBe('0.20');
+    expect(difference('100', '100', 0)).toBe('0');
+    expect(sumTotals([{ subtotal: '0.10', tax: '0.01', total: '0.11' }, { subtotal: '0.20', tax: '0.01', total: '0.21' }], 2)).toEqual({
+      subtotal: '0.30', tax: '0.02', total: '0.32',
+    });
+    expect(sumTotals([], 2)).toEqual({ subtotal: '0.00', tax: '0.00', total: '0.00' });
+  });
+});

@@ -1,0 +1,54 @@
+// Pure rules of what-if simulations: the side-by-side of an invoice and the same period priced under
+// proposed terms. No Nest, no database: unit-tested beside this file.
+import { Money } from '../common/money';
+import type { InvoiceLine } from '../pricing/types';
+
+export interface Totals {
+  subtotal: string;
+  tax: string;
+  total: string;
+}
+
+export interface ComparedLine {
+  key: string;
+  description: string;
+  actual: string | null;
+  simulated: string | null;
+  difference: string | null;
+}
+
+type Line = Pick<InvoiceLine, 'key' | 'description' | 'amount'>;
+
+/**
+ * The lines of both sides by key: the invoice's in its order, then those only the simulation has.
+ * A difference needs both sides priced (an invoice and a simulation the engine did not refuse); a
+ * key one side lacks counts as 0 there.
+ */
+export function compareLines(actual: readonly Line[] | null, simulated: readonly Line[] | null, decimals: number): ComparedLine[] {
+  const act = new Map((actual ?? []).map((l) => [l.key, l]));
+  const sim = new Map((simulated ?? []).map((l) => [l.key, l]));
+  const keys = [...act.keys(), ...[...sim.keys()].filter((k) => !act.has(k))];
+  const both = actual !== null && simulated !== null;
+  return keys.map((key) => {
+    const a = act.get(key);
+    const s = sim.get(key);
+    return {
+      key,
+      description: (s ?? a)!.description,
+      actual: a?.amount ?? null,
+      simulated: s?.amount ?? null,
+      difference: both ? new Money(s?.amount ?? 0).minus(a?.amount ?? 0).toFixed(decimals) : null,
+    };
+  });
+}
+
+/** `b − a`, in the currency's decimals. */
+export function difference(a: string, b: string, decimals: number): string {
+  return new Money(b).minus(a).toFixed(decimals);
+}
+
+/** Sums of rounded figures (each already in the currency's decimals). */
+export function sumTotals(list: readonly Totals[], decimals: number): Totals {
+  const sum = (f: keyof Totals) => list.reduce((acc, t) => acc.plus(t[f]), new Money(0)).toFixed(decimals);
+  return { subtotal: sum('subtotal'), tax: sum('tax'), total: sum('total') };
+}
