@@ -18,8 +18,8 @@ describe('the SQL of OutcomeFiguresRepository (the reports’ read model)', () =
   it('values each month by its basis in SQL: measured, per unit, per KPI point', async () => {
     const base = { contract_id: FIXED.contractIds[0], month: '2026-03', start: '2026-03-01', end: '2026-04-01', tz: 'Asia/Shanghai' };
     const slots = [
-      { ...base, type: 'savings', method: 'measured' as const, unit_value: null, baseline: null, estimated: false },
-      { ...base, type: 'congestion_reduction_pct', method: 'per_kpi_point' as const, unit_value: '100000', baseline: '0', estimated: true },
+      { ...base, type: 'savings', method: 'measured' as const, unit_value: null, baseline: null, estimated: false, fixed_value: null },
+      { ...base, type: 'congestion_reduction_pct', method: 'per_kpi_point' as const, unit_value: '100000', baseline: '0', estimated: true, fixed_value: null },
     ];
     expect(await sqlPerScope(rec, (s) => repo.basisValue(s, slots))).toMatchSnapshot();
   });

@@ -28,8 +28,10 @@ export interface BasisSlot {
   end: string;
   tz: string;
   type: string;
-  method: 'measured' | 'per_unit' | 'per_kpi_point';
+  method: 'measured' | 'per_unit' | 'per_kpi_point' | 'per_recurring_unit';
   unit_value: string | null;
+  /** per_recurring_unit: the month's value, computed from the terms (no outcomes are read). */
+  fixed_value: string | null;
   baseline: string | null;
   estimated: boolean;
 }
@@ -84,7 +86,8 @@ export class OutcomeFiguresRepository {
   /**
    * Value per contract, month and kind (measured or estimated): Σ value (measured), Σ quantity × unit
    * value (per_unit; a unit without quantity counts 1), or (average KPI − baseline) × unit value
-   * (per_kpi_point; nothing without a verified measurement in the month).
+   * (per_kpi_point; nothing without a verified measurement in the month), or the licence's units in
+   * service valued as the slot says (per_recurring_unit).
    */
   async basisValue(scope: Scope, slots: BasisSlot[]): Promise<Array<{ contractId: string; month: string; estimated: boolean; value: string; count: number }>> {
     if (slots.length === 0) return [];
@@ -94,15 +97,16 @@ export class OutcomeFiguresRepository {
          SELECT s.contract_id, s.month, s.estimated, count(o.id)::int AS n,
                 CASE s.method
                   WHEN 'measured' THEN coalesce(sum(o.value), 0)
+                  WHEN 'per_recurring_unit' THEN coalesce(s.fixed_value, 0)
                   WHEN 'per_unit' THEN coalesce(sum(CASE WHEN o.id IS NULL THEN 0 ELSE coalesce(o.quantity, 1) END), 0) * s.unit_value
                   ELSE CASE WHEN count(o.id) = 0 THEN 0 ELSE (avg(o.quantity) - coalesce(s.baseline, 0)) * s.unit_value END
                 END AS value
            FROM jsonb_to_recordset($1::jsonb) AS s(contract_id uuid, month text, start date, "end" date, tz text, type text, method text,
-                                                   unit_value numeric, baseline numeric, estimated boolean)
-           LEFT JOIN outcomes o ON o.contract_id = s.contract_id AND o.type = s.type AND o.status = 'verified'
+                                                   unit_value numeric, baseline numeric, estimated boolean, fixed_value numeric)
+           LEFT JOIN outcomes o ON s.method <> 'per_recurring_unit' AND o.contract_id = s.contract_id AND o.type = s.type AND o.status = 'verified'
             AND o.occurred_at >= (s.start::timestamp AT TIME ZONE s.tz) AND o.occurred_at < (s."end"::timestamp AT TIME ZONE s.tz)
             AND ${scopeSql(scope, OUTCOME_SCOPE, params)}
-          GROUP BY s.contract_id, s.month, s.type, s.method, s.unit_value, s.baseline, s.estimated)
+          GROUP BY s.contract_id, s.month, s.type, s.method, s.unit_value, s.baseline, s.estimated, s.fixed_value)
        SELECT contract_id, month, estimated, sum(value)::text AS value, sum(n)::int AS n FROM per_item
         GROUP BY contract_id, month, estimated ORDER BY contract_id, month, estimated`,
       params,

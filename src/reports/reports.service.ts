@@ -14,7 +14,8 @@ import { VendorsRepository } from '../parties/vendors.repository';
 import { LedgerService } from '../ledger/ledger.service';
 import { CustomersRepository } from '../parties/customers.repository';
 import { versionInForce } from '../pricing/terms-in-force';
-import { basisFromTerms, describeItem, type ValueBasisItem, type ValueBasisVersionRow } from '../contracts/value-basis';
+import { basisFromTerms, describeItem, recurringUnitValue, type ValueBasisItem, type ValueBasisVersionRow } from '../contracts/value-basis';
+import type { Terms } from '../pricing/types';
 import type {
   AcceptanceView,
   ContractRoiView,
@@ -78,6 +79,10 @@ interface BasisMonth {
   end: string;
   tz: string;
   version: ValueBasisVersionRow;
+  /** The contract's days and the terms in force in the month: what a licence's units in service are. */
+  startsOn: string;
+  endsOn: string | null;
+  terms: Terms | null;
 }
 
 /** measured, estimated, both (never mixed silently: the report gives each apart), or null without a basis. */
@@ -615,12 +620,12 @@ export class ReportsService {
         const end = nextMonthStart(m);
         if (end <= c.starts_on || (c.ends_on && start > c.ends_on)) continue;
         let version = inForceDuring(bases, m);
+        const tv = inForceDuring(own, m);
         if (!version) {
-          const tv = inForceDuring(own, m);
           const items = tv ? basisFromTerms(tv.document) : [];
           if (items.length) version = { id: null, contract_id: c.id, effective_from: tv!.effective_from, description: 'implied by the terms', items };
         }
-        if (version) out.push({ contractId: c.id, month: m, start, end, tz: c.timezone, version });
+        if (version) out.push({ contractId: c.id, month: m, start, end, tz: c.timezone, version, startsOn: c.starts_on, endsOn: c.ends_on, terms: tv?.document ?? null });
       }
     }
     return out;
@@ -641,6 +646,7 @@ export class ReportsService {
           unit_value: i.unitValue ?? null,
           baseline: i.baseline ?? null,
           estimated: i.estimated,
+          fixed_value: i.method === 'per_recurring_unit' && b.terms ? recurringUnitValue(i, b.terms, b.month, b.startsOn, b.endsOn) : null,
         })),
       ),
     );

@@ -91,11 +91,11 @@ describe('statements, ROI reports and the portfolio', () => {
     expect(res.body.acceptance).toEqual([{ outcomeType: 'report', verified: 7800, rejected: 2200, rate: '0.78' }]);
     // The seed declares what an accepted report is worth as an agreed estimate: ROI says so.
     expect(res.body).toMatchObject({ fees: '117000.00', value: '312000.00', measuredValue: '0.00', estimatedValue: '312000.00', valueKind: 'estimated', roiPercent: '166.67' });
-    // A seed whose facts state no value gets no ROI, not −100%.
+    // The chatbot's basis values a query at 0.40 of agent time: twice its price.
     const chatbot = contract('chatbot');
-    const none = await chatbot.customer.get(`/v1/contracts/${chatbot.contractId}/roi?from=2026-03&to=2026-03`).expect(200);
-    expect(none.body).toMatchObject({ fees: '246913.40', value: '0.00', roiPercent: null, valueBasisDeclared: false, paybackMonth: null, valueKind: null });
-    expect(none.body.valueBasis).toEqual(['no value basis declared']);
+    const q = await chatbot.customer.get(`/v1/contracts/${chatbot.contractId}/roi?from=2026-03&to=2026-03`).expect(200);
+    expect(q.body).toMatchObject({ fees: '246913.40', value: '493826.80', roiPercent: '100.00', valueBasisDeclared: true, valueKind: 'estimated' });
+    expect(q.body.valueBasis).toEqual(['query: 0.4 per verified unit, agreed estimate (agent handling time saved per answered query)']);
   });
 
   it('counts a valuePerUnit in the terms as an agreed estimate when no value basis is declared', async () => {
@@ -188,14 +188,16 @@ describe('statements, ROI reports and the portfolio', () => {
     expect(rev('CNY', 'flat_fee')).toBe('150000.00');
     expect(rev('USD', 'usage')).toBe('1825.00');
     expect(rev('USD', 'flat_fee')).toBe('532.26');
-    // A contract whose terms declare no value basis gets no ROI (not −100%) and stays out of the share.
+    // Every seed declares a value basis; the one contract without a basis in Q1 is the valuePerUnit
+    // contract above, which starts in April: no ROI (not −100%), out of the share.
     const noBasis = res.body.contracts.filter((c: any) => !c.valueBasisDeclared);
-    for (const c of noBasis) expect(c).toMatchObject({ roiPercent: null, band: 'no value basis declared' });
-    expect(res.body.contractsWithoutValueBasis).toBe(noBasis.length);
-    expect(res.body.contractsWithFees).toBe(4); // inspection, traffic, radiology, credit-risk: fees and a basis
-    // inspection 300%, radiology 166.67% (estimated), credit-risk 566.67%; traffic 7.01% (estimated) is below.
-    expect(res.body.contractsAboveThreshold).toBe(3);
-    expect(res.body.contractsByRoiBand).toContainEqual({ band: '100% and above', contracts: 3 });
+    expect(noBasis).toEqual([expect.objectContaining({ roiPercent: null, band: 'no value basis declared' })]);
+    expect(res.body.contractsWithoutValueBasis).toBe(1);
+    expect(res.body.contractsWithFees).toBe(7);
+    // inspection 300%, radiology 166.67%, chatbot 100%, llm-api 127.39%, credit-risk 566.67%; seats 50%; traffic 7.01% is below.
+    expect(res.body.contractsAboveThreshold).toBe(6);
+    expect(res.body.contractsByRoiBand).toContainEqual({ band: '100% and above', contracts: 5 });
+    expect(res.body.contractsByRoiBand).toContainEqual({ band: 'above 15% to 100%', contracts: 1 });
     expect(res.body.contractsByRoiBand).toContainEqual({ band: '0% to 15%', contracts: 1 });
     expect(res.body.acceptanceByOutcomeType).toContainEqual({ outcomeType: 'report', verified: 7800, rejected: 2200, rate: '0.78' });
   });

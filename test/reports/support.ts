@@ -43,6 +43,21 @@ export async function seedVendor(t: TestApp, only?: string[]): Promise<SeededVen
   return { vendor, vendorId: created.vendorId, contracts, invoices };
 }
 
+/**
+ * A licence like the seats seed but with no value basis declared, invoiced for March and April, on a
+ * vendor of its own (so the seeded portfolio is unchanged): what ROI says when nothing values the fees.
+ */
+export async function unvaluedLicence(t: TestApp): Promise<{ vendor: KeyedClient; contract: ScenarioContract }> {
+  const seats = scenarios.find((s) => s.id === 'seats')!;
+  const vendor = t.as((await t.createVendor('Unvalued licence vendor')).adminKey);
+  const contract = await scenarioContract(t.as, vendor, { ...seats, valueBasis: undefined });
+  for (const label of ['2026-03', '2026-04']) {
+    const draft = await bill(vendor, contract.contractId, label);
+    await vendor.post(`/v1/invoices/${draft.id}/finalize`).expect(200);
+  }
+  return { vendor, contract };
+}
+
 /** supertest: keep a binary body (zip, pdf) as a Buffer. */
 export function binary(res: request.Response, cb: (err: Error | null, body: Buffer) => void): void {
   const chunks: Buffer[] = [];

@@ -11,13 +11,13 @@ export class ValueBasisItemDto {
 
   @ApiProperty({
     enum: VALUE_METHODS,
-    description: 'measured: the outcomes’ own value; per_unit: Σ verified quantity × unitValue; per_kpi_point: (month’s average KPI − baseline) × unitValue',
+    description: 'measured: the outcomes’ own value; per_unit: Σ verified quantity × unitValue; per_kpi_point: (month’s average KPI − baseline) × unitValue; per_recurring_unit: unitValue per unit of a flat fee (outcomeType names its unit, e.g. seat) × its quantity × active days ÷ days in the month',
   })
   @IsIn(VALUE_METHODS as ValueMethod[])
   method: ValueMethod;
 
-  @ApiPropertyOptional({ example: '40.00', description: 'Money per unit (per_unit) or per KPI point per month (per_kpi_point), in the contract’s currency' })
-  @IsOptional() @IsDecimalString({ min: '0', max: '1000000000000', maxDecimals: 6 })
+  @ApiPropertyOptional({ example: '40.00', description: 'Money per unit (per_unit), per KPI point per month (per_kpi_point) or per unit in service per month (per_recurring_unit), in the contract’s currency' })
+  @IsOptional() @IsDecimalString({ min: '0', max: '1000000000000', maxDecimals: 9 })
   unitValue?: string;
 
   @ApiPropertyOptional({ example: '0', description: 'per_kpi_point: the KPI’s value without the AI (default 0)' })

@@ -174,7 +174,7 @@ export class GuaranteeResultView {
 
 export class ValueBasisItemUsedView {
   @ApiProperty() outcomeType: string;
-  @ApiProperty({ enum: ['measured', 'per_unit', 'per_kpi_point'] }) method: string;
+  @ApiProperty({ enum: ['measured', 'per_unit', 'per_kpi_point', 'per_recurring_unit'] }) method: string;
   @ApiProperty({ nullable: true }) unitValue: string | null;
   @ApiProperty({ nullable: true }) baseline: string | null;
   @ApiProperty() estimated: boolean;
