@@ -1,18 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { IdsDigest } from '../pricing/aggregates';
 import { engineRelease, ENGINE_VERSION } from '../pricing/version';
-import { Agg, engineMismatch, uuidBytes } from './verify-bundle';
+import { AggregateAccumulator } from '../pricing/aggregates';
+import { engineMismatch, uuidBytes } from './verify-bundle';
 
 describe('offline aggregates of the bundle verifier', () => {
   it('computes the same ids digest as billing, whatever order the outcomes stream in', () => {
     const ids = Array.from({ length: 25 }, () => randomUUID());
-    const agg = new Agg();
+    const agg = new AggregateAccumulator();
     for (const id of [...ids].reverse()) agg.add(uuidBytes(id), '1', '');
     expect(agg.toAggregate('report').idsDigest).toBe(IdsDigest.of(ids));
   });
 
   it('sums quantities and values as decimals and reports "0" for a sum with no values', () => {
-    const agg = new Agg();
+    const agg = new AggregateAccumulator();
     agg.add(uuidBytes(randomUUID()), '0.1', '');
     agg.add(uuidBytes(randomUUID()), '0.2', '');
     expect(agg.toAggregate('query')).toMatchObject({ count: '2', quantitySum: '0.3', valueSum: '0' });

@@ -18,7 +18,7 @@ import { localDate, periodStartOf } from '../kernel/calendar';
 import { sha256Hex } from '../kernel/canonical-json';
 import { csvCellValue } from '../kernel/csv-cell';
 import { contentSha256 } from '../outcomes/outcome-rules';
-import { IdsDigest } from '../pricing/aggregates';
+import { PeriodAggregates } from '../pricing/aggregates';
 import { priceInvoice } from '../pricing/engine';
 import { type FigureMismatch, storedFigureMismatches } from '../pricing/stored-figures';
 import { type EarlierPeriodRows, type InvoiceRows, invoicePricingInput } from '../pricing/invoice-inputs';
@@ -391,60 +391,6 @@ function brokenLinkMessage(
 // ---------------------------------------------------------------------------------------------
 // 4–5. outcomes and invoices
 
-/**
- * One aggregate, built as outcomes stream by. Its ids digest is billing's (IDS_DIGEST_SQL in
- * src/invoicing/billing-inputs.repository.ts): `xor128:` and the XOR of the ids' 16 bytes,
- * order-independent (IdsDigest), so it needs no list of ids.
- */
-export class Agg {
-  count = 0;
-  quantity: Money | null = null;
-  value: Money | null = null;
-  private readonly ids = new IdsDigest();
-  add(idBytes: Buffer, quantity: string, value: string): void {
-    this.count++;
-    if (quantity !== '') this.quantity = (this.quantity ?? new Money(0)).plus(quantity);
-    if (value !== '') this.value = (this.value ?? new Money(0)).plus(value);
-    this.ids.add(idBytes);
-  }
-  toAggregate(outcomeType: string, dimensions?: Record<string, string>): OutcomeAggregate {
-    return {
-      outcomeType,
-      ...(dimensions ? { dimensions } : {}),
-      count: String(this.count),
-      quantitySum: this.quantity ? this.quantity.toFixed() : '0',
-      valueSum: this.value ? this.value.toFixed() : '0',
-      idsDigest: this.ids.toString(),
-    };
-  }
-}
-
-/** Aggregates by (type) and (type, one breakdown dimension), as GROUPING SETS makes them. */
-class AggSet {
-  private readonly rows = new Map<string, { type: string; dim?: [string, string]; agg: Agg }>();
-  constructor(private readonly dims: string[]) {}
-  add(o: OutcomeRecord, dimensions: Record<string, unknown>, idBytes: Buffer): void {
-    this.bump(o.type, undefined, o, idBytes);
-    for (const d of this.dims) {
-      const v = dimensions[d];
-      if (v === undefined || v === null) continue;
-      this.bump(o.type, [d, typeof v === 'string' ? v : JSON.stringify(v)], o, idBytes);
-    }
-  }
-  private bump(type: string, dim: [string, string] | undefined, o: OutcomeRecord, idBytes: Buffer) {
-    const key = dim ? `${type}\u0000${dim[0]}\u0000${dim[1]}` : `${type}\u0000`;
-    let row = this.rows.get(key);
-    if (!row) this.rows.set(key, (row = { type, dim, agg: new Agg() }));
-    row.agg.add(idBytes, o.quantity, o.value);
-  }
-  get size(): number {
-    return this.rows.size;
-  }
-  list(): OutcomeAggregate[] {
-    return [...this.rows.values()].map((r) => r.agg.toAggregate(r.type, r.dim ? { [r.dim[0]]: r.dim[1] } : undefined));
-  }
-}
-
 interface InvoiceWork {
   doc: InvoiceDocument;
   path: string;
@@ -453,11 +399,11 @@ interface InvoiceWork {
   billable: Set<string>;
   dims: string[];
   earlier: Array<InvoicedPeriod & { terms: Terms; billable: Set<string> }>;
-  current: AggSet;
+  current: PeriodAggregates;
   /** period start → effect → aggregates of this invoice's links to earlier periods. */
-  delta: Map<string, Map<number, AggSet>>;
+  delta: Map<string, Map<number, PeriodAggregates>>;
   /** period start → what other invoices finalized before this one billed (and did not take back). */
-  billed: Map<string, AggSet>;
+  billed: Map<string, PeriodAggregates>;
   kpiIds: Set<string>;
   kpis: Array<{ periodStart: string; kpi: KpiMeasurement }>;
   error: string | null;
@@ -527,7 +473,7 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
       billable: new Set(),
       dims: [],
       earlier: [],
-      current: new AggSet([]),
+      current: new PeriodAggregates([]),
       delta: new Map(),
       billed: new Map(),
       kpiIds: new Set(),
@@ -575,7 +521,7 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
       w.earlier.push({ ...p, terms: t.terms, billable: new Set(billableOutcomeTypes(t.terms).keys()) });
     }
     w.dims = breakdownDimensions([tv.terms, ...w.earlier.map((p) => p.terms)]);
-    w.current = new AggSet(w.dims);
+    w.current = new PeriodAggregates(w.dims);
     try {
       const trace = JSON.parse(doc.traceJson) as { lines?: Array<{ guarantee?: { measurementId?: string | null } }> };
       for (const l of trace.lines ?? []) if (typeof l.guarantee?.measurementId === 'string') w.kpiIds.add(l.guarantee.measurementId);
@@ -660,7 +606,7 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
         let byEffect = w.delta.get(p.periodStart);
         if (!byEffect) w.delta.set(p.periodStart, (byEffect = new Map()));
         let set = byEffect.get(effect);
-        if (!set) byEffect.set(effect, (set = new AggSet(w.dims)));
+        if (!set) byEffect.set(effect, (set = new PeriodAggregates(w.dims)));
         set.add(o, dimensions, idBytes);
       }
       // What other invoices finalized before this one had billed of that period and not taken back.
@@ -668,7 +614,7 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
       const billedBefore = mine.some((l) => l.effect === '1' && before(l)) && !mine.some((l) => l.effect === '-1' && before(l));
       if (billedBefore) {
         let set = w.billed.get(p.periodStart);
-        if (!set) w.billed.set(p.periodStart, (set = new AggSet(w.dims)));
+        if (!set) w.billed.set(p.periodStart, (set = new PeriodAggregates(w.dims)));
         set.add(o, dimensions, idBytes);
       }
     }
