@@ -12,11 +12,12 @@ import { OutcomeEvidenceReads } from './evidence.reads';
 import { OutcomesRepository } from './outcomes.repository';
 import { OutcomesService } from './outcomes.service';
 import { DeemingSweep } from './deeming-sweep';
+import { DeliveredValueService } from './delivered-value.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Outcome, OutcomeEvent]), ContractsModule, PartiesModule, WebhooksModule],
   controllers: [OutcomesController, ContractOutcomesController],
-  providers: [OutcomesRepository, OutcomeFiguresRepository, OutcomesService, OutcomeBillingReads, OutcomeEvidenceReads, DeemingSweep],
-  exports: [OutcomesService, DeemingSweep, OutcomeFiguresRepository, OutcomeBillingReads, OutcomeEvidenceReads],
+  providers: [OutcomesRepository, OutcomeFiguresRepository, OutcomesService, OutcomeBillingReads, OutcomeEvidenceReads, DeemingSweep, DeliveredValueService],
+  exports: [OutcomesService, DeemingSweep, DeliveredValueService, OutcomeFiguresRepository, OutcomeBillingReads, OutcomeEvidenceReads],
 })
 export class OutcomesModule {}

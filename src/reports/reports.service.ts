@@ -13,9 +13,8 @@ import { localDate } from '../outcomes/outcome-rules';
 import { VendorsRepository } from '../parties/vendors.repository';
 import { LedgerService } from '../ledger/ledger.service';
 import { CustomersRepository } from '../parties/customers.repository';
-import { versionInForce } from '../pricing/terms-in-force';
-import { basisFromTerms, describeItem, recurringUnitValue, type ValueBasisItem, type ValueBasisVersionRow } from '../contracts/value-basis';
-import type { Terms } from '../pricing/types';
+import { describeItem, type ValueBasisItem } from '../contracts/value-basis';
+import { type BasisMonth, DeliveredValueService, inForceDuring } from '../outcomes/delivered-value.service';
 import type {
   AcceptanceView,
   ContractRoiView,
@@ -59,31 +58,7 @@ interface ContractRow extends ReportContractRow {
   customer_name: string;
 }
 
-/** The terms version in force during a month: the latest taking effect on or before its last day. */
-function inForceDuring<T extends { effective_from: string }>(versions: readonly T[], month: string): T | undefined {
-  const end = new Date(`${nextMonthStart(month)}T00:00:00Z`);
-  const lastDay = new Date(end.getTime() - 86_400_000).toISOString().slice(0, 10);
-  return versionInForce(
-    versions.map((v) => ({ effectiveFrom: v.effective_from, v })),
-    lastDay,
-  )?.v;
-}
-
 const NO_VALUE_BASIS = 'no value basis declared';
-
-/** One month of one contract and the value basis version counting in it. */
-interface BasisMonth {
-  contractId: string;
-  month: string;
-  start: string;
-  end: string;
-  tz: string;
-  version: ValueBasisVersionRow;
-  /** The contract's days and the terms in force in the month: what a licence's units in service are. */
-  startsOn: string;
-  endsOn: string | null;
-  terms: Terms | null;
-}
 
 /** measured, estimated, both (never mixed silently: the report gives each apart), or null without a basis. */
 function valueKindOf(items: readonly ValueBasisItem[]): 'measured' | 'estimated' | 'measured and estimated' | null {
@@ -146,6 +121,7 @@ export class ReportsService {
     private readonly invoices: InvoiceReportReads,
     private readonly exportLog: ExportLogService,
     private readonly ledger: LedgerService,
+    private readonly delivered: DeliveredValueService,
   ) {}
 
   // -------------------------------------------------------------------------------------------
@@ -375,8 +351,8 @@ export class ReportsService {
     const months = monthsBetween(range.from, range.to);
     const rangeStart = `${range.from}-01`;
     const rangeEnd = nextMonthStart(range.to);
-    const basis = await this.basisMonths(scope, contracts, months);
-    const values = await this.basisValue(scope, basis);
+    const basis = await this.delivered.basisMonths(scope, contracts, months);
+    const values = await this.delivered.value(scope, basis);
     const fees = await this.invoices.monthlyFees(scope, ids, rangeStart, rangeEnd, null);
 
     const zero = new Money(0);
@@ -464,8 +440,8 @@ export class ReportsService {
 
     const revenue = await this.invoices.revenueByScheme(scope, ids, rangeStart, rangeEnd);
     const latestTerms = await this.latestTerms(scope, ids);
-    const basis = await this.basisMonths(scope, contracts, months);
-    const values = await this.basisValue(scope, basis);
+    const basis = await this.delivered.basisMonths(scope, contracts, months);
+    const values = await this.delivered.value(scope, basis);
     const fees = await this.invoices.monthlyFees(scope, ids, rangeStart, rangeEnd, null);
     const zero = new Money(0);
     const total = <T extends { value?: string; fees?: string }>(rows: T[], f: (r: T) => string) => rows.reduce((acc, r) => acc.plus(f(r)), zero);
@@ -599,56 +575,6 @@ export class ReportsService {
     return this.outcomes.monthlyValue(
       scope,
       slots.flatMap((s) => s.types.map((t) => ({ contract_id: s.contractId, month: s.month, start: s.start, end: s.end, tz: s.tz, type: t.type, per_unit: t.perUnit }))),
-    );
-  }
-
-  /**
-   * Each contract's months with the value basis counting in them: the latest declared version
-   * taking effect before the month ends, else what the terms in force imply (value shares,
-   * valuePerUnit). Months with neither are left out: no value basis declared.
-   */
-  private async basisMonths(scope: Scope, contracts: ReportContractRow[], months: string[]): Promise<BasisMonth[]> {
-    const ids = contracts.map((c) => c.id);
-    const versions = await this.contracts.termsVersions(scope, ids);
-    const declared = await this.contracts.valueBases(scope, ids);
-    const out: BasisMonth[] = [];
-    for (const c of contracts) {
-      const own = versions.filter((v) => v.contract_id === c.id);
-      const bases = declared.filter((v) => v.contract_id === c.id);
-      for (const m of months) {
-        const start = `${m}-01`;
-        const end = nextMonthStart(m);
-        if (end <= c.starts_on || (c.ends_on && start > c.ends_on)) continue;
-        let version = inForceDuring(bases, m);
-        const tv = inForceDuring(own, m);
-        if (!version) {
-          const items = tv ? basisFromTerms(tv.document) : [];
-          if (items.length) version = { id: null, contract_id: c.id, effective_from: tv!.effective_from, description: 'implied by the terms', items };
-        }
-        if (version) out.push({ contractId: c.id, month: m, start, end, tz: c.timezone, version, startsOn: c.starts_on, endsOn: c.ends_on, terms: tv?.document ?? null });
-      }
-    }
-    return out;
-  }
-
-  private basisValue(scope: Scope, months: BasisMonth[]) {
-    return this.outcomes.basisValue(
-      scope,
-      months.flatMap((b) =>
-        b.version.items.map((i) => ({
-          contract_id: b.contractId,
-          month: b.month,
-          start: b.start,
-          end: b.end,
-          tz: b.tz,
-          type: i.outcomeType,
-          method: i.method,
-          unit_value: i.unitValue ?? null,
-          baseline: i.baseline ?? null,
-          estimated: i.estimated,
-          fixed_value: i.method === 'per_recurring_unit' && b.terms ? recurringUnitValue(i, b.terms, b.month, b.startsOn, b.endsOn) : null,
-        })),
-      ),
     );
   }
 
