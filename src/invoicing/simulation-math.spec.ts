@@ -1,4 +1,4 @@
-import { compareLines, difference, sumTotals } from './simulation-math';
+import { compareLines, difference, roiUnderEach, sumTotals } from './simulation-math';
 
 describe('the side-by-side of an invoice and its simulation', () => {
   const invoice = [
@@ -33,5 +33,17 @@ describe('the side-by-side of an invoice and its simulation', () => {
       subtotal: '0.30', tax: '0.02', total: '0.32',
     });
     expect(sumTotals([], 2)).toEqual({ subtotal: '0.00', tax: '0.00', total: '0.00' });
+  });
+
+  it('weighs the same delivered value against each subtotal, and states no ROI without a value basis', () => {
+    const value = { measured: '600', estimated: '150.5' };
+    expect(roiUnderEach(value, '250.00', '300.00', true, 2)).toEqual({
+      value: '750.50', measuredValue: '600.00', estimatedValue: '150.50', actualFees: '250.00', simulatedFees: '300.00',
+      actualRoiPercent: '200.20', simulatedRoiPercent: '150.17', roiPercentPointsDifference: '-50.03',
+    });
+    // No fees on a side: no ROI there (not infinity), and no difference.
+    expect(roiUnderEach(value, null, '0.00', true, 2)).toMatchObject({ actualRoiPercent: null, simulatedRoiPercent: null, roiPercentPointsDifference: null });
+    // No basis: never −100%.
+    expect(roiUnderEach({ measured: '0', estimated: '0' }, '250.00', '300.00', false, 2)).toMatchObject({ actualRoiPercent: null, simulatedRoiPercent: null });
   });
 });

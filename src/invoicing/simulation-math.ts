@@ -1,6 +1,8 @@
 // Pure rules of what-if simulations: the side-by-side of an invoice and the same period priced under
 // proposed terms. No Nest, no database: unit-tested beside this file.
 import { Money } from '../common/money';
+// The ROI rule is the reports' own (one rule, one place): a pure file, not the reports module.
+import { roiPercent } from '../reports/report-rules';
 import type { InvoiceLine } from '../pricing/types';
 
 export interface Totals {
@@ -51,4 +53,50 @@ export function difference(a: string, b: string, decimals: number): string {
 export function sumTotals(list: readonly Totals[], decimals: number): Totals {
   const sum = (f: keyof Totals) => list.reduce((acc, t) => acc.plus(t[f]), new Money(0)).toFixed(decimals);
   return { subtotal: sum('subtotal'), tax: sum('tax'), total: sum('total') };
+}
+
+/** What the results delivered in a period, by the contract's value basis (measured and agreed estimates apart). */
+export interface PeriodValue {
+  measured: string;
+  estimated: string;
+}
+
+export interface RoiComparison {
+  value: string;
+  measuredValue: string;
+  estimatedValue: string;
+  /** Fees are subtotals before tax: what the customer pays for the results. */
+  actualFees: string | null;
+  simulatedFees: string | null;
+  actualRoiPercent: string | null;
+  simulatedRoiPercent: string | null;
+  /** simulatedRoiPercent − actualRoiPercent, in percentage points. */
+  roiPercentPointsDifference: string | null;
+}
+
+/**
+ * ROI under each fee schedule: the same delivered value (the results do not change with the price)
+ * weighed against the invoiced and the simulated subtotal. Null ROI where a side has no fees, and
+ * no ROI at all without a value basis (`declared` false): never −100%.
+ */
+export function roiUnderEach(
+  value: PeriodValue,
+  actualFees: string | null,
+  simulatedFees: string | null,
+  declared: boolean,
+  decimals: number,
+): RoiComparison {
+  const v = new Money(value.measured).plus(value.estimated);
+  const a = declared && actualFees !== null ? roiPercent(v, actualFees) : null;
+  const s = declared && simulatedFees !== null ? roiPercent(v, simulatedFees) : null;
+  return {
+    value: v.toFixed(decimals),
+    measuredValue: new Money(value.measured).toFixed(decimals),
+    estimatedValue: new Money(value.estimated).toFixed(decimals),
+    actualFees,
+    simulatedFees,
+    actualRoiPercent: a,
+    simulatedRoiPercent: s,
+    roiPercentPointsDifference: a !== null && s !== null ? new Money(s).minus(a).toFixed(2) : null,
+  };
 }

@@ -13,7 +13,9 @@ import { BillingInputsRepository } from './billing-inputs.repository';
 import { CreateSimulationDto, SimulationPeriodView, SimulationView } from './dto/simulation.dto';
 import { InvoicesRepository } from './invoices.repository';
 import { InvoicingError, InvoicingErrorCode } from './invoicing.errors';
-import { compareLines, difference, sumTotals, type Totals } from './simulation-math';
+import { compareLines, difference, roiUnderEach, sumTotals, type PeriodValue, type Totals } from './simulation-math';
+import { describeItem } from '../contracts/value-basis';
+import { DeliveredValueService } from '../outcomes/delivered-value.service';
 import { Money } from '../common/money';
 
 /** A stored numeric (normal form, "112000") in the currency's decimals ("112000.00"). */
@@ -40,6 +42,7 @@ export class SimulationsService {
     private readonly contracts: ContractsService,
     private readonly invoices: InvoicesRepository,
     private readonly inputs: BillingInputsRepository,
+    private readonly delivered: DeliveredValueService,
   ) {}
 
   async simulate(p: Principal, contractId: string, dto: CreateSimulationDto): Promise<SimulationView> {
@@ -50,6 +53,17 @@ export class SimulationsService {
     const scope = vendorScope(p.vendorId);
     const decimals = minorUnits(contract.currency);
 
+    // ROI under each: the value the results delivered (by the contract's value basis, whatever the
+    // price) against the invoiced and the simulated subtotal.
+    const months = labels.flatMap((l) => (contract.billingCycle === 'annual' ? monthsBetween(`${l}-01`, `${l}-12`) : [l]));
+    const basis = await this.delivered.basisMonths(scope, [{ id: contract.id, timezone: contract.timezone, starts_on: contract.startsOn, ends_on: contract.endsOn ?? null }], months);
+    const values = await this.delivered.value(scope, basis);
+    const declared = basis.length > 0;
+    const valueOf = (label: string): PeriodValue => {
+      const rows = values.filter((r) => r.month.startsWith(label));
+      const sum = (estimated: boolean) => rows.filter((r) => r.estimated === estimated).reduce((acc, r) => acc.plus(r.value), new Money(0)).toFixed();
+      return { measured: sum(false), estimated: sum(true) };
+    };
     const periods = await this.db.transaction('REPEATABLE READ', async (em) => {
       await em.query('SET TRANSACTION READ ONLY');
       const out: SimulationPeriodView[] = [];
@@ -78,14 +92,20 @@ export class SimulationsService {
           refusal: result.ok ? null : { code: result.code, reason: result.reason },
           difference: actual && simulated ? difference(actual.total, simulated.total, decimals) : null,
           lines: compareLines(actual ? invoice!.lines : null, result.ok ? result.lines : null, decimals),
+          roi: roiUnderEach(valueOf(label), actual?.subtotal ?? null, simulated?.subtotal ?? null, declared, decimals),
         });
       }
       return out;
     });
 
+
     const compared = periods.filter((x) => x.actual && x.simulated);
     const comparedActual = sumTotals(compared.map((x) => x.actual as Totals), decimals);
     const comparedSimulated = sumTotals(compared.map((x) => x.simulated!), decimals);
+    const comparedValue = compared.map((x) => valueOf(x.period)).reduce(
+      (acc, v) => ({ measured: new Money(acc.measured).plus(v.measured).toFixed(), estimated: new Money(acc.estimated).plus(v.estimated).toFixed() }),
+      { measured: '0', estimated: '0' },
+    );
     return {
       contractId: contract.id,
       currency: contract.currency,
@@ -94,6 +114,9 @@ export class SimulationsService {
       comparedActual,
       comparedSimulated,
       difference: difference(comparedActual.total, comparedSimulated.total, decimals),
+      comparedRoi: roiUnderEach(comparedValue, comparedActual.subtotal, comparedSimulated.subtotal, declared && compared.length > 0, decimals),
+      valueBasisDeclared: declared,
+      valueBasis: declared ? [...new Set(basis.flatMap((b) => b.version.items.map(describeItem)))] : ['no value basis declared'],
     };
   }
 

@@ -48,6 +48,12 @@ describe('what-if simulation', () => {
         { key: 'flat_fee', description: expect.any(String), actual: '150000.00', simulated: '60000.00', difference: '-90000.00' },
         { key: 'value_share', description: expect.any(String), actual: '100000.00', simulated: '200000.00', difference: '100000.00' },
       ],
+      // The same ¥1,000,000.00 of verified savings against each subtotal: (1,000,000 − 260,000) ÷ 260,000.
+      roi: {
+        value: '1000000.00', measuredValue: '1000000.00', estimatedValue: '0.00',
+        actualFees: '250000.00', simulatedFees: '260000.00',
+        actualRoiPercent: '300.00', simulatedRoiPercent: '284.62', roiPercentPointsDifference: '-15.38',
+      },
     });
     // April has no invoice: the simulation stands alone (the flat part only; no savings recorded).
     expect(april).toMatchObject({
@@ -61,6 +67,16 @@ describe('what-if simulation', () => {
     expect(res.body.comparedActual).toEqual({ subtotal: '250000.00', tax: '15000.00', total: '265000.00' });
     expect(res.body.comparedSimulated).toEqual({ subtotal: '260000.00', tax: '15600.00', total: '275600.00' });
     expect(res.body.difference).toBe('10600.00');
+    // April delivered no verified savings: ROI −100% under the proposed flat part, none without an invoice.
+    expect(april.roi).toEqual({
+      value: '0.00', measuredValue: '0.00', estimatedValue: '0.00', actualFees: null, simulatedFees: '60000.00',
+      actualRoiPercent: null, simulatedRoiPercent: '-100.00', roiPercentPointsDifference: null,
+    });
+    expect(res.body.comparedRoi).toMatchObject({ value: '1000000.00', actualRoiPercent: '300.00', simulatedRoiPercent: '284.62' });
+    expect(res.body).toMatchObject({ valueBasisDeclared: true, valueBasis: [expect.stringMatching(/^savings: verified value, measured/)] });
+    // The ROI report over March says the same for what was invoiced.
+    const report = await v.vendor.get(`/v1/contracts/${contractId}/roi?from=2026-03&to=2026-03`).expect(200);
+    expect(report.body).toMatchObject({ value: march.roi.value, fees: march.roi.actualFees, roiPercent: march.roi.actualRoiPercent });
   });
 
   it('answers the invoiced figures exactly when the proposed terms are the current ones', async () => {
@@ -132,8 +148,15 @@ describe('the simulation identity on every seed contract', () => {
           id, label, simulated: { subtotal: invoice.subtotal, tax: invoice.tax, total: invoice.total }, difference: zeroLike(invoice.total),
         });
         expect(period.lines.every((l: any) => l.actual === l.simulated)).toBe(true);
+        expect(period.roi.simulatedRoiPercent).toBe(period.roi.actualRoiPercent);
         compared++;
       }
+      // ROI under the current terms is the ROI report's, for every seed (each declares a value basis).
+      const report = (await v.vendor.get(`/v1/contracts/${c.contractId}/roi?from=${labels[0]}&to=${labels[labels.length - 1]}`).expect(200)).body;
+      expect({ id, value: res.body.comparedRoi.value, fees: res.body.comparedRoi.simulatedFees, roi: res.body.comparedRoi.simulatedRoiPercent }).toEqual({
+        id, value: report.value, fees: report.fees, roi: report.roiPercent,
+      });
+      expect(report.roiPercent).not.toBeNull();
     }
     expect(compared).toBeGreaterThanOrEqual(7);
   });

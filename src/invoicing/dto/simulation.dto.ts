@@ -43,6 +43,19 @@ export class SimulationLineView {
   difference: string | null;
 }
 
+export class RoiComparisonView {
+  @ApiProperty({ example: '1000000.00', description: 'measuredValue + estimatedValue: what the results delivered, by the contract’s value basis (the same under both fee schedules)' })
+  value: string;
+  @ApiProperty({ example: '1000000.00', description: 'Verified outcomes’ own value' }) measuredValue: string;
+  @ApiProperty({ example: '0.00', description: 'Agreed estimates (per unit, per KPI point, per unit in service)' }) estimatedValue: string;
+  @ApiProperty({ nullable: true, type: String, example: '250000.00', description: 'The invoice’s subtotal (before tax); null without an invoice' }) actualFees: string | null;
+  @ApiProperty({ nullable: true, type: String, example: '260000.00', description: 'The simulated subtotal; null when the engine refused' }) simulatedFees: string | null;
+  @ApiProperty({ nullable: true, type: String, example: '300.00', description: '(value − actualFees) ÷ actualFees × 100; null without fees or without a value basis' })
+  actualRoiPercent: string | null;
+  @ApiProperty({ nullable: true, type: String, example: '284.62' }) simulatedRoiPercent: string | null;
+  @ApiProperty({ nullable: true, type: String, example: '-15.38', description: 'simulated − actual ROI, in percentage points' }) roiPercentPointsDifference: string | null;
+}
+
 export class SimulationPeriodView {
   @ApiProperty({ example: '2026-03' }) period: string;
   @ApiProperty({ example: '2026-03-01' }) start: string;
@@ -54,6 +67,7 @@ export class SimulationPeriodView {
   @ApiProperty({ type: SimulationRefusalView, nullable: true }) refusal: SimulationRefusalView | null;
   @ApiProperty({ nullable: true, type: String, description: 'simulated.total − actual.total; null when either is missing' }) difference: string | null;
   @ApiProperty({ type: [SimulationLineView] }) lines: SimulationLineView[];
+  @ApiProperty({ type: RoiComparisonView, description: 'ROI of the period under the invoiced and the proposed fees' }) roi: RoiComparisonView;
 }
 
 export class SimulationView {
@@ -65,4 +79,7 @@ export class SimulationView {
   comparedActual: SimulatedTotalsView;
   @ApiProperty({ type: SimulatedTotalsView }) comparedSimulated: SimulatedTotalsView;
   @ApiProperty({ example: '-29680.00', description: 'comparedSimulated.total − comparedActual.total' }) difference: string;
+  @ApiProperty({ type: RoiComparisonView, description: 'ROI over the compared periods, under each' }) comparedRoi: RoiComparisonView;
+  @ApiProperty({ description: 'false: the contract declares no value basis, and every ROI is null' }) valueBasisDeclared: boolean;
+  @ApiProperty({ type: [String], example: ['savings: verified value, measured (verified savings)'] }) valueBasis: string[];
 }
