@@ -7,7 +7,7 @@ import { notFound } from '../common/errors/common.errors';
 import { ContractError, ContractErrorCode } from './contracts.errors';
 import { ContractsRepository } from './contracts.repository';
 import type { CreateValueBasisDto, ValueBasisVersionView } from './dto/value-basis.dto';
-import { basisItemErrors, defaultEstimated, undeclaredTypeErrors, type ValueBasisItem } from './value-basis';
+import { basisItemErrors, basisItemOf, undeclaredTypeErrors, type ValueBasisItem } from './value-basis';
 import { ValueBasisRepository, type ValueBasisVersionRecord } from './value-basis.repository';
 
 function toView(r: ValueBasisVersionRecord): ValueBasisVersionView {
@@ -62,14 +62,7 @@ export class ValueBasisService {
         throw ContractError.create(ContractErrorCode.VALUE_BASIS_VERSION_EXISTS, `version ${taken.id} takes effect on ${dto.effectiveFrom}`, [
           { field: 'effectiveFrom', message: 'another value basis version takes effect on this date: declare a new version on a later month' },
         ]);
-      const items: ValueBasisItem[] = dto.items.map((i) => ({
-        outcomeType: i.outcomeType,
-        method: i.method,
-        ...(i.unitValue !== undefined ? { unitValue: i.unitValue } : {}),
-        ...(i.method === 'per_kpi_point' ? { baseline: i.baseline ?? '0' } : {}),
-        estimated: i.estimated ?? defaultEstimated(i.method),
-        description: i.description,
-      }));
+      const items: ValueBasisItem[] = dto.items.map(basisItemOf);
       return toView(await this.repo.insert(scope, { contractId: c.id, effectiveFrom: dto.effectiveFrom, description: dto.description ?? null, items, keyId: p.keyId }, em));
     });
   }

@@ -91,6 +91,18 @@ export function undeclaredTypeErrors(items: ReadonlyArray<{ outcomeType: string;
   });
 }
 
+/** An item as stored: a per_kpi_point baseline defaults to 0, `estimated` to what the method implies. */
+export function basisItemOf(i: Omit<ValueBasisItem, 'estimated'> & { estimated?: boolean }): ValueBasisItem {
+  return {
+    outcomeType: i.outcomeType,
+    method: i.method,
+    ...(i.unitValue !== undefined ? { unitValue: i.unitValue } : {}),
+    ...(i.method === 'per_kpi_point' ? { baseline: i.baseline ?? '0' } : {}),
+    estimated: i.estimated ?? defaultEstimated(i.method),
+    description: i.description,
+  };
+}
+
 /** A measured item is not an estimate unless said; a figure agreed per unit or per point is. */
 export function defaultEstimated(method: ValueMethod): boolean {
   return method !== 'measured';

@@ -17,6 +17,7 @@ export enum InvoicingErrorCode {
   CREDIT_LINE_UNKNOWN = 'CREDIT_LINE_UNKNOWN',
   NOTHING_TO_CREDIT = 'NOTHING_TO_CREDIT',
   BILLING_RUN_FAILED = 'BILLING_RUN_FAILED',
+  QUOTE_SAMPLE_INVALID = 'QUOTE_SAMPLE_INVALID',
 }
 
 export const InvoicingError = defineErrors<InvoicingErrorCode>({
@@ -36,4 +37,5 @@ export const InvoicingError = defineErrors<InvoicingErrorCode>({
   CREDIT_LINE_UNKNOWN: { status: 422, title: 'The invoice has no such line' },
   NOTHING_TO_CREDIT: { status: 409, title: 'Nothing remains to credit on this invoice' },
   BILLING_RUN_FAILED: { status: 500, title: 'The billing run failed' },
+  QUOTE_SAMPLE_INVALID: { status: 422, title: 'The quote’s sample outcomes do not fit its terms or periods' },
 });

@@ -20,7 +20,7 @@ import { InvoicesController } from './invoices.controller';
 import { InvoicesService } from './invoices.service';
 import { SettlementsRepository } from './settlements.repository';
 import { SettlementsService } from './settlements.service';
-import { SimulationsController } from './simulations.controller';
+import { QuotesController, SimulationsController } from './simulations.controller';
 import { SimulationsService } from './simulations.service';
 import { InvoiceReportReads } from './report.reads';
 import { TermsUsageModule } from './terms-usage.provider';
@@ -35,7 +35,7 @@ import { TermsUsageModule } from './terms-usage.provider';
     LedgerModule,
     WebhooksModule,
   ],
-  controllers: [InvoicesController, BillingRunsController, SimulationsController],
+  controllers: [InvoicesController, BillingRunsController, SimulationsController, QuotesController],
   providers: [
     BillingInputsRepository,
     BillingRunsRepository,

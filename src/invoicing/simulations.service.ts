@@ -13,13 +13,26 @@ import { BillingInputsRepository } from './billing-inputs.repository';
 import { CreateSimulationDto, SimulationPeriodView, SimulationView } from './dto/simulation.dto';
 import { InvoicesRepository } from './invoices.repository';
 import { InvoicingError, InvoicingErrorCode } from './invoicing.errors';
+import { ContractError, ContractErrorCode } from '../contracts/contracts.errors';
+import { basisItemErrors, basisItemOf, describeItem, undeclaredTypeErrors, type ValueBasisItem } from '../contracts/value-basis';
+import { localDate } from '../kernel/calendar';
+import { samplePricingInput } from '../pricing/sample';
+import { guaranteeKpis, knownOutcomeTypes } from '../pricing/terms';
+import type { PricingContract, Terms } from '../pricing/types';
+import { CreateQuoteDto, QuotePeriodView, QuoteView } from './dto/quote.dto';
+import type { ValueBasisItemDto } from '../contracts/dto/value-basis.dto';
 import { compareLines, difference, roiUnderEach, sumTotals, type PeriodValue, type Totals } from './simulation-math';
-import { describeItem } from '../contracts/value-basis';
 import { DeliveredValueService } from '../outcomes/delivered-value.service';
 import { Money } from '../common/money';
 
 /** A stored numeric (normal form, "112000") in the currency's decimals ("112000.00"). */
 const fixed = (v: string, decimals: number) => new Money(v).toFixed(decimals);
+
+/** Whether an instant falls in the period, by the contract's local dates. */
+function within(at: string, timezone: string, period: { start: string; end: string }): boolean {
+  const day = localDate(at, timezone);
+  return day >= period.start && day < period.end;
+}
 
 /** At most this many periods per simulation: each is one aggregate query. */
 export const MAX_SIMULATED_PERIODS = 36;
@@ -118,6 +131,102 @@ export class SimulationsService {
       valueBasisDeclared: declared,
       valueBasis: declared ? [...new Set(basis.flatMap((b) => b.version.items.map(describeItem)))] : ['no value basis declared'],
     };
+  }
+
+  /**
+   * A quote for a prospective customer: a sample of expected outcomes, each counted verified, priced
+   * period by period under the proposed terms by billing's engine (the sample aggregated as billing's
+   * SQL aggregates recorded outcomes: src/pricing/sample.ts), with the ROI the value basis gives.
+   * Nothing is read from the vendor's records but its verifiers (named by the terms), nothing written.
+   */
+  async quote(p: Principal, dto: CreateQuoteDto): Promise<QuoteView> {
+    const terms = await this.contracts.checkedTerms(p.vendorId, dto.terms);
+    const contract: PricingContract = {
+      currency: dto.contract.currency,
+      timezone: dto.contract.timezone ?? 'Asia/Shanghai', // the contracts' own default
+      taxRate: dto.contract.taxRate,
+      startsOn: dto.contract.startsOn,
+      endsOn: dto.contract.endsOn ?? null,
+      billingCycle: dto.contract.billingCycle ?? 'monthly',
+    };
+    const labels = this.labels(contract.billingCycle, dto.from, dto.to);
+    const periods = labels.map((l) => ({ label: l, ...periodForCycle(contract, l) }));
+    const items = dto.valueBasis ? this.quoteBasisItems(dto.valueBasis.items, terms) : null;
+    this.checkSample(dto, terms, contract, periods);
+    const decimals = minorUnits(contract.currency);
+
+    const months = labels.flatMap((l) => (contract.billingCycle === 'annual' ? monthsBetween(`${l}-01`, `${l}-12`) : [l]));
+    const { basis, rows } = await this.delivered.ofSample({ ...contract, endsOn: contract.endsOn ?? null }, terms, items, months, dto.outcomes);
+    const declared = basis.length > 0;
+    const valueOf = (label: string): PeriodValue => {
+      const mine = rows.filter((r) => r.month.startsWith(label));
+      const sum = (estimated: boolean) => mine.filter((r) => r.estimated === estimated).reduce((acc, r) => acc.plus(r.value), new Money(0)).toFixed();
+      return { measured: sum(false), estimated: sum(true) };
+    };
+    const roiOf = (v: PeriodValue, fees: string | null) => {
+      const r = roiUnderEach(v, null, fees, declared, decimals);
+      return { value: r.value, measuredValue: r.measuredValue, estimatedValue: r.estimatedValue, fees, roiPercent: r.simulatedRoiPercent };
+    };
+
+    const out: QuotePeriodView[] = periods.map((period) => {
+      const result = priceInvoice(samplePricingInput(contract, terms, { start: period.start, end: period.end }, dto.outcomes));
+      const quoted = result.ok ? { subtotal: result.subtotal, tax: result.tax, total: result.total } : null;
+      return {
+        period: period.label,
+        start: period.start,
+        end: period.end,
+        outcomes: dto.outcomes.filter((o) => within(o.occurredAt, contract.timezone, period)).length,
+        quoted,
+        refusal: result.ok ? null : { code: result.code, reason: result.reason },
+        lines: result.ok ? result.lines.map((l) => ({ key: l.key, description: l.description, quantity: l.quantity, unitPrice: l.unitPrice, amount: l.amount })) : [],
+        roi: roiOf(valueOf(period.label), quoted?.subtotal ?? null),
+      };
+    });
+    const priced = out.filter((x) => x.quoted);
+    const total = sumTotals(priced.map((x) => x.quoted!), decimals);
+    const pricedValue = priced.map((x) => valueOf(x.period)).reduce(
+      (acc, v) => ({ measured: new Money(acc.measured).plus(v.measured).toFixed(), estimated: new Money(acc.estimated).plus(v.estimated).toFixed() }),
+      { measured: '0', estimated: '0' },
+    );
+    return {
+      currency: contract.currency,
+      termsSha256: sha256Hex(canonicalJson(terms)),
+      sampleOutcomes: dto.outcomes.length,
+      periods: out,
+      total,
+      roi: roiOf(pricedValue, priced.length ? total.subtotal : null),
+      valueBasisDeclared: declared,
+      valueBasis: declared ? [...new Set(basis.flatMap((b) => b.version.items.map(describeItem)))] : ['no value basis declared'],
+    };
+  }
+
+  /** A quote's value basis, held to a contract's rules: each method's figures, and only what the terms declare. */
+  private quoteBasisItems(dtoItems: ValueBasisItemDto[], terms: Terms): ValueBasisItem[] {
+    const prefix = (errors: Array<{ field: string; message: string }>) => errors.map((e) => ({ field: `valueBasis.${e.field}`, message: e.message }));
+    const structural = prefix(basisItemErrors(dtoItems));
+    if (structural.length) throw ContractError.create(ContractErrorCode.VALUE_BASIS_INVALID, structural[0].message, structural);
+    const undeclared = prefix(undeclaredTypeErrors(dtoItems, terms));
+    if (undeclared.length) throw ContractError.create(ContractErrorCode.VALUE_BASIS_OUTCOME_TYPE_UNDECLARED, undeclared.map((e) => e.message).join('; '), undeclared);
+    return dtoItems.map(basisItemOf);
+  }
+
+  /** Every sample outcome names a type the terms know and occurs in a quoted period, inside the contract's dates. */
+  private checkSample(dto: CreateQuoteDto, terms: Terms, contract: PricingContract, periods: Array<{ label: string; start: string; end: string }>): void {
+    const known = new Set([...knownOutcomeTypes(terms).keys(), ...guaranteeKpis(terms)]);
+    const first = periods[0].start;
+    const last = periods[periods.length - 1].end;
+    const errors: Array<{ field: string; message: string }> = [];
+    if (contract.endsOn && contract.endsOn < contract.startsOn) errors.push({ field: 'contract.endsOn', message: 'must not be before startsOn' });
+    if (last <= contract.startsOn) errors.push({ field: 'to', message: `the contract starts on ${contract.startsOn}, after the last quoted period` });
+    dto.outcomes.forEach((o, i) => {
+      if (!known.has(o.type)) errors.push({ field: `outcomes[${i}].type`, message: `${o.type} is not an outcome type of the proposed terms (declared: ${[...known].sort().join(', ') || 'none'})` });
+      const day = localDate(o.occurredAt, contract.timezone);
+      if (day < first || day >= last) errors.push({ field: `outcomes[${i}].occurredAt`, message: `falls on ${day} (${contract.timezone}), outside the quoted periods ${first} to ${last}` });
+      else if (day < contract.startsOn || (contract.endsOn && day > contract.endsOn))
+        errors.push({ field: `outcomes[${i}].occurredAt`, message: `falls on ${day}, outside the contract’s dates` });
+    });
+    if (errors.length)
+      throw InvoicingError.create(InvoicingErrorCode.QUOTE_SAMPLE_INVALID, errors.slice(0, 3).map((e) => `${e.field} ${e.message}`).join('; '), errors.slice(0, 100));
   }
 
   /** The period labels from `from` to `to`, in the contract's cycle. */

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { Scope } from '../auth/scope';
 import { ContractReportReads, type ReportContractRow } from '../contracts/report.reads';
-import { basisFromTerms, recurringUnitValue, type ValueBasisVersionRow } from '../contracts/value-basis';
+import { basisFromTerms, recurringUnitValue, type ValueBasisItem, type ValueBasisVersionRow } from '../contracts/value-basis';
+import type { SampleOutcome } from '../pricing/sample';
 import { monthPeriod } from '../kernel/calendar';
 import { versionInForce } from '../pricing/terms-in-force';
 import type { Terms } from '../pricing/types';
-import { OutcomeFiguresRepository } from './outcome-figures.repository';
+import { type BasisSlot, OutcomeFiguresRepository, SAMPLE_CONTRACT } from './outcome-figures.repository';
 
 /** The version in force during a month: the latest taking effect on or before its last day. */
 export function inForceDuring<T extends { effective_from: string }>(versions: readonly T[], month: string): T | undefined {
@@ -72,9 +73,27 @@ export class DeliveredValueService {
         const tv = inForceDuring(own, m);
         if (!version) {
           const items = tv ? basisFromTerms(tv.document) : [];
-          if (items.length) version = { id: null, contract_id: c.id, effective_from: tv!.effective_from, description: 'implied by the terms', items };
+          if (items.length)
+            version = {
+              id: null,
+              contract_id: c.id,
+              effective_from: tv!.effective_from,
+              description: 'implied by the terms',
+              items,
+            };
         }
-        if (version) out.push({ contractId: c.id, month: m, start, end, tz: c.timezone, version, startsOn: c.starts_on, endsOn: c.ends_on, terms: tv?.document ?? null });
+        if (version)
+          out.push({
+            contractId: c.id,
+            month: m,
+            start,
+            end,
+            tz: c.timezone,
+            version,
+            startsOn: c.starts_on,
+            endsOn: c.ends_on,
+            terms: tv?.document ?? null,
+          });
       }
     }
     return out;
@@ -82,23 +101,74 @@ export class DeliveredValueService {
 
   /** Value per contract, month and kind (measured or estimated), aggregated in SQL. */
   value(scope: Scope, months: readonly BasisMonth[]): Promise<DeliveredValueRow[]> {
-    return this.figures.basisValue(
-      scope,
-      months.flatMap((b) =>
-        b.version.items.map((i) => ({
-          contract_id: b.contractId,
-          month: b.month,
-          start: b.start,
-          end: b.end,
-          tz: b.tz,
-          type: i.outcomeType,
-          method: i.method,
-          unit_value: i.unitValue ?? null,
-          baseline: i.baseline ?? null,
-          estimated: i.estimated,
-          fixed_value: i.method === 'per_recurring_unit' && b.terms ? recurringUnitValue(i, b.terms, b.month, b.startsOn, b.endsOn) : null,
-        })),
-      ),
-    );
+    return this.figures.basisValue(scope, slotsOf(months));
   }
+
+  /**
+   * A quote's value: a sample of expected outcomes (each counted verified) valued month by month by
+   * the given basis, or the one the terms imply — by the same SQL as recorded outcomes.
+   */
+  async ofSample(
+    contract: { timezone: string; startsOn: string; endsOn: string | null },
+    terms: Terms,
+    items: ValueBasisItem[] | null,
+    months: readonly string[],
+    sample: readonly SampleOutcome[],
+  ): Promise<{ basis: BasisMonth[]; rows: DeliveredValueRow[] }> {
+    const declared = items ?? basisFromTerms(terms);
+    const version: ValueBasisVersionRow = {
+      id: null,
+      contract_id: SAMPLE_CONTRACT,
+      effective_from: contract.startsOn,
+      description: items ? 'the quote’s' : 'implied by the terms',
+      items: declared,
+    };
+    const basis: BasisMonth[] = declared.length
+      ? months.flatMap((m) => {
+          const { start, end } = monthPeriod(m);
+          if (end <= contract.startsOn || (contract.endsOn && start > contract.endsOn)) return [];
+          return [
+            {
+              contractId: SAMPLE_CONTRACT,
+              month: m,
+              start,
+              end,
+              tz: contract.timezone,
+              version,
+              startsOn: contract.startsOn,
+              endsOn: contract.endsOn,
+              terms,
+            },
+          ];
+        })
+      : [];
+    const rows = await this.figures.basisValueOfSample(
+      slotsOf(basis),
+      sample.map((o) => ({
+        type: o.type,
+        occurred_at: o.occurredAt,
+        quantity: o.quantity ?? null,
+        value: o.value ?? null,
+      })),
+    );
+    return { basis, rows };
+  }
+}
+
+function slotsOf(months: readonly BasisMonth[]): BasisSlot[] {
+  return months.flatMap((b) =>
+    b.version.items.map((i) => ({
+      contract_id: b.contractId,
+      month: b.month,
+      start: b.start,
+      end: b.end,
+      tz: b.tz,
+      type: i.outcomeType,
+      method: i.method,
+      unit_value: i.unitValue ?? null,
+      baseline: i.baseline ?? null,
+      estimated: i.estimated,
+      fixed_value: i.method === 'per_recurring_unit' && b.terms ? recurringUnitValue(i, b.terms, b.month, b.startsOn, b.endsOn) : null,
+    })),
+  );
 }

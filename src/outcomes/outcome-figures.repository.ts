@@ -36,6 +36,25 @@ export interface BasisSlot {
   estimated: boolean;
 }
 
+export interface BasisValueRow {
+  contractId: string;
+  month: string;
+  estimated: boolean;
+  value: string;
+  count: number;
+}
+
+/** An expected outcome of a quote: what a sample gives (decimal strings, or null). */
+export interface SampleOutcome {
+  type: string;
+  occurred_at: string;
+  quantity: string | null;
+  value: string | null;
+}
+
+/** The contract id a quote's sample and basis slots share (no contract exists yet). */
+export const SAMPLE_CONTRACT = '00000000-0000-0000-0000-000000000000';
+
 /** The outcomes of one contract's month that a statement lists. */
 export interface StatementOutcomes {
   contractId: string;
@@ -89,9 +108,28 @@ export class OutcomeFiguresRepository {
    * (per_kpi_point; nothing without a verified measurement in the month), or the licence's units in
    * service valued as the slot says (per_recurring_unit).
    */
-  async basisValue(scope: Scope, slots: BasisSlot[]): Promise<Array<{ contractId: string; month: string; estimated: boolean; value: string; count: number }>> {
+  async basisValue(scope: Scope, slots: BasisSlot[]): Promise<BasisValueRow[]> {
     if (slots.length === 0) return [];
     const params: unknown[] = [JSON.stringify(slots)];
+    return this.basisValueOf(`outcomes o`, `AND ${scopeSql(scope, OUTCOME_SCOPE, params)}`, params);
+  }
+
+  /**
+   * The same valuation over a sample of outcomes that no table holds (a quote for a prospective
+   * customer): one rule, in SQL, whether the outcomes are recorded or expected. Every sample outcome
+   * counts as verified; slots name the contract id `SAMPLE_CONTRACT`.
+   */
+  async basisValueOfSample(slots: BasisSlot[], sample: SampleOutcome[]): Promise<BasisValueRow[]> {
+    if (slots.length === 0) return [];
+    const params: unknown[] = [JSON.stringify(slots), JSON.stringify(sample.map((o, i) => ({ ...o, id: i + 1, contract_id: SAMPLE_CONTRACT, status: 'verified' })))];
+    return this.basisValueOf(
+      `jsonb_to_recordset($2::jsonb) AS o(id int, contract_id uuid, type text, status text, occurred_at timestamptz, quantity numeric, value numeric)`,
+      '',
+      params,
+    );
+  }
+
+  private async basisValueOf(source: string, scopeCondition: string, params: unknown[]): Promise<BasisValueRow[]> {
     const out: Array<{ contract_id: string; month: string; estimated: boolean; value: string; n: number }> = await this.db.query(
       `WITH per_item AS (
          SELECT s.contract_id, s.month, s.estimated, count(o.id)::int AS n,
@@ -103,9 +141,9 @@ export class OutcomeFiguresRepository {
                 END AS value
            FROM jsonb_to_recordset($1::jsonb) AS s(contract_id uuid, month text, start date, "end" date, tz text, type text, method text,
                                                    unit_value numeric, baseline numeric, estimated boolean, fixed_value numeric)
-           LEFT JOIN outcomes o ON s.method <> 'per_recurring_unit' AND o.contract_id = s.contract_id AND o.type = s.type AND o.status = 'verified'
+           LEFT JOIN ${source} ON s.method <> 'per_recurring_unit' AND o.contract_id = s.contract_id AND o.type = s.type AND o.status = 'verified'
             AND o.occurred_at >= (s.start::timestamp AT TIME ZONE s.tz) AND o.occurred_at < (s."end"::timestamp AT TIME ZONE s.tz)
-            AND ${scopeSql(scope, OUTCOME_SCOPE, params)}
+            ${scopeCondition}
           GROUP BY s.contract_id, s.month, s.type, s.method, s.unit_value, s.baseline, s.estimated, s.fixed_value)
        SELECT contract_id, month, estimated, sum(value)::text AS value, sum(n)::int AS n FROM per_item
         GROUP BY contract_id, month, estimated ORDER BY contract_id, month, estimated`,

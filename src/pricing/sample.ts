@@ -1,0 +1,54 @@
+// A quote's engine input: a sample of expected outcomes aggregated for one period exactly as
+// billing's SQL aggregates recorded ones (billing-inputs.repository.ts), every one counted verified.
+// Pure: the quote prices what it builds here with the same priceInvoice as billing.
+import { localDate } from '../kernel/calendar';
+import { dec, plain } from '../kernel/decimal';
+import { PeriodAggregates } from './aggregates';
+import { billableOutcomeTypes, breakdownDimensions, guaranteeKpis } from './terms';
+import type { BillingPeriod, KpiMeasurement, PricingContract, PricingInput, Terms } from './types';
+
+export interface SampleOutcome {
+  type: string;
+  /** ISO 8601 with an offset. */
+  occurredAt: string;
+  quantity?: string;
+  value?: string;
+  dimensions?: Record<string, string>;
+}
+
+/** The synthetic id of the i-th sample outcome (0-based): `00000000-0000-0000-0000-000000000001` for the first. */
+export function sampleOutcomeId(i: number): string {
+  return `00000000-0000-0000-0000-${(i + 1).toString(16).padStart(12, '0')}`;
+}
+
+/** The sample's outcomes occurring in the period, by the contract's local dates, with their positions. */
+function inPeriod(sample: readonly SampleOutcome[], period: BillingPeriod, timezone: string): Array<{ o: SampleOutcome; i: number }> {
+  return sample.flatMap((o, i) => {
+    const day = localDate(o.occurredAt, timezone);
+    return day >= period.start && day < period.end ? [{ o, i }] : [];
+  });
+}
+
+export function samplePricingInput(contract: PricingContract, terms: Terms, period: BillingPeriod, sample: readonly SampleOutcome[]): PricingInput {
+  const billable = billableOutcomeTypes(terms);
+  const kpiTypes = guaranteeKpis(terms);
+  const aggregates = new PeriodAggregates(breakdownDimensions([terms]));
+  const latest = new Map<string, { o: SampleOutcome; i: number; at: number }>();
+  for (const { o, i } of inPeriod(sample, period, contract.timezone)) {
+    if (billable.has(o.type))
+      aggregates.add({ type: o.type, quantity: o.quantity ?? '', value: o.value ?? '' }, o.dimensions ?? {}, Buffer.from(sampleOutcomeId(i).replace(/-/g, ''), 'hex'));
+    // The latest measurement of each KPI in the period (later occurrence, then later in the sample), as billing's DISTINCT ON.
+    if (kpiTypes.includes(o.type) && (o.quantity ?? o.value) !== undefined) {
+      const at = new Date(o.occurredAt).getTime();
+      const seen = latest.get(o.type);
+      if (!seen || at > seen.at || (at === seen.at && i > seen.i)) latest.set(o.type, { o, i, at });
+    }
+  }
+  const kpis: KpiMeasurement[] = [...latest.entries()].map(([kpi, { o, i, at }]) => ({
+    kpi,
+    value: plain(dec((o.quantity ?? o.value)!)),
+    outcomeId: sampleOutcomeId(i),
+    occurredAt: new Date(at).toISOString(),
+  }));
+  return { contract, terms, period, aggregates: aggregates.list(), kpis };
+}
