@@ -76,7 +76,17 @@ export interface StatementLineRow {
   evidence_sha256: string | null;
   value: string;
   verified_by: string | null;
+  /** When the objection window lapsed, if the outcome was deemed accepted (ISO 8601), else null. */
+  deemed_at: string | null;
 }
+
+/**
+ * The event that made an outcome verified (its latest to 'verified'): who, and whether it was
+ * deemed. Confirmed outcomes (by a person, or metered) have no deemed_at.
+ */
+const VERIFYING_EVENT = `LEFT JOIN LATERAL (
+    SELECT e.actor_role, e.deemed_at FROM outcome_events e
+     WHERE e.vendor_id = o.vendor_id AND e.outcome_id = o.id AND e.to_status = 'verified' ORDER BY e.id DESC LIMIT 1) v ON true`;
 
 /**
  * The reports' read model over `outcomes` and `outcome_events`: every figure aggregated in SQL
@@ -158,9 +168,8 @@ export class OutcomeFiguresRepository {
     return this.db.query(
       `SELECT o.id, o.external_id, o.type, o.status, ${ISO_MS('o.occurred_at')} AS occurred_at, ${ISO_MS('o.verified_at')} AS verified_at,
               o.evidence_sha256, coalesce(($4::jsonb ->> o.type)::numeric, o.value, 0)::text AS value,
-              (SELECT e.actor_role FROM outcome_events e WHERE e.vendor_id = o.vendor_id AND e.outcome_id = o.id AND e.to_status = 'verified'
-                ORDER BY e.id DESC LIMIT 1) AS verified_by
-         FROM outcomes o
+              v.actor_role AS verified_by, ${ISO_MS('v.deemed_at')} AS deemed_at
+         FROM outcomes o ${VERIFYING_EVENT}
         WHERE o.contract_id = $1 AND o.type = ANY($2::text[]) AND o.status = ANY($7::text[])
           AND o.occurred_at >= ($3::timestamp AT TIME ZONE $5) AND o.occurred_at < ($6::timestamp AT TIME ZONE $5)
           AND ${scopeSql(scope, OUTCOME_SCOPE, params)}
@@ -196,20 +205,36 @@ export class OutcomeFiguresRepository {
     );
   }
 
-  /** Verified and rejected counts per type over outcomes occurring in `[start, end)`, local dates in each contract's timezone. */
+  /** The month's verified outcomes of these types, confirmed (by a person, or metered) and deemed (the objection window lapsed) apart. */
+  async verifiedByHow(scope: Scope, q: StatementOutcomes): Promise<{ confirmed: number; deemed: number }> {
+    const params: unknown[] = [q.contractId, q.types, q.start, q.timezone, q.end];
+    const [row]: Array<{ confirmed: number; deemed: number }> = await this.db.query(
+      `SELECT count(*) FILTER (WHERE v.deemed_at IS NULL)::int AS confirmed, count(*) FILTER (WHERE v.deemed_at IS NOT NULL)::int AS deemed
+         FROM outcomes o ${VERIFYING_EVENT}
+        WHERE o.contract_id = $1 AND o.type = ANY($2::text[]) AND o.status = 'verified'
+          AND o.occurred_at >= ($3::timestamp AT TIME ZONE $4) AND o.occurred_at < ($5::timestamp AT TIME ZONE $4)
+          AND ${scopeSql(scope, OUTCOME_SCOPE, params)}`,
+      params,
+    );
+    return { confirmed: row?.confirmed ?? 0, deemed: row?.deemed ?? 0 };
+  }
+
+  /** Verified (of them deemed) and rejected counts per type over outcomes occurring in `[start, end)`, local dates in each contract's timezone. */
   async judgedByType(
     scope: Scope,
     contractIds: string[],
     start: string,
     end: string,
     types: string[],
-  ): Promise<Array<{ type: string; verified: number; rejected: number }>> {
+  ): Promise<Array<{ type: string; verified: number; deemed: number; rejected: number }>> {
     if (types.length === 0) return [];
     const tz = contractColumnSql('timezone', { vendorId: 'o.vendor_id', contractId: 'o.contract_id' });
     const params: unknown[] = [contractIds, start, end, types];
     return this.db.query(
-      `SELECT o.type, count(*) FILTER (WHERE o.status = 'verified')::int AS verified, count(*) FILTER (WHERE o.status = 'rejected')::int AS rejected
-         FROM outcomes o
+      `SELECT o.type, count(*) FILTER (WHERE o.status = 'verified')::int AS verified,
+              count(*) FILTER (WHERE o.status = 'verified' AND v.deemed_at IS NOT NULL)::int AS deemed,
+              count(*) FILTER (WHERE o.status = 'rejected')::int AS rejected
+         FROM outcomes o ${VERIFYING_EVENT}
         WHERE o.contract_id = ANY($1::uuid[]) AND o.type = ANY($4::text[]) AND o.status IN ('verified', 'rejected')
           AND o.occurred_at >= ($2::timestamp AT TIME ZONE ${tz}) AND o.occurred_at < ($3::timestamp AT TIME ZONE ${tz})
           AND ${scopeSql(scope, OUTCOME_SCOPE, params)}

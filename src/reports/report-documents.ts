@@ -24,6 +24,8 @@ export function statementCsv(s: StatementView): string {
   sum('invoice_number', s.invoiceNumber);
   sum('share_rate', s.shareRate);
   sum('verified_value', s.verifiedValue, s.verifiedOutcomeCount);
+  sum('verified_confirmed', null, s.verifiedBy.confirmed);
+  sum('verified_deemed', null, s.verifiedBy.deemed);
   sum('fees_flat', s.fees.flat);
   sum('fees_share', s.fees.share);
   sum('fees_other', s.fees.other);
@@ -61,7 +63,7 @@ export function statementCsv(s: StatementView): string {
     ['pending_outcome', s.pendingOutcomes],
   ] as const)
     for (const o of list)
-      rows.push([section, null, o.value, null, o.id, o.externalId, o.type, o.occurredAt, o.status, o.verifiedAt, o.verifiedBy, o.evidenceSha256]);
+      rows.push([section, null, o.value, null, o.id, o.externalId, o.type, o.occurredAt, o.status, o.verifiedAt, o.deemedAt ? 'deemed' : o.verifiedBy, o.evidenceSha256]);
   return stringify(rows, { cast: { string: (v) => csvCell(v) } });
 }
 
@@ -260,12 +262,12 @@ export function statementPdf(s: StatementView): Promise<Buffer> {
         [140, 80, 110, 110, 75],
         [false, false, false, false, true],
       );
-    heading(doc, `Verified outcomes (${s.verifiedOutcomeCount})`);
+    heading(doc, `Verified outcomes (${s.verifiedOutcomeCount}: ${s.verifiedBy.confirmed} confirmed, ${s.verifiedBy.deemed} deemed accepted)`);
     const shown = s.verifiedOutcomes.slice(0, 200);
     table(
       doc,
       ['External id', 'Type', 'Occurred (local)', 'Verified (local)', 'By', 'Value'],
-      shown.map((o) => [o.externalId, o.type, hm(o.occurredAtLocal), hm(o.verifiedAtLocal), o.verifiedBy ?? '', o.value]),
+      shown.map((o) => [o.externalId, o.type, hm(o.occurredAtLocal), hm(o.verifiedAtLocal), o.deemedAt ? 'deemed' : (o.verifiedBy ?? ''), o.value]),
       [120, 70, 85, 85, 60, 95],
       [false, false, false, false, false, true],
     );
@@ -347,10 +349,10 @@ export function roiPdf(r: RoiReportView): Promise<Buffer> {
       heading(doc, 'Acceptance (verified ÷ (verified + rejected))');
       table(
         doc,
-        ['Outcome type', 'Verified', 'Rejected', 'Rate'],
-        r.acceptance.map((a) => [a.outcomeType, String(a.verified), String(a.rejected), a.rate === null ? '—' : `${a.rate} (${pctOf(a.rate)})`]),
-        [160, 90, 90, 120],
-        [false, true, true, true],
+        ['Outcome type', 'Verified', 'of them deemed', 'Rejected', 'Rate'],
+        r.acceptance.map((a) => [a.outcomeType, String(a.verified), String(a.deemed), String(a.rejected), a.rate === null ? '—' : `${a.rate} (${pctOf(a.rate)})`]),
+        [140, 75, 85, 75, 110],
+        [false, true, true, true, true],
       );
     }
     if (r.guarantees.length) {

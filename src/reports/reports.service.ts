@@ -191,6 +191,7 @@ export class ReportsService {
       verifiedAt: r.verified_at,
       verifiedAtLocal: r.verified_at ? localDateTime(r.verified_at, c.timezone) : null,
       verifiedBy: r.verified_by,
+      deemedAt: r.deemed_at,
       evidenceSha256: r.evidence_sha256,
     });
 
@@ -228,6 +229,7 @@ export class ReportsService {
       },
       verifiedOutcomes: verifiedRows.map(line),
       verifiedOutcomeCount: value?.count ?? 0,
+      verifiedBy: await this.outcomes.verifiedByHow(scope, month),
       awaitingVerification: pendingOf('recorded'),
       inDispute: pendingOf('disputed'),
       pendingOutcomes: pendingRows.map(line),
@@ -581,7 +583,14 @@ export class ReportsService {
   /** verified ÷ (verified + rejected) per outcome type a person judges, over outcomes occurring in the range. */
   private async acceptance(scope: Scope, ids: string[], start: string, end: string, types: string[]): Promise<AcceptanceView[]> {
     const rows = await this.outcomes.judgedByType(scope, ids, start, end, types);
-    return rows.map((r) => ({ outcomeType: r.type, verified: r.verified, rejected: r.rejected, rate: acceptanceRate(r.verified, r.rejected) }));
+    return rows.map((r) => ({
+      outcomeType: r.type,
+      verified: r.verified,
+      confirmed: r.verified - r.deemed,
+      deemed: r.deemed,
+      rejected: r.rejected,
+      rate: acceptanceRate(r.verified, r.rejected),
+    }));
   }
 
   /** Guarantee evaluations of the issued invoices' own periods (adjustment lines re-evaluate earlier periods: left out). */

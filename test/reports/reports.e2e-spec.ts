@@ -88,7 +88,7 @@ describe('statements, ROI reports and the portfolio', () => {
   it('reports the radiology copilot’s acceptance as 78% (7,800 accepted of 10,000 judged)', async () => {
     const c = contract('radiology');
     const res = await c.customer.get(`/v1/contracts/${c.contractId}/roi?from=2026-03&to=2026-03`).expect(200);
-    expect(res.body.acceptance).toEqual([{ outcomeType: 'report', verified: 7800, rejected: 2200, rate: '0.78' }]);
+    expect(res.body.acceptance).toEqual([{ outcomeType: 'report', verified: 7800, confirmed: 7800, deemed: 0, rejected: 2200, rate: '0.78' }]);
     // The seed declares what an accepted report is worth as an agreed estimate: ROI says so.
     expect(res.body).toMatchObject({ fees: '117000.00', value: '312000.00', measuredValue: '0.00', estimatedValue: '312000.00', valueKind: 'estimated', roiPercent: '166.67' });
     // The chatbot's basis values a query at 0.40 of agent time: twice its price.
@@ -199,7 +199,7 @@ describe('statements, ROI reports and the portfolio', () => {
     expect(res.body.contractsByRoiBand).toContainEqual({ band: '100% and above', contracts: 5 });
     expect(res.body.contractsByRoiBand).toContainEqual({ band: 'above 15% to 100%', contracts: 1 });
     expect(res.body.contractsByRoiBand).toContainEqual({ band: '0% to 15%', contracts: 1 });
-    expect(res.body.acceptanceByOutcomeType).toContainEqual({ outcomeType: 'report', verified: 7800, rejected: 2200, rate: '0.78' });
+    expect(res.body.acceptanceByOutcomeType).toContainEqual({ outcomeType: 'report', verified: 7800, confirmed: 7800, deemed: 0, rejected: 2200, rate: '0.78' });
   });
 
   it('lets an auditor read reports and export bundles but write nothing, and logs its exports', async () => {

@@ -32,8 +32,14 @@ export class OutcomeLineView {
   @ApiProperty() status: string;
   @ApiProperty({ nullable: true }) verifiedAt: string | null;
   @ApiProperty({ nullable: true, description: 'verifiedAt in the contract’s timezone' }) verifiedAtLocal: string | null;
-  @ApiProperty({ nullable: true, description: 'Role of the key that verified it: customer, vendor_admin (auto) …' }) verifiedBy: string | null;
+  @ApiProperty({ nullable: true, description: 'Role of the key that verified it: customer, vendor_admin (auto) …; system when deemed' }) verifiedBy: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Deemed accepted: when its objection window lapsed; null when confirmed' }) deemedAt: string | null;
   @ApiProperty({ nullable: true }) evidenceSha256: string | null;
+}
+
+export class VerifiedByView {
+  @ApiProperty({ description: 'Verified by a person (customer, verifier) or metered' }) confirmed: number;
+  @ApiProperty({ description: 'Deemed accepted: nobody objected within the objection window' }) deemed: number;
 }
 
 export class FeesView {
@@ -128,6 +134,7 @@ export class StatementView {
   @ApiProperty({ type: YearToDateView }) yearToDate: YearToDateView;
   @ApiProperty({ type: [OutcomeLineView], description: 'Verified value outcomes of the period (the first 1,000)' }) verifiedOutcomes: OutcomeLineView[];
   @ApiProperty() verifiedOutcomeCount: number;
+  @ApiProperty({ type: VerifiedByView, description: 'verifiedOutcomeCount, confirmed and deemed apart' }) verifiedBy: VerifiedByView;
   @ApiProperty({ type: PendingView }) awaitingVerification: PendingView;
   @ApiProperty({ type: PendingView }) inDispute: PendingView;
   @ApiProperty({ type: [OutcomeLineView], description: 'Outcomes awaiting verification or in dispute (the first 1,000)' }) pendingOutcomes: OutcomeLineView[];
@@ -156,7 +163,9 @@ export class RoiMonthView {
 
 export class AcceptanceView {
   @ApiProperty() outcomeType: string;
-  @ApiProperty() verified: number;
+  @ApiProperty({ description: 'confirmed + deemed' }) verified: number;
+  @ApiProperty({ description: 'Verified by a person (or metered)' }) confirmed: number;
+  @ApiProperty({ description: 'Deemed accepted when the objection window lapsed' }) deemed: number;
   @ApiProperty() rejected: number;
   @ApiProperty({ nullable: true, description: 'verified ÷ (verified + rejected), e.g. "0.78"' }) rate: string | null;
 }
