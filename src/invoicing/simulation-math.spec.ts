@@ -1,4 +1,4 @@
-import { compareLines, difference, roiUnderEach, sumTotals } from './simulation-math';
+import { compareLines, difference, monthsOfPeriods, periodValue, roiUnderEach, sumTotals, sumValues } from './simulation-math';
 
 describe('the side-by-side of an invoice and its simulation', () => {
   const invoice = [
@@ -45,5 +45,21 @@ describe('the side-by-side of an invoice and its simulation', () => {
     expect(roiUnderEach(value, null, '0.00', true, 2)).toMatchObject({ actualRoiPercent: null, simulatedRoiPercent: null, roiPercentPointsDifference: null });
     // No basis: never −100%.
     expect(roiUnderEach({ measured: '0', estimated: '0' }, '250.00', '300.00', false, 2)).toMatchObject({ actualRoiPercent: null, simulatedRoiPercent: null });
+  });
+});
+
+describe('periods and their value', () => {
+  it('values a monthly period by its month and an annual one by its twelve', () => {
+    const rows = [
+      { month: '2026-03', estimated: false, value: '100' },
+      { month: '2026-03', estimated: true, value: '5.5' },
+      { month: '2026-11', estimated: false, value: '1' },
+      { month: '2027-01', estimated: false, value: '1000' },
+    ];
+    expect(monthsOfPeriods('monthly', ['2026-03', '2026-04'])).toEqual(['2026-03', '2026-04']);
+    expect(monthsOfPeriods('annual', ['2026'])).toHaveLength(12);
+    expect(periodValue(rows, '2026-03')).toEqual({ measured: '100', estimated: '5.5' });
+    expect(periodValue(rows, '2026')).toEqual({ measured: '101', estimated: '5.5' });
+    expect(sumValues([periodValue(rows, '2026'), periodValue(rows, '2027')])).toEqual({ measured: '1101', estimated: '5.5' });
   });
 });

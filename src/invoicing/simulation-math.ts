@@ -1,6 +1,7 @@
 // Pure rules of what-if simulations: the side-by-side of an invoice and the same period priced under
 // proposed terms. No Nest, no database: unit-tested beside this file.
 import { Money } from '../common/money';
+import { monthsBetween } from '../kernel/calendar';
 // The ROI rule is the reports' own (one rule, one place): a pure file, not the reports module.
 import { roiPercent } from '../reports/report-rules';
 import type { InvoiceLine } from '../pricing/types';
@@ -59,6 +60,24 @@ export function sumTotals(list: readonly Totals[], decimals: number): Totals {
 export interface PeriodValue {
   measured: string;
   estimated: string;
+}
+
+/** The months of the periods, by label: a monthly period is its month, an annual one its twelve. */
+export function monthsOfPeriods(cycle: 'monthly' | 'annual', labels: readonly string[]): string[] {
+  return labels.flatMap((l) => (cycle === 'annual' ? monthsBetween(`${l}-01`, `${l}-12`) : [l]));
+}
+
+/** A period's value from monthly value rows: the months whose label starts with the period's (`2026` holds `2026-03`). */
+export function periodValue(rows: ReadonlyArray<{ month: string; estimated: boolean; value: string }>, label: string): PeriodValue {
+  const mine = rows.filter((r) => r.month.startsWith(label));
+  const sum = (estimated: boolean) => mine.filter((r) => r.estimated === estimated).reduce((acc, r) => acc.plus(r.value), new Money(0)).toFixed();
+  return { measured: sum(false), estimated: sum(true) };
+}
+
+/** The values of several periods together. */
+export function sumValues(values: readonly PeriodValue[]): PeriodValue {
+  const sum = (f: keyof PeriodValue) => values.reduce((acc, v) => acc.plus(v[f]), new Money(0)).toFixed();
+  return { measured: sum('measured'), estimated: sum('estimated') };
 }
 
 export interface RoiComparison {

@@ -21,7 +21,7 @@ import { guaranteeKpis, knownOutcomeTypes } from '../pricing/terms';
 import type { PricingContract, Terms } from '../pricing/types';
 import { CreateQuoteDto, QuotePeriodView, QuoteView } from './dto/quote.dto';
 import type { ValueBasisItemDto } from '../contracts/dto/value-basis.dto';
-import { compareLines, difference, roiUnderEach, sumTotals, type PeriodValue, type Totals } from './simulation-math';
+import { compareLines, difference, monthsOfPeriods, periodValue, roiUnderEach, sumTotals, sumValues, type PeriodValue, type Totals } from './simulation-math';
 import { DeliveredValueService } from '../outcomes/delivered-value.service';
 import { Money } from '../common/money';
 
@@ -68,15 +68,11 @@ export class SimulationsService {
 
     // ROI under each: the value the results delivered (by the contract's value basis, whatever the
     // price) against the invoiced and the simulated subtotal.
-    const months = labels.flatMap((l) => (contract.billingCycle === 'annual' ? monthsBetween(`${l}-01`, `${l}-12`) : [l]));
+    const months = monthsOfPeriods(contract.billingCycle, labels);
     const basis = await this.delivered.basisMonths(scope, [{ id: contract.id, timezone: contract.timezone, starts_on: contract.startsOn, ends_on: contract.endsOn ?? null }], months);
     const values = await this.delivered.value(scope, basis);
     const declared = basis.length > 0;
-    const valueOf = (label: string): PeriodValue => {
-      const rows = values.filter((r) => r.month.startsWith(label));
-      const sum = (estimated: boolean) => rows.filter((r) => r.estimated === estimated).reduce((acc, r) => acc.plus(r.value), new Money(0)).toFixed();
-      return { measured: sum(false), estimated: sum(true) };
-    };
+    const valueOf = (label: string): PeriodValue => periodValue(values, label);
     const periods = await this.db.transaction('REPEATABLE READ', async (em) => {
       await em.query('SET TRANSACTION READ ONLY');
       const out: SimulationPeriodView[] = [];
@@ -115,10 +111,7 @@ export class SimulationsService {
     const compared = periods.filter((x) => x.actual && x.simulated);
     const comparedActual = sumTotals(compared.map((x) => x.actual as Totals), decimals);
     const comparedSimulated = sumTotals(compared.map((x) => x.simulated!), decimals);
-    const comparedValue = compared.map((x) => valueOf(x.period)).reduce(
-      (acc, v) => ({ measured: new Money(acc.measured).plus(v.measured).toFixed(), estimated: new Money(acc.estimated).plus(v.estimated).toFixed() }),
-      { measured: '0', estimated: '0' },
-    );
+    const comparedValue = sumValues(compared.map((x) => valueOf(x.period)));
     return {
       contractId: contract.id,
       currency: contract.currency,
@@ -155,14 +148,10 @@ export class SimulationsService {
     this.checkSample(dto, terms, contract, periods);
     const decimals = minorUnits(contract.currency);
 
-    const months = labels.flatMap((l) => (contract.billingCycle === 'annual' ? monthsBetween(`${l}-01`, `${l}-12`) : [l]));
+    const months = monthsOfPeriods(contract.billingCycle, labels);
     const { basis, rows } = await this.delivered.ofSample({ ...contract, endsOn: contract.endsOn ?? null }, terms, items, months, dto.outcomes);
     const declared = basis.length > 0;
-    const valueOf = (label: string): PeriodValue => {
-      const mine = rows.filter((r) => r.month.startsWith(label));
-      const sum = (estimated: boolean) => mine.filter((r) => r.estimated === estimated).reduce((acc, r) => acc.plus(r.value), new Money(0)).toFixed();
-      return { measured: sum(false), estimated: sum(true) };
-    };
+    const valueOf = (label: string): PeriodValue => periodValue(rows, label);
     const roiOf = (v: PeriodValue, fees: string | null) => {
       const r = roiUnderEach(v, null, fees, declared, decimals);
       return { value: r.value, measuredValue: r.measuredValue, estimatedValue: r.estimatedValue, fees, roiPercent: r.simulatedRoiPercent };
@@ -184,10 +173,7 @@ export class SimulationsService {
     });
     const priced = out.filter((x) => x.quoted);
     const total = sumTotals(priced.map((x) => x.quoted!), decimals);
-    const pricedValue = priced.map((x) => valueOf(x.period)).reduce(
-      (acc, v) => ({ measured: new Money(acc.measured).plus(v.measured).toFixed(), estimated: new Money(acc.estimated).plus(v.estimated).toFixed() }),
-      { measured: '0', estimated: '0' },
-    );
+    const pricedValue = sumValues(priced.map((x) => valueOf(x.period)));
     return {
       currency: contract.currency,
       termsSha256: sha256Hex(canonicalJson(terms)),
