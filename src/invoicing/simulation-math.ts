@@ -2,8 +2,7 @@
 // proposed terms. No Nest, no database: unit-tested beside this file.
 import { Money } from '../common/money';
 import { monthsBetween } from '../kernel/calendar';
-// The ROI rule is the reports' own (one rule, one place): a pure file, not the reports module.
-import { roiPercent } from '../reports/report-rules';
+import { roiPercent } from '../common/roi';
 import type { InvoiceLine } from '../pricing/types';
 
 export interface Totals {

@@ -42,12 +42,7 @@ export function money(d: Decimal | string, currency: string): string {
   return new Money(d).toFixed(minorUnits(currency), Money.ROUND_HALF_UP);
 }
 
-/** (value − fees) ÷ fees × 100 with 2 decimals, half up; null when there are no fees. */
-export function roiPercent(value: Decimal | string, fees: Decimal | string): string | null {
-  const f = new Money(fees);
-  if (f.isZero()) return null;
-  return new Money(value).minus(f).dividedBy(f).times(100).toFixed(2, Money.ROUND_HALF_UP);
-}
+export { roiPercent } from '../common/roi';
 
 /** First month where the cumulative value reaches the cumulative fees (with fees paid so far). */
 export function paybackMonth(months: Array<{ month: string; cumulativeValue: string; cumulativeFees: string }>): string | null {
