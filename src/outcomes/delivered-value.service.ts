@@ -100,8 +100,8 @@ export class DeliveredValueService {
   }
 
   /** Value per contract, month and kind (measured or estimated), aggregated in SQL. */
-  value(scope: Scope, months: readonly BasisMonth[]): Promise<DeliveredValueRow[]> {
-    return this.figures.basisValue(scope, slotsOf(months));
+  value(scope: Scope, months: readonly BasisMonth[], invoiced?: ReadonlySet<string>): Promise<DeliveredValueRow[]> {
+    return this.figures.basisValue(scope, slotsOf(months, invoiced));
   }
 
   /**
@@ -155,7 +155,12 @@ export class DeliveredValueService {
   }
 }
 
-function slotsOf(months: readonly BasisMonth[]): BasisSlot[] {
+/**
+ * The SQL's slots. With `invoiced` (`contractId month`), a per_recurring_unit item counts only in
+ * months with fees invoiced: seats in service are weighed against what they were billed, so a month
+ * not (yet) invoiced adds no licence value to an ROI that has no fees for it.
+ */
+function slotsOf(months: readonly BasisMonth[], invoiced?: ReadonlySet<string>): BasisSlot[] {
   return months.flatMap((b) =>
     b.version.items.map((i) => ({
       contract_id: b.contractId,
@@ -168,7 +173,10 @@ function slotsOf(months: readonly BasisMonth[]): BasisSlot[] {
       unit_value: i.unitValue ?? null,
       baseline: i.baseline ?? null,
       estimated: i.estimated,
-      fixed_value: i.method === 'per_recurring_unit' && b.terms ? recurringUnitValue(i, b.terms, b.month, b.startsOn, b.endsOn) : null,
+      fixed_value:
+        i.method === 'per_recurring_unit' && b.terms && (!invoiced || invoiced.has(`${b.contractId} ${b.month}`))
+          ? recurringUnitValue(i, b.terms, b.month, b.startsOn, b.endsOn)
+          : null,
     })),
   );
 }

@@ -60,6 +60,11 @@ interface ContractRow extends ReportContractRow {
 
 const NO_VALUE_BASIS = 'no value basis declared';
 
+/** `contractId month` of the months that have fees invoiced: a licence's units are valued only where they are billed. */
+function invoicedMonths(fees: ReadonlyArray<{ contractId: string; month: string }>): Set<string> {
+  return new Set(fees.map((f) => `${f.contractId} ${f.month}`));
+}
+
 /** measured, estimated, both (never mixed silently: the report gives each apart), or null without a basis. */
 function valueKindOf(items: readonly ValueBasisItem[]): 'measured' | 'estimated' | 'measured and estimated' | null {
   const m = items.some((i) => !i.estimated);
@@ -353,9 +358,9 @@ export class ReportsService {
     const months = monthsBetween(range.from, range.to);
     const rangeStart = `${range.from}-01`;
     const rangeEnd = nextMonthStart(range.to);
-    const basis = await this.delivered.basisMonths(scope, contracts, months);
-    const values = await this.delivered.value(scope, basis);
     const fees = await this.invoices.monthlyFees(scope, ids, rangeStart, rangeEnd, null);
+    const basis = await this.delivered.basisMonths(scope, contracts, months);
+    const values = await this.delivered.value(scope, basis, invoicedMonths(fees));
 
     const zero = new Money(0);
     let cumValue = zero;
@@ -442,9 +447,9 @@ export class ReportsService {
 
     const revenue = await this.invoices.revenueByScheme(scope, ids, rangeStart, rangeEnd);
     const latestTerms = await this.latestTerms(scope, ids);
-    const basis = await this.delivered.basisMonths(scope, contracts, months);
-    const values = await this.delivered.value(scope, basis);
     const fees = await this.invoices.monthlyFees(scope, ids, rangeStart, rangeEnd, null);
+    const basis = await this.delivered.basisMonths(scope, contracts, months);
+    const values = await this.delivered.value(scope, basis, invoicedMonths(fees));
     const zero = new Money(0);
     const total = <T extends { value?: string; fees?: string }>(rows: T[], f: (r: T) => string) => rows.reduce((acc, r) => acc.plus(f(r)), zero);
     const perContract: ContractRoiView[] = contracts.map((c) => {

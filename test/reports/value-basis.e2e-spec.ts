@@ -72,6 +72,9 @@ describe('value basis and honest ROI over the seven seed contracts', () => {
       ['2026-04', '1125.00', '750.00'],
     ]);
     expect(seats.valueBasis).toEqual(['seat: 45 per seat in service per month, agreed estimate (analyst hours a licensed seat saves per month)']);
+    // May and June are not invoiced: the seats add no value there, so the ROI does not grow without fees.
+    const longer = await roi('seats', '2026-01', '2026-06');
+    expect(longer).toMatchObject({ estimatedValue: '1923.39', fees: '1282.26', roiPercent: '50.00' });
   });
 
   it('says "no value basis declared" for a contract without one, with no ROI rather than −100%', async () => {
