@@ -22,7 +22,8 @@ import { IdsDigest } from '../pricing/aggregates';
 import { priceInvoice } from '../pricing/engine';
 import { type FigureMismatch, storedFigureMismatches } from '../pricing/stored-figures';
 import { type EarlierPeriodRows, type InvoiceRows, invoicePricingInput } from '../pricing/invoice-inputs';
-import { billableOutcomeTypes, breakdownDimensions } from '../pricing/terms';
+import { type AggregateMeasure, measureKey, measureOfOutcome } from '../pricing/charges/measures';
+import { aggregateMeasures, billableOutcomeTypes, breakdownDimensions } from '../pricing/terms';
 import { versionForPeriod } from '../pricing/terms-in-force';
 import { engineRelease, ENGINE_VERSION, VERIFIER_PACKAGE } from '../pricing/version';
 import type { InvoiceLine, KpiMeasurement, OutcomeAggregate, PricingResult, Terms } from '../pricing/types';
@@ -401,11 +402,19 @@ export class Agg {
   quantity: Money | null = null;
   value: Money | null = null;
   private readonly ids = new IdsDigest();
-  add(idBytes: Buffer, quantity: string, value: string): void {
+  /** The charge models' measures of this row's outcome type, summed per outcome as billing's SQL does. */
+  private readonly sums: Money[];
+  constructor(private readonly measures: AggregateMeasure[] = []) {
+    this.sums = measures.map(() => new Money(0));
+  }
+  add(idBytes: Buffer, quantity: string, value: string, localDate = ''): void {
     this.count++;
     if (quantity !== '') this.quantity = (this.quantity ?? new Money(0)).plus(quantity);
     if (value !== '') this.value = (this.value ?? new Money(0)).plus(value);
     this.ids.add(idBytes);
+    this.measures.forEach((m, i) => {
+      this.sums[i] = this.sums[i].plus(measureOfOutcome(m, { quantity: quantity === '' ? null : quantity, value: value === '' ? null : value, localDate }));
+    });
   }
   toAggregate(outcomeType: string, dimensions?: Record<string, string>): OutcomeAggregate {
     return {
@@ -414,6 +423,7 @@ export class Agg {
       count: String(this.count),
       quantitySum: this.quantity ? this.quantity.toFixed() : '0',
       valueSum: this.value ? this.value.toFixed() : '0',
+      ...(this.measures.length ? { measures: Object.fromEntries(this.measures.map((m, i) => [measureKey(m), this.sums[i].toFixed()])) } : {}),
       idsDigest: this.ids.toString(),
     };
   }
@@ -422,20 +432,24 @@ export class Agg {
 /** Aggregates by (type) and (type, one breakdown dimension), as GROUPING SETS makes them. */
 class AggSet {
   private readonly rows = new Map<string, { type: string; dim?: [string, string]; agg: Agg }>();
-  constructor(private readonly dims: string[]) {}
-  add(o: OutcomeRecord, dimensions: Record<string, unknown>, idBytes: Buffer): void {
-    this.bump(o.type, undefined, o, idBytes);
+  constructor(
+    private readonly dims: string[],
+    private readonly measures: AggregateMeasure[] = [],
+  ) {}
+  /** `localDate`: the outcome's date in the contract's timezone (measures may read it). */
+  add(o: OutcomeRecord, dimensions: Record<string, unknown>, idBytes: Buffer, localDate: string): void {
+    this.bump(o.type, undefined, o, idBytes, localDate);
     for (const d of this.dims) {
       const v = dimensions[d];
       if (v === undefined || v === null) continue;
-      this.bump(o.type, [d, typeof v === 'string' ? v : JSON.stringify(v)], o, idBytes);
+      this.bump(o.type, [d, typeof v === 'string' ? v : JSON.stringify(v)], o, idBytes, localDate);
     }
   }
-  private bump(type: string, dim: [string, string] | undefined, o: OutcomeRecord, idBytes: Buffer) {
+  private bump(type: string, dim: [string, string] | undefined, o: OutcomeRecord, idBytes: Buffer, localDate: string) {
     const key = dim ? `${type}\u0000${dim[0]}\u0000${dim[1]}` : `${type}\u0000`;
     let row = this.rows.get(key);
-    if (!row) this.rows.set(key, (row = { type, dim, agg: new Agg() }));
-    row.agg.add(idBytes, o.quantity, o.value);
+    if (!row) this.rows.set(key, (row = { type, dim, agg: new Agg(this.measures.filter((m) => m.outcomeType === type)) }));
+    row.agg.add(idBytes, o.quantity, o.value, localDate);
   }
   get size(): number {
     return this.rows.size;
@@ -452,6 +466,7 @@ interface InvoiceWork {
   terms: Terms;
   billable: Set<string>;
   dims: string[];
+  measures: AggregateMeasure[];
   earlier: Array<InvoicedPeriod & { terms: Terms; billable: Set<string> }>;
   current: AggSet;
   /** period start → effect → aggregates of this invoice's links to earlier periods. */
@@ -526,6 +541,7 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
       terms: tv?.terms as Terms,
       billable: new Set(),
       dims: [],
+      measures: [],
       earlier: [],
       current: new AggSet([]),
       delta: new Map(),
@@ -575,7 +591,8 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
       w.earlier.push({ ...p, terms: t.terms, billable: new Set(billableOutcomeTypes(t.terms).keys()) });
     }
     w.dims = breakdownDimensions([tv.terms, ...w.earlier.map((p) => p.terms)]);
-    w.current = new AggSet(w.dims);
+    w.measures = aggregateMeasures([tv.terms, ...w.earlier.map((p) => p.terms)]);
+    w.current = new AggSet(w.dims, w.measures);
     try {
       const trace = JSON.parse(doc.traceJson) as { lines?: Array<{ guarantee?: { measurementId?: string | null } }> };
       for (const l of trace.lines ?? []) if (typeof l.guarantee?.measurementId === 'string') w.kpiIds.add(l.guarantee.measurementId);
@@ -651,7 +668,7 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
       const own = mine.filter((l) => l.invoice_id === w.doc.id);
       // This period: what the invoice recorded (+1), of a billable type, occurring in the period.
       if (w.billable.has(o.type) && day >= w.doc.periodStart && day < w.doc.periodEnd && own.some((l) => l.effect === '1'))
-        w.current.add(o, dimensions, idBytes);
+        w.current.add(o, dimensions, idBytes, day);
       const p = w.earlier.find((e) => day >= e.periodStart && day < e.periodEnd && e.billable.has(o.type));
       if (!p) continue;
       // Changes to an earlier period that this invoice billed.
@@ -660,16 +677,16 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
         let byEffect = w.delta.get(p.periodStart);
         if (!byEffect) w.delta.set(p.periodStart, (byEffect = new Map()));
         let set = byEffect.get(effect);
-        if (!set) byEffect.set(effect, (set = new AggSet(w.dims)));
-        set.add(o, dimensions, idBytes);
+        if (!set) byEffect.set(effect, (set = new AggSet(w.dims, w.measures)));
+        set.add(o, dimensions, idBytes, day);
       }
       // What other invoices finalized before this one had billed of that period and not taken back.
       const before = (l: BillingRecord) => l.invoice_id !== w.doc.id && (finalizedAt.get(l.invoice_id) ?? '9999') < w.doc.finalizedAt;
       const billedBefore = mine.some((l) => l.effect === '1' && before(l)) && !mine.some((l) => l.effect === '-1' && before(l));
       if (billedBefore) {
         let set = w.billed.get(p.periodStart);
-        if (!set) w.billed.set(p.periodStart, (set = new AggSet(w.dims)));
-        set.add(o, dimensions, idBytes);
+        if (!set) w.billed.set(p.periodStart, (set = new AggSet(w.dims, w.measures)));
+        set.add(o, dimensions, idBytes, day);
       }
     }
   }

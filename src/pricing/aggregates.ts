@@ -28,5 +28,6 @@ export class IdsDigest {
 /** The same aggregate with count and sums negated: reversals enter adjustments this way. */
 export function negateAggregate(a: OutcomeAggregate): OutcomeAggregate {
   const neg = (v: string) => plain(dec(v).negated());
-  return { ...a, count: neg(a.count), quantitySum: neg(a.quantitySum), valueSum: neg(a.valueSum) };
+  const measures = a.measures ? Object.fromEntries(Object.entries(a.measures).map(([k, v]) => [k, neg(v)])) : undefined;
+  return { ...a, count: neg(a.count), quantitySum: neg(a.quantitySum), valueSum: neg(a.valueSum), ...(measures ? { measures } : {}) };
 }

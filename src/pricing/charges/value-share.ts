@@ -2,9 +2,10 @@
 // Lago's percentage options: free value, graduated bands and a fixed fee per transaction.
 import type Decimal from 'decimal.js';
 import { dec, dmin, dsum, plain, ZERO } from '../../kernel/decimal';
-import { aggInputs } from '../aggregate-index';
+import { aggInputs, measureOf } from '../aggregate-index';
 import { at, type Checker, checkVerification, has, typeName } from '../checker';
 import type { ComponentBase, DecimalString, Verification } from '../types';
+import { type ClampedShareMeasure, measureKey } from './measures';
 import type { ChargeModel } from './model';
 
 /** One band of a graduated percentage: its rate applies to the part of the period's value inside it. */
@@ -39,6 +40,13 @@ export interface ValueShareComponent extends ComponentBase {
   freeValue?: DecimalString;
   /** A fixed fee per verified outcome beside the rate: + perTransactionFee × count on the same line. */
   perTransactionFee?: DecimalString;
+  /**
+   * Per-transaction minimum and maximum: each outcome's share is clamp(rate × value, min, max),
+   * and the line is their sum, computed per outcome in SQL (the `clamped_share` measure). The fixed
+   * fee per transaction is added outside the clamp. Not with bands or freeValue (period-level rules).
+   */
+  perTransactionMin?: DecimalString;
+  perTransactionMax?: DecimalString;
 }
 
 const BAND_FIELDS = ['upTo', 'rate', 'flatAmount'];
@@ -110,6 +118,12 @@ export function bandedShare(bands: ValueShareBand[], value: Decimal): SharePart 
   return { amount, formula, inputs: { pricing: 'bands_graduated', bands: breakdown } };
 }
 
+/** The clamped-share measure of a component with a per-transaction minimum or maximum. */
+function clampMeasure(c: ValueShareComponent): ClampedShareMeasure | undefined {
+  if (c.perTransactionMin === undefined && c.perTransactionMax === undefined) return undefined;
+  return { kind: 'clamped_share', outcomeType: c.outcomeType, rate: c.rate!, min: c.perTransactionMin ?? null, max: c.perTransactionMax ?? null };
+}
+
 function describe(c: ValueShareComponent): string {
   const share = c.bands ? `Graduated share of verified ${c.outcomeType}` : `${plain(dec(c.rate!).times(100))}% of verified ${c.outcomeType}`;
   return c.perTransactionFee === undefined ? share : `${share} + ${c.perTransactionFee} per outcome`;
@@ -117,7 +131,7 @@ function describe(c: ValueShareComponent): string {
 
 export const valueShare: ChargeModel<ValueShareComponent> = {
   type: 'value_share',
-  fields: ['rate', 'bands', 'outcomeType', 'verification', 'verifier', 'allowNegative', 'floor', 'freeValue', 'perTransactionFee'],
+  fields: ['rate', 'bands', 'outcomeType', 'verification', 'verifier', 'allowNegative', 'floor', 'freeValue', 'perTransactionFee', 'perTransactionMin', 'perTransactionMax'],
   outcomeTypeField: 'outcomeType',
   onePerOutcomeType: true,
   outcomeMeasure: 'value',
@@ -135,6 +149,19 @@ export const valueShare: ChargeModel<ValueShareComponent> = {
     c.decimal(comp, 'floor', path, 'nonNegative');
     c.decimal(comp, 'freeValue', path, 'nonNegative');
     c.decimal(comp, 'perTransactionFee', path, 'nonNegative');
+    const min = c.decimal(comp, 'perTransactionMin', path, 'nonNegative');
+    const max = c.decimal(comp, 'perTransactionMax', path, 'nonNegative');
+    if (min !== undefined && max !== undefined && dec(min).greaterThan(max))
+      c.error(at(path, 'perTransactionMin'), `must not exceed perTransactionMax (${min} > ${max})`);
+    for (const f of ['perTransactionMin', 'perTransactionMax'])
+      if (has(comp, f)) {
+        if (has(comp, 'bands')) c.error(at(path, f), `not allowed with bands: ${f} clamps rate × value of each outcome, and bands have no single rate`);
+        if (has(comp, 'freeValue')) c.error(at(path, f), `not allowed with freeValue: free value is a period's, the clamp is each outcome's`);
+      }
+  },
+  measures: (c) => {
+    const m = clampMeasure(c);
+    return m ? [m] : [];
   },
   charges(c, key, ctx) {
     const row = ctx.aggregates.whole(c.outcomeType);
@@ -154,7 +181,19 @@ export const valueShare: ChargeModel<ValueShareComponent> = {
 
     let amount: Decimal;
     let formula: string;
-    if (c.bands) {
+    const clamp = clampMeasure(c);
+    if (clamp) {
+      amount = dec(measureOf(row, measureKey(clamp)));
+      formula = `Σ clamp(${c.rate} × value, ${clamp.min ?? '−∞'}, ${clamp.max ?? '∞'})`;
+      Object.assign(inputs, {
+        perTransactionMin: clamp.min, perTransactionMax: clamp.max, clampedSum: plain(amount), unclamped: plain(dec(c.rate!).times(valueSum)),
+      });
+      if (amount.isNegative() && !amount.isZero() && c.allowNegative !== true) {
+        amount = ZERO;
+        formula = `max(${formula}, 0)`;
+        inputs.flooredAtZero = true;
+      }
+    } else if (c.bands) {
       const part = bandedShare(c.bands, value);
       amount = part.amount;
       formula = c.freeValue !== undefined ? `bands(${valueText}) = ${part.formula}` : part.formula;
