@@ -19,6 +19,16 @@ describe('offline aggregates of the bundle verifier', () => {
     expect(agg.toAggregate('query')).toMatchObject({ count: '2', quantitySum: '0.3', valueSum: '0' });
   });
 
+  it('sums the measures the terms ask for per outcome, as billing’s SQL does: clamped shares and quantity × local day', () => {
+    const agg = new AggregateAccumulator([
+      { kind: 'clamped_share', outcomeType: 'savings', rate: '0.10', min: '5', max: '50' },
+      { kind: 'quantity_days', outcomeType: 'savings' },
+    ]);
+    agg.add(uuidBytes(randomUUID()), '', '20', '1970-01-03');
+    agg.add(uuidBytes(randomUUID()), '2', '900', '1970-01-11');
+    expect(agg.toAggregate('savings').measures).toEqual({ 'clamp(0.10 × value, 5, 50)': '55', 'quantity × local day': '20' });
+  });
+
   it('refuses another engine’s invoices by naming the verifier release that recomputes them', () => {
     expect(engineMismatch('outcome-ledger-pricing/0.9.0')).toBe(
       `bundle priced with engine 0.9.0; this verifier is ${engineRelease(ENGINE_VERSION)} — install @outcome-ledger/verify@0.9.0`,

@@ -22,7 +22,8 @@ import { PeriodAggregates } from '../pricing/aggregates';
 import { priceInvoice } from '../pricing/engine';
 import { type FigureMismatch, storedFigureMismatches } from '../pricing/stored-figures';
 import { type EarlierPeriodRows, type InvoiceRows, invoicePricingInput } from '../pricing/invoice-inputs';
-import { billableOutcomeTypes, breakdownDimensions } from '../pricing/terms';
+import type { AggregateMeasure } from '../pricing/charges/measures';
+import { aggregateMeasures, billableOutcomeTypes, breakdownDimensions } from '../pricing/terms';
 import { versionForPeriod } from '../pricing/terms-in-force';
 import { engineRelease, ENGINE_VERSION, VERIFIER_PACKAGE } from '../pricing/version';
 import type { InvoiceLine, KpiMeasurement, OutcomeAggregate, PricingResult, Terms } from '../pricing/types';
@@ -398,6 +399,7 @@ interface InvoiceWork {
   terms: Terms;
   billable: Set<string>;
   dims: string[];
+  measures: AggregateMeasure[];
   earlier: Array<InvoicedPeriod & { terms: Terms; billable: Set<string> }>;
   current: PeriodAggregates;
   /** period start → effect → aggregates of this invoice's links to earlier periods. */
@@ -472,6 +474,7 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
       terms: tv?.terms as Terms,
       billable: new Set(),
       dims: [],
+      measures: [],
       earlier: [],
       current: new PeriodAggregates([]),
       delta: new Map(),
@@ -521,7 +524,8 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
       w.earlier.push({ ...p, terms: t.terms, billable: new Set(billableOutcomeTypes(t.terms).keys()) });
     }
     w.dims = breakdownDimensions([tv.terms, ...w.earlier.map((p) => p.terms)]);
-    w.current = new PeriodAggregates(w.dims);
+    w.measures = aggregateMeasures([tv.terms, ...w.earlier.map((p) => p.terms)]);
+    w.current = new PeriodAggregates(w.dims, w.measures);
     try {
       const trace = JSON.parse(doc.traceJson) as { lines?: Array<{ guarantee?: { measurementId?: string | null } }> };
       for (const l of trace.lines ?? []) if (typeof l.guarantee?.measurementId === 'string') w.kpiIds.add(l.guarantee.measurementId);
@@ -597,7 +601,7 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
       const own = mine.filter((l) => l.invoice_id === w.doc.id);
       // This period: what the invoice recorded (+1), of a billable type, occurring in the period.
       if (w.billable.has(o.type) && day >= w.doc.periodStart && day < w.doc.periodEnd && own.some((l) => l.effect === '1'))
-        w.current.add(o, dimensions, idBytes);
+        w.current.add(o, dimensions, idBytes, day);
       const p = w.earlier.find((e) => day >= e.periodStart && day < e.periodEnd && e.billable.has(o.type));
       if (!p) continue;
       // Changes to an earlier period that this invoice billed.
@@ -606,16 +610,16 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
         let byEffect = w.delta.get(p.periodStart);
         if (!byEffect) w.delta.set(p.periodStart, (byEffect = new Map()));
         let set = byEffect.get(effect);
-        if (!set) byEffect.set(effect, (set = new PeriodAggregates(w.dims)));
-        set.add(o, dimensions, idBytes);
+        if (!set) byEffect.set(effect, (set = new PeriodAggregates(w.dims, w.measures)));
+        set.add(o, dimensions, idBytes, day);
       }
       // What other invoices finalized before this one had billed of that period and not taken back.
       const before = (l: BillingRecord) => l.invoice_id !== w.doc.id && (finalizedAt.get(l.invoice_id) ?? '9999') < w.doc.finalizedAt;
       const billedBefore = mine.some((l) => l.effect === '1' && before(l)) && !mine.some((l) => l.effect === '-1' && before(l));
       if (billedBefore) {
         let set = w.billed.get(p.periodStart);
-        if (!set) w.billed.set(p.periodStart, (set = new PeriodAggregates(w.dims)));
-        set.add(o, dimensions, idBytes);
+        if (!set) w.billed.set(p.periodStart, (set = new PeriodAggregates(w.dims, w.measures)));
+        set.add(o, dimensions, idBytes, day);
       }
     }
   }

@@ -6,7 +6,8 @@ import { Params, Queryable } from '../common/sql';
 import { ContractsService } from '../contracts/contracts.service';
 import type { Contract } from '../contracts/entities/contract.entity';
 import { negateAggregate } from '../pricing/aggregates';
-import { billableOutcomeTypes, guaranteeKpis } from '../pricing/terms';
+import { type AggregateMeasure, measureKey } from '../pricing/charges/measures';
+import { aggregateMeasures, billableOutcomeTypes, guaranteeKpis } from '../pricing/terms';
 import type {
   BillingPeriod,
   KpiMeasurement,
@@ -85,6 +86,30 @@ export function pricingContractOf(c: Contract): PricingContract {
 
 const normal = (v: string | null): string => (v === null ? '0' : new Money(v).toFixed());
 
+/** What an aggregate row holds beyond count and sums: breakdown dimensions and the charge models' measures. */
+interface AggShape {
+  dims: string[];
+  measures: AggregateMeasure[];
+  /** The contract's: measures that read an outcome's local date. */
+  timezone: string;
+}
+
+/**
+ * One measure (src/pricing/charges/measures.ts) as an aggregate over the rows of its outcome type
+ * (null on other types' rows): the same per-outcome rule as `measureOfOutcome`, which the offline
+ * verifier sums. Numeric arithmetic is exact, as Decimal's is at these sizes.
+ */
+export function measureSql(m: AggregateMeasure, timezone: string, ps: Params): string {
+  const ofType = `FILTER (WHERE o.type = ${ps.add(m.outcomeType)}::text)`;
+  if (m.kind === 'clamped_share') {
+    let fee = `(${ps.add(m.rate)}::numeric * coalesce(o.value, 0))`;
+    if (m.min !== null) fee = `greatest(${fee}, ${ps.add(m.min)}::numeric)`;
+    if (m.max !== null) fee = `least(${fee}, ${ps.add(m.max)}::numeric)`;
+    return `sum(${fee}) ${ofType}`;
+  }
+  return `sum(coalesce(o.quantity, 0) * ((o.occurred_at AT TIME ZONE ${ps.add(timezone)}::text)::date - DATE '1970-01-01')) ${ofType}`;
+}
+
 /** The dimensions some per-outcome component breaks its line down by. */
 function breakdownDimensions(terms: Terms[]): string[] {
   const out = new Set<string>();
@@ -131,7 +156,8 @@ export class BillingInputsRepository {
     earlier: InvoicedPeriod[],
     kpiIds?: string[],
   ): Promise<PricingInput> {
-    const dims = breakdownDimensions([s.terms, ...earlier.map((p) => p.terms)]);
+    const allTerms = [s.terms, ...earlier.map((p) => p.terms)];
+    const dims: AggShape = { dims: breakdownDimensions(allTerms), measures: aggregateMeasures(allTerms), timezone: s.contract.timezone };
     const types = [...billableOutcomeTypes(s.terms).keys()];
 
     // This period.
@@ -180,7 +206,7 @@ export class BillingInputsRepository {
     s: BillingSubject,
     source: OutcomeSource,
     earlier: InvoicedPeriod[],
-    dims: string[],
+    dims: AggShape,
     knownKpis: Array<{ periodStart: string; kpi: KpiMeasurement }> | null,
   ): Promise<PeriodAdjustmentInput[]> {
     // Changes since those periods were invoiced, per period and direction.
@@ -306,7 +332,8 @@ export class BillingInputsRepository {
    * SELECT list and GROUP BY of an aggregate by type, plus one grouping set per breakdown
    * dimension, under the given leading keys.
    */
-  private aggregateSql(dims: string[], keys: Array<'start' | 'effect'>, ps: Params): { select: string; groupBy: string } {
+  private aggregateSql(shape: AggShape, keys: Array<'start' | 'effect'>, ps: Params): { select: string; groupBy: string } {
+    const dims = shape.dims;
     const dimExprs = dims.map((d) => `(o.dimensions ->> ${ps.add(d)}::text)`);
     const select = [
       ...keys.map((k) => (k === 'start' ? 'o.start::text AS start' : 'o.effect::text AS effect')),
@@ -316,6 +343,7 @@ export class BillingInputsRepository {
       'sum(o.quantity)::text AS q',
       'sum(o.value)::text AS v',
       `${IDS_DIGEST_SQL} AS digest`,
+      ...shape.measures.map((m, i) => `${measureSql(m, shape.timezone, ps)}::text AS m${i}`),
     ].join(', ');
     const lead = [...keys.map((k) => `o.${k}`), 'o.type'].join(', ');
     const groupBy =
@@ -323,8 +351,16 @@ export class BillingInputsRepository {
     return { select, groupBy };
   }
 
-  private toAggregate(r: AggRow, dims: string[]): OutcomeAggregate[] {
-    const base = { count: r.n, quantitySum: normal(r.q), valueSum: normal(r.v), idsDigest: r.digest };
+  private toAggregate(r: AggRow, shape: AggShape): OutcomeAggregate[] {
+    const dims = shape.dims;
+    const measures: Record<string, string> = {};
+    shape.measures.forEach((m, i) => {
+      const v = r[`m${i}`];
+      if (typeof v === 'string') measures[measureKey(m)] = normal(v);
+    });
+    const base = {
+      count: r.n, quantitySum: normal(r.q), valueSum: normal(r.v), ...(Object.keys(measures).length ? { measures } : {}), idsDigest: r.digest,
+    };
     const broken = dims.findIndex((_, i) => Number(r[`g${i}`]) === 0);
     if (broken < 0) return [{ outcomeType: r.type, ...base }];
     const value = r[`d${broken}`];

@@ -50,7 +50,7 @@ export function typeRulesOf(terms: Terms): TypeRules {
     if (c.type === 'per_outcome' && c.objectionWindow && !objectionWindows.has(c.outcomeType)) objectionWindows.set(c.outcomeType, c.objectionWindow);
     if (c.type === 'value_share') {
       needsValue.add(c.outcomeType);
-      describe(c.outcomeType, `a ${new Money(c.rate).times(100).toFixed()}% value share`);
+      describe(c.outcomeType, c.rate !== undefined ? `a ${new Money(c.rate).times(100).toFixed()}% value share` : `a graduated value share in ${c.bands!.length} bands`);
     }
     if (c.type === 'usage') {
       needsQuantity.add(c.metric);

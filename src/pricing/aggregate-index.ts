@@ -11,7 +11,19 @@ export interface Agg {
   count: string;
   quantitySum: string;
   valueSum: string;
+  measures?: Record<string, string>;
   idsDigest: string | null;
+}
+
+/** A row's measure, required when the row has outcomes (every producer computes what the terms ask for). */
+export function measureOf(row: Agg | undefined, key: string): string {
+  if (!row) return '0';
+  const v = row.measures?.[key];
+  if (v === undefined) {
+    if (dec(row.count).isZero()) return '0';
+    throw new PricingInputError(`aggregate of ${row.outcomeType} lacks the measure "${key}"`);
+  }
+  return v;
 }
 
 function dimsKey(dimensions?: Record<string, string>): string {
@@ -37,12 +49,18 @@ export class AggregateIndex {
     const count = checkDecimal(row.count, `${where}.count`);
     const quantitySum = checkDecimal(row.quantitySum, `${where}.quantitySum`);
     const valueSum = checkDecimal(row.valueSum, `${where}.valueSum`);
+    let measures: Record<string, string> | undefined;
+    if (row.measures !== undefined) {
+      if (typeof row.measures !== 'object' || row.measures === null) throw new PricingInputError(`${where}.measures must be an object`);
+      measures = {};
+      for (const k of Object.keys(row.measures).sort()) measures[k] = checkDecimal(row.measures[k], `${where}.measures[${JSON.stringify(k)}]`);
+    }
     const dk = dimsKey(row.dimensions);
     const key = `${row.outcomeType}\u0000${dk}`;
     const prior = this.rows.get(key);
     const dimensions = dk === '' ? undefined : { ...row.dimensions! };
     if (!prior) {
-      this.rows.set(key, { outcomeType: row.outcomeType, dimensions, count, quantitySum, valueSum, idsDigest: row.idsDigest ?? null });
+      this.rows.set(key, { outcomeType: row.outcomeType, dimensions, count, quantitySum, valueSum, ...(measures ? { measures } : {}), idsDigest: row.idsDigest ?? null });
       return;
     }
     // Same (type, dimensions) twice: billed + delta, or a split input. Add counts and sums.
@@ -52,6 +70,7 @@ export class AggregateIndex {
       count: plain(dec(prior.count).plus(count)),
       quantitySum: plain(dec(prior.quantitySum).plus(quantitySum)),
       valueSum: plain(dec(prior.valueSum).plus(valueSum)),
+      ...(prior.measures || measures ? { measures: addMeasures(prior.measures, measures) } : {}),
       idsDigest: sha256Hex([prior.idsDigest ?? '', row.idsDigest ?? ''].join('\n')),
     });
   }
@@ -82,6 +101,13 @@ export class AggregateIndex {
   types(): Set<string> {
     return new Set([...this.rows.values()].map((r) => r.outcomeType));
   }
+}
+
+function addMeasures(a: Record<string, string> | undefined, b: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of [...new Set([...Object.keys(a ?? {}), ...Object.keys(b ?? {})])].sort())
+    out[k] = plain(dec(a?.[k] ?? '0').plus(b?.[k] ?? '0'));
+  return out;
 }
 
 /** An aggregate row as the trace records it (zeros when there is none). */

@@ -1,5 +1,6 @@
 import type Decimal from 'decimal.js';
 import { dec, plain, ZERO } from '../kernel/decimal';
+import { type AggregateMeasure, measureKey, measureOfOutcome } from './charges/measures';
 import type { OutcomeAggregate } from './types';
 
 /**
@@ -29,7 +30,8 @@ export class IdsDigest {
 /** The same aggregate with count and sums negated: reversals enter adjustments this way. */
 export function negateAggregate(a: OutcomeAggregate): OutcomeAggregate {
   const neg = (v: string) => plain(dec(v).negated());
-  return { ...a, count: neg(a.count), quantitySum: neg(a.quantitySum), valueSum: neg(a.valueSum) };
+  const measures = a.measures ? Object.fromEntries(Object.entries(a.measures).map(([k, v]) => [k, neg(v)])) : undefined;
+  return { ...a, count: neg(a.count), quantitySum: neg(a.quantitySum), valueSum: neg(a.valueSum), ...(measures ? { measures } : {}) };
 }
 
 /**
@@ -43,11 +45,19 @@ export class AggregateAccumulator {
   quantity: Decimal | null = null;
   value: Decimal | null = null;
   private readonly ids = new IdsDigest();
-  add(idBytes: Buffer, quantity: string, value: string): void {
+  /** The charge models' measures of this row's outcome type, summed per outcome as billing's SQL does. */
+  private readonly sums: Decimal[];
+  constructor(private readonly measures: AggregateMeasure[] = []) {
+    this.sums = measures.map(() => ZERO);
+  }
+  add(idBytes: Buffer, quantity: string, value: string, localDate = ''): void {
     this.count++;
     if (quantity !== '') this.quantity = (this.quantity ?? ZERO).plus(quantity);
     if (value !== '') this.value = (this.value ?? ZERO).plus(value);
     this.ids.add(idBytes);
+    this.measures.forEach((m, i) => {
+      this.sums[i] = this.sums[i].plus(measureOfOutcome(m, { quantity: quantity === '' ? null : quantity, value: value === '' ? null : value, localDate }));
+    });
   }
   toAggregate(outcomeType: string, dimensions?: Record<string, string>): OutcomeAggregate {
     return {
@@ -56,6 +66,7 @@ export class AggregateAccumulator {
       count: String(this.count),
       quantitySum: this.quantity ? plain(this.quantity) : '0',
       valueSum: this.value ? plain(this.value) : '0',
+      ...(this.measures.length ? { measures: Object.fromEntries(this.measures.map((m, i) => [measureKey(m), plain(this.sums[i])])) } : {}),
       idsDigest: this.ids.toString(),
     };
   }
@@ -64,20 +75,24 @@ export class AggregateAccumulator {
 /** A period's aggregates by (type) and (type, one breakdown dimension), as billing's GROUPING SETS makes them. */
 export class PeriodAggregates {
   private readonly rows = new Map<string, { type: string; dim?: [string, string]; agg: AggregateAccumulator }>();
-  constructor(private readonly dims: string[]) {}
-  add(o: { type: string; quantity: string; value: string }, dimensions: Record<string, unknown>, idBytes: Buffer): void {
-    this.bump(o.type, undefined, o, idBytes);
+  constructor(
+    private readonly dims: string[],
+    private readonly measures: AggregateMeasure[] = [],
+  ) {}
+  /** `localDate`: the outcome's date in the contract's timezone (measures may read it). */
+  add(o: { type: string; quantity: string; value: string }, dimensions: Record<string, unknown>, idBytes: Buffer, localDate = ''): void {
+    this.bump(o.type, undefined, o, idBytes, localDate);
     for (const d of this.dims) {
       const v = dimensions[d];
       if (v === undefined || v === null) continue;
-      this.bump(o.type, [d, typeof v === 'string' ? v : JSON.stringify(v)], o, idBytes);
+      this.bump(o.type, [d, typeof v === 'string' ? v : JSON.stringify(v)], o, idBytes, localDate);
     }
   }
-  private bump(type: string, dim: [string, string] | undefined, o: { quantity: string; value: string }, idBytes: Buffer) {
+  private bump(type: string, dim: [string, string] | undefined, o: { quantity: string; value: string }, idBytes: Buffer, localDate: string) {
     const key = dim ? `${type}\u0000${dim[0]}\u0000${dim[1]}` : `${type}\u0000`;
     let row = this.rows.get(key);
-    if (!row) this.rows.set(key, (row = { type, dim, agg: new AggregateAccumulator() }));
-    row.agg.add(idBytes, o.quantity, o.value);
+    if (!row) this.rows.set(key, (row = { type, dim, agg: new AggregateAccumulator(this.measures.filter((m) => m.outcomeType === type)) }));
+    row.agg.add(idBytes, o.quantity, o.value, localDate);
   }
   get size(): number {
     return this.rows.size;

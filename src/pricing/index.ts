@@ -5,6 +5,7 @@ export { canonicalJson, CanonicalJsonError, sha256Hex } from '../kernel/canonica
 export { IdsDigest, negateAggregate } from './aggregates';
 export { ISO_4217_CODES, isIsoCurrency, minorUnits } from '../kernel/currency';
 export {
+  aggregateMeasures,
   billableOutcomeTypes,
   breakdownDimensions,
   componentKey,
@@ -17,6 +18,7 @@ export {
   type ParseTermsOptions,
   TERMS_DECIMAL,
 } from './terms';
+export { type AggregateMeasure, measureKey, measureOfOutcome } from './charges/measures';
 export { CHARGE_MODELS, COMPONENT_TYPES, chargeModel, type ChargeModel } from './charges';
 export { invoicePricingInput, periodAdjustments, pricingContractOf, type EarlierPeriodRows, type InvoiceRows } from './invoice-inputs';
 export { versionForPeriod, versionInForce, versionSegments } from './terms-in-force';

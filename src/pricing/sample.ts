@@ -4,7 +4,7 @@
 import { localDate } from '../kernel/calendar';
 import { dec, plain } from '../kernel/decimal';
 import { PeriodAggregates } from './aggregates';
-import { billableOutcomeTypes, breakdownDimensions, guaranteeKpis } from './terms';
+import { aggregateMeasures, billableOutcomeTypes, breakdownDimensions, guaranteeKpis } from './terms';
 import type { BillingPeriod, KpiMeasurement, PricingContract, PricingInput, Terms } from './types';
 
 export interface SampleOutcome {
@@ -22,21 +22,21 @@ export function sampleOutcomeId(i: number): string {
 }
 
 /** The sample's outcomes occurring in the period, by the contract's local dates, with their positions. */
-function inPeriod(sample: readonly SampleOutcome[], period: BillingPeriod, timezone: string): Array<{ o: SampleOutcome; i: number }> {
+function inPeriod(sample: readonly SampleOutcome[], period: BillingPeriod, timezone: string): Array<{ o: SampleOutcome; i: number; day: string }> {
   return sample.flatMap((o, i) => {
     const day = localDate(o.occurredAt, timezone);
-    return day >= period.start && day < period.end ? [{ o, i }] : [];
+    return day >= period.start && day < period.end ? [{ o, i, day }] : [];
   });
 }
 
 export function samplePricingInput(contract: PricingContract, terms: Terms, period: BillingPeriod, sample: readonly SampleOutcome[]): PricingInput {
   const billable = billableOutcomeTypes(terms);
   const kpiTypes = guaranteeKpis(terms);
-  const aggregates = new PeriodAggregates(breakdownDimensions([terms]));
+  const aggregates = new PeriodAggregates(breakdownDimensions([terms]), aggregateMeasures([terms]));
   const latest = new Map<string, { o: SampleOutcome; i: number; at: number }>();
-  for (const { o, i } of inPeriod(sample, period, contract.timezone)) {
+  for (const { o, i, day } of inPeriod(sample, period, contract.timezone)) {
     if (billable.has(o.type))
-      aggregates.add({ type: o.type, quantity: o.quantity ?? '', value: o.value ?? '' }, o.dimensions ?? {}, Buffer.from(sampleOutcomeId(i).replace(/-/g, ''), 'hex'));
+      aggregates.add({ type: o.type, quantity: o.quantity ?? '', value: o.value ?? '' }, o.dimensions ?? {}, Buffer.from(sampleOutcomeId(i).replace(/-/g, ''), 'hex'), day);
     // The latest measurement of each KPI in the period (later occurrence, then later in the sample), as billing's DISTINCT ON.
     if (kpiTypes.includes(o.type) && (o.quantity ?? o.value) !== undefined) {
       const at = new Date(o.occurredAt).getTime();

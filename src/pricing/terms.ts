@@ -4,6 +4,7 @@ import { dec, DECIMAL_STRING } from '../kernel/decimal';
 import { chargeModel, CHARGE_MODELS, COMPONENT_TYPES, isComponentType } from './charges';
 import { at, Checker, checkVerification, has, isObject, type Obj, typeName, VERIFICATIONS } from './checker';
 import type { ComponentType, ParseTermsResult, PriceComponent, Terms, Verification } from './types';
+import { type AggregateMeasure, measureKey } from './charges/measures';
 
 /** A decimal field of the terms: plain notation, at most 20 integer and 12 fraction digits. */
 export const TERMS_DECIMAL = DECIMAL_STRING;
@@ -255,6 +256,15 @@ export function breakdownDimensions(terms: Terms[]): string[] {
       if (dim) out.add(dim);
     }
   return [...out].sort();
+}
+
+/** The per-outcome sums the components of these terms read (see charges/measures.ts), without repeats, sorted. */
+export function aggregateMeasures(terms: Terms[]): AggregateMeasure[] {
+  const out = new Map<string, AggregateMeasure>();
+  for (const t of terms)
+    for (const c of t.components)
+      for (const m of chargeModel(c).measures?.(c) ?? []) out.set(`${m.outcomeType}\u0000${measureKey(m)}`, m);
+  return [...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, m]) => m);
 }
 
 /** Every outcome type (or usage metric) a component prices, with who verifies it. */

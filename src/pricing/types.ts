@@ -104,6 +104,8 @@ export interface OutcomeAggregate {
   count: DecimalString;
   quantitySum: DecimalString;
   valueSum: DecimalString;
+  /** Sums the charge models ask for (`aggregateMeasures`), by `measureKey`; absent when none is asked. */
+  measures?: Record<string, DecimalString>;
   /** sha256 hex of the sorted ids of the outcomes included. */
   idsDigest: string;
 }

@@ -22,9 +22,9 @@ export function valueTypesOf(terms: Terms): ValueType[] {
   return [...out.values()].sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
 }
 
-/** The value_share rate(s) of the terms, e.g. "0.10" (several distinct rates joined with " / "). */
+/** The value_share rate(s) of the terms, e.g. "0.10" (several distinct rates joined with " / "); graduated bands have no single rate. */
 export function shareRateOf(terms: Terms): string | null {
-  const rates = [...new Set(terms.components.flatMap((c) => (c.type === 'value_share' ? [new Money(c.rate).toFixed()] : [])))];
+  const rates = [...new Set(terms.components.flatMap((c) => (c.type === 'value_share' && c.rate !== undefined ? [new Money(c.rate).toFixed()] : [])))];
   return rates.length ? rates.join(' / ') : null;
 }
 

@@ -79,6 +79,25 @@ describe('a quote for a prospective customer', () => {
     expect(res.body).toMatchObject({ valueBasisDeclared: false, valueBasis: ['no value basis declared'], roi: { roiPercent: null } });
   });
 
+  it('prices the per-outcome charge options on the sample as billing does (a per-transaction clamp on a value share)', async () => {
+    const res = await vendor
+      .post('/v1/simulations', {
+        terms: { components: [{ type: 'value_share', rate: '0.10', outcomeType: 'savings', verification: 'customer', perTransactionMin: '5.00', perTransactionMax: '50.00' }] },
+        contract: { ...CITY, startsOn: '2026-03-01' },
+        from: '2026-03',
+        to: '2026-03',
+        outcomes: [
+          { type: 'savings', occurredAt: '2026-03-02T10:00:00+08:00', value: '1000.00' }, // 100.00 → capped at 50.00
+          { type: 'savings', occurredAt: '2026-03-03T10:00:00+08:00', value: '200.00' }, // 20.00
+          { type: 'savings', occurredAt: '2026-03-04T10:00:00+08:00', value: '10.00' }, // 1.00 → raised to 5.00
+        ],
+      })
+      .expect(200);
+    expect(res.body.periods[0].quoted).toEqual({ subtotal: '75.00', tax: '4.50', total: '79.50' });
+    // The terms imply a measured basis (the verified savings): (1,210 − 75) ÷ 75.
+    expect(res.body.roi).toMatchObject({ value: '1210.00', measuredValue: '1210.00', fees: '75.00', roiPercent: '1513.33' });
+  });
+
   it('refuses what does not fit with a 422 naming each field, and writes nothing', async () => {
     const before = await t.counts(RECORD_TABLES);
     const quote = (body: Record<string, unknown>) =>

@@ -4,6 +4,7 @@ import type Decimal from 'decimal.js';
 import type { Agg } from '../aggregate-index';
 import type { Checker, Obj } from '../checker';
 import type { Charge, Ctx } from '../pricing-context';
+import type { AggregateMeasure } from './measures';
 import type { PriceComponent, Verification } from '../types';
 
 export interface ChargeModel<C extends PriceComponent = PriceComponent> {
@@ -27,6 +28,8 @@ export interface ChargeModel<C extends PriceComponent = PriceComponent> {
   defaultKey?(component: C): string;
   /** The dimension its line is broken down by, if any. */
   breakdownBy?(component: C): string | undefined;
+  /** The per-outcome sums it reads beyond count, quantitySum and valueSum (computed in SQL). */
+  measures?(component: C): AggregateMeasure[];
   /** Its charges of the period, before guarantee, cap and minimum. */
   charges(component: C, key: string, ctx: Ctx): Charge[];
   /** The quantity on an adjustment line: the changed value, quantity or count of what it bills. */

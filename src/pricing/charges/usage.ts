@@ -1,8 +1,11 @@
 // usage: metered units of a metric (queries, tokens) per unit, per package, or in graduated or
 // volume tiers, after free units.
 import type Decimal from 'decimal.js';
-import { dec, dmax, dmin, dsum, plain, ZERO } from '../../kernel/decimal';
-import { aggInputs } from '../aggregate-index';
+import { addDays, dayNumber } from '../../kernel/calendar';
+import { dec, dmax, dmin, dsum, plain, roundTo, ZERO } from '../../kernel/decimal';
+import { type Agg, aggInputs, measureOf } from '../aggregate-index';
+import type { Ctx } from '../pricing-context';
+import { measureKey, type AggregateMeasure } from './measures';
 import { at, type Checker, checkVerification, has, typeName } from '../checker';
 import type { ComponentBase, DecimalString, Verification } from '../types';
 import type { ChargeModel } from './model';
@@ -32,6 +35,15 @@ export interface UsageComponent extends ComponentBase {
   packageSize?: DecimalString;
   /** Units given free before charging starts. */
   freeUnits?: DecimalString;
+  /**
+   * Prorated for a recurring metric (seats, devices, licences): units × days active ÷ days in
+   * period. A quantity recorded on a local date (contract timezone) is active from that date to the
+   * period's end (or the contract's last day): a seat added on 10 March of a 31-day month counts
+   * 22/31; a removal is recorded as a negative quantity on the day it stops. Recurring units are
+   * recorded in each period they are billed in (nothing carries over). Free units, tiers and
+   * packages then apply to the prorated units.
+   */
+  prorated?: boolean;
 }
 
 const TIER_FIELDS = ['upTo', 'unitPrice', 'flatAmount'];
@@ -108,6 +120,28 @@ export function usageAmount(c: UsageComponent, units: Decimal): UsagePrice {
   };
 }
 
+function proratedMeasure(c: UsageComponent): AggregateMeasure {
+  return { kind: 'quantity_days', outcomeType: c.metric };
+}
+
+/**
+ * Σ quantity × days from each outcome's local date to the active end, ÷ days in the period. The
+ * active end is the period's end, or the day after the contract's last day when that comes first.
+ * From the aggregate: E × quantitySum − Σ quantity × day number, with E the active end's day number.
+ */
+function proratedUnits(c: UsageComponent, row: Agg | undefined, ctx: Ctx): { units: Decimal; formula: string; inputs: Record<string, unknown> } {
+  const endsAfter = ctx.contract.endsOn ? addDays(ctx.contract.endsOn, 1) : null;
+  const activeEnd = endsAfter !== null && endsAfter < ctx.period.end ? endsAfter : ctx.period.end;
+  const quantityDays = dec(measureOf(row, measureKey(proratedMeasure(c))));
+  const unitDays = dec(row?.quantitySum ?? '0').times(dayNumber(activeEnd)).minus(quantityDays);
+  const units = unitDays.div(ctx.periodDays);
+  return {
+    units,
+    formula: `${plain(unitDays)} unit-days ÷ ${ctx.periodDays} days`,
+    inputs: { activeEnd, periodDays: ctx.periodDays, unitDays: plain(unitDays), units: plain(units), rule: 'each quantity counts from its local date to the active end' },
+  };
+}
+
 function checkTiers(c: Checker, tiers: unknown, path: string): void {
   if (!Array.isArray(tiers)) {
     c.error(path, `must be an array of tiers, got ${typeName(tiers)}`);
@@ -147,7 +181,7 @@ function checkTiers(c: Checker, tiers: unknown, path: string): void {
 
 export const usage: ChargeModel<UsageComponent> = {
   type: 'usage',
-  fields: ['metric', 'verification', 'verifier', 'unitPrice', 'per', 'tiers', 'tierMode', 'packageSize', 'freeUnits'],
+  fields: ['metric', 'verification', 'verifier', 'unitPrice', 'per', 'tiers', 'tierMode', 'packageSize', 'freeUnits', 'prorated'],
   outcomeTypeField: 'metric',
   onePerOutcomeType: true,
   outcomeMeasure: 'quantity',
@@ -160,6 +194,7 @@ export const usage: ChargeModel<UsageComponent> = {
     c.decimal(comp, 'packageSize', path, 'positive');
     c.decimal(comp, 'freeUnits', path, 'nonNegative');
     c.enumeration(comp, 'tierMode', path, ['graduated', 'volume']);
+    c.boolean(comp, 'prorated', path);
     const hasTiers = has(comp, 'tiers');
     if (hasTiers) {
       checkTiers(c, comp.tiers, at(path, 'tiers'));
@@ -174,22 +209,27 @@ export const usage: ChargeModel<UsageComponent> = {
     }
   },
   defaultKey: (c) => c.metric,
+  measures: (c) => (c.prorated === true ? [proratedMeasure(c)] : []),
   charges(c, key, ctx) {
     const row = ctx.aggregates.whole(c.metric);
     const quantitySum = row?.quantitySum ?? '0';
     const free = dec(c.freeUnits ?? '0');
-    const units = dmax(dec(quantitySum).minus(free), ZERO);
+    const prorated = c.prorated === true ? proratedUnits(c, row, ctx) : undefined;
+    const units = dmax((prorated ? prorated.units : dec(quantitySum)).minus(free), ZERO);
     const priced = usageAmount(c, units);
+    // Prorated units rarely terminate (÷ 31): the line shows 12 decimals, the amount uses them all.
+    const shown = prorated ? plain(roundTo(units, 12, 'HALF_UP')) : plain(units);
     return [
       {
         key,
-        description: c.description ?? `${plain(units)} ${c.metric}${c.unitPrice ? ` at ${c.unitPrice} per ${c.per ?? '1'}` : ''}`,
-        quantity: plain(units),
+        description: c.description ?? `${shown} ${c.metric}${prorated ? ' (prorated)' : ''}${c.unitPrice ? ` at ${c.unitPrice} per ${c.per ?? '1'}` : ''}`,
+        quantity: shown,
         unitPrice: priced.unitPrice,
         amount: priced.amount,
-        formula: priced.formula,
+        formula: prorated ? `units = ${prorated.formula}; ${priced.formula}` : priced.formula,
         inputs: {
           metric: c.metric, ...aggInputs(row), freeUnits: c.freeUnits ?? '0', billableUnits: plain(units), ...priced.inputs,
+          ...(prorated ? { prorated: prorated.inputs } : {}),
         },
       },
     ];
