@@ -17,7 +17,7 @@ import { minorUnits } from '../kernel/currency';
 import { priceInvoice } from '../pricing/engine';
 import { storedFigureMismatches } from '../pricing/stored-figures';
 import { periodForCycle } from '../pricing/period';
-import type { BillingPeriod, PricedInvoice, PricingResult, Terms } from '../pricing/types';
+import type { BillingPeriod, PricedInvoice, PricingInput, PricingResult, Terms } from '../pricing/types';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { BillingInputsRepository, BillingSubject } from './billing-inputs.repository';
 import { InvoiceListQuery, InvoiceVerification, InvoiceView, RecordTaxInvoiceDto } from './dto/invoice.dto';
@@ -189,6 +189,26 @@ export class InvoicesService {
     return result.ok
       ? { outcome: 'drafted', invoiceId: id, total: priced?.total ?? null }
       : { outcome: 'refused', invoiceId: id, refusal: { code: result.code, reason: result.reason } };
+  }
+
+  /**
+   * The draft of a period priced exactly as `refreshDraft` prices it (same terms, same engine input,
+   * same engine), writing nothing: the current-period view and the spend checks read it. Null when
+   * the contract has no terms for the period. The engine input is returned too, for a forecast.
+   */
+  async priceOpenPeriod(
+    vendorId: string,
+    contract: Contract,
+    label: string,
+    em: Queryable = this.db.manager,
+  ): Promise<{ period: BillingPeriod; termsVersionId: string; input: PricingInput; result: PricingResult } | null> {
+    const scope = vendorScope(vendorId);
+    const period = periodForCycle(contract, label);
+    const tv = await this.contracts.termsForPeriod(vendorId, contract.id, period.end, em);
+    if (!tv) return null;
+    const earlier = await this.inputs.invoicedPeriodsBefore(scope, contract.id, period.start, em);
+    const input = await this.inputs.pricingInput(em, { scope, contract, period, terms: tv.document }, { kind: 'open' }, earlier);
+    return { period, termsVersionId: tv.id, input, result: priceInvoice(input) };
   }
 
   // -------------------------------------------------------------------------------------------
