@@ -20,6 +20,7 @@ import { CreateValueBasisVersions1767200000000 } from './1767200000000-create-va
 import { IndependentVerifiers1767400000000 } from './1767400000000-independent-verifiers';
 import { CreateLedgerCheckpoints1767600000000 } from './1767600000000-create-ledger-checkpoints';
 import { CreateSpendControls1768300000000 } from './1768300000000-create-spend-controls';
+import { RecordSpendLimitOnInvoices1768300000100 } from './1768300000100-record-spend-limit-on-invoices';
 
 export const migrations = [
   CreateTenancyPartiesContracts1764000000000,
@@ -43,4 +44,5 @@ export const migrations = [
   IndependentVerifiers1767400000000,
   CreateLedgerCheckpoints1767600000000,
   CreateSpendControls1768300000000,
+  RecordSpendLimitOnInvoices1768300000100,
 ];

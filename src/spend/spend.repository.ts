@@ -63,6 +63,21 @@ export class SpendRepository {
     );
   }
 
+  /**
+   * The version in force for a period: the latest set before the period's end (its local midnight
+   * in the contract's timezone). Later changes do not reach back into a period already over.
+   */
+  async inForceAt(scope: Scope, contractId: string, periodEnd: string, timezone: string, em: Queryable = this.db.manager): Promise<SpendControlsRecord | null> {
+    const params: unknown[] = [contractId, periodEnd, timezone];
+    const [row] = await em.query(
+      `SELECT ${COLS} FROM spend_control_versions v
+        WHERE v.contract_id = $1 AND v.created_at < ($2::date::timestamp AT TIME ZONE $3) AND ${this.scoped(scope, 'v', params)}
+        ORDER BY v.created_at DESC, v.id DESC LIMIT 1`,
+      params,
+    );
+    return row ?? null;
+  }
+
   async insert(
     scope: Scope,
     v: { contractId: string; budget: string; thresholds: number[]; hardLimit: boolean; keyId: string; role: 'vendor_admin' | 'customer' },
