@@ -13,7 +13,7 @@ export class PutSpendControlsDto {
   @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(20) @ArrayUnique() @IsInt({ each: true }) @Min(1, { each: true }) @Max(1000, { each: true })
   thresholds?: number[];
 
-  @ApiPropertyOptional({ description: 'When on, outcomes beyond the budget are not billed (not enforced by pricing yet: see the spend README)' })
+  @ApiPropertyOptional({ description: 'When on, outcomes beyond the budget are recorded but not billed: a line `invoice:hard_limit` brings the outcome-priced lines down to what the budget leaves (default false)' })
   @IsOptional() @IsBoolean()
   hardLimit?: boolean;
 }
