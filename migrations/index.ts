@@ -19,6 +19,8 @@ import { CreateBillingRunContracts1766900000000 } from './1766900000000-create-b
 import { CreateValueBasisVersions1767200000000 } from './1767200000000-create-value-basis-versions';
 import { IndependentVerifiers1767400000000 } from './1767400000000-independent-verifiers';
 import { CreateLedgerCheckpoints1767600000000 } from './1767600000000-create-ledger-checkpoints';
+import { CreateSpendControls1768300000000 } from './1768300000000-create-spend-controls';
+import { RecordSpendLimitOnInvoices1768300000100 } from './1768300000100-record-spend-limit-on-invoices';
 
 export const migrations = [
   CreateTenancyPartiesContracts1764000000000,
@@ -41,4 +43,6 @@ export const migrations = [
   CreateValueBasisVersions1767200000000,
   IndependentVerifiers1767400000000,
   CreateLedgerCheckpoints1767600000000,
+  CreateSpendControls1768300000000,
+  RecordSpendLimitOnInvoices1768300000100,
 ];

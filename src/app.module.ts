@@ -22,6 +22,7 @@ import { ReportsModule } from './reports/reports.module';
 import { DemoModule } from './demo/demo.module';
 import { PortalModule } from './portal/portal.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
+import { SpendModule } from './spend/spend.module';
 import { httpLoggerOptions } from './observability/logging';
 import { ObservabilityModule } from './observability/observability.module';
 
@@ -54,6 +55,7 @@ import { ObservabilityModule } from './observability/observability.module';
     KeyGrantsModule,
     OutcomesModule,
     InvoicingModule,
+    SpendModule,
     LedgerModule,
     ReportsModule,
     AuditModule,

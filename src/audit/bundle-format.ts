@@ -112,6 +112,8 @@ export interface InvoiceDocument {
   finalizedAt: string;
   journalEntryId: string | null;
   billed: { outcomes: number; reversals: number };
+  /** The spend controls' hard limit it was priced with; absent when none (and in bundles from before the field). */
+  spendLimit?: { budget: string; controlsVersionId?: string };
 }
 
 export interface ContractDocument {

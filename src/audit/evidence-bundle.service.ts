@@ -412,6 +412,7 @@ class BundleContext {
       finalizedAt: i.finalized_at,
       journalEntryId: i.journal_entry_id,
       billed: { outcomes: i.billed, reversals: i.reversed },
+      ...(i.spend_limit ? { spendLimit: i.spend_limit } : {}),
     };
     yield json(doc);
   }

@@ -738,6 +738,7 @@ function invoiceRowsOf(w: InvoiceWork): InvoiceRows {
     aggregates: w.current.list(),
     kpis: w.kpis.filter((k) => k.periodStart === w.doc.periodStart).map((k) => k.kpi),
     earlier,
+    ...(w.doc.spendLimit ? { spendLimit: w.doc.spendLimit } : {}),
   };
 }
 

@@ -31,6 +31,8 @@ const OWNER: Record<string, string> = {
   payments: 'invoicing',
   portal_links: 'portal',
   portal_sessions: 'portal',
+  spend_control_versions: 'spend',
+  spend_threshold_crossings: 'spend',
   terms_versions: 'contracts',
   value_basis_versions: 'contracts',
   vendor_signing_keys: 'parties',

@@ -97,7 +97,7 @@ export class InvoicingEvidenceReads {
       `SELECT i.id, i.number, i.status, i.contract_id, i.customer_id, i.period_label, i.period_start::text AS period_start,
               i.period_end::text AS period_end, i.currency, i.terms_version_id, trim_scale(i.subtotal)::text AS subtotal,
               trim_scale(i.tax)::text AS tax, trim_scale(i.total)::text AS total, i.lines, i.trace_json, i.trace_digest, i.trace ->> 'engineVersion' AS engine_version,
-              ${isoUtc('i.finalized_at', 'US')} AS finalized_at, i.journal_entry_id,
+              ${isoUtc('i.finalized_at', 'US')} AS finalized_at, i.journal_entry_id, i.spend_limit,
               (SELECT count(*) FILTER (WHERE effect = 1)::int FROM invoice_outcomes io WHERE io.vendor_id = i.vendor_id AND io.invoice_id = i.id) AS billed,
               (SELECT count(*) FILTER (WHERE effect = -1)::int FROM invoice_outcomes io WHERE io.vendor_id = i.vendor_id AND io.invoice_id = i.id) AS reversed
          FROM invoices i WHERE ${invoiceScope(scope, ps)} AND i.id = ${ps.add(id)}`,

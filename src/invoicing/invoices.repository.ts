@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { Scope, scopeSql } from '../auth/scope';
 import { Money } from '../common/money';
 import { Params, Queryable } from '../common/sql';
+import type { SpendLimit } from '../pricing/types';
 import type { Invoice, InvoiceStatus } from './entities/invoice.entity';
 
 const INVOICE_COLS = `i.vendor_id AS "vendorId", i.id, i.contract_id AS "contractId", i.customer_id AS "customerId",
@@ -12,7 +13,7 @@ const INVOICE_COLS = `i.vendor_id AS "vendorId", i.id, i.contract_id AS "contrac
        i.total::text AS total, i.lines, i.trace, i.trace_json AS "traceJson", i.trace_digest AS "traceDigest", i.refusal,
        i.computed_at AS "computedAt", i.finalized_at AS "finalizedAt", i.journal_entry_id AS "journalEntryId",
        i.issue_date::text AS "issueDate", i.due_date::text AS "dueDate", i.time_zone AS "timeZone",
-       i.payment_terms_days AS "paymentTermsDays", i.po_reference AS "poReference",
+       i.payment_terms_days AS "paymentTermsDays", i.po_reference AS "poReference", i.spend_limit AS "spendLimit",
        (SELECT jsonb_build_object('number', x.number, 'issuedOn', x.issued_on::text, 'recordedAt', x.recorded_at)
           FROM invoice_tax_invoices x WHERE x.vendor_id = i.vendor_id AND x.invoice_id = i.id) AS "taxInvoice",
        i.created_at AS "createdAt"`;
@@ -54,6 +55,8 @@ export interface DraftRow {
   traceJson: string | null;
   traceDigest: string | null;
   refusal: unknown;
+  /** The hard limit priced with (absent: none). */
+  spendLimit?: SpendLimit | null;
 }
 
 export interface FrozenFields {
@@ -73,6 +76,8 @@ export interface FrozenFields {
   timeZone: string;
   paymentTermsDays: number;
   poReference: string | null;
+  /** The hard limit priced with (absent: none). */
+  spendLimit?: SpendLimit | null;
 }
 
 /** Amounts paid and credited, derived from payments and credit notes (never stored on the invoice). */
@@ -144,14 +149,14 @@ export class InvoicesRepository {
   async upsertDraft(scope: Scope, d: DraftRow, em: Queryable = this.db.manager): Promise<string | null> {
     const rows: Array<{ id: string }> = await em.query(
       `INSERT INTO invoices (vendor_id, contract_id, customer_id, period_label, period_start, period_end, status, currency,
-                             terms_version_id, subtotal, tax, total, lines, trace, trace_json, trace_digest, refusal, computed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, 'draft', $7, $8, $9, $10, $11, $12::jsonb, $13::jsonb, $14, $15, $16::jsonb, clock_timestamp())
+                             terms_version_id, subtotal, tax, total, lines, trace, trace_json, trace_digest, refusal, computed_at, spend_limit)
+       VALUES ($1, $2, $3, $4, $5, $6, 'draft', $7, $8, $9, $10, $11, $12::jsonb, $13::jsonb, $14, $15, $16::jsonb, clock_timestamp(), $17::jsonb)
        ON CONFLICT (vendor_id, contract_id, period_start) DO UPDATE SET
          customer_id = EXCLUDED.customer_id, period_label = EXCLUDED.period_label, period_end = EXCLUDED.period_end,
          currency = EXCLUDED.currency, terms_version_id = EXCLUDED.terms_version_id, subtotal = EXCLUDED.subtotal,
          tax = EXCLUDED.tax, total = EXCLUDED.total, lines = EXCLUDED.lines, trace = EXCLUDED.trace,
          trace_json = EXCLUDED.trace_json, trace_digest = EXCLUDED.trace_digest, refusal = EXCLUDED.refusal,
-         computed_at = EXCLUDED.computed_at
+         computed_at = EXCLUDED.computed_at, spend_limit = EXCLUDED.spend_limit
        WHERE invoices.status = 'draft'
        RETURNING id`,
       [
@@ -171,6 +176,7 @@ export class InvoicesRepository {
         d.traceJson,
         d.traceDigest,
         d.refusal === null ? null : JSON.stringify(d.refusal),
+        d.spendLimit ? JSON.stringify(d.spendLimit) : null,
       ],
     );
     return rows[0]?.id ?? null;
@@ -188,7 +194,8 @@ export class InvoicesRepository {
               trace = ${ps.add(f.traceJson)}::jsonb, trace_json = ${ps.add(f.traceJson)}::text, trace_digest = ${ps.add(f.traceDigest)},
               refusal = NULL, computed_at = ${at}, finalized_at = ${at}, journal_entry_id = ${ps.add(f.journalEntryId)},
               issue_date = ${ps.add(f.issueDate)}::date, due_date = ${ps.add(f.dueDate)}::date, time_zone = ${ps.add(f.timeZone)},
-              payment_terms_days = ${ps.add(f.paymentTermsDays)}, po_reference = ${ps.add(f.poReference)}
+              payment_terms_days = ${ps.add(f.paymentTermsDays)}, po_reference = ${ps.add(f.poReference)},
+              spend_limit = ${ps.add(f.spendLimit ? JSON.stringify(f.spendLimit) : null)}::jsonb
         WHERE ${where} AND i.id = ${ps.add(id)} AND i.status = 'draft'`,
       ps.values,
     );

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { localDateTime } from '../kernel/calendar';
@@ -17,7 +17,7 @@ import { minorUnits } from '../kernel/currency';
 import { priceInvoice } from '../pricing/engine';
 import { storedFigureMismatches } from '../pricing/stored-figures';
 import { periodForCycle } from '../pricing/period';
-import type { BillingPeriod, PricedInvoice, PricingResult, Terms } from '../pricing/types';
+import type { BillingPeriod, PricedInvoice, PricingInput, PricingResult, Terms } from '../pricing/types';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { BillingInputsRepository, BillingSubject } from './billing-inputs.repository';
 import { InvoiceListQuery, InvoiceVerification, InvoiceView, RecordTaxInvoiceDto } from './dto/invoice.dto';
@@ -25,6 +25,7 @@ import type { Invoice } from './entities/invoice.entity';
 import { FrozenFields, InvoicesRepository, Settled } from './invoices.repository';
 import { amountDue, invoicePosting } from './invoice-math';
 import { InvoicingError, InvoicingErrorCode } from './invoicing.errors';
+import { SPEND_LIMITS, type SpendLimits } from './spend-limits.port';
 
 export type DraftOutcome = 'drafted' | 'refused' | 'already_finalized';
 
@@ -140,7 +141,14 @@ export class InvoicesService {
     private readonly ledger: LedgerService,
     private readonly webhooks: WebhooksService,
     private readonly contractReads: OutcomeContractReads,
+    @Inject(SPEND_LIMITS) private readonly spendLimits: SpendLimits,
   ) {}
+
+  /** The engine input with the hard limit in force for the period, if any (recorded on the invoice). */
+  private async withSpendLimit(em: Queryable, s: BillingSubject, input: PricingInput): Promise<PricingInput> {
+    const limit = await this.spendLimits.hardLimitFor(s.scope, s.contract, s.period.end, em);
+    return limit ? { ...input, spendLimit: limit } : input;
+  }
 
   // -------------------------------------------------------------------------------------------
   // Drafts
@@ -160,7 +168,8 @@ export class InvoicesService {
     if (!tv) throw InvoicingError.create(InvoicingErrorCode.INVOICE_HAS_NO_TERMS, `contract ${contract.id} has no terms before ${period.end}`);
     const subject: BillingSubject = { scope, contract, period, terms: tv.document };
     const earlier = await this.inputs.invoicedPeriodsBefore(scope, contract.id, period.start, em);
-    const result = priceInvoice(await this.inputs.pricingInput(em, subject, { kind: 'open' }, earlier));
+    const input = await this.withSpendLimit(em, subject, await this.inputs.pricingInput(em, subject, { kind: 'open' }, earlier));
+    const result = priceInvoice(input);
     const priced = result.ok ? result : null;
     const id = await this.repo.upsertDraft(
       scope,
@@ -179,6 +188,7 @@ export class InvoicesService {
         traceJson: priced?.traceJson ?? null,
         traceDigest: priced?.traceDigest ?? null,
         refusal: result.ok ? null : { code: result.code, reason: result.reason, details: result.details },
+        spendLimit: input.spendLimit ?? null,
       },
       em,
     );
@@ -189,6 +199,27 @@ export class InvoicesService {
     return result.ok
       ? { outcome: 'drafted', invoiceId: id, total: priced?.total ?? null }
       : { outcome: 'refused', invoiceId: id, refusal: { code: result.code, reason: result.reason } };
+  }
+
+  /**
+   * The draft of a period priced exactly as `refreshDraft` prices it (same terms, same engine input,
+   * same engine), writing nothing: the current-period view and the spend checks read it. Null when
+   * the contract has no terms for the period. The engine input is returned too, for a forecast.
+   */
+  async priceOpenPeriod(
+    vendorId: string,
+    contract: Contract,
+    label: string,
+    em: Queryable = this.db.manager,
+  ): Promise<{ period: BillingPeriod; termsVersionId: string; input: PricingInput; result: PricingResult } | null> {
+    const scope = vendorScope(vendorId);
+    const period = periodForCycle(contract, label);
+    const tv = await this.contracts.termsForPeriod(vendorId, contract.id, period.end, em);
+    if (!tv) return null;
+    const earlier = await this.inputs.invoicedPeriodsBefore(scope, contract.id, period.start, em);
+    const subject: BillingSubject = { scope, contract, period, terms: tv.document };
+    const input = await this.withSpendLimit(em, subject, await this.inputs.pricingInput(em, subject, { kind: 'open' }, earlier));
+    return { period, termsVersionId: tv.id, input, result: priceInvoice(input) };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -228,7 +259,7 @@ export class InvoicesService {
       const earlier = await this.inputs.invoicedPeriodsBefore(scope, contract.id, period.start, em);
 
       // The statements that aggregate the outcomes also record them: the invoice and its record agree.
-      const input = await this.inputs.pricingInput(em, subject, { kind: 'claim', invoiceId: inv.id }, earlier);
+      const input = await this.withSpendLimit(em, subject, await this.inputs.pricingInput(em, subject, { kind: 'claim', invoiceId: inv.id }, earlier));
       const result = priceInvoice(input);
       if (!result.ok)
         throw InvoicingError.create(InvoicingErrorCode.INVOICE_PRICING_REFUSED, result.reason, undefined, {
@@ -266,6 +297,7 @@ export class InvoicesService {
         timeZone: contract.timezone,
         paymentTermsDays: contract.paymentTermsDays,
         poReference: contract.poReference,
+        spendLimit: input.spendLimit ?? null,
       });
 
       const frozen = (await this.repo.find(scope, inv.id, {}, em))!;
@@ -281,7 +313,7 @@ export class InvoicesService {
     em: Queryable,
     inv: Invoice,
     priced: PricedInvoice,
-    f: Pick<FrozenFields, 'number' | 'status' | 'finalizedAt' | 'termsVersionId' | 'journalEntryId' | 'issueDate' | 'dueDate' | 'timeZone' | 'paymentTermsDays' | 'poReference'>,
+    f: Pick<FrozenFields, 'number' | 'status' | 'finalizedAt' | 'termsVersionId' | 'journalEntryId' | 'issueDate' | 'dueDate' | 'timeZone' | 'paymentTermsDays' | 'poReference' | 'spendLimit'>,
   ): Promise<void> {
     await this.repo.freeze(
       scope,
@@ -419,7 +451,8 @@ export class InvoicesService {
       earlier,
       kpiIds,
     );
-    const result: PricingResult = priceInvoice(input);
+    // The limit the invoice recorded, not the controls as they stand now.
+    const result: PricingResult = priceInvoice(inv.spendLimit ? { ...input, spendLimit: inv.spendLimit } : input);
     const outcomes = await this.repo.recordedCounts(scope, inv.id, em);
     const recomputed = result.ok ? result.traceDigest : null;
     const mismatches = result.ok ? storedFigureMismatches(inv, result) : [];

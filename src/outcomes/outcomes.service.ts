@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { type Scope, scopeOf, vendorScope } from '../auth/scope';
@@ -47,6 +47,7 @@ import {
   toOutcomeView,
 } from './outcomes.repository';
 import { metrics } from '../observability/metrics';
+import { OUTCOMES_CHANGED, type OutcomesChanged } from './outcomes-changed.port';
 
 /** An outcome to record: its position in the request, its contract and its (validated) content. */
 interface Candidate {
@@ -90,7 +91,14 @@ export class OutcomesService {
     private readonly contracts: OutcomeContractReads,
     private readonly webhooks: WebhooksService,
     private readonly verifiers: VerifiersRepository,
+    @Optional() @Inject(OUTCOMES_CHANGED) private readonly changed?: OutcomesChanged,
   ) {}
+
+  /** Tells the port which contracts gained verified outcomes: once per request or batch, never per row. */
+  private async verifiedIn(vendorId: string, contractIds: Iterable<string>): Promise<void> {
+    const ids = [...new Set(contractIds)];
+    if (ids.length > 0 && this.changed) await this.changed.verifiedOutcomesChanged(vendorId, ids);
+  }
 
   // ── recording ────────────────────────────────────────────────────────────────────────────────
 
@@ -98,6 +106,7 @@ export class OutcomesService {
   async recordOne(p: Principal, contractId: string, dto: RecordOutcomeDto): Promise<{ duplicate: boolean; outcome: OutcomeView }> {
     const [r] = await this.record(p, [{ index: 0, contractId, dto: asBatchItem({ ...dto }) }], { batch: false });
     if (r.status === 'error') throw this.toException(r.error);
+    if (r.status === 'created' && r.outcome.status === 'verified') await this.verifiedIn(p.vendorId, [r.outcome.contractId]);
     return { duplicate: r.status === 'duplicate', outcome: r.outcome };
   }
 
@@ -120,6 +129,7 @@ export class OutcomesService {
       else candidates.push({ index, contractId: checked.contractId, dto: checked });
     });
     const results = [...invalid, ...(await this.record(p, candidates, { batch: true }))].sort((a, b) => a.index - b.index);
+    await this.verifiedIn(p.vendorId, results.flatMap((r) => (r.status === 'created' && r.outcome.status === 'verified' ? [r.outcome.contractId] : [])));
     let created = 0;
     let duplicates = 0;
     const views: BatchItemResultView[] = results.map((r) => {
@@ -380,10 +390,10 @@ export class OutcomesService {
   }
 
   /** The customer accepts or refuses a `recorded` claim; vendor keys may not (they made the claim). */
-  private decide(p: Principal, id: string, to: 'verified' | 'rejected', reason: string | null): Promise<OutcomeDetailView> {
+  private async decide(p: Principal, id: string, to: 'verified' | 'rejected', reason: string | null): Promise<OutcomeDetailView> {
     const scope = scopeOf(p);
     const action = to === 'verified' ? 'verify' : 'reject';
-    return this.repo.transaction(async (em) => {
+    const detail = await this.repo.transaction(async (em) => {
       const o = await this.visibleOutcome(scope, id, em, true);
       this.allow(action, o.status, p);
       const refused = this.decisionRefused((await this.decidersOf(scope, [o], em)).get(o.id)!, p, o.type);
@@ -396,6 +406,8 @@ export class OutcomesService {
       const moved = await this.repo.transition(scope, em, o, to, actorOf(p), reason);
       return this.repo.detail(scope, moved, em);
     });
+    if (to === 'verified') await this.verifiedIn(p.vendorId, [detail.contractId]);
+    return detail;
   }
 
   async bulkVerify(p: Principal, ids: string[], reason: string | null): Promise<BulkVerifyView> {
@@ -426,6 +438,7 @@ export class OutcomesService {
       if (refused) refusedCode.set(s.id, refused.code);
     }
     const moved = new Set(await this.repo.bulkDecide(scope, unique.filter((i) => !refusedCode.has(i)), to, actorOf(p), reason));
+    if (to === 'verified') await this.verifiedIn(p.vendorId, subjects.filter((s) => moved.has(s.id)).map((s) => s.contract_id));
     const rest = unique.filter((i) => !moved.has(i));
     const statuses = await this.repo.statusesOf(scope, rest);
     const failed: BulkFailureView[] = rest.map((i) => ({
@@ -464,13 +477,15 @@ export class OutcomesService {
   }
 
   /** The vendor resolves a dispute: uphold (verified again) or reverse. */
-  resolve(p: Principal, id: string, to: 'verified' | 'reversed', reason: string | null): Promise<OutcomeDetailView> {
+  async resolve(p: Principal, id: string, to: 'verified' | 'reversed', reason: string | null): Promise<OutcomeDetailView> {
     const scope = scopeOf(p);
-    return this.repo.transaction(async (em) => {
+    const detail = await this.repo.transaction(async (em) => {
       const o = await this.visibleOutcome(scope, id, em, true);
       this.allow(to === 'verified' ? 'uphold' : 'reverse', o.status, p);
       return this.repo.detail(scope, await this.repo.transition(scope, em, o, to, actorOf(p), reason), em);
     });
+    if (to === 'verified') await this.verifiedIn(p.vendorId, [detail.contractId]);
+    return detail;
   }
 
   /**

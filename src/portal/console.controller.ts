@@ -5,6 +5,7 @@ import type { Response } from 'express';
 import { Public, type Principal } from '../auth/principal';
 import type { AppConfig } from '../common/config/app-config';
 import { ContractsService } from '../contracts/contracts.service';
+import { SpendService } from '../spend/spend.service';
 import { CreateBillingRunDto, CreateCreditNoteDto, CreatePaymentDto, InvoiceListQuery } from '../invoicing/dto/invoice.dto';
 import { BillingRunsService } from '../invoicing/billing-runs.service';
 import { InvoiceDocumentsService } from '../invoicing/invoice-documents.service';
@@ -47,6 +48,7 @@ export class ConsoleController {
     private readonly webhooks: WebhooksService,
     private readonly auth: PortalAuthService,
     private readonly config: ConfigService<AppConfig, true>,
+    private readonly spend: SpendService,
   ) {}
 
   private t(req: PortalRequest, key: string, params?: Record<string, unknown>) {
@@ -74,8 +76,10 @@ export class ConsoleController {
   @Get('contracts/:id')
   async contract(@PortalPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Query('period') period: unknown, @Req() req: PortalRequest, @Res() res: Response) {
     const q = await validated(OutcomeStatsQuery, { period: typeof period === 'string' && period ? period : thisMonth() });
-    const [contract, terms, stats] = await Promise.all([this.contracts.get(p, id), this.contracts.listTerms(p, id), this.outcomes.stats(p, id, q.period)]);
-    render(req, res, 'console/contract.njk', { section: 'contracts', title: contract.name, contract, terms, stats, period: q.period });
+    const [contract, terms, stats, spend] = await Promise.all([
+      this.contracts.get(p, id), this.contracts.listTerms(p, id), this.outcomes.stats(p, id, q.period), this.spend.currentPeriod(p, id),
+    ]);
+    render(req, res, 'console/contract.njk', { section: 'contracts', title: contract.name, contract, terms, stats, period: q.period, spend });
   }
 
   @Get('billing')

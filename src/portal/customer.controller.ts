@@ -13,6 +13,8 @@ import { RangeQuery } from '../reports/dto/reports.dto';
 import { ReportFilesService } from '../reports/report-files.service';
 import { ReportsService } from '../reports/reports.service';
 import { roiChartSvg } from '../reports/roi-chart';
+import { PutSpendControlsDto } from '../spend/dto/spend.dto';
+import { SpendService } from '../spend/spend.service';
 import { CustomerPagesService } from './customer-pages.service';
 import { translate } from './i18n';
 import { compact, many, validated } from './portal-forms';
@@ -56,6 +58,7 @@ export class CustomerPortalController {
     private readonly reports: ReportsService,
     private readonly audit: AuditService,
     private readonly ledger: LedgerService,
+    private readonly spend: SpendService,
   ) {}
 
   @Get()
@@ -155,6 +158,28 @@ export class CustomerPortalController {
     const roi = await this.reports.customerRoi(p, p.customerId!, q, 'json');
     const charts = roi.reports.map((r) => roiChartSvg(r.months, r.currency, `${roi.customerName} · ${r.currency}`));
     render(req, res, 'customer/roi.njk', { section: 'roi', title: translate(localeOf(req), 'roi.title'), roi, charts, from: q.from ?? '', to: q.to ?? '' });
+  }
+
+  /** Each contract's budget, spent share, forecast and crossed thresholds, with the form that sets its controls. */
+  @Get('spend')
+  async spendPage(@PortalPrincipal() p: Principal, @Query('done') done: unknown, @Req() req: PortalRequest, @Res() res: Response) {
+    const contracts = await this.pages.contractsOf(p);
+    const rows = [];
+    for (const c of contracts) rows.push({ contract: c, current: await this.spend.currentPeriod(p, c.id) });
+    const t = (k: string) => translate(localeOf(req), k);
+    render(req, res, 'customer/spend.njk', { section: 'spend', title: t('spend.title'), rows, notice: done === 'saved' ? t('spend.saved') : undefined });
+  }
+
+  /** The customer sets its contract's controls: the API's PUT, validated by the same DTO. */
+  @Post('spend/:contractId')
+  async setSpend(@PortalPrincipal() p: Principal, @Param('contractId', ParseUUIDPipe) contractId: string, @Body() body: Record<string, unknown>, @Res() res: Response) {
+    const thresholds =
+      typeof body.thresholds === 'string' && body.thresholds.trim()
+        ? body.thresholds.split(/[\s,，、]+/).filter(Boolean).map((x) => (/^\d{1,4}$/.test(x) ? Number(x) : x))
+        : undefined;
+    const dto = await validated(PutSpendControlsDto, compact({ budget: body.budget, thresholds, hardLimit: body.hardLimit === 'true' }));
+    await this.spend.put(p, contractId, dto);
+    res.redirect(303, '/portal/customer/spend?done=saved');
   }
 
   @Get('trust')

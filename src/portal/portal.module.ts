@@ -8,6 +8,7 @@ import { LedgerModule } from '../ledger/ledger.module';
 import { OutcomesModule } from '../outcomes/outcomes.module';
 import { PartiesModule } from '../parties/parties.module';
 import { ReportsModule } from '../reports/reports.module';
+import { SpendModule } from '../spend/spend.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { CustomerPagesService } from './customer-pages.service';
 import { AuditorPortalController } from './auditor.controller';
@@ -26,7 +27,7 @@ import { PortalSessionGuard } from './portal-web';
  * itself stays JSON-only.
  */
 @Module({
-  imports: [AuthModule, PartiesModule, ContractsModule, OutcomesModule, InvoicingModule, LedgerModule, ReportsModule, AuditModule, WebhooksModule],
+  imports: [AuthModule, PartiesModule, ContractsModule, OutcomesModule, InvoicingModule, LedgerModule, ReportsModule, AuditModule, WebhooksModule, SpendModule],
   controllers: [PortalLinksController, PortalAuthController, CustomerPortalController, AuditorPortalController, ConsoleController],
   providers: [PortalSessionsRepository, PortalAuthService, PortalSessionGuard, CustomerPagesService, BillingProgress],
 })

@@ -13,6 +13,7 @@ import { priceComponent } from './component';
 import { evaluateGuarantee, invoiceGuaranteeDraft } from './guarantee';
 import { checkDecimal, PricingInputError } from './input-error';
 import { invoiceMinimumDraft } from './minimum';
+import { isOutcomePriced, spendLimitDraft } from './spend-limit';
 import { activeDays, daysBetween, isIsoDate, isValidPeriod } from './period';
 import type { Ctx, Draft, Rounder } from './pricing-context';
 import { componentKey, parseTerms } from './terms';
@@ -141,6 +142,7 @@ export function priceInvoice(input: PricingInput): PricingResult {
     if (priced.evaluation) guarantees.push(priced.evaluation);
   }
   const componentTotal = dsum(drafts.map((d) => r.round(d.unrounded)));
+  const outcomePriced = dsum(drafts.filter(isOutcomePriced).map((d) => r.round(d.unrounded)));
 
   const usedKeys = new Set(drafts.map((d) => d.key));
   adjustments.forEach((adj, a) => drafts.push(...adjustmentDrafts(adj, adjustmentTerms[a], contract, r, usedKeys)));
@@ -159,6 +161,11 @@ export function priceInvoice(input: PricingInput): PricingResult {
     add(invoiceGuaranteeDraft(terms.guarantee, e, running, decimals));
   }
   add(invoiceCapDraft(terms.cap, running, decimals));
+  // After the terms' own cap, before the minimum commitment (which the customer owes regardless).
+  if (input.spendLimit) {
+    checkDecimal(input.spendLimit.budget, 'spendLimit.budget');
+    add(spendLimitDraft(input.spendLimit, running, outcomePriced, decimals));
+  }
   add(invoiceMinimumDraft(terms.minimum, running, decimals));
 
   // Round each line once; totals are sums of rounded lines.

@@ -6,7 +6,7 @@
 // as positive aggregates). Late outcomes become a late_verified adjustment over `billed`; reversals
 // are priced after the late outcomes of the same period (over billed + late), so the two lines add up.
 import { negateAggregate } from './aggregates';
-import type { BillingPeriod, KpiMeasurement, OutcomeAggregate, PeriodAdjustmentInput, PricingContract, PricingInput, Terms } from './types';
+import type { BillingPeriod, KpiMeasurement, OutcomeAggregate, PeriodAdjustmentInput, PricingContract, PricingInput, SpendLimit, Terms } from './types';
 
 export interface EarlierPeriodRows {
   period: BillingPeriod;
@@ -26,6 +26,8 @@ export interface InvoiceRows {
   aggregates: OutcomeAggregate[];
   kpis: KpiMeasurement[];
   earlier: EarlierPeriodRows[];
+  /** The hard limit the invoice recorded, if any. */
+  spendLimit?: SpendLimit;
 }
 
 /** The contract fields the engine reads, from any contract row or document that has them. */
@@ -52,5 +54,6 @@ export function invoicePricingInput(rows: InvoiceRows): PricingInput {
     aggregates: rows.aggregates,
     kpis: rows.kpis,
     ...(adjustments.length ? { adjustments } : {}),
+    ...(rows.spendLimit ? { spendLimit: rows.spendLimit } : {}),
   };
 }

@@ -129,6 +129,14 @@ export interface PeriodAdjustmentInput {
   delta: OutcomeAggregate[];
 }
 
+/** The hard limit of the contract's spend controls in force for the period (#19 item 4). */
+export interface SpendLimit {
+  /** Per period, compared with the period's lines before tax. */
+  budget: DecimalString;
+  /** The spend-controls version it comes from (recorded in the trace). */
+  controlsVersionId?: string;
+}
+
 export interface PricingInput {
   contract: PricingContract;
   terms: Terms;
@@ -138,9 +146,11 @@ export interface PricingInput {
   /** Verified KPI measurements of the period. */
   kpis: KpiMeasurement[];
   adjustments?: PeriodAdjustmentInput[];
+  /** Present when the spend controls' hard limit is on: outcome-priced lines beyond the budget are not billed. */
+  spendLimit?: SpendLimit;
 }
 
-export type LineKind = 'charge' | 'included_allowance' | 'minimum_true_up' | 'cap' | 'guarantee_credit' | 'adjustment';
+export type LineKind = 'charge' | 'included_allowance' | 'minimum_true_up' | 'cap' | 'guarantee_credit' | 'adjustment' | 'spend_limit';
 
 export interface InvoiceLine {
   key: string;

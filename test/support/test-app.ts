@@ -41,6 +41,7 @@ export interface KeyedClient {
   get(path: string): request.Test;
   post(path: string, body?: unknown, headers?: Record<string, string>): request.Test;
   patch(path: string, body?: unknown): request.Test;
+  put(path: string, body?: unknown): request.Test;
   delete(path: string): request.Test;
 }
 
@@ -87,6 +88,7 @@ export async function createTestApp(opts: { env?: Record<string, string> } = {})
       return body === undefined ? r : r.send(body as object);
     },
     patch: (path, body) => request(server).patch(path).set('Authorization', `Bearer ${key}`).send(body as object),
+    put: (path, body) => request(server).put(path).set('Authorization', `Bearer ${key}`).send(body as object),
     delete: (path) => request(server).delete(path).set('Authorization', `Bearer ${key}`),
   });
 

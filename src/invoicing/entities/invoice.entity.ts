@@ -52,6 +52,8 @@ export class Invoice {
   @Column('text', { name: 'time_zone', nullable: true }) timeZone: string | null;
   @Column('integer', { name: 'payment_terms_days', nullable: true }) paymentTermsDays: number | null;
   @Column('text', { name: 'po_reference', nullable: true }) poReference: string | null;
+  /** The spend controls' hard limit the invoice was priced with, or null. */
+  @Column('jsonb', { name: 'spend_limit', nullable: true }) spendLimit: { budget: string; controlsVersionId?: string } | null;
   /** The official tax invoice (fapiao) recorded for it, from invoice_tax_invoices (not a column). */
   taxInvoice?: TaxInvoiceRecord | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
