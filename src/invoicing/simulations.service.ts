@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { Principal } from '../auth/principal';
@@ -12,6 +12,7 @@ import { periodForCycle } from '../pricing/period';
 import { BillingInputsRepository } from './billing-inputs.repository';
 import { CreateSimulationDto, SimulationPeriodView, SimulationView } from './dto/simulation.dto';
 import { InvoicesRepository } from './invoices.repository';
+import { SPEND_LIMITS, type SpendLimits } from './spend-limits.port';
 import { InvoicingError, InvoicingErrorCode } from './invoicing.errors';
 import { ContractError, ContractErrorCode } from '../contracts/contracts.errors';
 import { basisItemErrors, basisItemOf, describeItem, undeclaredTypeErrors, type ValueBasisItem } from '../contracts/value-basis';
@@ -56,6 +57,7 @@ export class SimulationsService {
     private readonly invoices: InvoicesRepository,
     private readonly inputs: BillingInputsRepository,
     private readonly delivered: DeliveredValueService,
+    @Inject(SPEND_LIMITS) private readonly spendLimits: SpendLimits,
   ) {}
 
   async simulate(p: Principal, contractId: string, dto: CreateSimulationDto): Promise<SimulationView> {
@@ -78,9 +80,13 @@ export class SimulationsService {
       const out: SimulationPeriodView[] = [];
       for (const label of labels) {
         const period = periodForCycle(contract, label);
-        const result = priceInvoice(await this.inputs.pricingInput(em, { scope, contract, period, terms }, { kind: 'open' }, []));
         const found = await this.invoices.findOfPeriod(scope, contract.id, period.start, em);
         const invoice = found && (found.status === 'finalized' || found.status === 'paid') ? await this.invoices.find(scope, found.id, {}, em) : null;
+        // The customer's hard limit binds the proposed terms as it binds billing: the one the invoice
+        // recorded, else the one in force for the period.
+        const input = await this.inputs.pricingInput(em, { scope, contract, period, terms }, { kind: 'open' }, []);
+        const limit = invoice ? (invoice.spendLimit ?? null) : await this.spendLimits.hardLimitFor(scope, contract, period.end, em);
+        const result = priceInvoice(limit ? { ...input, spendLimit: limit } : input);
         const actual = invoice && invoice.total !== null
           ? {
               invoiceId: invoice.id,

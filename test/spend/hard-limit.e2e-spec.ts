@@ -57,6 +57,10 @@ describe('the hard limit: outcomes beyond the budget are recorded, shown and not
     // The limit is recorded with the invoice: turning it off later changes nothing it proves.
     await customer.put(`/v1/contracts/${c.contractId}/spend-controls`, { budget: '150', hardLimit: false }).expect(200);
     expect((await vendor.get(`/v1/invoices/${invoice.id}/verify`).expect(200)).body.matches).toBe(true);
+    // A what-if of the current terms gives the invoice again: the recorded limit binds the simulation too.
+    const terms = (await vendor.get(`/v1/contracts/${c.contractId}`).expect(200)).body.currentTerms.terms;
+    const sim = (await vendor.post(`/v1/contracts/${c.contractId}/simulations`, { terms, from: label, to: label }).expect(200)).body;
+    expect(sim.periods[0]).toMatchObject({ simulated: { subtotal: '150.00', total: '150.00' }, difference: '0.00' });
 
     const res = await customer.get(`/v1/contracts/${c.contractId}/evidence`).buffer(true).parse(binary).expect(200);
     const dir = tempDir('ol-hard-limit-');
