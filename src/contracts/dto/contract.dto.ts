@@ -67,7 +67,7 @@ export class CreateTermsVersionDto {
   @ApiProperty({ example: '2026-06-01' }) @IsCalendarDate()
   effectiveFrom: string;
 
-  @ApiProperty({ allOf: [{ $ref: '#/components/schemas/Terms' }] }) @IsObject()
+  @ApiProperty({ allOf: [{ $ref: '#/components/schemas/Terms' }], description: 'The amended terms document (see src/pricing/README.md)' }) @IsObject()
   terms: Terms;
 }
 
@@ -90,7 +90,7 @@ export class TermsVersionView {
   @ApiProperty() id: string;
   @ApiProperty() version: number;
   @ApiProperty() effectiveFrom: string;
-  @ApiProperty({ allOf: [{ $ref: '#/components/schemas/Terms' }] }) terms: Terms;
+  @ApiProperty({ allOf: [{ $ref: '#/components/schemas/Terms' }], description: 'The terms document of this version' }) terms: Terms;
   @ApiProperty({ description: 'SHA-256 of the canonical terms document' }) sha256: string;
   @ApiProperty() createdAt: string;
 }
