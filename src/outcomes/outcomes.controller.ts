@@ -160,7 +160,8 @@ export class OutcomesController {
 
   @Post(':id/corrections')
   @ApiOperation({ summary: 'Records a correction: a new outcome that supersedes this one' })
-  @ApiCreatedResponse({ type: OutcomeDetailView })
+  @ApiCreatedResponse({ type: OutcomeDetailView, description: 'The correction, recorded' })
+  @ApiOkResponse({ type: OutcomeDetailView, description: 'The correction already recorded with this externalId (Idempotent-Replayed: true)' })
   async correct(
     @CurrentPrincipal() p: Principal,
     @Param('id', ParseUUIDPipe) id: string,

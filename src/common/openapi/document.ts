@@ -54,6 +54,9 @@ export function completeDocument(doc: OpenAPIObject): OpenAPIObject {
       },
     },
   };
+  // RFC 9457 extension members (e.g. `currentStatus` of a refused transition) may follow the standard ones.
+  const problem = doc.components.schemas?.Problem as { additionalProperties?: boolean } | undefined;
+  if (problem) problem.additionalProperties = true;
   for (const item of Object.values(doc.paths) as PathItemObject[]) {
     for (const method of METHODS) {
       const op = item[method] as (OperationObject & Record<string, unknown>) | undefined;
@@ -75,7 +78,7 @@ export function completeDocument(doc: OpenAPIObject): OpenAPIObject {
       statuses.add(429); // public routes are limited per client address
       if (!isPublic) [401, 403].forEach((s) => statuses.add(s));
       if (hasPathId) statuses.add(404);
-      if (hasBody) [400, 413, 415, 422].forEach((s) => statuses.add(s));
+      if (hasBody) [400, 404, 413, 415, 422].forEach((s) => statuses.add(s)); // 404: a body naming another vendor's id
       if (hasQuery) [400, 422].forEach((s) => statuses.add(s));
       if (method === 'post' && !isPublic) [409, 422].forEach((s) => statuses.add(s));
       for (const s of statuses) if (!op.responses[String(s)]) op.responses[String(s)] = problemResponse(s);
