@@ -1,8 +1,9 @@
 import { ConfigService } from '@nestjs/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from './common/config/app-config';
+import { buildOpenApiDocument } from './common/openapi/document';
 import { jsonBodyParser } from './common/http/json-body';
 import { securityHeaders } from './common/http/security-headers';
 import { httpMetricsMiddleware } from './observability/http-metrics';
@@ -23,19 +24,7 @@ export function configureApp(app: NestExpressApplication, opts: { bodyLimit?: st
   app.use(...securityHeaders());
   app.use(jsonBodyParser({ limit: opts.bodyLimit ?? config.get('BODY_LIMIT', { infer: true }) }));
   app.useGlobalPipes(strictValidationPipe());
-  const doc = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Outcome Ledger')
-      .setDescription(
-        'Outcome-based billing and ROI ledger for AI vendors. Money is a decimal string; errors are RFC 9457 ' +
-          'application/problem+json; bodies are application/json in UTF-8 only (anything else answers 415); ' +
-          'POSTs accept an Idempotency-Key header; lists use cursor pagination.',
-      )
-      .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key: ol_vnd_… / ol_cus_… / ol_aud_…' })
-      .build(),
-  );
+  const doc = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
 }
 

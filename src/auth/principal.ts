@@ -1,4 +1,6 @@
-import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { ApiExtension } from '@nestjs/swagger';
+import { PUBLIC_EXTENSION } from '../common/openapi/public';
 import type { Role } from './entities/api-key.entity';
 
 /** Who is calling: resolved from the API key on every request. */
@@ -19,8 +21,8 @@ export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: Execution
 });
 
 export const IS_PUBLIC = 'ol:public';
-/** No API key needed (health, OpenAPI). */
-export const Public = () => SetMetadata(IS_PUBLIC, true);
+/** No API key needed (health, OpenAPI); the document says so with `security: []`. */
+export const Public = () => applyDecorators(SetMetadata(IS_PUBLIC, true), ApiExtension(PUBLIC_EXTENSION, true));
 
 export const ROLES_KEY = 'ol:roles';
 /**

@@ -14,6 +14,8 @@ import {
   TermsVersionView,
   UpdateContractBillingDto,
 } from './dto/contract.dto';
+import { ApiPageResponse } from '../common/openapi/page';
+import { ApiProblemResponses } from '../common/openapi/problems';
 
 @ApiTags('contracts')
 @ApiBearerAuth()
@@ -25,16 +27,23 @@ export class ContractsController {
   ) {}
 
   @Post()
+  @ApiOperation({ summary: 'Creates a contract (draft) with its first terms version' })
+  @ApiCreatedResponse({ type: ContractView })
+  @ApiProblemResponses(409)
   create(@CurrentPrincipal() p: Principal, @Body() dto: CreateContractDto): Promise<ContractView> {
     return this.contracts.create(p.vendorId, dto);
   }
 
   @Get()
+  @ApiOperation({ summary: 'Lists contracts the key may see, newest first' })
+  @ApiPageResponse(ContractView)
   list(@CurrentPrincipal() p: Principal, @Query() q: ContractListQuery): Promise<Page<ContractView>> {
     return this.contracts.list(p, q);
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'A contract with its current terms' })
+  @ApiOkResponse({ type: ContractView })
   get(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<ContractView> {
     return this.contracts.get(p, id);
   }
@@ -47,11 +56,15 @@ export class ContractsController {
   }
 
   @Get(':id/terms')
+  @ApiOperation({ summary: 'Lists the contract’s terms versions, oldest first' })
+  @ApiOkResponse({ type: [TermsVersionView] })
   listTerms(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<TermsVersionView[]> {
     return this.contracts.listTerms(p, id);
   }
 
   @Post(':id/terms')
+  @ApiOperation({ summary: 'Amends the pricing: a new immutable terms version effective from a date' })
+  @ApiCreatedResponse({ type: TermsVersionView })
   addTerms(
     @CurrentPrincipal() p: Principal,
     @Param('id', ParseUUIDPipe) id: string,
@@ -76,12 +89,16 @@ export class ContractsController {
 
   @Post(':id/activate')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Activates a draft contract: it becomes billable' })
+  @ApiOkResponse({ type: ContractView })
   activate(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<ContractView> {
     return this.contracts.transition(p, id, 'active');
   }
 
   @Post(':id/terminate')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Terminates a contract as of a date' })
+  @ApiOkResponse({ type: ContractView })
   terminate(
     @CurrentPrincipal() p: Principal,
     @Param('id', ParseUUIDPipe) id: string,

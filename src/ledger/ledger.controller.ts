@@ -29,22 +29,29 @@ export class LedgerController {
   constructor(private readonly ledger: LedgerService) {}
 
   @Get('entries')
+  @ApiOperation({ summary: 'Lists journal entries, newest first' })
+  @ApiOkResponse({ type: JournalEntryPage })
   list(@CurrentPrincipal() p: Principal, @Query() q: EntryListQuery): Promise<JournalEntryPage> {
     return this.ledger.list(p, q);
   }
 
   @Get('entries/:id')
+  @ApiOperation({ summary: 'A journal entry with its lines and hashes' })
+  @ApiOkResponse({ type: JournalEntryView })
   get(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<JournalEntryView> {
     return this.ledger.get(p, id);
   }
 
   @Get('balances')
+  @ApiOperation({ summary: 'Account balances per currency, summed in SQL' })
+  @ApiOkResponse({ type: BalancesView })
   balances(@CurrentPrincipal() p: Principal, @Query() q: BalanceQuery): Promise<BalancesView> {
     return this.ledger.balances(p, q);
   }
 
   @Get('verify')
   @ApiOperation({ summary: 'Walks the chain from genesis, held to every stored signed checkpoint' })
+  @ApiOkResponse({ type: ChainReportView })
   verify(@CurrentPrincipal() p: Principal): Promise<ChainReportView> {
     return this.ledger.verify(p.vendorId);
   }

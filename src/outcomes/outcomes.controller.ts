@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentPrincipal, type Principal, Roles } from '../auth/principal';
 import { Page } from '../common/http/pagination';
@@ -21,6 +21,8 @@ import {
   RecordOutcomeDto,
 } from './dto/outcome.dto';
 import { OutcomesService } from './outcomes.service';
+import { ApiPageResponse } from '../common/openapi/page';
+import { ApiProblemResponses } from '../common/openapi/problems';
 
 /** Deliberately an interface: see `batch`. */
 interface RecordBatchBody {
@@ -40,6 +42,9 @@ export class ContractOutcomesController {
   constructor(private readonly outcomes: OutcomesService) {}
 
   @Post(':id/outcomes')
+  @ApiOperation({ summary: 'Records one outcome (idempotent by externalId: a replay answers 200 with the stored outcome)' })
+  @ApiCreatedResponse({ type: OutcomeView, description: 'Recorded' })
+  @ApiOkResponse({ type: OutcomeView, description: 'The outcome already recorded with this externalId (Idempotent-Replayed: true)' })
   async record(
     @CurrentPrincipal() p: Principal,
     @Param('id', ParseUUIDPipe) contractId: string,
@@ -50,6 +55,8 @@ export class ContractOutcomesController {
   }
 
   @Get(':id/outcome-stats')
+  @ApiOperation({ summary: 'Counts and sums of the contract’s outcomes per type and status for a period' })
+  @ApiOkResponse({ type: OutcomeStatsView })
   stats(
     @CurrentPrincipal() p: Principal,
     @Param('id', ParseUUIDPipe) contractId: string,
@@ -70,6 +77,7 @@ export class OutcomesController {
   @HttpCode(200)
   @ApiBody({ type: RecordBatchDto })
   @ApiOkResponse({ type: BatchResultView })
+  @ApiOperation({ summary: 'Records up to 10,000 outcomes of many contracts at once, with a result per item' })
   batch(@CurrentPrincipal() p: Principal, @Body() body: RecordBatchBody): Promise<BatchResultView> {
     return this.outcomes.recordBatch(p, body);
   }
@@ -77,6 +85,8 @@ export class OutcomesController {
   @Post('verify')
   @HttpCode(200)
   @Roles('customer', 'verifier', 'vendor_admin')
+  @ApiOperation({ summary: 'Verifies many outcomes at once, with a result per id' })
+  @ApiOkResponse({ type: BulkVerifyView })
   bulkVerify(@CurrentPrincipal() p: Principal, @Body() dto: BulkVerifyDto): Promise<BulkVerifyView> {
     return this.outcomes.bulkVerify(p, dto.ids, dto.reason ?? null);
   }
@@ -84,16 +94,22 @@ export class OutcomesController {
   @Post('reject')
   @HttpCode(200)
   @Roles('customer', 'verifier', 'vendor_admin')
+  @ApiOperation({ summary: 'Rejects many outcomes at once, with a reason' })
+  @ApiOkResponse({ type: BulkRejectView })
   bulkReject(@CurrentPrincipal() p: Principal, @Body() dto: BulkRejectDto): Promise<BulkRejectView> {
     return this.outcomes.bulkReject(p, dto.ids, dto.reason);
   }
 
   @Get()
+  @ApiOperation({ summary: 'Lists outcomes the key may see, newest first' })
+  @ApiPageResponse(OutcomeView)
   list(@CurrentPrincipal() p: Principal, @Query() q: OutcomeListQuery): Promise<Page<OutcomeView>> {
     return this.outcomes.list(p, q);
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'An outcome with its events (who did what, when)' })
+  @ApiOkResponse({ type: OutcomeDetailView })
   get(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<OutcomeDetailView> {
     return this.outcomes.get(p, id);
   }
@@ -101,6 +117,9 @@ export class OutcomesController {
   @Post(':id/verify')
   @HttpCode(200)
   @Roles('customer', 'verifier', 'vendor_admin')
+  @ApiOperation({ summary: 'Verifies a recorded outcome (customer, named verifier or vendor for auto types)' })
+  @ApiOkResponse({ type: OutcomeDetailView })
+  @ApiProblemResponses(409)
   verify(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: OptionalReasonDto): Promise<OutcomeDetailView> {
     return this.outcomes.verify(p, id, dto.reason ?? null);
   }
@@ -108,6 +127,8 @@ export class OutcomesController {
   @Post(':id/reject')
   @HttpCode(200)
   @Roles('customer', 'verifier', 'vendor_admin')
+  @ApiOperation({ summary: 'Rejects a recorded outcome with a reason' })
+  @ApiOkResponse({ type: OutcomeDetailView })
   reject(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ReasonDto): Promise<OutcomeDetailView> {
     return this.outcomes.reject(p, id, dto.reason);
   }
@@ -115,23 +136,32 @@ export class OutcomesController {
   @Post(':id/dispute')
   @HttpCode(200)
   @Roles('customer', 'vendor_admin')
+  @ApiOperation({ summary: 'Disputes a verified outcome within the dispute window' })
+  @ApiOkResponse({ type: OutcomeDetailView })
   dispute(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ReasonDto): Promise<OutcomeDetailView> {
     return this.outcomes.dispute(p, id, dto.reason);
   }
 
   @Post(':id/uphold')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Resolves a dispute for the vendor: the outcome stays verified' })
+  @ApiOkResponse({ type: OutcomeDetailView })
   uphold(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: OptionalReasonDto): Promise<OutcomeDetailView> {
     return this.outcomes.resolve(p, id, 'verified', dto.reason ?? null);
   }
 
   @Post(':id/reverse')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Resolves a dispute for the customer: the outcome is reversed (credited on the next invoice if billed)' })
+  @ApiOkResponse({ type: OutcomeDetailView })
   reverse(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: OptionalReasonDto): Promise<OutcomeDetailView> {
     return this.outcomes.resolve(p, id, 'reversed', dto.reason ?? null);
   }
 
   @Post(':id/corrections')
+  @ApiOperation({ summary: 'Records a correction: a new outcome that supersedes this one' })
+  @ApiCreatedResponse({ type: OutcomeDetailView, description: 'The correction, recorded' })
+  @ApiOkResponse({ type: OutcomeDetailView, description: 'The correction already recorded with this externalId (Idempotent-Replayed: true)' })
   async correct(
     @CurrentPrincipal() p: Principal,
     @Param('id', ParseUUIDPipe) id: string,

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { ApiBearerAuth, ApiExcludeController, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiExcludeController, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -36,6 +36,8 @@ export class PortalLinksController {
 
   @Post()
   @Roles('vendor_admin')
+  @ApiOperation({ summary: 'Issues a single-use portal sign-in link for a customer or an auditor (valid 15 minutes)' })
+  @ApiCreatedResponse({ type: PortalLinkView })
   create(@CurrentPrincipal() p: Principal, @Body() dto: CreatePortalLinkDto, @Req() req: Request): Promise<PortalLinkView> {
     return this.auth.issueLink(p, dto, baseUrlOf(req, this.config));
   }

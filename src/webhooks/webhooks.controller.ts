@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles, type Principal } from '../auth/principal';
 import { PageQuery } from '../common/http/pagination';
 import {
@@ -25,17 +25,23 @@ export class WebhooksController {
 
   @Post('webhook-endpoints')
   @ReturnsSecret()
+  @ApiOperation({ summary: 'Registers a webhook endpoint (its signing secret is shown once)' })
+  @ApiCreatedResponse({ type: CreatedWebhookEndpointView })
   create(@CurrentPrincipal() p: Principal, @Body() dto: CreateWebhookEndpointDto): Promise<CreatedWebhookEndpointView> {
     return this.webhooks.createEndpoint(p.vendorId, dto);
   }
 
   @Get('webhook-endpoints')
+  @ApiOperation({ summary: 'Lists webhook endpoints, newest first' })
+  @ApiOkResponse({ type: WebhookEndpointPage })
   list(@CurrentPrincipal() p: Principal, @Query() q: PageQuery): Promise<WebhookEndpointPage> {
     return this.webhooks.listEndpoints(p, q);
   }
 
   @Post('webhook-endpoints/:id/disable')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Disables a webhook endpoint: no further deliveries' })
+  @ApiOkResponse({ type: WebhookEndpointView })
   disable(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<WebhookEndpointView> {
     return this.webhooks.disableEndpoint(p, id);
   }
@@ -43,6 +49,8 @@ export class WebhooksController {
   @Post('webhook-endpoints/:id/rotate-secret')
   @ReturnsSecret()
   @HttpCode(200)
+  @ApiOperation({ summary: 'Rotates an endpoint’s signing secret (the old one stays valid for a grace period)' })
+  @ApiOkResponse({ type: CreatedWebhookEndpointView })
   rotateSecret(
     @CurrentPrincipal() p: Principal,
     @Param('id', ParseUUIDPipe) id: string,
@@ -52,11 +60,15 @@ export class WebhooksController {
   }
 
   @Get('webhook-events')
+  @ApiOperation({ summary: 'Lists webhook events, newest first' })
+  @ApiOkResponse({ type: WebhookEventPage })
   events(@CurrentPrincipal() p: Principal, @Query() q: WebhookEventListQuery): Promise<WebhookEventPage> {
     return this.webhooks.listEvents(p, q);
   }
 
   @Get('webhook-events/:id')
+  @ApiOperation({ summary: 'A webhook event with its delivery attempts' })
+  @ApiOkResponse({ type: WebhookEventView })
   event(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<WebhookEventView> {
     return this.webhooks.getEvent(p, id);
   }

@@ -6,7 +6,7 @@ describe('contracts and terms versions', () => {
   let vendor: ReturnType<TestApp['as']>;
 
   beforeAll(async () => {
-    t = await createTestApp();
+    t = await createTestApp({ validateResponses: true }); // every answer held to /openapi.json
     vendor = t.as((await t.createVendor()).adminKey);
   });
   afterAll(() => t.close());

@@ -8,7 +8,7 @@ import { createTestApp, TestApp } from '../support/test-app';
 describe('billing runs say what they did with each contract', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp();
+    t = await createTestApp({ validateResponses: true }); // every answer held to /openapi.json
   });
   afterAll(() => t.close());
 

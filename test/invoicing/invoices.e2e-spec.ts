@@ -19,7 +19,7 @@ describe('invoices: reads, documents, credit notes, payments and guards', () => 
   let draft: any; // April draft
 
   beforeAll(async () => {
-    t = await createTestApp();
+    t = await createTestApp({ validateResponses: true }); // every answer held to /openapi.json
     vendor = t.as((await t.createVendor('Docs vendor')).adminKey);
     const c = await customerWithContract(vendor, {
       currency: 'USD',

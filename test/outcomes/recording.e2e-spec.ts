@@ -10,7 +10,7 @@ describe('recording outcomes', () => {
   let w: OutcomeWorld;
 
   beforeAll(async () => {
-    t = await createTestApp();
+    t = await createTestApp({ validateResponses: true }); // every answer held to /openapi.json
     w = await outcomeWorld(t);
   });
   afterAll(() => t.close());

@@ -7,7 +7,7 @@ describe('verification, disputes and corrections', () => {
   let seq = 0;
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' } }); // the test endpoint is on loopback
+    t = await createTestApp({ env: { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' }, validateResponses: true }); // the test endpoint is on loopback
     w = await outcomeWorld(t);
   });
   afterAll(() => t.close());

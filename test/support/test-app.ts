@@ -9,6 +9,7 @@ import { configureApp } from '../../src/app.setup';
 import { VendorsService } from '../../src/parties/vendors.service';
 import { OWNER_ROLE, SERVICE_ROLE } from '../../src/database/roles';
 import { TEMPLATE_DB, TEST_ROLE_PASSWORDS } from './harness-file';
+import { OpenApiResponses } from './openapi-responses';
 
 export interface TestVendor {
   vendorId: string;
@@ -35,6 +36,8 @@ export interface TestApp {
   /** Row counts of the given tables, to prove a rejected request wrote nothing. */
   counts(tables: string[]): Promise<Record<string, number>>;
   close(): Promise<void>;
+  /** With `validateResponses`: the checker every answer went through (what it saw, for coverage). */
+  openapi: OpenApiResponses | null;
 }
 
 export interface KeyedClient {
@@ -50,7 +53,7 @@ export interface KeyedClient {
  * configuration for this app: configuration is read when the app module is first loaded, so it
  * is loaded here, after the overrides, not at import time.
  */
-export async function createTestApp(opts: { env?: Record<string, string> } = {}): Promise<TestApp> {
+export async function createTestApp(opts: { env?: Record<string, string>; validateResponses?: boolean } = {}): Promise<TestApp> {
   const serverUrl = process.env.OL_TEST_SERVER_URL;
   if (!serverUrl) throw new Error('OL_TEST_SERVER_URL is not set: run e2e tests through jest (test/support/global-setup.ts)');
   const dbName = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
@@ -80,16 +83,31 @@ export async function createTestApp(opts: { env?: Record<string, string> } = {})
   await db.initialize();
   const server = app.getHttpServer();
 
+  // `validateResponses`: every answer of this app is held to the document it serves (/openapi.json).
+  const openapi = opts.validateResponses ? new OpenApiResponses((await request(server).get('/openapi.json').expect(200)).body) : null;
+  const hooked = (t: request.Test): request.Test => (openapi ? t.expect((res) => openapi.check(res)) : t);
+  const http = (): ReturnType<typeof request> => {
+    const agent = request(server);
+    if (!openapi) return agent;
+    return new Proxy(agent, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (typeof value !== 'function' || !['get', 'post', 'put', 'patch', 'delete', 'head'].includes(String(prop))) return value;
+        return (...args: unknown[]) => hooked((value as (...a: unknown[]) => request.Test).apply(target, args));
+      },
+    });
+  };
+
   const as = (key: string): KeyedClient => ({
-    get: (path) => request(server).get(path).set('Authorization', `Bearer ${key}`),
+    get: (path) => hooked(request(server).get(path).set('Authorization', `Bearer ${key}`)),
     post: (path, body, headers) => {
-      const r = request(server).post(path).set('Authorization', `Bearer ${key}`);
+      const r = hooked(request(server).post(path).set('Authorization', `Bearer ${key}`));
       for (const [k, v] of Object.entries(headers ?? {})) r.set(k, v);
       return body === undefined ? r : r.send(body as object);
     },
-    patch: (path, body) => request(server).patch(path).set('Authorization', `Bearer ${key}`).send(body as object),
-    put: (path, body) => request(server).put(path).set('Authorization', `Bearer ${key}`).send(body as object),
-    delete: (path) => request(server).delete(path).set('Authorization', `Bearer ${key}`),
+    patch: (path, body) => hooked(request(server).patch(path).set('Authorization', `Bearer ${key}`).send(body as object)),
+    put: (path, body) => hooked(request(server).put(path).set('Authorization', `Bearer ${key}`).send(body as object)),
+    delete: (path) => hooked(request(server).delete(path).set('Authorization', `Bearer ${key}`)),
   });
 
   return {
@@ -99,8 +117,9 @@ export async function createTestApp(opts: { env?: Record<string, string> } = {})
     databaseUrl,
     appDatabaseUrl,
     ownerDatabaseUrl,
-    http: () => request(server),
+    http,
     as,
+    openapi,
     async createVendor(name = 'Test Vendor') {
       const created = await app.get(VendorsService).create(name);
       return { vendorId: created.vendor.id, adminKey: created.adminKey.secret };

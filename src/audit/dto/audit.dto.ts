@@ -35,11 +35,11 @@ export class ExportLogView {
   @ApiProperty({ enum: ['vendor_admin', 'customer', 'auditor'] }) role: string;
   @ApiProperty({ enum: EXPORT_KINDS }) kind: ExportKind;
   @ApiProperty({ enum: ['json', 'csv', 'pdf', 'zip'] }) format: ExportFormat;
-  @ApiProperty({ nullable: true }) contractId: string | null;
-  @ApiProperty({ nullable: true }) customerId: string | null;
+  @ApiProperty({ nullable: true, type: String }) contractId: string | null;
+  @ApiProperty({ nullable: true, type: String }) customerId: string | null;
   @ApiProperty({ description: 'The request’s parameters (range, period, threshold)' }) params: Record<string, unknown>;
-  @ApiProperty({ nullable: true, description: 'Evidence bundles: SHA-256 of the signed manifest.json' }) manifestSha256: string | null;
-  @ApiProperty({ nullable: true, description: 'Evidence bundles: when the manifest was written (null: the download did not complete)' })
+  @ApiProperty({ nullable: true, type: String, description: 'Evidence bundles: SHA-256 of the signed manifest.json' }) manifestSha256: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Evidence bundles: when the manifest was written (null: the download did not complete)' })
   completedAt: string | null;
   @ApiProperty() createdAt: string;
 }

@@ -26,13 +26,13 @@ export class ApiKeyView {
   @ApiProperty() id: string;
   @ApiProperty() name: string;
   @ApiProperty({ enum: ROLES }) role: Role;
-  @ApiProperty({ nullable: true }) customerId: string | null;
+  @ApiProperty({ nullable: true, type: String }) customerId: string | null;
   @ApiProperty({ nullable: true, type: [String] }) contractIds: string[] | null;
-  @ApiProperty({ nullable: true }) verifierId: string | null;
+  @ApiProperty({ nullable: true, type: String }) verifierId: string | null;
   @ApiProperty({ description: 'First characters of the key, to recognise it' }) prefix: string;
   @ApiProperty() createdAt: string;
-  @ApiProperty({ nullable: true }) revokedAt: string | null;
-  @ApiProperty({ nullable: true }) lastUsedAt: string | null;
+  @ApiProperty({ nullable: true, type: String }) revokedAt: string | null;
+  @ApiProperty({ nullable: true, type: String }) lastUsedAt: string | null;
 }
 
 export class IssuedApiKeyView extends ApiKeyView {

@@ -47,14 +47,14 @@ export class CreateContractDto {
   @IsOptional() @IsInt() @Min(0) @Max(365)
   paymentTermsDays?: number;
 
-  @ApiProperty({ description: 'The first terms version (effective from startsOn): see src/pricing/README.md' })
+  @ApiProperty({ allOf: [{ $ref: '#/components/schemas/Terms' }], description: 'The first terms version (effective from startsOn): see src/pricing/README.md' })
   @IsObject()
   terms: Terms;
 }
 
 /** PO/reference and payment terms of a contract: what its next invoices carry. */
 export class UpdateContractBillingDto {
-  @ApiPropertyOptional({ nullable: true, example: 'PO-2026-0042' })
+  @ApiPropertyOptional({ nullable: true, type: String, example: 'PO-2026-0042' })
   @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @Length(1, 200) @Matches(/^[^\u0000-\u001f]+$/, { message: 'poReference must not contain control characters' })
   poReference?: string | null;
 
@@ -67,7 +67,7 @@ export class CreateTermsVersionDto {
   @ApiProperty({ example: '2026-06-01' }) @IsCalendarDate()
   effectiveFrom: string;
 
-  @ApiProperty() @IsObject()
+  @ApiProperty({ allOf: [{ $ref: '#/components/schemas/Terms' }], description: 'The amended terms document (see src/pricing/README.md)' }) @IsObject()
   terms: Terms;
 }
 
@@ -90,7 +90,7 @@ export class TermsVersionView {
   @ApiProperty() id: string;
   @ApiProperty() version: number;
   @ApiProperty() effectiveFrom: string;
-  @ApiProperty() terms: Terms;
+  @ApiProperty({ allOf: [{ $ref: '#/components/schemas/Terms' }], description: 'The terms document of this version' }) terms: Terms;
   @ApiProperty({ description: 'SHA-256 of the canonical terms document' }) sha256: string;
   @ApiProperty() createdAt: string;
 }
@@ -103,7 +103,7 @@ export class ContractView {
   @ApiProperty() timezone: string;
   @ApiProperty() taxRate: string;
   @ApiProperty() startsOn: string;
-  @ApiProperty({ nullable: true }) endsOn: string | null;
+  @ApiProperty({ nullable: true, type: String }) endsOn: string | null;
   @ApiProperty({ enum: ['monthly', 'annual'] }) billingCycle: BillingCycle;
   @ApiProperty({ enum: ['draft', 'active', 'terminated'] }) status: ContractStatus;
   @ApiProperty({ nullable: true, type: String }) poReference: string | null;

@@ -50,8 +50,8 @@ export class CreateValueBasisDto {
 export class ValueBasisItemView {
   @ApiProperty() outcomeType: string;
   @ApiProperty({ enum: VALUE_METHODS }) method: ValueMethod;
-  @ApiProperty({ nullable: true }) unitValue: string | null;
-  @ApiProperty({ nullable: true }) baseline: string | null;
+  @ApiProperty({ nullable: true, type: String }) unitValue: string | null;
+  @ApiProperty({ nullable: true, type: String }) baseline: string | null;
   @ApiProperty() estimated: boolean;
   @ApiProperty() description: string;
 }
@@ -60,7 +60,7 @@ export class ValueBasisVersionView {
   @ApiProperty() id: string;
   @ApiProperty() contractId: string;
   @ApiProperty() effectiveFrom: string;
-  @ApiProperty({ nullable: true }) description: string | null;
+  @ApiProperty({ nullable: true, type: String }) description: string | null;
   @ApiProperty({ type: [ValueBasisItemView] }) items: ValueBasisItemView[];
   @ApiProperty() createdAt: string;
 }

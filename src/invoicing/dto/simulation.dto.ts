@@ -4,7 +4,7 @@ import { PERIOD_LABEL } from '../../kernel/calendar';
 import type { Terms } from '../../pricing/types';
 
 export class CreateSimulationDto {
-  @ApiProperty({ description: 'The proposed terms, validated exactly as on contract creation (see src/pricing/README.md)' })
+  @ApiProperty({ allOf: [{ $ref: '#/components/schemas/Terms' }], description: 'The proposed terms, validated exactly as on contract creation (see src/pricing/README.md)' })
   @IsObject()
   terms: Terms;
 

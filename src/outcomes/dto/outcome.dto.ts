@@ -187,8 +187,8 @@ export class OutcomeView {
 
 export class OutcomeEventView {
   @ApiProperty() id: string;
-  @ApiProperty({ nullable: true, type: String }) fromStatus: OutcomeStatus | null;
-  @ApiProperty() toStatus: OutcomeStatus;
+  @ApiProperty({ nullable: true, type: String, enum: OUTCOME_STATUSES }) fromStatus: OutcomeStatus | null;
+  @ApiProperty({ enum: OUTCOME_STATUSES }) toStatus: OutcomeStatus;
   @ApiProperty({ nullable: true, type: String }) actorKeyId: string | null;
   @ApiProperty({ enum: ['vendor_admin', 'customer', 'verifier', 'system'] }) actorRole: string;
   @ApiProperty({ nullable: true, type: String, description: 'A verifier key’s decision: the verifier (GET /v1/verifiers/:id) it decided for' })

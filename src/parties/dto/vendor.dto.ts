@@ -6,27 +6,27 @@ const TEXT = /^[^\u0000-\u0008\u000b-\u001f]+$/; // line breaks allowed (address
 
 /** The vendor's legal entity, printed as the seller on every invoice and credit note. */
 export class UpdateVendorDto {
-  @ApiPropertyOptional({ nullable: true, example: '深圳智检科技有限公司' })
+  @ApiPropertyOptional({ nullable: true, type: String, example: '深圳智检科技有限公司' })
   @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @Length(1, 300) @Matches(NAME, { message: 'legalName must not contain control characters' })
   legalName?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, example: '广东省深圳市南山区粤海街道 100 号' })
+  @ApiPropertyOptional({ nullable: true, type: String, example: '广东省深圳市南山区粤海街道 100 号' })
   @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @Length(1, 500) @Matches(TEXT, { message: 'address must not contain control characters' })
   address?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, example: 'CN', description: 'ISO 3166 country of the tax id (default CN)' })
+  @ApiPropertyOptional({ nullable: true, type: String, example: 'CN', description: 'ISO 3166 country of the tax id (default CN)' })
   @IsOptional() @ValidateIf((_, v) => v !== null) @Matches(/^[A-Z]{2}$/, { message: 'taxCountry must be an ISO 3166 alpha-2 code' })
   taxCountry?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, example: '91350100M000100Y43', description: 'For CN, an 18-character unified social credit code (check character verified)' })
+  @ApiPropertyOptional({ nullable: true, type: String, example: '91350100M000100Y43', description: 'For CN, an 18-character unified social credit code (check character verified)' })
   @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @Length(1, 64) @Matches(NAME, { message: 'taxId must not contain control characters' })
   taxId?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, example: '招商银行深圳分行 755900000000001' })
+  @ApiPropertyOptional({ nullable: true, type: String, example: '招商银行深圳分行 755900000000001' })
   @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @Length(1, 500) @Matches(TEXT, { message: 'bankAccount must not contain control characters' })
   bankAccount?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, example: 'billing@vendor.example' })
+  @ApiPropertyOptional({ nullable: true, type: String, example: 'billing@vendor.example' })
   @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @Length(1, 300) @Matches(TEXT, { message: 'contact must not contain control characters' })
   contact?: string | null;
 }

@@ -30,11 +30,11 @@ export class OutcomeLineView {
   @ApiProperty() occurredAt: string;
   @ApiProperty({ description: 'occurredAt in the contract’s timezone, ISO 8601 with its offset' }) occurredAtLocal: string;
   @ApiProperty() status: string;
-  @ApiProperty({ nullable: true }) verifiedAt: string | null;
-  @ApiProperty({ nullable: true, description: 'verifiedAt in the contract’s timezone' }) verifiedAtLocal: string | null;
-  @ApiProperty({ nullable: true, description: 'Role of the key that verified it: customer, vendor_admin (auto) …; system when deemed' }) verifiedBy: string | null;
+  @ApiProperty({ nullable: true, type: String }) verifiedAt: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'verifiedAt in the contract’s timezone' }) verifiedAtLocal: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Role of the key that verified it: customer, vendor_admin (auto) …; system when deemed' }) verifiedBy: string | null;
   @ApiProperty({ nullable: true, type: String, description: 'Deemed accepted: when its objection window lapsed; null when confirmed' }) deemedAt: string | null;
-  @ApiProperty({ nullable: true }) evidenceSha256: string | null;
+  @ApiProperty({ nullable: true, type: String }) evidenceSha256: string | null;
 }
 
 export class VerifiedByView {
@@ -56,7 +56,7 @@ export class YearToDateView {
   @ApiProperty() verifiedValue: string;
   @ApiProperty() fees: string;
   @ApiProperty() netBenefit: string;
-  @ApiProperty({ nullable: true }) roiPercent: string | null;
+  @ApiProperty({ nullable: true, type: String }) roiPercent: string | null;
 }
 
 export class PendingView {
@@ -74,8 +74,8 @@ export class StatementInvoiceLineView {
   @ApiProperty({ description: 'On value_share lines and their adjustments: the verified value the line prices (a change of value on adjustments)' })
   quantity: string;
   @ApiProperty() amount: string;
-  @ApiProperty({ nullable: true, enum: ['late_verified', 'reversal'] }) adjustmentKind: string | null;
-  @ApiProperty({ nullable: true, description: 'The earlier period (YYYY-MM) an adjustment line corrects' }) adjustsPeriod: string | null;
+  @ApiProperty({ nullable: true, type: String, enum: ['late_verified', 'reversal'] }) adjustmentKind: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'The earlier period (YYYY-MM) an adjustment line corrects' }) adjustsPeriod: string | null;
 }
 
 export class StatementCreditNoteView {
@@ -122,15 +122,15 @@ export class StatementView {
   @ApiProperty() periodEnd: string;
   @ApiProperty({ description: 'Outcome types whose verified value is counted (value shares, and types with a declared valuePerUnit)' })
   valueOutcomeTypes: string[];
-  @ApiProperty({ nullable: true, description: 'The share rate of the value_share component(s), e.g. "0.10"' }) shareRate: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'The share rate of the value_share component(s), e.g. "0.10"' }) shareRate: string | null;
   @ApiProperty({ description: 'Verified value of the period' }) verifiedValue: string;
   @ApiProperty({ enum: ['finalized', 'paid', 'void', 'draft', 'not_invoiced'] }) invoiceStatus: string;
-  @ApiProperty({ nullable: true }) invoiceId: string | null;
-  @ApiProperty({ nullable: true }) invoiceNumber: string | null;
+  @ApiProperty({ nullable: true, type: String }) invoiceId: string | null;
+  @ApiProperty({ nullable: true, type: String }) invoiceNumber: string | null;
   @ApiProperty({ type: FeesView }) fees: FeesView;
   @ApiProperty({ description: 'Tax on the invoice (not part of the fees compared with the value)' }) tax: string;
   @ApiProperty({ description: 'verifiedValue − fees.net' }) netBenefit: string;
-  @ApiProperty({ nullable: true, description: '(value − fees) ÷ fees × 100, 2 decimals; null without fees' }) roiPercent: string | null;
+  @ApiProperty({ nullable: true, type: String, description: '(value − fees) ÷ fees × 100, 2 decimals; null without fees' }) roiPercent: string | null;
   @ApiProperty({ type: YearToDateView }) yearToDate: YearToDateView;
   @ApiProperty({ type: [OutcomeLineView], description: 'Verified value outcomes of the period (the first 1,000)' }) verifiedOutcomes: OutcomeLineView[];
   @ApiProperty() verifiedOutcomeCount: number;
@@ -167,7 +167,7 @@ export class AcceptanceView {
   @ApiProperty({ description: 'Verified by a person (or metered)' }) confirmed: number;
   @ApiProperty({ description: 'Deemed accepted when the objection window lapsed' }) deemed: number;
   @ApiProperty() rejected: number;
-  @ApiProperty({ nullable: true, description: 'verified ÷ (verified + rejected), e.g. "0.78"' }) rate: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'verified ÷ (verified + rejected), e.g. "0.78"' }) rate: string | null;
 }
 
 export class GuaranteeResultView {
@@ -176,7 +176,7 @@ export class GuaranteeResultView {
   @ApiProperty() kpi: string;
   @ApiProperty() comparator: string;
   @ApiProperty() threshold: string;
-  @ApiProperty({ nullable: true }) measured: string | null;
+  @ApiProperty({ nullable: true, type: String }) measured: string | null;
   @ApiProperty() result: string;
   @ApiProperty() hit: boolean;
 }
@@ -184,8 +184,8 @@ export class GuaranteeResultView {
 export class ValueBasisItemUsedView {
   @ApiProperty() outcomeType: string;
   @ApiProperty({ enum: ['measured', 'per_unit', 'per_kpi_point', 'per_recurring_unit'] }) method: string;
-  @ApiProperty({ nullable: true }) unitValue: string | null;
-  @ApiProperty({ nullable: true }) baseline: string | null;
+  @ApiProperty({ nullable: true, type: String }) unitValue: string | null;
+  @ApiProperty({ nullable: true, type: String }) baseline: string | null;
   @ApiProperty() estimated: boolean;
   @ApiProperty() description: string;
   @ApiProperty({ description: 'The item in one sentence, as the PDF prints it' }) text: string;
@@ -193,17 +193,17 @@ export class ValueBasisItemUsedView {
 
 export class ValueBasisVersionView {
   @ApiProperty() contractId: string;
-  @ApiProperty({ nullable: true, description: 'The declared version (GET /v1/contracts/:id/value-basis); null when implied by the terms' }) id: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'The declared version (GET /v1/contracts/:id/value-basis); null when implied by the terms' }) id: string | null;
   @ApiProperty({ enum: ['declared', 'terms'] }) source: 'declared' | 'terms';
   @ApiProperty() effectiveFrom: string;
-  @ApiProperty({ nullable: true }) description: string | null;
+  @ApiProperty({ nullable: true, type: String }) description: string | null;
   @ApiProperty({ type: [ValueBasisItemUsedView] }) items: ValueBasisItemUsedView[];
 }
 
 export class RoiReportView {
   @ApiProperty({ enum: ['contract', 'customer'] }) scope: 'contract' | 'customer';
   @ApiProperty() contractIds: string[];
-  @ApiProperty({ nullable: true }) contractName: string | null;
+  @ApiProperty({ nullable: true, type: String }) contractName: string | null;
   @ApiProperty() customerId: string;
   @ApiProperty() customerName: string;
   @ApiProperty() currency: string;
@@ -212,14 +212,14 @@ export class RoiReportView {
   @ApiProperty({ description: 'Value delivered: measuredValue + estimatedValue' }) value: string;
   @ApiProperty({ description: 'Value the verified outcomes measure (verified savings, bad debt avoided)' }) measuredValue: string;
   @ApiProperty({ description: 'Value from agreed estimates (per accepted report, per KPI point): labelled as such' }) estimatedValue: string;
-  @ApiProperty({ nullable: true, enum: ['measured', 'estimated', 'measured and estimated'], description: 'What `value` is made of; null without a basis' })
+  @ApiProperty({ nullable: true, type: String, enum: ['measured', 'estimated', 'measured and estimated'], description: 'What `value` is made of; null without a basis' })
   valueKind: string | null;
   @ApiProperty({ description: 'Fees invoiced (before tax), net of credit notes' }) fees: string;
   @ApiProperty() net: string;
-  @ApiProperty({ nullable: true, description: '(value − fees) ÷ fees × 100 over measured and estimated value; null without fees or without a value basis' })
+  @ApiProperty({ nullable: true, type: String, description: '(value − fees) ÷ fees × 100 over measured and estimated value; null without fees or without a value basis' })
   roiPercent: string | null;
-  @ApiProperty({ nullable: true, description: 'The same over measured value only; null without a measured basis' }) measuredRoiPercent: string | null;
-  @ApiProperty({ nullable: true, description: 'First month where cumulative value ≥ cumulative fees' }) paybackMonth: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'The same over measured value only; null without a measured basis' }) measuredRoiPercent: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'First month where cumulative value ≥ cumulative fees' }) paybackMonth: string | null;
   @ApiProperty({ type: [RoiMonthView] }) months: RoiMonthView[];
   @ApiProperty({ type: [AcceptanceView] }) acceptance: AcceptanceView[];
   @ApiProperty() guaranteeHits: number;
@@ -257,9 +257,9 @@ export class ContractRoiView {
   @ApiProperty() value: string;
   @ApiProperty() measuredValue: string;
   @ApiProperty() estimatedValue: string;
-  @ApiProperty({ nullable: true, enum: ['measured', 'estimated', 'measured and estimated'] }) valueKind: string | null;
+  @ApiProperty({ nullable: true, type: String, enum: ['measured', 'estimated', 'measured and estimated'] }) valueKind: string | null;
   @ApiProperty() fees: string;
-  @ApiProperty({ nullable: true, description: 'null without fees or without a declared value basis' }) roiPercent: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'null without fees or without a declared value basis' }) roiPercent: string | null;
   @ApiProperty({ description: 'Whether a value basis is declared (or implied by value_share / valuePerUnit in the terms)' }) valueBasisDeclared: boolean;
   @ApiProperty() band: string;
 }
@@ -271,7 +271,7 @@ export class QuarterRoiView {
   @ApiProperty({ description: 'Contracts with fees and a value basis in the quarter' }) contractsWithRoi: number;
   @ApiProperty({ description: 'Of those, contracts whose ROI over the quarter is above the threshold' }) contractsAboveThreshold: number;
   @ApiProperty({ description: 'Contracts with fees in the quarter but no value basis (no ROI stated, not counted)' }) contractsWithFeesWithoutValueBasis: number;
-  @ApiProperty({ nullable: true, description: 'contractsAboveThreshold ÷ contractsWithRoi, 4 decimals' }) shareAboveThreshold: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'contractsAboveThreshold ÷ contractsWithRoi, 4 decimals' }) shareAboveThreshold: string | null;
 }
 
 export class PortfolioView {
@@ -286,7 +286,7 @@ export class PortfolioView {
   @ApiProperty({ description: 'Contracts with fees and a declared value basis in the range' }) contractsWithFees: number;
   @ApiProperty({ description: 'Contracts whose terms declare no value basis (no ROI stated for them)' }) contractsWithoutValueBasis: number;
   @ApiProperty() contractsAboveThreshold: number;
-  @ApiProperty({ nullable: true, description: 'contractsAboveThreshold ÷ contractsWithFees' }) shareAboveThreshold: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'contractsAboveThreshold ÷ contractsWithFees' }) shareAboveThreshold: string | null;
   @ApiProperty({ type: [QuarterRoiView], description: 'The share of contracts above the threshold, quarter by quarter' }) byQuarter: QuarterRoiView[];
   @ApiProperty({ type: [AcceptanceView] }) acceptanceByOutcomeType: AcceptanceView[];
   @ApiProperty({ type: [ContractRoiView] }) contracts: ContractRoiView[];

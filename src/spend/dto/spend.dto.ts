@@ -9,7 +9,7 @@ export class PutSpendControlsDto {
   @IsDecimalString({ min: '0', max: '1000000000000000' })
   budget: string;
 
-  @ApiPropertyOptional({ example: DEFAULT_THRESHOLDS, description: 'Alert thresholds, percent of the budget (1..1000), default [50, 80, 100]' })
+  @ApiPropertyOptional({ type: [Number], example: DEFAULT_THRESHOLDS, description: 'Alert thresholds, percent of the budget (1..1000), default [50, 80, 100]' })
   @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(20) @ArrayUnique() @IsInt({ each: true }) @Min(1, { each: true }) @Max(1000, { each: true })
   thresholds?: number[];
 
@@ -33,7 +33,7 @@ export class SpendControlsVersionView {
   @ApiProperty() id: string;
   @ApiProperty() contractId: string;
   @ApiProperty({ example: '5000.00' }) budget: string;
-  @ApiProperty({ example: DEFAULT_THRESHOLDS }) thresholds: number[];
+  @ApiProperty({ type: [Number], example: DEFAULT_THRESHOLDS }) thresholds: number[];
   @ApiProperty() hardLimit: boolean;
   @ApiProperty({ type: SpendSetterView }) setBy: SpendSetterView;
   @ApiProperty() setAt: string;
