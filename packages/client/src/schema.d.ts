@@ -3257,10 +3257,12 @@ export interface components {
              */
             type: "value_share";
             /**
-             * @description 0..1
+             * @description 0..1; exactly one of rate and bands
              * @example 0.1
              */
-            rate: string;
+            rate?: string;
+            /** @description Graduated percentage: rates by cumulative value bands (exclusive with rate) */
+            bands?: components["schemas"]["ValueShareBand"][];
             /** @example defect_savings */
             outcomeType: string;
             /**
@@ -3277,6 +3279,14 @@ export interface components {
             allowNegative?: boolean;
             /** @description The share is never below this (inside the line, unlike minimum) */
             floor?: string;
+            /** @description The first freeValue of the period’s verified value is not charged */
+            freeValue?: string;
+            /** @description A fixed fee per verified outcome beside the rate */
+            perTransactionFee?: string;
+            /** @description Each outcome’s share is at least this (clamp per outcome) */
+            perTransactionMin?: string;
+            /** @description Each outcome’s share is at most this (clamp per outcome) */
+            perTransactionMax?: string;
             /** @description Line key; defaults to the metric for usage, otherwise the type (suffixed #2… when repeated) */
             key?: string;
             description?: string;
@@ -3411,6 +3421,11 @@ export interface components {
             packageSize?: string;
             /** @description Units given free before charging starts */
             freeUnits?: string;
+            /**
+             * @description Recurring metric: units × days active ÷ days in the period
+             * @default false
+             */
+            prorated?: boolean;
             /** @description Line key; defaults to the metric for usage, otherwise the type (suffixed #2… when repeated) */
             key?: string;
             description?: string;
@@ -3419,6 +3434,14 @@ export interface components {
             /** @description The component never charges more than this per period */
             cap?: string;
             guarantee?: components["schemas"]["GuaranteeClause"];
+        };
+        ValueShareBand: {
+            /** @description Inclusive upper bound of cumulative value; null for the last, unbounded band */
+            upTo: string | null;
+            /** @description 0..1 on the part of the value inside this band */
+            rate: string;
+            /** @description Charged once when the value enters this band */
+            flatAmount?: string;
         };
         UsageTier: {
             /** @description Inclusive upper bound in units; null for the last, unbounded tier */
