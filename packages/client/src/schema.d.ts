@@ -2616,6 +2616,27 @@ export interface components {
             result: string;
             hit: boolean;
         };
+        ValueBasisItemUsedView: {
+            outcomeType: string;
+            /** @enum {string} */
+            method: "measured" | "per_unit" | "per_kpi_point";
+            unitValue: string | null;
+            baseline: string | null;
+            estimated: boolean;
+            description: string;
+            /** @description The item in one sentence, as the PDF prints it */
+            text: string;
+        };
+        ValueBasisVersionUsedView: {
+            contractId: string;
+            /** @description The declared version (GET /v1/contracts/:id/value-basis); null when implied by the terms */
+            id: string | null;
+            /** @enum {string} */
+            source: "declared" | "terms";
+            effectiveFrom: string;
+            description: string | null;
+            items: components["schemas"]["ValueBasisItemUsedView"][];
+        };
         RoiReportView: {
             /** @enum {string} */
             scope: "contract" | "customer";
@@ -2656,7 +2677,7 @@ export interface components {
             /** @description false: no value basis is declared, and roiPercent is null rather than −100% */
             valueBasisDeclared: boolean;
             /** @description The value basis versions the months used */
-            valueBasisVersions: components["schemas"]["ValueBasisVersionView"][];
+            valueBasisVersions: components["schemas"]["ValueBasisVersionUsedView"][];
             generatedAt: string;
         };
         CustomerRoiView: {
@@ -3347,6 +3368,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyView"];
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -3600,6 +3630,15 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerView"];
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -3620,6 +3659,15 @@ export interface operations {
             };
             /** @description Not found (also another vendor’s id) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not valid; `errors` names each one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4048,6 +4096,15 @@ export interface operations {
                     "application/json": components["schemas"]["VerifierView"];
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -4068,6 +4125,15 @@ export interface operations {
             };
             /** @description Not found (also another vendor’s id) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not valid; `errors` names each one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4285,6 +4351,15 @@ export interface operations {
                     "application/json": components["schemas"]["ContractView"];
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -4305,6 +4380,15 @@ export interface operations {
             };
             /** @description Not found (also another vendor’s id) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not valid; `errors` names each one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4439,6 +4523,15 @@ export interface operations {
                     "application/json": components["schemas"]["TermsVersionView"][];
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -4459,6 +4552,15 @@ export interface operations {
             };
             /** @description Not found (also another vendor’s id) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not valid; `errors` names each one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4605,6 +4707,15 @@ export interface operations {
                     "application/json": components["schemas"]["ValueBasisVersionView"][];
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -4625,6 +4736,15 @@ export interface operations {
             };
             /** @description Not found (also another vendor’s id) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not valid; `errors` names each one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4772,6 +4892,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ContractView"];
+                };
+            };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid API key */
@@ -5361,6 +5490,15 @@ export interface operations {
                     "application/json": components["schemas"]["OutcomeDetailView"];
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -5381,6 +5519,15 @@ export interface operations {
             };
             /** @description Not found (also another vendor’s id) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not valid; `errors` names each one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6456,6 +6603,15 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpointView"];
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -6709,6 +6865,15 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEventView"];
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -6729,6 +6894,15 @@ export interface operations {
             };
             /** @description Not found (also another vendor’s id) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not valid; `errors` names each one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6910,6 +7084,15 @@ export interface operations {
                     "application/pdf": string;
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -6930,6 +7113,15 @@ export interface operations {
             };
             /** @description Not found (also another vendor’s id) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not valid; `errors` names each one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6968,6 +7160,15 @@ export interface operations {
                     "application/pdf": string;
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -6988,6 +7189,15 @@ export interface operations {
             };
             /** @description Not found (also another vendor’s id) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not valid; `errors` names each one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7025,6 +7235,15 @@ export interface operations {
                     "application/json": components["schemas"]["InvoiceVerification"];
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -7045,6 +7264,15 @@ export interface operations {
             };
             /** @description Not found (also another vendor’s id) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not valid; `errors` names each one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7083,6 +7311,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InvoiceView"];
+                };
+            };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid API key */
@@ -7269,6 +7506,15 @@ export interface operations {
                     "application/json": components["schemas"]["CreditNoteView"][];
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -7289,6 +7535,15 @@ export interface operations {
             };
             /** @description Not found (also another vendor’s id) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not valid; `errors` names each one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7437,6 +7692,15 @@ export interface operations {
                     "application/pdf": string;
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -7457,6 +7721,15 @@ export interface operations {
             };
             /** @description Not found (also another vendor’s id) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not valid; `errors` names each one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7494,6 +7767,15 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentView"][];
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -7514,6 +7796,15 @@ export interface operations {
             };
             /** @description Not found (also another vendor’s id) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not valid; `errors` names each one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7767,6 +8058,15 @@ export interface operations {
                     "application/json": components["schemas"]["BillingRunView"];
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -7787,6 +8087,15 @@ export interface operations {
             };
             /** @description Not found (also another vendor’s id) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not valid; `errors` names each one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8004,6 +8313,15 @@ export interface operations {
                     "application/json": components["schemas"]["JournalEntryView"];
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -8024,6 +8342,15 @@ export interface operations {
             };
             /** @description Not found (also another vendor’s id) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not valid; `errors` names each one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8300,6 +8627,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflicts with the current state (or an Idempotency-Key in progress) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests */
             429: {
                 headers: {
@@ -8402,6 +8738,15 @@ export interface operations {
                     "application/pdf": string;
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -8422,6 +8767,15 @@ export interface operations {
             };
             /** @description Not found (also another vendor’s id) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not valid; `errors` names each one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
