@@ -15,6 +15,7 @@ import {
   VerifyAgainstCheckpointBody,
 } from './dto/ledger.dto';
 import { LedgerService } from './ledger.service';
+import { ApiProblemResponses } from '../common/openapi/problems';
 
 /**
  * The vendor's books: read by its admins and auditors, never by customer keys. Checkpoints are
@@ -69,6 +70,7 @@ export class LedgerController {
   @Roles('vendor_admin', 'auditor', 'customer')
   @ApiOperation({ summary: 'A signed checkpoint of the chain head as it is now (signed once per sequence): keep it' })
   @ApiOkResponse({ type: LedgerCheckpointView })
+  @ApiProblemResponses(409)
   latestCheckpoint(@CurrentPrincipal() p: Principal): Promise<LedgerCheckpointView> {
     return this.ledger.checkpoint(p.vendorId);
   }

@@ -18,7 +18,7 @@ const RECORD_TABLES = ['invoices', 'invoice_outcomes', 'journal_entries', 'journ
 // One app (one database) for the file; each describe seeds its own vendor.
 let t: TestApp;
 beforeAll(async () => {
-  t = await createTestApp();
+  t = await createTestApp({ validateResponses: true }); // every answer held to /openapi.json
 });
 afterAll(() => t.close());
 

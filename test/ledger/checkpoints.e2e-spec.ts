@@ -31,7 +31,7 @@ describe('ledger checkpoints', () => {
   const verifyAgainst = (checkpoint: unknown, who = customer) => who.post('/v1/ledger/verify', { checkpoint });
 
   beforeAll(async () => {
-    t = await createTestApp();
+    t = await createTestApp({ validateResponses: true }); // every answer held to /openapi.json
     const v = await t.createVendor('Checkpoint vendor');
     vendorId = v.vendorId;
     vendor = t.as(v.adminKey);

@@ -78,7 +78,7 @@ describe('ledger: hash-chained double-entry journal', () => {
   const post = (vendorId: string, entry: JournalEntryInput) => t.db.transaction((em) => ledger.post(em, vendorId, entry));
 
   beforeAll(async () => {
-    t = await createTestApp();
+    t = await createTestApp({ validateResponses: true }); // every answer held to /openapi.json
     ledger = t.app.get(LedgerService);
   });
   afterAll(() => t.close());

@@ -12,7 +12,7 @@ describe('statements, ROI reports and the portfolio', () => {
   const out = process.env.OL_REPORTS_OUT ?? tempDir('ol-reports-');
 
   beforeAll(async () => {
-    t = await createTestApp();
+    t = await createTestApp({ validateResponses: true }); // every answer held to /openapi.json
     seeded = await seedVendor(t);
   });
   afterAll(() => t.close());

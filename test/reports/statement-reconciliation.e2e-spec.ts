@@ -38,7 +38,7 @@ describe('a savings-share statement that reconciles after late verifications, re
   };
 
   beforeAll(async () => {
-    t = await createTestApp();
+    t = await createTestApp({ validateResponses: true }); // every answer held to /openapi.json
     vendor = t.as((await t.createVendor('Statement vendor')).adminKey);
     await vendor.patch('/v1/vendor', { legalName: '深圳智检科技有限公司' }).expect(200);
     const c = await vendor.post('/v1/customers', { name: '深圳精密零件有限公司' }).expect(201);

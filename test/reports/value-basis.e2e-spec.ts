@@ -20,7 +20,7 @@ describe('value basis and honest ROI over the seven seed contracts', () => {
     (await seeded.vendor.get(`/v1/contracts/${contract(id).contractId}/roi?from=${from}&to=${to}`).expect(200)).body;
 
   beforeAll(async () => {
-    t = await createTestApp();
+    t = await createTestApp({ validateResponses: true }); // every answer held to /openapi.json
     seeded = await seedVendor(t);
   });
   afterAll(() => t.close());

@@ -2997,6 +2997,27 @@ export interface components {
             result: string;
             hit: boolean;
         };
+        ValueBasisItemUsedView: {
+            outcomeType: string;
+            /** @enum {string} */
+            method: "measured" | "per_unit" | "per_kpi_point";
+            unitValue: string | null;
+            baseline: string | null;
+            estimated: boolean;
+            description: string;
+            /** @description The item in one sentence, as the PDF prints it */
+            text: string;
+        };
+        ValueBasisVersionUsedView: {
+            contractId: string;
+            /** @description The declared version (GET /v1/contracts/:id/value-basis); null when implied by the terms */
+            id: string | null;
+            /** @enum {string} */
+            source: "declared" | "terms";
+            effectiveFrom: string;
+            description: string | null;
+            items: components["schemas"]["ValueBasisItemUsedView"][];
+        };
         RoiReportView: {
             /** @enum {string} */
             scope: "contract" | "customer";
@@ -3037,7 +3058,7 @@ export interface components {
             /** @description false: no value basis is declared, and roiPercent is null rather than −100% */
             valueBasisDeclared: boolean;
             /** @description The value basis versions the months used */
-            valueBasisVersions: components["schemas"]["ValueBasisVersionView"][];
+            valueBasisVersions: components["schemas"]["ValueBasisVersionUsedView"][];
             generatedAt: string;
         };
         CustomerRoiView: {
@@ -3751,6 +3772,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyView"];
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -4004,6 +4034,15 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerView"];
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -4024,6 +4063,15 @@ export interface operations {
             };
             /** @description Not found (also another vendor’s id) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not valid; `errors` names each one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4452,6 +4500,15 @@ export interface operations {
                     "application/json": components["schemas"]["VerifierView"];
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -4472,6 +4529,15 @@ export interface operations {
             };
             /** @description Not found (also another vendor’s id) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not valid; `errors` names each one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4689,6 +4755,15 @@ export interface operations {
                     "application/json": components["schemas"]["ContractView"];
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -4709,6 +4784,15 @@ export interface operations {
             };
             /** @description Not found (also another vendor’s id) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not valid; `errors` names each one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4843,6 +4927,15 @@ export interface operations {
                     "application/json": components["schemas"]["TermsVersionView"][];
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -4863,6 +4956,15 @@ export interface operations {
             };
             /** @description Not found (also another vendor’s id) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not valid; `errors` names each one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5009,6 +5111,15 @@ export interface operations {
                     "application/json": components["schemas"]["ValueBasisVersionView"][];
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -5029,6 +5140,15 @@ export interface operations {
             };
             /** @description Not found (also another vendor’s id) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not valid; `errors` names each one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5176,6 +5296,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ContractView"];
+                };
+            };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid API key */
@@ -5765,6 +5894,15 @@ export interface operations {
                     "application/json": components["schemas"]["OutcomeDetailView"];
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -5785,6 +5923,15 @@ export interface operations {
             };
             /** @description Not found (also another vendor’s id) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not valid; `errors` names each one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6860,6 +7007,15 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpointView"];
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -7113,6 +7269,15 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEventView"];
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -7133,6 +7298,15 @@ export interface operations {
             };
             /** @description Not found (also another vendor’s id) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not valid; `errors` names each one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7314,6 +7488,15 @@ export interface operations {
                     "application/pdf": string;
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -7334,6 +7517,15 @@ export interface operations {
             };
             /** @description Not found (also another vendor’s id) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not valid; `errors` names each one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7372,6 +7564,15 @@ export interface operations {
                     "application/pdf": string;
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -7392,6 +7593,15 @@ export interface operations {
             };
             /** @description Not found (also another vendor’s id) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not valid; `errors` names each one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7429,6 +7639,15 @@ export interface operations {
                     "application/json": components["schemas"]["InvoiceVerification"];
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -7449,6 +7668,15 @@ export interface operations {
             };
             /** @description Not found (also another vendor’s id) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not valid; `errors` names each one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7487,6 +7715,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InvoiceView"];
+                };
+            };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid API key */
@@ -7673,6 +7910,15 @@ export interface operations {
                     "application/json": components["schemas"]["CreditNoteView"][];
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -7693,6 +7939,15 @@ export interface operations {
             };
             /** @description Not found (also another vendor’s id) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not valid; `errors` names each one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7841,6 +8096,15 @@ export interface operations {
                     "application/pdf": string;
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -7861,6 +8125,15 @@ export interface operations {
             };
             /** @description Not found (also another vendor’s id) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not valid; `errors` names each one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7898,6 +8171,15 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentView"][];
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -7918,6 +8200,15 @@ export interface operations {
             };
             /** @description Not found (also another vendor’s id) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not valid; `errors` names each one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8171,6 +8462,15 @@ export interface operations {
                     "application/json": components["schemas"]["BillingRunView"];
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -8191,6 +8491,15 @@ export interface operations {
             };
             /** @description Not found (also another vendor’s id) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not valid; `errors` names each one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8515,6 +8824,15 @@ export interface operations {
                     "application/json": components["schemas"]["JournalEntryView"];
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -8535,6 +8853,15 @@ export interface operations {
             };
             /** @description Not found (also another vendor’s id) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not valid; `errors` names each one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8804,6 +9131,15 @@ export interface operations {
             };
             /** @description The key’s role may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (or an Idempotency-Key in progress) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9145,6 +9481,15 @@ export interface operations {
                     "application/pdf": string;
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -9165,6 +9510,15 @@ export interface operations {
             };
             /** @description Not found (also another vendor’s id) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not valid; `errors` names each one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { OperationObject, ParameterObject, PathItemObject, ReferenceObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { TERMS_SCHEMAS } from '../../pricing/terms.schema';
+import { MONEY_PATTERN } from './money';
 import { PUBLIC_EXTENSION } from './public';
 import { PROBLEM_MEDIA_TYPE, Problem, problemResponse } from './problems';
 
@@ -54,6 +55,7 @@ export function completeDocument(doc: OpenAPIObject): OpenAPIObject {
       },
     },
   };
+  markMoney(doc.components.schemas as Record<string, SchemaShape>);
   // RFC 9457 extension members (e.g. `currentStatus` of a refused transition) may follow the standard ones.
   const problem = doc.components.schemas?.Problem as { additionalProperties?: boolean } | undefined;
   if (problem) problem.additionalProperties = true;
@@ -77,7 +79,7 @@ export function completeDocument(doc: OpenAPIObject): OpenAPIObject {
       const hasPathId = params.some((p) => (p as ParameterObject).in === 'path');
       statuses.add(429); // public routes are limited per client address
       if (!isPublic) [401, 403].forEach((s) => statuses.add(s));
-      if (hasPathId) statuses.add(404);
+      if (hasPathId) [400, 404, 422].forEach((s) => statuses.add(s)); // a malformed id or period
       if (hasBody) [400, 404, 413, 415, 422].forEach((s) => statuses.add(s)); // 404: a body naming another vendor's id
       if (hasQuery) [400, 422].forEach((s) => statuses.add(s));
       if (method === 'post' && !isPublic) [409, 422].forEach((s) => statuses.add(s));
@@ -90,4 +92,24 @@ export function completeDocument(doc: OpenAPIObject): OpenAPIObject {
     }
   }
   return doc;
+}
+
+type SchemaShape = { type?: string; pattern?: string; format?: string; enum?: unknown[]; properties?: Record<string, SchemaShape> };
+
+/**
+ * Money fields, by the names the DTOs give them: amounts and sums are decimal strings everywhere
+ * (never JSON numbers), so their schema says so with a pattern — once here rather than on each of
+ * some sixty properties. `ApiMoney()` does the same on a property directly.
+ */
+export const MONEY_FIELDS = new Set([
+  'amount', 'amountDue', 'amountPaid', 'amountCredited', 'balance', 'credit', 'credited', 'cumulativeFees', 'cumulativeValue',
+  'debit', 'difference', 'estimatedValue', 'fees', 'flat', 'invoicedValue', 'measuredValue', 'net', 'netBenefit',
+  'notYetInvoicedValue', 'other', 'revenue', 'subtotal', 'tax', 'total', 'unitPrice', 'unitValue', 'value',
+  'valueBilledToDate', 'verifiedOrDisputedValue', 'verifiedValue', 'actual', 'simulated',
+]);
+
+function markMoney(schemas: Record<string, SchemaShape>): void {
+  for (const schema of Object.values(schemas))
+    for (const [name, prop] of Object.entries(schema.properties ?? {}))
+      if (MONEY_FIELDS.has(name) && prop.type === 'string' && !prop.pattern && !prop.format && !prop.enum) prop.pattern = MONEY_PATTERN;
 }

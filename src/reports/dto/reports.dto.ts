@@ -1,5 +1,5 @@
 import { LedgerCheckpointView } from '../../ledger/dto/ledger.dto';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
 import { IsDecimalString } from '../../common/validation/decorators';
 import { PERIOD_LABEL } from '../../audit/dto/audit.dto';
@@ -191,6 +191,8 @@ export class ValueBasisItemUsedView {
   @ApiProperty({ description: 'The item in one sentence, as the PDF prints it' }) text: string;
 }
 
+// Its own schema name: contracts' ValueBasisVersionView (the declared versions) is another shape.
+@ApiSchema({ name: 'ValueBasisVersionUsedView' })
 export class ValueBasisVersionView {
   @ApiProperty() contractId: string;
   @ApiProperty({ nullable: true, type: String, description: 'The declared version (GET /v1/contracts/:id/value-basis); null when implied by the terms' }) id: string | null;
