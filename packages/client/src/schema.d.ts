@@ -3000,7 +3000,7 @@ export interface components {
         ValueBasisItemUsedView: {
             outcomeType: string;
             /** @enum {string} */
-            method: "measured" | "per_unit" | "per_kpi_point";
+            method: "measured" | "per_unit" | "per_kpi_point" | "per_recurring_unit";
             unitValue: string | null;
             baseline: string | null;
             estimated: boolean;
@@ -9245,6 +9245,15 @@ export interface operations {
                     "application/json": components["schemas"]["SpendControlsView"];
                 };
             };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key */
             401: {
                 headers: {
@@ -9265,6 +9274,15 @@ export interface operations {
             };
             /** @description Not found (also another vendor’s id) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not valid; `errors` names each one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
