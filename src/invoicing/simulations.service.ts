@@ -17,7 +17,7 @@ import { InvoicingError, InvoicingErrorCode } from './invoicing.errors';
 import { ContractError, ContractErrorCode } from '../contracts/contracts.errors';
 import { basisItemErrors, basisItemOf, describeItem, undeclaredTypeErrors, type ValueBasisItem } from '../contracts/value-basis';
 import { localDate } from '../kernel/calendar';
-import { samplePricingInput } from '../pricing/sample';
+import { inPeriod, samplePricingInput } from '../pricing/sample';
 import { guaranteeKpis, knownOutcomeTypes } from '../pricing/terms';
 import type { PricingContract, Terms } from '../pricing/types';
 import { CreateQuoteDto, QuotePeriodView, QuoteView } from './dto/quote.dto';
@@ -28,12 +28,6 @@ import { Money } from '../common/money';
 
 /** A stored numeric (normal form, "112000") in the currency's decimals ("112000.00"). */
 const fixed = (v: string, decimals: number) => new Money(v).toFixed(decimals);
-
-/** Whether an instant falls in the period, by the contract's local dates. */
-function within(at: string, timezone: string, period: { start: string; end: string }): boolean {
-  const day = localDate(at, timezone);
-  return day >= period.start && day < period.end;
-}
 
 /** At most this many periods per simulation: each is one aggregate query. */
 export const MAX_SIMULATED_PERIODS = 36;
@@ -170,7 +164,7 @@ export class SimulationsService {
         period: period.label,
         start: period.start,
         end: period.end,
-        outcomes: dto.outcomes.filter((o) => within(o.occurredAt, contract.timezone, period)).length,
+        outcomes: inPeriod(dto.outcomes, period, contract.timezone).length,
         quoted,
         refusal: result.ok ? null : { code: result.code, reason: result.reason },
         lines: result.ok ? result.lines.map((l) => ({ key: l.key, description: l.description, quantity: l.quantity, unitPrice: l.unitPrice, amount: l.amount })) : [],

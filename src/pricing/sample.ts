@@ -22,7 +22,7 @@ export function sampleOutcomeId(i: number): string {
 }
 
 /** The sample's outcomes occurring in the period, by the contract's local dates, with their positions. */
-function inPeriod(sample: readonly SampleOutcome[], period: BillingPeriod, timezone: string): Array<{ o: SampleOutcome; i: number; day: string }> {
+export function inPeriod(sample: readonly SampleOutcome[], period: BillingPeriod, timezone: string): Array<{ o: SampleOutcome; i: number; day: string }> {
   return sample.flatMap((o, i) => {
     const day = localDate(o.occurredAt, timezone);
     return day >= period.start && day < period.end ? [{ o, i, day }] : [];
