@@ -352,9 +352,9 @@ export class OutcomesRepository {
    * verified as of the deadline, each with its event saying when it was deemed. Idempotent: a row
    * moved (or decided) already is no longer \`recorded\`; concurrent sweeps skip each other's rows.
    */
-  async deemLapsed(scope: Scope, limit: number, em?: EntityManager, ids?: string[]): Promise<string[]> {
+  async deemLapsed(scope: Scope, limit: number, em?: EntityManager, ids?: string[]): Promise<Array<{ id: string; contractId: string }>> {
     const params: unknown[] = [limit, ids ?? null];
-    const rows: Array<{ id: string }> = await this.q(em).query(
+    const rows: Array<{ id: string; contract_id: string }> = await this.q(em).query(
       `WITH due AS (
          SELECT o.vendor_id, o.id, o.deemed_after FROM outcomes o
           WHERE o.status = 'recorded' AND o.deemed_after <= now() AND ($2::uuid[] IS NULL OR o.id = ANY($2::uuid[]))
@@ -363,16 +363,16 @@ export class OutcomesRepository {
        ), moved AS (
          UPDATE outcomes o SET status = 'verified', verified_at = due.deemed_after
            FROM due WHERE o.vendor_id = due.vendor_id AND o.id = due.id AND o.status = 'recorded'
-         RETURNING o.vendor_id, o.id, o.deemed_after
+         RETURNING o.vendor_id, o.id, o.contract_id, o.deemed_after
        ), events AS (
          INSERT INTO outcome_events (vendor_id, outcome_id, from_status, to_status, actor_key_id, actor_role, reason, deemed_at)
          SELECT vendor_id, id, 'recorded', 'verified', NULL, 'system', 'deemed accepted: the objection window lapsed', deemed_after
            FROM moved ORDER BY id
        )
-       SELECT id FROM moved`,
+       SELECT id, contract_id FROM moved`,
       params,
     );
-    return rows.map((r) => r.id);
+    return rows.map((r) => ({ id: r.id, contractId: r.contract_id }));
   }
 
   /**

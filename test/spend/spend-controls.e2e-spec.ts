@@ -2,6 +2,7 @@ jest.setTimeout(300_000);
 
 import { customerWithContract, issueKey } from '../support/fixtures';
 import { createTestApp, KeyedClient, TestApp } from '../support/test-app';
+import { DeemingSweep } from '../../src/outcomes/deeming-sweep';
 
 // One app per file: configuration (and so the database) is cached by the first app of a file.
 let t: TestApp;
@@ -150,6 +151,24 @@ describe('spend.threshold_crossed: once per threshold per period', () => {
     expect(await crossedEvents(c.contractId)).toHaveLength(0);
     await customer.post(`/v1/outcomes/${o.body.id}/verify`, {}).expect(200);
     expect((await crossedEvents(c.contractId)).map((e) => e.threshold)).toEqual([50]);
+  });
+
+  it('claims deemed accepted by the sweep are checked too: a threshold they reach is announced by the sweep, once', async () => {
+    const terms = {
+      components: [{ type: 'per_outcome', outcomeType: 'answer', unitPrice: '10.00', verification: 'customer', objectionWindow: 'PT2S' }],
+    };
+    const c = await customerWithContract(vendor, { currency: 'USD', timezone: 'UTC', taxRate: '0', terms });
+    await vendor.put(`/v1/contracts/${c.contractId}/spend-controls`, { budget: '20.00' }).expect(200);
+    const now = new Date().toISOString();
+    for (const i of [1, 2]) await vendor.post(`/v1/contracts/${c.contractId}/outcomes`, { externalId: `a-${i}`, type: 'answer', occurredAt: now }).expect(201);
+    // Recorded claims bill nothing yet: no threshold reached.
+    expect(await crossedEvents(c.contractId)).toEqual([]);
+    await new Promise((r) => setTimeout(r, 2500));
+    const sweep = t.app.get(DeemingSweep);
+    expect(await sweep.sweep()).toBeGreaterThanOrEqual(2);
+    expect((await crossedEvents(c.contractId)).map((e) => e.threshold).sort((a, b) => a - b)).toEqual([50, 80, 100]);
+    await sweep.sweep();
+    expect(await crossedEvents(c.contractId)).toHaveLength(3);
   });
 });
 
