@@ -7,6 +7,7 @@
 // Prints outcomes/s of each and the ratio API ÷ COPY.
 import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -78,7 +79,7 @@ export default async function ingestBench(args: string[]): Promise<void> {
     // --profile=<dir>: a V8 CPU profile of the server, written when it stops.
     const profileDir = arg(args, 'profile', '');
     server = await startServer(
-      { DATABASE_URL: pg.url, PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' },
+      { DATABASE_URL: pg.url, PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', SECRETS_MASTER_KEY: randomBytes(32).toString('base64') },
       profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
     );
     const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
