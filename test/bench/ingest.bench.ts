@@ -11,12 +11,9 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { NestFactory } from '@nestjs/core';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { DataSource } from 'typeorm';
-import { migrations } from '../../migrations';
-import { startScratchPostgres } from '../support/local-postgres';
+import { migrateAndCreateVendor, startBenchPostgres } from './bench-database';
 import { arg } from './args';
 import { contentSha256 } from '../../src/outcomes/outcome-rules';
 import { exited, freePort, send as request, startServer } from '../outcomes/server-process';
@@ -57,23 +54,11 @@ export default async function ingestBench(args: string[]): Promise<void> {
   const type = verification === 'auto' ? 'query' : 'report';
 
   // A durable cluster (fsync on), as in production; both loads run on it.
-  const pg = await startScratchPostgres('ol-bench-', { database: 'bench' });
+  const pg = await startBenchPostgres();
   const dataDir = pg.dataDir;
   let server: ChildProcess | null = null;
   try {
-    const ds = new DataSource({ type: 'postgres', url: pg.url, migrations, migrationsTransactionMode: 'each' });
-    await ds.initialize();
-    await ds.runMigrations();
-    await ds.destroy();
-
-    // The operator creates the vendor (what the CLI does), in-process against the same database.
-    process.env.DATABASE_URL = pg.url;
-    process.env.LOG_LEVEL = 'silent';
-    const { AppModule } = await import('../../src/app.module');
-    const { VendorsService } = await import('../../src/parties/vendors.service');
-    const ctx = await NestFactory.createApplicationContext(AppModule, { logger: false });
-    const { vendor, adminKey } = await ctx.get(VendorsService).create('Bench vendor');
-    await ctx.close();
+    const { vendorId, adminKey } = await migrateAndCreateVendor(pg.url, 'Bench vendor');
 
     const port = await freePort();
     // --profile=<dir>: a V8 CPU profile of the server, written when it stops.
@@ -119,7 +104,7 @@ export default async function ingestBench(args: string[]): Promise<void> {
     const lines = outcomes.map((o) => {
       const sha = contentSha256({ type: o.type, quantity: o.quantity, value: null, occurredAt: o.occurredAt, dimensions: o.dimensions, evidenceSha256: null, evidenceUri: null, correctsOutcomeId: null });
       return [
-        vendor.id, copyContract, o.externalId, o.type, o.quantity, null, o.occurredAt, JSON.stringify(o.dimensions), status, sha,
+        vendorId, copyContract, o.externalId, o.type, o.quantity, null, o.occurredAt, JSON.stringify(o.dimensions), status, sha,
         status === 'verified' ? o.occurredAt : null, adminKey.id,
       ].map(copyText).join('\t') + '\n';
     });

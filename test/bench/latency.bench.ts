@@ -12,10 +12,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NestFactory } from '@nestjs/core';
-import { DataSource } from 'typeorm';
-import { migrations } from '../../migrations';
-import { startScratchPostgres } from '../support/local-postgres';
+import { migrateAndCreateVendor, startBenchPostgres } from './bench-database';
 import { arg } from './args';
 import { exited, freePort, send as request, startServer } from '../outcomes/server-process';
 
@@ -88,21 +85,10 @@ export default async function latencyBench(args: string[]): Promise<void> {
   const requests = Number(arg(args, 'requests', '10000'));
   const clients = Number(arg(args, 'clients', '50'));
   const profileDir = arg(args, 'profile', '');
-  const pg = await startScratchPostgres('ol-bench-', { database: 'bench' });
+  const pg = await startBenchPostgres();
   let server: ChildProcess | null = null;
   try {
-    const ds = new DataSource({ type: 'postgres', url: pg.url, migrations, migrationsTransactionMode: 'each' });
-    await ds.initialize();
-    await ds.runMigrations();
-    await ds.destroy();
-
-    process.env.DATABASE_URL = pg.url;
-    process.env.LOG_LEVEL = 'silent';
-    const { AppModule } = await import('../../src/app.module');
-    const { VendorsService } = await import('../../src/parties/vendors.service');
-    const ctx = await NestFactory.createApplicationContext(AppModule, { logger: false });
-    const { adminKey } = await ctx.get(VendorsService).create('Latency vendor');
-    await ctx.close();
+    const { adminKey } = await migrateAndCreateVendor(pg.url, 'Latency vendor');
 
     const port = await freePort();
     const countFile = args.includes('--count-queries') ? join(tmpdir(), `ol-bench-queries-${process.pid}.json`) : '';
