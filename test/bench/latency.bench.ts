@@ -119,7 +119,7 @@ export default async function latencyBench(args: string[]): Promise<void> {
       ).text,
     ).id as string;
 
-    await load(port, key, contractId, 'warm', Math.min(2000, requests), clients); // JIT and pools warm, not timed
+    const warm = await load(port, key, contractId, 'warm', Math.min(2000, requests), clients); // JIT and pools warm, not timed
     const many = await load(port, key, contractId, 'many', requests, clients);
     const one = await load(port, key, contractId, 'one', Math.min(2000, requests), 1);
     console.log(`latency bench: single POST /v1/contracts/:id/outcomes (auto-verified usage), keep-alive, rate limit off`);
@@ -132,7 +132,7 @@ export default async function latencyBench(args: string[]): Promise<void> {
     await exited(server);
     server = null;
     if (countFile) {
-      const sent = many.latencies.length + one.latencies.length + Math.min(2000, requests);
+      const sent = warm.latencies.length + many.latencies.length + one.latencies.length;
       const rows: Array<[string, number]> = JSON.parse(readFileSync(countFile, 'utf8'));
       rmSync(countFile, { force: true });
       console.log(`  SQL statements per request (${sent} requests):`);
