@@ -1,7 +1,8 @@
 // Adjustments: outcomes of an earlier, invoiced period that were verified late or reversed,
 // priced under that period's terms as net(billed + delta) − net(billed) per component.
 import { dec, dsum, plain } from '../kernel/decimal';
-import { activeDays, daysBetween, periodLabel } from './period';
+import { stretchKey, stretchShare, termsForStretch } from './amendment';
+import { activeDays, addDays, daysBetween, periodLabel } from './period';
 import { aggInputs, AggregateIndex } from './aggregate-index';
 import { chargeModel } from './charges';
 import { priceComponent } from './component';
@@ -18,23 +19,26 @@ export function adjustmentDrafts(
 ): Draft[] {
   const deltaIndex = new AggregateIndex([adj.delta], 'adjustment.delta');
   const deltaTypes = deltaIndex.types();
+  // A stretch of a split period is priced as its invoice priced it: its days, its prorated terms.
+  const seg = adj.segment;
+  const priced = seg ? termsForStretch(terms, stretchShare(adj.period, seg), r.round) : terms;
   const ctxFor = (aggregates: AggregateIndex): Ctx => ({
     contract,
     period: adj.period,
     periodDays: daysBetween(adj.period.start, adj.period.end),
-    activeDays: activeDays(adj.period, contract.startsOn, contract.endsOn),
+    activeDays: activeDays(seg ? { start: seg.start, end: seg.end } : adj.period, contract.startsOn, contract.endsOn),
     kpis: adj.kpis ?? [],
     aggregates,
     adjustment: true,
   });
   const before = ctxFor(new AggregateIndex([adj.billed], 'adjustment.billed'));
   const after = ctxFor(new AggregateIndex([adj.billed, adj.delta], 'adjustment.billed+delta'));
-  const label = periodLabel(adj.period);
+  const label = seg ? `${periodLabel(adj.period)} (${seg.start} – ${addDays(seg.end, -1)})` : periodLabel(adj.period);
   const drafts: Draft[] = [];
-  terms.components.forEach((c, j) => {
+  priced.components.forEach((c, j) => {
     const type = componentOutcomeType(c);
     if (type === undefined || !deltaTypes.has(type)) return;
-    const key = componentKey(terms, j);
+    const key = seg ? stretchKey(componentKey(priced, j), seg) : componentKey(priced, j);
     const b = priceComponent(c, key, before, r);
     const a = priceComponent(c, key, after, r);
     if ('ok' in b || 'ok' in a) return; // cannot happen: adjustments never block on a KPI
@@ -61,6 +65,7 @@ export function adjustmentDrafts(
       inputs: {
         adjustmentKind: adj.kind,
         period: { start: adj.period.start, end: adj.period.end },
+        ...(seg ? { stretch: { start: seg.start, end: seg.end, termsVersionId: seg.termsVersionId ?? null } } : {}),
         componentKey: key,
         outcomeType: type,
         delta: deltaRows.map((row) => ({ ...aggInputs(row), ...(row.dimensions ? { dimensions: row.dimensions } : {}) })),

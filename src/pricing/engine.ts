@@ -14,7 +14,8 @@ import { evaluateGuarantee, invoiceGuaranteeDraft } from './guarantee';
 import { checkDecimal, PricingInputError } from './input-error';
 import { invoiceMinimumDraft } from './minimum';
 import { isOutcomePriced, spendLimitDraft } from './spend-limit';
-import { activeDays, daysBetween, isIsoDate, isValidPeriod } from './period';
+import { activeDays, addDays, daysBetween, isIsoDate, isValidPeriod } from './period';
+import { invoiceLimitsOf, stretchKey, stretchShare, type StretchShare, termsForStretch } from './amendment';
 import type { Ctx, Draft, Rounder } from './pricing-context';
 import { componentKey, parseTerms } from './terms';
 import type {
@@ -22,6 +23,7 @@ import type {
   CalculationTrace,
   GuaranteeEvaluation,
   InvoiceLine,
+  OutcomeAggregate,
   PricedInvoice,
   PricingContract,
   PricingInput,
@@ -30,6 +32,7 @@ import type {
   RoundingMode,
   Terms,
   TermsFieldError,
+  TermsSegment,
   TraceLine,
 } from './types';
 
@@ -92,6 +95,50 @@ function contractForTrace(c: PricingContract): PricingContract {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Split periods (a mid-period amendment): the stretches, checked
+
+/** What one pass of component pricing reads: the terms, the outcomes and the active days. */
+interface Part {
+  terms: Terms;
+  aggregates: OutcomeAggregate[];
+  activeDays: number;
+  segment?: TermsSegment;
+}
+
+/** Two or more contiguous stretches ending at the period's end, each with valid terms. */
+function checkSegments(input: PricingInput, period: BillingPeriod): Array<{ segment: TermsSegment; terms: Terms; share: StretchShare }> | PricingRefusal {
+  const segments = input.segments!;
+  if (!Array.isArray(segments) || segments.length < 2) throw new PricingInputError('segments must hold two or more stretches of the period');
+  if ((input.aggregates ?? []).length) throw new PricingInputError('a split period carries its aggregates in its segments');
+  const out: Array<{ segment: TermsSegment; terms: Terms; share: StretchShare }> = [];
+  for (let i = 0; i < segments.length; i++) {
+    const s = segments[i];
+    const prev = i === 0 ? null : segments[i - 1];
+    const ok =
+      isIsoDate(s.start) && isIsoDate(s.end) && s.from === segments[0].start && s.start < s.end &&
+      (prev ? s.start === prev.end : s.start >= period.start) && (i < segments.length - 1 || s.end === period.end);
+    if (!ok) throw new PricingInputError(`segments[${i}] must continue the stretches before it inside the period (the last ending at its end)`);
+    const parsed = parseTerms(s.terms, { stored: true });
+    if (!parsed.ok) return termsRefusal(parsed.errors, `segments[${i}].terms`);
+    out.push({ segment: s, terms: parsed.terms, share: stretchShare(period, s) });
+  }
+  return out;
+}
+
+/** A stretch's line says which days and version it charges for. */
+function inStretch(d: Draft, s: TermsSegment): Draft {
+  return {
+    ...d,
+    description: `${d.description} (${s.start} – ${addDays(s.end, -1)})`,
+    inputs: { ...d.inputs, stretch: { start: s.start, end: s.end, termsVersionId: s.termsVersionId ?? null } },
+  };
+}
+
+function segmentForTrace(s: TermsSegment): NonNullable<CalculationTrace['segments']>[number] {
+  return { start: s.start, end: s.end, days: daysBetween(s.start, s.end), termsVersionId: s.termsVersionId ?? null, termsSha256: sha256Hex(canonicalJson(s.terms)) };
+}
+
+// ---------------------------------------------------------------------------------------------
 // The invoice
 
 export function priceInvoice(input: PricingInput): PricingResult {
@@ -123,23 +170,49 @@ export function priceInvoice(input: PricingInput): PricingResult {
   }
   const mode: RoundingMode = terms.rounding ?? 'HALF_UP';
   const r: Rounder = { mode, decimals, round: (v) => roundTo(v, decimals, mode) };
+  const periodDays = daysBetween(period.start, period.end);
+  const kpis = input.kpis ?? [];
+
+  // The parts priced: the whole period under `terms`, or each stretch of a split period under
+  // its own version (prorated per-period amounts, its own outcomes, its own days).
+  const split = input.segments;
+  let parts: Part[];
+  let invoiceTerms: Pick<Terms, 'minimum' | 'cap' | 'guarantee'> = terms;
+  if (split) {
+    const checked = checkSegments(input, period);
+    if ('ok' in checked) return checked;
+    parts = checked.map((s) => ({
+      terms: termsForStretch(s.terms, s.share, r.round),
+      aggregates: s.segment.aggregates,
+      activeDays: activeDays({ start: s.segment.start, end: s.segment.end }, contract.startsOn, contract.endsOn),
+      segment: s.segment,
+    }));
+    invoiceTerms = { ...invoiceLimitsOf(checked, r.round), guarantee: terms.guarantee };
+  } else parts = [{ terms, aggregates: input.aggregates ?? [], activeDays: active }];
+  // The whole period's context: invoice-level guarantees read the period's KPIs.
   const ctx: Ctx = {
     contract,
     period,
-    periodDays: daysBetween(period.start, period.end),
+    periodDays,
     activeDays: active,
-    kpis: input.kpis ?? [],
-    aggregates: new AggregateIndex([input.aggregates ?? []], 'aggregates'),
+    kpis,
+    aggregates: new AggregateIndex([split ? [] : (input.aggregates ?? [])], 'aggregates'),
     adjustment: false,
   };
 
   const drafts: Draft[] = [];
   const guarantees: GuaranteeEvaluation[] = [];
-  for (let i = 0; i < terms.components.length; i++) {
-    const priced = priceComponent(terms.components[i], componentKey(terms, i), ctx, r);
-    if ('ok' in priced) return priced;
-    drafts.push(...priced.drafts);
-    if (priced.evaluation) guarantees.push(priced.evaluation);
+  for (const part of parts) {
+    const partCtx: Ctx = split
+      ? { ...ctx, activeDays: part.activeDays, aggregates: new AggregateIndex([part.aggregates], `segments[${part.segment!.start}].aggregates`) }
+      : ctx;
+    for (let i = 0; i < part.terms.components.length; i++) {
+      const key = componentKey(part.terms, i);
+      const priced = priceComponent(part.terms.components[i], part.segment ? stretchKey(key, part.segment) : key, partCtx, r);
+      if ('ok' in priced) return priced;
+      drafts.push(...(part.segment ? priced.drafts.map((d) => inStretch(d, part.segment!)) : priced.drafts));
+      if (priced.evaluation) guarantees.push(priced.evaluation);
+    }
   }
   const componentTotal = dsum(drafts.map((d) => r.round(d.unrounded)));
   const outcomePriced = dsum(drafts.filter(isOutcomePriced).map((d) => r.round(d.unrounded)));
@@ -154,19 +227,19 @@ export function priceInvoice(input: PricingInput): PricingResult {
     drafts.push(d);
     running = running.plus(r.round(d.unrounded));
   };
-  if (terms.guarantee) {
-    const e = evaluateGuarantee(terms.guarantee, ctx);
+  if (invoiceTerms.guarantee) {
+    const e = evaluateGuarantee(invoiceTerms.guarantee, ctx);
     if ('ok' in e) return e;
     guarantees.push(e.evaluation);
-    add(invoiceGuaranteeDraft(terms.guarantee, e, running, decimals));
+    add(invoiceGuaranteeDraft(invoiceTerms.guarantee, e, running, decimals));
   }
-  add(invoiceCapDraft(terms.cap, running, decimals));
+  add(invoiceCapDraft(invoiceTerms.cap, running, decimals));
   // After the terms' own cap, before the minimum commitment (which the customer owes regardless).
   if (input.spendLimit) {
     checkDecimal(input.spendLimit.budget, 'spendLimit.budget');
     add(spendLimitDraft(input.spendLimit, running, outcomePriced, decimals));
   }
-  add(invoiceMinimumDraft(terms.minimum, running, decimals));
+  add(invoiceMinimumDraft(invoiceTerms.minimum, running, decimals));
 
   // Round each line once; totals are sums of rounded lines.
   const lines: InvoiceLine[] = [];
@@ -204,6 +277,7 @@ export function priceInvoice(input: PricingInput): PricingResult {
     engineVersion: ENGINE_VERSION,
     contract: contractForTrace(contract),
     period,
+    ...(split ? { segments: split.map(segmentForTrace) } : {}),
     lines: traceLines,
     subtotal: fixed(subtotal, decimals),
     tax: { rate: contract.taxRate, unrounded: plain(taxUnrounded), amount: fixed(tax, decimals) },

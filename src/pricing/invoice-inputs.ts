@@ -6,10 +6,12 @@
 // as positive aggregates). Late outcomes become a late_verified adjustment over `billed`; reversals
 // are priced after the late outcomes of the same period (over billed + late), so the two lines add up.
 import { negateAggregate } from './aggregates';
-import type { BillingPeriod, KpiMeasurement, OutcomeAggregate, PeriodAdjustmentInput, PricingContract, PricingInput, SpendLimit, Terms } from './types';
+import type { BillingPeriod, KpiMeasurement, OutcomeAggregate, PeriodAdjustmentInput, PricingContract, PricingInput, SpendLimit, Stretch, Terms, TermsSegment } from './types';
 
 export interface EarlierPeriodRows {
   period: BillingPeriod;
+  /** A split period gives one row per stretch: the stretch, with its version's terms below. */
+  segment?: Stretch;
   /** The terms its invoice was priced with. */
   terms: Terms;
   /** The KPI measurements of that period its guarantees read. */
@@ -24,6 +26,8 @@ export interface InvoiceRows {
   terms: Terms;
   period: BillingPeriod;
   aggregates: OutcomeAggregate[];
+  /** A period split by an amendment: its stretches, each with its terms and aggregates (`aggregates` empty). */
+  segments?: TermsSegment[];
   kpis: KpiMeasurement[];
   earlier: EarlierPeriodRows[];
   /** The hard limit the invoice recorded, if any. */
@@ -38,9 +42,10 @@ export function pricingContractOf(c: PricingContract): PricingContract {
 /** The adjustments of the earlier periods' changes, in period order, late outcomes before reversals. */
 export function periodAdjustments(earlier: EarlierPeriodRows[]): PeriodAdjustmentInput[] {
   const out: PeriodAdjustmentInput[] = [];
-  for (const { period, terms, kpis, billed, late, reversed } of earlier) {
-    if (late.length) out.push({ kind: 'late_verified', period, terms, kpis, billed, delta: late });
-    if (reversed.length) out.push({ kind: 'reversal', period, terms, kpis, billed: [...billed, ...late], delta: reversed.map(negateAggregate) });
+  for (const { period, segment, terms, kpis, billed, late, reversed } of earlier) {
+    const at = segment ? { segment } : {};
+    if (late.length) out.push({ kind: 'late_verified', period, ...at, terms, kpis, billed, delta: late });
+    if (reversed.length) out.push({ kind: 'reversal', period, ...at, terms, kpis, billed: [...billed, ...late], delta: reversed.map(negateAggregate) });
   }
   return out;
 }
@@ -52,6 +57,7 @@ export function invoicePricingInput(rows: InvoiceRows): PricingInput {
     terms: rows.terms,
     period: { start: rows.period.start, end: rows.period.end },
     aggregates: rows.aggregates,
+    ...(rows.segments ? { segments: rows.segments } : {}),
     kpis: rows.kpis,
     ...(adjustments.length ? { adjustments } : {}),
     ...(rows.spendLimit ? { spendLimit: rows.spendLimit } : {}),

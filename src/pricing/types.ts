@@ -117,10 +117,32 @@ export interface KpiMeasurement {
   occurredAt: string; // ISO 8601
 }
 
+/**
+ * A stretch of a billing period governed by one terms version, when an amendment took effect
+ * inside the period: local dates [start, end), and `from`, the first day of the period's first
+ * stretch (days before any version is in force belong to none). Per-period amounts are prorated by
+ * the stretch's share of the days from `from` to the period's end (see amendment.ts).
+ */
+export interface Stretch {
+  start: string;
+  end: string;
+  from: string;
+  /** The terms version governing it, named in the trace. */
+  termsVersionId?: string;
+}
+
+/** One stretch of a split period with its version's terms and the aggregates of outcomes dated in it. */
+export interface TermsSegment extends Stretch {
+  terms: Terms;
+  aggregates: OutcomeAggregate[];
+}
+
 /** Outcomes that changed after their period was invoiced, priced under that period's terms. */
 export interface PeriodAdjustmentInput {
   kind: 'late_verified' | 'reversal';
   period: BillingPeriod;
+  /** When the period was split by an amendment: the stretch `terms` governed (delta and billed are of it). */
+  segment?: Stretch;
   terms: Terms;
   kpis: KpiMeasurement[];
   /** What the finalized invoices of that period already billed. */
@@ -148,6 +170,13 @@ export interface PricingInput {
   adjustments?: PeriodAdjustmentInput[];
   /** Present when the spend controls' hard limit is on: outcome-priced lines beyond the budget are not billed. */
   spendLimit?: SpendLimit;
+  /**
+   * A period split by a mid-period amendment: two or more contiguous stretches ending at the
+   * period's end, each priced by its own version over the outcomes dated in it (`aggregates`
+   * must then be empty). `terms` is the version in force on the period's last day: it gives the
+   * invoice's rounding and guarantee.
+   */
+  segments?: TermsSegment[];
 }
 
 export type LineKind = 'charge' | 'included_allowance' | 'minimum_true_up' | 'cap' | 'guarantee_credit' | 'adjustment' | 'spend_limit';
@@ -189,6 +218,8 @@ export interface CalculationTrace {
   engineVersion: string;
   contract: PricingContract;
   period: BillingPeriod;
+  /** Only for a period split by an amendment: each stretch, its version and the digest of its terms. */
+  segments?: Array<{ start: string; end: string; days: number; termsVersionId: string | null; termsSha256: string }>;
   lines: TraceLine[];
   subtotal: DecimalString;
   tax: { rate: DecimalString; unrounded: DecimalString; amount: DecimalString };
