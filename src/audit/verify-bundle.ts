@@ -25,8 +25,9 @@ import { type EarlierPeriodRows, type InvoiceRows, invoicePricingInput } from '.
 import type { AggregateMeasure } from '../pricing/charges/measures';
 import { aggregateMeasures, billableOutcomeTypes, breakdownDimensions } from '../pricing/terms';
 import { versionForPeriod } from '../pricing/terms-in-force';
+import { type PeriodStretch, periodStretches } from '../pricing/amendment';
 import { engineRelease, ENGINE_VERSION, VERIFIER_PACKAGE } from '../pricing/version';
-import type { InvoiceLine, KpiMeasurement, OutcomeAggregate, PricingResult, Terms } from '../pricing/types';
+import type { InvoiceLine, KpiMeasurement, OutcomeAggregate, PricingResult, Stretch, Terms } from '../pricing/types';
 import {
   BUNDLE_FORMAT,
   BundleManifest,
@@ -392,6 +393,9 @@ function brokenLinkMessage(
 // ---------------------------------------------------------------------------------------------
 // 4–5. outcomes and invoices
 
+/** An earlier invoiced period, or one stretch of it when an amendment split it: the dates [from, to) its outcomes belong to. */
+type EarlierSlice = InvoicedPeriod & { terms: Terms; billable: Set<string>; from: string; to: string; segment?: Stretch };
+
 interface InvoiceWork {
   doc: InvoiceDocument;
   path: string;
@@ -400,11 +404,13 @@ interface InvoiceWork {
   billable: Set<string>;
   dims: string[];
   measures: AggregateMeasure[];
-  earlier: Array<InvoicedPeriod & { terms: Terms; billable: Set<string> }>;
+  earlier: EarlierSlice[];
   current: PeriodAggregates;
-  /** period start → effect → aggregates of this invoice's links to earlier periods. */
+  /** A period split by an amendment: each stretch with its version's terms and its own aggregates. */
+  stretches: Array<PeriodStretch<{ id: string; effectiveFrom: string }> & { terms: Terms; billable: Set<string>; aggs: PeriodAggregates }> | null;
+  /** slice start (an earlier period's, or its stretch's) → effect → aggregates of this invoice's links to it. */
   delta: Map<string, Map<number, PeriodAggregates>>;
-  /** period start → what other invoices finalized before this one billed (and did not take back). */
+  /** slice start → what other invoices finalized before this one billed (and did not take back). */
   billed: Map<string, PeriodAggregates>;
   kpiIds: Set<string>;
   kpis: Array<{ periodStart: string; kpi: KpiMeasurement }>;
@@ -477,6 +483,7 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
       measures: [],
       earlier: [],
       current: new PeriodAggregates([]),
+      stretches: null,
       delta: new Map(),
       billed: new Map(),
       kpiIds: new Set(),
@@ -514,6 +521,12 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
       continue;
     }
     w.billable = new Set(billableOutcomeTypes(tv.terms).keys());
+    const termsOf = (id: string) => terms.get(id)?.terms;
+    const split = periodStretches(contract.termsVersions, { start: doc.periodStart, end: doc.periodEnd });
+    if (split?.some((st) => !termsOf(st.version.id))) {
+      w.error = `a terms version in force during ${doc.periodLabel} is not in the bundle`;
+      continue;
+    }
     const earlier = (contract.invoicedPeriods ?? []).filter((p) => p.periodStart < doc.periodStart);
     for (const p of earlier) {
       const t = terms.get(p.termsVersionId);
@@ -521,11 +534,28 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
         w.error = `the terms version ${p.termsVersionId} of earlier invoice ${p.number} is not in the bundle`;
         break;
       }
-      w.earlier.push({ ...p, terms: t.terms, billable: new Set(billableOutcomeTypes(t.terms).keys()) });
+      // A split period's stretches, as billing cuts them (src/pricing/amendment.ts).
+      const stretches = periodStretches(contract.termsVersions, { start: p.periodStart, end: p.periodEnd });
+      if (!stretches) {
+        w.earlier.push({ ...p, terms: t.terms, billable: new Set(billableOutcomeTypes(t.terms).keys()), from: p.periodStart, to: p.periodEnd });
+        continue;
+      }
+      for (const { version, readFrom, ...segment } of stretches) {
+        const st = termsOf(version.id);
+        if (!st) {
+          w.error = `a terms version in force during earlier invoice ${p.number} is not in the bundle`;
+          break;
+        }
+        w.earlier.push({ ...p, terms: st, billable: new Set(billableOutcomeTypes(st).keys()), from: readFrom, to: segment.end, segment });
+      }
     }
-    w.dims = breakdownDimensions([tv.terms, ...w.earlier.map((p) => p.terms)]);
-    w.measures = aggregateMeasures([tv.terms, ...w.earlier.map((p) => p.terms)]);
+    if (w.error) continue;
+    const stretchTerms = (split ?? []).map((st) => termsOf(st.version.id)!);
+    const allTerms = [tv.terms, ...stretchTerms, ...w.earlier.map((p) => p.terms)];
+    w.dims = breakdownDimensions(allTerms);
+    w.measures = aggregateMeasures(allTerms);
     w.current = new PeriodAggregates(w.dims, w.measures);
+    w.stretches = split?.map((st, i) => ({ ...st, terms: stretchTerms[i], billable: new Set(billableOutcomeTypes(stretchTerms[i]).keys()), aggs: new PeriodAggregates(w.dims, w.measures) })) ?? null;
     try {
       const trace = JSON.parse(doc.traceJson) as { lines?: Array<{ guarantee?: { measurementId?: string | null } }> };
       for (const l of trace.lines ?? []) if (typeof l.guarantee?.measurementId === 'string') w.kpiIds.add(l.guarantee.measurementId);
@@ -599,16 +629,22 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
     const idBytes = uuidBytes(o.id);
     for (const w of invoices) {
       const own = mine.filter((l) => l.invoice_id === w.doc.id);
-      // This period: what the invoice recorded (+1), of a billable type, occurring in the period.
-      if (w.billable.has(o.type) && day >= w.doc.periodStart && day < w.doc.periodEnd && own.some((l) => l.effect === '1'))
-        w.current.add(o, dimensions, idBytes, day);
-      const p = w.earlier.find((e) => day >= e.periodStart && day < e.periodEnd && e.billable.has(o.type));
+      // This period: what the invoice recorded (+1), of a billable type, occurring in the period (or in a stretch of it).
+      if (own.some((l) => l.effect === '1')) {
+        if (!w.stretches) {
+          if (w.billable.has(o.type) && day >= w.doc.periodStart && day < w.doc.periodEnd) w.current.add(o, dimensions, idBytes, day);
+        } else {
+          const st = w.stretches.find((x) => day >= x.readFrom && day < x.end && x.billable.has(o.type));
+          if (st) st.aggs.add(o, dimensions, idBytes, day);
+        }
+      }
+      const p = w.earlier.find((e) => day >= e.from && day < e.to && e.billable.has(o.type));
       if (!p) continue;
       // Changes to an earlier period that this invoice billed.
       for (const l of own) {
         const effect = Number(l.effect);
-        let byEffect = w.delta.get(p.periodStart);
-        if (!byEffect) w.delta.set(p.periodStart, (byEffect = new Map()));
+        let byEffect = w.delta.get(p.from);
+        if (!byEffect) w.delta.set(p.from, (byEffect = new Map()));
         let set = byEffect.get(effect);
         if (!set) byEffect.set(effect, (set = new PeriodAggregates(w.dims, w.measures)));
         set.add(o, dimensions, idBytes, day);
@@ -617,8 +653,8 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
       const before = (l: BillingRecord) => l.invoice_id !== w.doc.id && (finalizedAt.get(l.invoice_id) ?? '9999') < w.doc.finalizedAt;
       const billedBefore = mine.some((l) => l.effect === '1' && before(l)) && !mine.some((l) => l.effect === '-1' && before(l));
       if (billedBefore) {
-        let set = w.billed.get(p.periodStart);
-        if (!set) w.billed.set(p.periodStart, (set = new PeriodAggregates(w.dims, w.measures)));
+        let set = w.billed.get(p.from);
+        if (!set) w.billed.set(p.from, (set = new PeriodAggregates(w.dims, w.measures)));
         set.add(o, dimensions, idBytes, day);
       }
     }
@@ -720,13 +756,14 @@ export function repriceInvoice(rows: InvoiceRows): PricingResult {
 function invoiceRowsOf(w: InvoiceWork): InvoiceRows {
   const earlier: EarlierPeriodRows[] = [];
   for (const p of w.earlier) {
-    const byEffect = w.delta.get(p.periodStart);
+    const byEffect = w.delta.get(p.from);
     if (!byEffect) continue;
     earlier.push({
       period: { start: p.periodStart, end: p.periodEnd },
+      ...(p.segment ? { segment: p.segment } : {}),
       terms: p.terms,
       kpis: w.kpis.filter((k) => k.periodStart === p.periodStart).map((k) => k.kpi),
-      billed: w.billed.get(p.periodStart)?.list() ?? [],
+      billed: w.billed.get(p.from)?.list() ?? [],
       late: byEffect.get(1)?.list() ?? [],
       reversed: byEffect.get(-1)?.list() ?? [],
     });
@@ -736,6 +773,9 @@ function invoiceRowsOf(w: InvoiceWork): InvoiceRows {
     terms: w.terms,
     period: { start: w.doc.periodStart, end: w.doc.periodEnd },
     aggregates: w.current.list(),
+    ...(w.stretches
+      ? { segments: w.stretches.map((st) => ({ start: st.start, end: st.end, from: st.from, termsVersionId: st.version.id, terms: st.terms, aggregates: st.aggs.list() })) }
+      : {}),
     kpis: w.kpis.filter((k) => k.periodStart === w.doc.periodStart).map((k) => k.kpi),
     earlier,
     ...(w.doc.spendLimit ? { spendLimit: w.doc.spendLimit } : {}),

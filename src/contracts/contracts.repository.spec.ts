@@ -27,7 +27,6 @@ describe('ContractsRepository SQL (every statement, for every kind of caller)', 
     ['termsVersions, latest only', (r, s) => r.termsVersions(s, [CONTRACT], { latestOnly: true })],
     ['termsVersionsById', (r, s) => r.termsVersionsById(s, [ID])],
     ['termsInForce', (r, s) => r.termsInForce(s, CONTRACT, '2026-03-15')],
-    ['termsForPeriod', (r, s) => r.termsForPeriod(s, CONTRACT, '2026-04-01')],
     ['termsVersionEffectiveOn', (r, s) => r.termsVersionEffectiveOn(s, CONTRACT, '2026-06-01')],
     ['insertTermsVersion', (r, s) => r.insertTermsVersion(s, { contractId: CONTRACT, version: 2, effectiveFrom: '2026-06-01', document: { components: [] } as any, documentSha256: 'abc' })],
   ];

@@ -230,11 +230,6 @@ export class ContractsRepository {
     return this.inForce(scope, contractId, (ps) => `${ps.add(localDate)}::date`, em);
   }
 
-  /** The version in force for a period: the one in force on its last day, the day before its (exclusive) end. */
-  async termsForPeriod(scope: Scope, contractId: string, periodEnd: string, em: Queryable = this.db.manager): Promise<TermsVersion | null> {
-    return this.inForce(scope, contractId, (ps) => `(${ps.add(periodEnd)}::date - 1)`, em);
-  }
-
   private async inForce(scope: Scope, contractId: string, day: (ps: Params) => string, em: Queryable): Promise<TermsVersion | null> {
     const ps = new Params();
     const where = termsScope(scope, ps);

@@ -206,7 +206,10 @@ export class ContractsService {
     return (await this.repo.termsVersions(scope, [c.id])).map(toTermsVersionView);
   }
 
-  /** An amendment: a new immutable version taking effect on the first day of a billing period. */
+  /**
+   * An amendment: a new immutable version taking effect on any day of the contract not yet invoiced.
+   * Inside a billing period it splits the period (src/pricing/amendment.ts).
+   */
   async addTerms(p: Principal, id: string, dto: CreateTermsVersionDto): Promise<TermsVersionView> {
     const terms = await this.checkedTerms(p.vendorId, dto.terms);
     const scope = scopeOf(p);
@@ -217,11 +220,6 @@ export class ContractsService {
       if (dto.effectiveFrom < c.startsOn || (c.endsOn && dto.effectiveFrom > c.endsOn))
         throw ContractError.create(ContractErrorCode.TERMS_VERSION_OUTSIDE_CONTRACT, undefined, [
           { field: 'effectiveFrom', message: `must be between ${c.startsOn} and ${c.endsOn ?? 'the open end'}` },
-        ]);
-      const boundary = c.billingCycle === 'annual' ? /-01-01$/ : /-01$/;
-      if (dto.effectiveFrom !== c.startsOn && !boundary.test(dto.effectiveFrom))
-        throw ContractError.create(ContractErrorCode.TERMS_VERSION_NOT_ON_PERIOD_BOUNDARY, undefined, [
-          { field: 'effectiveFrom', message: c.billingCycle === 'annual' ? 'must be a 1 January' : 'must be the first day of a month' },
         ]);
       const taken = await this.repo.termsVersionEffectiveOn(scope, c.id, dto.effectiveFrom, em);
       if (taken)
@@ -251,14 +249,6 @@ export class ContractsService {
       const saved = (await this.repo.find(scope, c.id, {}, em))!;
       return toContractView(saved, await this.latestTerms(scope, saved, em));
     });
-  }
-
-  /**
-   * The terms version in force for a period: the one in force on its last day (the latest that
-   * takes effect before the period ends).
-   */
-  async termsForPeriod(vendorId: string, contractId: string, periodEnd: string, em?: Queryable): Promise<TermsVersion | null> {
-    return this.repo.termsForPeriod(vendorScope(vendorId), contractId, periodEnd, em);
   }
 
   /** Every contract of the scope (the ids among `ids` when given), in id order. */

@@ -3,6 +3,7 @@ import { vendorScope } from '../auth/scope';
 import type { ContractsService } from '../contracts/contracts.service';
 import type { Contract } from '../contracts/entities/contract.entity';
 import { OutcomeBillingReads } from '../outcomes/billing.reads';
+import { periodStretches } from '../pricing/amendment';
 import { parseTerms } from '../pricing/terms';
 import type { Terms } from '../pricing/types';
 import { BillingInputsRepository, BillingSubject, InvoicedPeriod, OutcomeSource } from './billing-inputs.repository';
@@ -19,7 +20,10 @@ describe('BillingInputsRepository SQL (billing runs in the vendor scope)', () =>
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
   const terms: Terms = parsed.terms;
   const rec = new SqlRecorder();
-  const contracts = { termsVersionsById: async () => [{ id: ID, document: terms }] } as unknown as ContractsService;
+  const contracts = {
+    termsVersionsById: async () => [{ id: ID, document: terms }],
+    termsVersionsOf: async () => [{ id: ID, effectiveFrom: '2026-01-01', document: terms }],
+  } as unknown as ContractsService;
   const repo = new BillingInputsRepository(new OutcomeBillingReads(rec.asDataSource()), new InvoicesRepository(rec.asDataSource()), contracts);
   const contract = {
     vendorId: VENDOR, id: CONTRACT, customerId: CUSTOMER, currency: 'CNY', timezone: 'Asia/Shanghai', taxRate: '0.06',
@@ -44,6 +48,13 @@ describe('BillingInputsRepository SQL (billing runs in the vendor scope)', () =>
   ];
   it.each(sources)('pricingInput of %s', async (_name, source) => {
     expect(await rec.record(() => repo.pricingInput(rec, subject, source, earlier))).toMatchSnapshot();
+  });
+
+  it('pricingInput of a period split by an amendment (claim): one statement per stretch, each reading its own days', async () => {
+    const v2 = { id: CONTRACT, effectiveFrom: '2026-03-15', document: terms };
+    const stretches = periodStretches([{ id: ID, effectiveFrom: '2026-01-01', document: terms }, v2], subject.period) as BillingSubject['stretches'];
+    const split: BillingSubject = { ...subject, stretches };
+    expect(await rec.record(() => repo.pricingInput(rec, split, { kind: 'claim', invoiceId: ID }, []))).toMatchSnapshot();
   });
 
   it('pricingInput reading named KPI measurements (reproduction)', async () => {

@@ -5,6 +5,9 @@ import { periodStartOf } from '../kernel/calendar';
 import { Params, Queryable } from '../common/sql';
 import { ContractsService } from '../contracts/contracts.service';
 import type { Contract } from '../contracts/entities/contract.entity';
+import type { TermsVersion } from '../contracts/entities/terms-version.entity';
+import { type PeriodStretch, periodStretches } from '../pricing/amendment';
+import { versionForPeriod } from '../pricing/terms-in-force';
 import { negateAggregate } from '../pricing/aggregates';
 import { type AggregateMeasure, measureKey } from '../pricing/charges/measures';
 import { aggregateMeasures, billableOutcomeTypes, guaranteeKpis } from '../pricing/terms';
@@ -15,7 +18,9 @@ import type {
   PeriodAdjustmentInput,
   PricingContract,
   PricingInput,
+  Stretch,
   Terms,
+  TermsSegment,
 } from '../pricing/types';
 import { OutcomeBillingReads } from '../outcomes/billing.reads';
 import { invoiceOutcomeScope, InvoicesRepository } from './invoices.repository';
@@ -53,16 +58,26 @@ export interface BillingSubject {
   scope: Scope;
   contract: Contract;
   period: BillingPeriod;
+  /** The version in force on the period's last day. */
   terms: Terms;
+  /** A period an amendment takes effect inside: its stretches, each priced by its own version. */
+  stretches?: PeriodStretch<TermsVersion>[] | null;
 }
 
-/** An earlier, already invoiced period of the contract, with the terms its invoice used. */
+/**
+ * An earlier, already invoiced period of the contract, with the terms its invoice used; a period
+ * split by an amendment comes as one of these per stretch (`segment`), each with its version.
+ */
 export interface InvoicedPeriod {
   start: string;
   end: string;
   termsVersionId: string;
   terms: Terms;
+  segment?: Stretch & { readFrom: string };
 }
+
+/** The local dates whose outcomes belong to an invoiced period (or to its stretch). */
+const rangeOf = (p: InvoicedPeriod): BillingPeriod => (p.segment ? { start: p.segment.readFrom, end: p.segment.end } : { start: p.start, end: p.end });
 
 interface AggRow {
   type: string;
@@ -136,9 +151,26 @@ export class BillingInputsRepository {
   /** The contract's earlier periods whose invoice left draft: late and reversed outcomes of those become adjustments. */
   async invoicedPeriodsBefore(scope: Scope, contractId: string, before: string, em: Queryable): Promise<InvoicedPeriod[]> {
     const periods = await this.invoices.invoicedPeriodsBefore(scope, contractId, before, em);
-    const versions = await this.contracts.termsVersionsById(scope, [...new Set(periods.map((p) => p.termsVersionId))], em);
+    if (periods.length === 0) return [];
+    const versions = await this.contracts.termsVersionsOf(scope, [contractId], em);
     const terms = new Map(versions.map((v) => [v.id, v.document]));
-    return periods.map((p) => ({ ...p, terms: terms.get(p.termsVersionId)! }));
+    // No amendment may take effect inside an invoiced period after the fact, so its stretches are
+    // the ones it was invoiced with.
+    return periods.flatMap((p): InvoicedPeriod[] => {
+      const stretches = versions.length > 1 ? periodStretches(versions, p) : null;
+      if (!stretches) return [{ ...p, terms: terms.get(p.termsVersionId)! }];
+      return stretches.map(({ version, ...segment }) => ({ start: p.start, end: p.end, termsVersionId: version.id, terms: version.document, segment }));
+    });
+  }
+
+  /**
+   * The terms of a period: the version in force on its last day, and the stretches when an
+   * amendment takes effect inside it. Null when no version is in force before the period ends.
+   */
+  async termsOfPeriod(scope: Scope, contractId: string, period: BillingPeriod, em: Queryable): Promise<{ version: TermsVersion; stretches: PeriodStretch<TermsVersion>[] | null } | null> {
+    const versions = await this.contracts.termsVersionsOf(scope, [contractId], em);
+    const version = versionForPeriod(versions, period);
+    return version ? { version, stretches: periodStretches(versions, period) } : null;
   }
 
   /**
@@ -156,13 +188,46 @@ export class BillingInputsRepository {
     earlier: InvoicedPeriod[],
     kpiIds?: string[],
   ): Promise<PricingInput> {
-    const allTerms = [s.terms, ...earlier.map((p) => p.terms)];
+    const stretchTerms = (s.stretches ?? []).map((st) => st.version.document);
+    const allTerms = [s.terms, ...stretchTerms, ...earlier.map((p) => p.terms)];
     const dims: AggShape = { dims: breakdownDimensions(allTerms), measures: aggregateMeasures(allTerms), timezone: s.contract.timezone };
-    const types = [...billableOutcomeTypes(s.terms).keys()];
 
-    // This period.
+    // This period, or each stretch of it under its own version's billable types.
+    let aggregates: OutcomeAggregate[] = [];
+    let segments: TermsSegment[] | undefined;
+    if (s.stretches) {
+      segments = [];
+      for (const { version, readFrom, ...stretch } of s.stretches) {
+        const rows = await this.periodAggregates(em, s, source, { start: readFrom, end: stretch.end }, version.document, dims);
+        segments.push({ ...stretch, terms: version.document, aggregates: rows });
+      }
+    } else aggregates = await this.periodAggregates(em, s, source, s.period, s.terms, dims);
+
+    const kpiMeasurements = kpiIds
+      ? await this.kpisById(em, s, kpiIds)
+      : await this.latestKpis(em, s, [{ start: s.period.start, end: s.period.end, types: kpiTypes([s.terms, ...stretchTerms]) }]);
+    const kpis = kpiMeasurements.filter((k) => k.periodStart === s.period.start).map((k) => k.kpi);
+
+    const adjustments = earlier.length ? await this.adjustments(em, s, source, earlier, dims, kpiIds ? kpiMeasurements : null) : [];
+    return {
+      contract: pricingContractOf(s.contract),
+      terms: s.terms,
+      period: { start: s.period.start, end: s.period.end },
+      aggregates,
+      ...(segments ? { segments } : {}),
+      kpis,
+      ...(adjustments.length ? { adjustments } : {}),
+    };
+  }
+
+  /**
+   * The aggregates of the outcomes dated in `range` of the types `terms` bill. With a `claim`
+   * source the same statement records them for the invoice.
+   */
+  private async periodAggregates(em: Queryable, s: BillingSubject, source: OutcomeSource, range: BillingPeriod, terms: Terms, dims: AggShape): Promise<OutcomeAggregate[]> {
+    const types = [...billableOutcomeTypes(terms).keys()];
     const ps = new Params();
-    const period = { contractId: s.contract.id, timezone: s.contract.timezone, start: s.period.start, end: s.period.end, types };
+    const period = { contractId: s.contract.id, timezone: s.contract.timezone, start: range.start, end: range.end, types, cutoff: s.period.end };
     const agg = this.aggregateSql(dims, [], ps);
     // A period whose invoice is still a draft has billed nothing: only invoiced periods lend their
     // outcomes to other invoices (as adjustments). So the draft preview skips the anti-join, and
@@ -178,27 +243,12 @@ export class BillingInputsRepository {
       const tz = ps.add(s.contract.timezone);
       sql = `SELECT ${agg.select} FROM (${this.recordedSql(s.scope, ps, source.invoiceId)}) o
               WHERE o.effect = 1 AND o.contract_id = ${ps.add(s.contract.id)} AND o.type = ANY(${ps.add(types)}::text[])
-                AND o.occurred_at >= (${ps.add(s.period.start)}::timestamp AT TIME ZONE ${tz})
-                AND o.occurred_at < (${ps.add(s.period.end)}::timestamp AT TIME ZONE ${tz})
+                AND o.occurred_at >= (${ps.add(range.start)}::timestamp AT TIME ZONE ${tz})
+                AND o.occurred_at < (${ps.add(range.end)}::timestamp AT TIME ZONE ${tz})
               GROUP BY ${agg.groupBy}`;
     }
     const rows: AggRow[] = await em.query(sql, ps.values);
-    const aggregates = rows.flatMap((r) => this.toAggregate(r, dims));
-
-    const kpiMeasurements = kpiIds
-      ? await this.kpisById(em, s, kpiIds)
-      : await this.latestKpis(em, s, [{ start: s.period.start, end: s.period.end, types: guaranteeKpis(s.terms) }]);
-    const kpis = kpiMeasurements.filter((k) => k.periodStart === s.period.start).map((k) => k.kpi);
-
-    const adjustments = earlier.length ? await this.adjustments(em, s, source, earlier, dims, kpiIds ? kpiMeasurements : null) : [];
-    return {
-      contract: pricingContractOf(s.contract),
-      terms: s.terms,
-      period: { start: s.period.start, end: s.period.end },
-      aggregates,
-      kpis,
-      ...(adjustments.length ? { adjustments } : {}),
-    };
+    return rows.flatMap((r) => this.toAggregate(r, dims));
   }
 
   private async adjustments(
@@ -234,7 +284,7 @@ export class BillingInputsRepository {
     }
     const deltaRows: AggRow[] = await em.query(sql, ps.values);
     if (deltaRows.length === 0) return [];
-    const changed = earlier.filter((p) => deltaRows.some((r) => r.start === p.start));
+    const changed = earlier.filter((p) => deltaRows.some((r) => r.start === rangeOf(p).start));
 
     // What was billed for those periods before this invoice: +1 without a -1.
     const bs = new Params();
@@ -261,23 +311,28 @@ export class BillingInputsRepository {
       (await this.latestKpis(
         em,
         s,
-        changed.map((p) => ({ start: p.start, end: p.end, types: guaranteeKpis(p.terms) })),
+        [...new Set(changed.map((p) => p.start))].map((start) => {
+          const slices = changed.filter((p) => p.start === start);
+          return { start, end: slices[0].end, types: kpiTypes(slices.map((p) => p.terms)) };
+        }),
       ));
 
     const out: PeriodAdjustmentInput[] = [];
     for (const p of changed) {
-      const periodOf = (r: AggRow) => r.start === p.start;
+      const periodOf = (r: AggRow) => r.start === rangeOf(p).start;
       const billedAggs = billedRows.filter(periodOf).flatMap((r) => this.toAggregate(r, dims));
       const late = deltaRows.filter((r) => periodOf(r) && String(r.effect) === '1').flatMap((r) => this.toAggregate(r, dims));
       const reversed = deltaRows.filter((r) => periodOf(r) && String(r.effect) === '-1').flatMap((r) => this.toAggregate(r, dims));
       const period = { start: p.start, end: p.end };
+      const at = p.segment ? { segment: stretchOf(p.segment) } : {};
       const periodKpis = kpis.filter((k) => k.periodStart === p.start).map((k) => k.kpi);
-      if (late.length) out.push({ kind: 'late_verified', period, terms: p.terms, kpis: periodKpis, billed: billedAggs, delta: late });
+      if (late.length) out.push({ kind: 'late_verified', period, ...at, terms: p.terms, kpis: periodKpis, billed: billedAggs, delta: late });
       // Reversals are priced after the late outcomes of the same period, so the two lines add up.
       if (reversed.length)
         out.push({
           kind: 'reversal',
           period,
+          ...at,
           terms: p.terms,
           kpis: periodKpis,
           billed: [...billedAggs, ...late],
@@ -325,7 +380,7 @@ export class BillingInputsRepository {
   }
 
   private periodsParam(periods: InvoicedPeriod[]): string {
-    return JSON.stringify(periods.map((p) => ({ start: p.start, end: p.end, types: [...billableOutcomeTypes(p.terms).keys()] })));
+    return JSON.stringify(periods.map((p) => ({ ...rangeOf(p), types: [...billableOutcomeTypes(p.terms).keys()] })));
   }
 
   /**
@@ -367,6 +422,15 @@ export class BillingInputsRepository {
     if (value === null || value === undefined) return []; // outcomes without the dimension: the engine derives them from the whole row
     return [{ outcomeType: r.type, dimensions: { [dims[broken]]: String(value) }, ...base }];
   }
+}
+
+/** The KPI types the guarantees of these terms read. */
+function kpiTypes(terms: Terms[]): string[] {
+  return [...new Set(terms.flatMap((t) => guaranteeKpis(t)))];
+}
+
+function stretchOf(s: Stretch & { readFrom?: string }): Stretch {
+  return { start: s.start, end: s.end, from: s.from, ...(s.termsVersionId ? { termsVersionId: s.termsVersionId } : {}) };
 }
 
 /**

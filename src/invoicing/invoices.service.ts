@@ -144,6 +144,12 @@ export class InvoicesService {
     @Inject(SPEND_LIMITS) private readonly spendLimits: SpendLimits,
   ) {}
 
+  /** What a period is billed under: the version in force on its last day, and its stretches when an amendment splits it. */
+  private async subjectOf(scope: Scope, contract: Contract, period: BillingPeriod, em: Queryable): Promise<{ id: string; subject: BillingSubject } | null> {
+    const t = await this.inputs.termsOfPeriod(scope, contract.id, period, em);
+    return t ? { id: t.version.id, subject: { scope, contract, period, terms: t.version.document, stretches: t.stretches } } : null;
+  }
+
   /** The engine input with the hard limit in force for the period, if any (recorded on the invoice). */
   private async withSpendLimit(em: Queryable, s: BillingSubject, input: PricingInput): Promise<PricingInput> {
     const limit = await this.spendLimits.hardLimitFor(s.scope, s.contract, s.period.end, em);
@@ -164,9 +170,9 @@ export class InvoicesService {
     const em = this.db.manager;
     const existing = await this.repo.findOfPeriod(scope, contract.id, period.start, em);
     if (existing && existing.status !== 'draft') return { outcome: 'already_finalized', invoiceId: existing.id };
-    const tv = await this.contracts.termsForPeriod(vendorId, contract.id, period.end, em);
+    const tv = await this.subjectOf(scope, contract, period, em);
     if (!tv) throw InvoicingError.create(InvoicingErrorCode.INVOICE_HAS_NO_TERMS, `contract ${contract.id} has no terms before ${period.end}`);
-    const subject: BillingSubject = { scope, contract, period, terms: tv.document };
+    const subject = tv.subject;
     const earlier = await this.inputs.invoicedPeriodsBefore(scope, contract.id, period.start, em);
     const input = await this.withSpendLimit(em, subject, await this.inputs.pricingInput(em, subject, { kind: 'open' }, earlier));
     const result = priceInvoice(input);
@@ -214,10 +220,10 @@ export class InvoicesService {
   ): Promise<{ period: BillingPeriod; termsVersionId: string; input: PricingInput; result: PricingResult } | null> {
     const scope = vendorScope(vendorId);
     const period = periodForCycle(contract, label);
-    const tv = await this.contracts.termsForPeriod(vendorId, contract.id, period.end, em);
+    const tv = await this.subjectOf(scope, contract, period, em);
     if (!tv) return null;
     const earlier = await this.inputs.invoicedPeriodsBefore(scope, contract.id, period.start, em);
-    const subject: BillingSubject = { scope, contract, period, terms: tv.document };
+    const subject = tv.subject;
     const input = await this.withSpendLimit(em, subject, await this.inputs.pricingInput(em, subject, { kind: 'open' }, earlier));
     return { period, termsVersionId: tv.id, input, result: priceInvoice(input) };
   }
@@ -253,9 +259,9 @@ export class InvoicesService {
       await this.repo.lockContractFinalizations(scope, inv.contractId, em);
       const contract = await this.contracts.findInScope(scope, inv.contractId, em);
       const period: BillingPeriod = { start: inv.periodStart, end: inv.periodEnd };
-      const tv = await this.contracts.termsForPeriod(inv.vendorId, contract.id, period.end, em);
+      const tv = await this.subjectOf(scope, contract, period, em);
       if (!tv) throw InvoicingError.create(InvoicingErrorCode.INVOICE_HAS_NO_TERMS, `no terms version before ${period.end}`);
-      const subject: BillingSubject = { scope, contract, period, terms: tv.document };
+      const subject = tv.subject;
       const earlier = await this.inputs.invoicedPeriodsBefore(scope, contract.id, period.start, em);
 
       // The statements that aggregate the outcomes also record them: the invoice and its record agree.
@@ -437,7 +443,10 @@ export class InvoicesService {
     const scope = vendorScope(inv.vendorId);
     const contract = await this.contracts.findInScope(scope, inv.contractId, em);
     const [tv] = await this.contracts.termsVersionsById(scope, [inv.termsVersionId], em);
-    const subject: BillingSubject = { scope, contract, period: { start: inv.periodStart, end: inv.periodEnd }, terms: tv.document as Terms };
+    const period = { start: inv.periodStart, end: inv.periodEnd };
+    // A split period's stretches cannot change once it is invoiced (no amendment may take effect inside it).
+    const stretches = (await this.inputs.termsOfPeriod(scope, contract.id, period, em))?.stretches ?? null;
+    const subject: BillingSubject = { scope, contract, period, terms: tv.document as Terms, stretches };
     const earlier = await this.inputs.invoicedPeriodsBefore(scope, contract.id, inv.periodStart, em);
     const kpiIds = [
       ...new Set(

@@ -26,17 +26,19 @@ export class OutcomeBillingReads {
   periodOutcomesSql(
     scope: Scope,
     ps: Params,
-    q: { contractId: string; timezone: string; start: string; end: string; types: string[] },
+    q: { contractId: string; timezone: string; start: string; end: string; types: string[]; cutoff?: string },
     andAlso?: string,
   ): string {
     const where = outcomeScope(scope, ps);
     const tz = ps.add(q.timezone);
     const end = `(${ps.add(q.end)}::timestamp AT TIME ZONE ${tz})`;
+    // A stretch of a split period reads fewer days, but its cut-off stays the period's end.
+    const cutoff = q.cutoff && q.cutoff !== q.end ? `(${ps.add(q.cutoff)}::timestamp AT TIME ZONE ${tz})` : end;
     // Deemed acceptance: a claim whose objection window lapsed by the period's cut-off (and by now)
     // is verified for billing even before the sweep writes its event.
     return `SELECT ${OutcomeBillingReads.COLUMNS} FROM outcomes o
              WHERE ${where} AND o.contract_id = ${ps.add(q.contractId)} AND o.type = ANY(${ps.add(q.types)}::text[])
-               AND (o.status = 'verified' OR (o.status = 'recorded' AND o.deemed_after <= least(${end}, now())))
+               AND (o.status = 'verified' OR (o.status = 'recorded' AND o.deemed_after <= least(${cutoff}, now())))
                AND o.occurred_at >= (${ps.add(q.start)}::timestamp AT TIME ZONE ${tz})
                AND o.occurred_at < ${end}${andAlso ? ` AND ${andAlso}` : ''}`;
   }

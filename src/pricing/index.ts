@@ -22,6 +22,7 @@ export { type AggregateMeasure, measureKey, measureOfOutcome } from './charges/m
 export { CHARGE_MODELS, COMPONENT_TYPES, chargeModel, type ChargeModel } from './charges';
 export { invoicePricingInput, periodAdjustments, pricingContractOf, type EarlierPeriodRows, type InvoiceRows } from './invoice-inputs';
 export { versionForPeriod, versionInForce, versionSegments } from './terms-in-force';
+export { periodStretches, termsForStretch } from './amendment';
 export type { VersionSegment } from './terms-in-force';
 export {
   activeDays,

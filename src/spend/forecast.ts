@@ -26,9 +26,12 @@ const SCALED_DECIMALS = 6;
 /** The engine input with every outcome aggregate of the period multiplied by `factor` (KPIs and adjustments untouched). */
 export function scaledInput(input: PricingInput, factor: Decimal): PricingInput {
   const scale = (v: string) => plain(dec(v).times(factor).toDecimalPlaces(SCALED_DECIMALS, Decimal.ROUND_HALF_UP));
+  const scaled = (aggs: PricingInput['aggregates']) => aggs.map((a) => ({ ...a, count: scale(a.count), quantitySum: scale(a.quantitySum), valueSum: scale(a.valueSum) }));
   return {
     ...input,
-    aggregates: input.aggregates.map((a) => ({ ...a, count: scale(a.count), quantitySum: scale(a.quantitySum), valueSum: scale(a.valueSum) })),
+    aggregates: scaled(input.aggregates),
+    // A period split by an amendment: every stretch at the same run-rate.
+    ...(input.segments ? { segments: input.segments.map((s) => ({ ...s, aggregates: scaled(s.aggregates) })) } : {}),
   };
 }
 

@@ -19,17 +19,17 @@ describe('contracts and terms versions', () => {
     expect(res.body.currentTerms.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('amends the terms as a new version from the first day of a month', async () => {
+  it('amends the terms as a new version, from the first of a month or any day inside one', async () => {
     const { contractId } = await customerWithContract(vendor);
     const terms = { components: [{ type: 'usage', metric: 'query', unitPrice: '0.18', verification: 'auto' }] };
     const v2 = await vendor.post(`/v1/contracts/${contractId}/terms`, { effectiveFrom: '2026-05-01', terms }).expect(201);
     expect(v2.body.version).toBe(2);
     const again = await vendor.post(`/v1/contracts/${contractId}/terms`, { effectiveFrom: '2026-05-01', terms }).expect(409);
     expect(again.body.code).toBe('TERMS_VERSION_OVERLAPS');
-    const midMonth = await vendor.post(`/v1/contracts/${contractId}/terms`, { effectiveFrom: '2026-06-15', terms }).expect(422);
-    expect(midMonth.body.code).toBe('TERMS_VERSION_NOT_ON_PERIOD_BOUNDARY');
+    const midMonth = await vendor.post(`/v1/contracts/${contractId}/terms`, { effectiveFrom: '2026-06-15', terms }).expect(201);
+    expect(midMonth.body).toMatchObject({ version: 3, effectiveFrom: '2026-06-15' });
     const list = await vendor.get(`/v1/contracts/${contractId}/terms`).expect(200);
-    expect(list.body.map((v: any) => v.version)).toEqual([1, 2]);
+    expect(list.body.map((v: any) => v.version)).toEqual([1, 2, 3]);
   });
 
   it('refuses terms that name an unknown guarantee KPI, naming the field', async () => {

@@ -1489,7 +1489,10 @@ export interface components {
             paymentTermsDays?: number;
         };
         CreateTermsVersionDto: {
-            /** @example 2026-06-01 */
+            /**
+             * @description Local date the version takes effect: any day of the contract not yet invoiced. A day inside a billing period splits that period: each part is priced by its own version
+             * @example 2026-06-15
+             */
             effectiveFrom: string;
             /** @description The amended terms document (see src/pricing/README.md) */
             terms: components["schemas"]["Terms"];

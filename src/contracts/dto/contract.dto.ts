@@ -64,7 +64,11 @@ export class UpdateContractBillingDto {
 }
 
 export class CreateTermsVersionDto {
-  @ApiProperty({ example: '2026-06-01' }) @IsCalendarDate()
+  @ApiProperty({
+    example: '2026-06-15',
+    description: 'Local date the version takes effect: any day of the contract not yet invoiced. A day inside a billing period splits that period: each part is priced by its own version',
+  })
+  @IsCalendarDate()
   effectiveFrom: string;
 
   @ApiProperty({ allOf: [{ $ref: '#/components/schemas/Terms' }], description: 'The amended terms document (see src/pricing/README.md)' }) @IsObject()
