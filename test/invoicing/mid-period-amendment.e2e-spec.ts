@@ -87,15 +87,20 @@ describe('an amendment taking effect mid-month, billed through HTTP', () => {
     const inside = await vendor.post(`/v1/contracts/${contractId}/terms`, { effectiveFrom: '2026-03-20', terms: terms('1.00', '1.00') }).expect(409);
     expect(inside.body.code).toBe('TERMS_VERSION_IN_INVOICED_PERIOD');
 
-    // Verified in April: priced under the version of its own stretch (20.00), as an adjustment of March.
+    // Verified in April: priced under the version of its own stretch (20.00), as an adjustment of
+    // March; the report of the 14th (New York) disputed and reversed: taken back at version 1's 15.00.
     await customer.post(`/v1/outcomes/${unverified}/verify`, {}).expect(200);
+    await customer.post(`/v1/outcomes/${edge}/dispute`, { reason: 'not accepted by the radiologist' }).expect(200);
+    await vendor.post(`/v1/outcomes/${edge}/reverse`, { reason: 'dispute upheld' }).expect(200);
     const april = await finalizeAndVerify((await bill(vendor, contractId, '2026-04')).id);
     expect(april.lines.map((l: any) => [l.key, l.amount])).toEqual([
       ['flat_fee', '6200.00'],
       ['per_outcome', '0.00'],
+      ['adj:reversal:2026-03-01:per_outcome@2026-03-01', '-15.00'],
       ['adj:late_verified:2026-03-01:per_outcome@2026-03-15', '20.00'],
     ]);
-    expect(april.lines[2].description).toContain('(2026-03-15 – 2026-03-31)');
+    expect(april.total).toBe('6205.00');
+    expect(april.lines[3].description).toContain('(2026-03-15 – 2026-03-31)');
 
     const res = await customer.get(`/v1/contracts/${contractId}/evidence`).buffer(true).parse(binary).expect(200);
     const offline = await verifyBundle(saveTo(dir, 'amended.zip', res.body), { publicKeyPem });
