@@ -11,6 +11,7 @@ import { hashApiKey } from './api-key-secret';
 import { AuthError, AuthErrorCode } from './auth.errors';
 import type { Role } from './entities/api-key.entity';
 import { IS_PUBLIC, Principal, ROLES_KEY } from './principal';
+import { PrincipalCache } from './principal-cache';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -32,6 +33,7 @@ export class ApiKeyGuard implements CanActivate {
     private readonly reflector: Reflector,
     @InjectDataSource() private readonly db: DataSource,
     config: ConfigService<AppConfig, true>,
+    private readonly cache: PrincipalCache,
   ) {
     this.failures = new AuthFailureLimiter(config.get('AUTH_FAILURE_LIMIT_PER_MINUTE', { infer: true }));
   }
@@ -71,6 +73,15 @@ export class ApiKeyGuard implements CanActivate {
   }
 
   private async resolve(secret: string): Promise<Principal | null> {
+    const hash = hashApiKey(secret);
+    const cached = this.cache.get(hash);
+    if (cached) return cached;
+    const principal = await this.lookUp(hash);
+    if (principal) this.cache.set(hash, principal);
+    return principal;
+  }
+
+  private async lookUp(hash: string): Promise<Principal | null> {
     // One round trip: find the live key and stamp last_used_at at most once a minute.
     const rows: Array<{ vendor_id: string; id: string; role: Role; customer_id: string | null; contract_ids: string[] | null; verifier_id: string | null }> =
       await this.db.query(
@@ -83,7 +94,7 @@ export class ApiKeyGuard implements CanActivate {
               AND (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute')
          )
          SELECT vendor_id, id, role, customer_id, contract_ids, verifier_id FROM k`,
-        [hashApiKey(secret)],
+        [hash],
       );
     const k = rows[0];
     if (!k) return null;

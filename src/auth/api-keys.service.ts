@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { PrincipalCache } from './principal-cache';
+import { Injectable, Optional } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { CommonError, CommonErrorCode, notFound } from '../common/errors/common.errors';
 import { newApiKeySecret } from './api-key-secret';
@@ -29,6 +30,7 @@ export class ApiKeysService {
   constructor(
     private readonly keys: ApiKeysRepository,
     private readonly grants: KeyGrantCheck,
+    @Optional() private readonly cache?: PrincipalCache,
   ) {}
 
   /** Issues a key; the secret is returned once and only its hash is stored. */
@@ -76,6 +78,7 @@ export class ApiKeysService {
   async revoke(vendorId: string, id: string): Promise<ApiKeyView> {
     const key = await this.keys.revoke(vendorScope(vendorId), id);
     if (!key) throw notFound('API key', id);
+    this.cache?.forgetKey(key.id);
     return toApiKeyView(key);
   }
 }

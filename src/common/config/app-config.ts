@@ -66,6 +66,10 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(0)
   AUTH_FAILURE_LIMIT_PER_MINUTE = 20;
 
+  /** How long a resolved API key is kept in memory (ms): a key revoked by another process stops working within it; 0 disables. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(60_000)
+  AUTH_CACHE_TTL_MS = 5000;
+
   /** Express `trust proxy`: false, true, a hop count, or proxy addresses/subnets; decides req.ip and HTTPS (HSTS). */
   @IsString() @Matches(/^(false|true|\d{1,2}|[\w.:/, -]{1,500})$/, { message: 'TRUST_PROXY must be false, true, a hop count or proxy addresses' })
   TRUST_PROXY = 'false';
