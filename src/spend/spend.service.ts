@@ -42,9 +42,20 @@ const AT_SHAPE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2
  * vendor or the customer as append-only versions; the threshold check after outcomes are verified;
  * the current period's draft so far and its forecast.
  */
+const NO_CONTROLS_TTL_MS = 5000;
+
 @Injectable()
 export class SpendService implements OutcomesChanged {
   private readonly logger = new Logger(SpendService.name);
+  /**
+   * Contracts seen without spend controls, until when (ms): most contracts have none, and asking
+   * on every ingested outcome was one of its four round trips (#16 item 4). Controls set through
+   * this process clear the entry at once; set through another, their first check waits at most
+   * NO_CONTROLS_TTL_MS (and then sees every threshold reached, so nothing is missed).
+   */
+  private readonly withoutControls = new Map<string, number>();
+  /** Bumped by every change of controls here, so a check that raced one does not cache a stale "none". */
+  private controlsGeneration = 0;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -87,6 +98,9 @@ export class SpendService implements OutcomesChanged {
           em,
         );
     });
+    // After the commit: a check that read before it (and saw none) does not cache it.
+    this.controlsGeneration++;
+    this.withoutControls.delete(`${p.vendorId}:${contract.id}`);
     return this.get(p, contract.id);
   }
 
@@ -101,8 +115,17 @@ export class SpendService implements OutcomesChanged {
    */
   async verifiedOutcomesChanged(vendorId: string, contractIds: readonly string[]): Promise<void> {
     const scope = vendorScope(vendorId);
+    const now = Date.now();
+    const unknown = contractIds.filter((id) => (this.withoutControls.get(`${vendorId}:${id}`) ?? 0) <= now);
+    if (unknown.length === 0) return;
     try {
-      const controls = await this.repo.current(scope, contractIds);
+      const generation = this.controlsGeneration;
+      const controls = await this.repo.current(scope, unknown);
+      if (generation === this.controlsGeneration) {
+        const found = new Set(controls.map((c) => c.contract_id));
+        if (this.withoutControls.size > 100_000) this.withoutControls.clear();
+        for (const id of unknown) if (!found.has(id)) this.withoutControls.set(`${vendorId}:${id}`, now + NO_CONTROLS_TTL_MS);
+      }
       for (const c of controls) await this.checkContract(vendorId, c);
     } catch (e) {
       this.logger.error(`spend threshold check failed for ${contractIds.join(', ')}: ${(e as Error).message}`);

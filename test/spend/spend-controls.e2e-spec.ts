@@ -128,6 +128,17 @@ describe('spend.threshold_crossed: once per threshold per period', () => {
     expect(current.spentShare).toBe('125.00');
   });
 
+  it('controls set after outcomes of a contract without controls were ingested are checked from the next outcome on', async () => {
+    const c = await customerWithContract(vendor, { currency: 'USD', timezone: 'UTC', taxRate: '0', terms: USAGE_TERMS });
+    const now = new Date().toISOString();
+    // Ingested while the contract has no controls: the service remembers "none" for a few seconds.
+    await vendor.post(`/v1/contracts/${c.contractId}/outcomes`, { externalId: 'n-1', type: 'query', quantity: '6', occurredAt: now }).expect(201);
+    await vendor.put(`/v1/contracts/${c.contractId}/spend-controls`, { budget: '10.00' }).expect(200);
+    expect(await crossedEvents(c.contractId)).toEqual([]);
+    await vendor.post(`/v1/contracts/${c.contractId}/outcomes`, { externalId: 'n-2', type: 'query', quantity: '1', occurredAt: now }).expect(201);
+    expect((await crossedEvents(c.contractId)).map((e) => e.threshold)).toEqual([50]);
+  });
+
   it('a batch is checked once: one batch reaching 50 % and 100 % announces both, once each; a second batch in parallel adds nothing twice', async () => {
     const c = await customerWithContract(vendor, { currency: 'USD', timezone: 'UTC', taxRate: '0', terms: USAGE_TERMS });
     await vendor.put(`/v1/contracts/${c.contractId}/spend-controls`, { budget: '10', thresholds: [50, 100, 150] }).expect(200);
