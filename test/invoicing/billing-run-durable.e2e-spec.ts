@@ -143,4 +143,27 @@ describe('durable billing runs across worker processes', () => {
     expect(await exited(a.proc)).toEqual({ code: 0, signal: null });
     expect(await exited(b.proc)).toEqual({ code: 0, signal: null });
   });
+
+  it('bills from the command line: `cli bill` queues the run, works it in its own process and prints the completed run', async () => {
+    const v = await t.createVendor('CLI Vendor');
+    const admin = t.as(v.adminKey);
+    for (let i = 0; i < 3; i++) {
+      const { contractId } = await customerWithContract(admin);
+      await admin.post(`/v1/contracts/${contractId}/outcomes`, { externalId: 'q', type: 'query', quantity: '10', occurredAt: '2026-03-15T10:00:00+08:00' }).expect(201);
+    }
+    const proc = spawn(process.execPath, ['-r', '@swc-node/register', 'src/cli.ts', 'bill', '--vendor', v.vendorId, '--period', '2026-03', '--json'], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: t.appDatabaseUrl, MIGRATIONS_DATABASE_URL: t.ownerDatabaseUrl },
+    });
+    workers.push(proc);
+    let out = '';
+    let err = '';
+    proc.stdout!.on('data', (d) => (out += d));
+    proc.stderr!.on('data', (d) => (err += d));
+    expect(await exited(proc)).toEqual({ code: 0, signal: null });
+    const run = JSON.parse(out);
+    expect(run).toMatchObject({ period: '2026-03', status: 'completed', contracts: 3, processed: 3, drafted: 3, failed: 0 });
+    expect(err).toBe('');
+    expect((await admin.get(`/v1/billing-runs/${run.id}`).expect(200)).body.results).toHaveLength(3);
+  });
 });
