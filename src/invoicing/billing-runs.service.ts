@@ -19,12 +19,15 @@ import type { Contract } from '../contracts/entities/contract.entity';
 import { BillingChunk, billingChunkSize, BillingQueue } from './billing-queue';
 
 type Tally = Awaited<ReturnType<BillingRunsRepository['tally']>>;
+const NO_TALLY: Tally = { results: 0, drafted: 0, refused: 0, alreadyFinalized: 0, failed: 0, errors: [] };
 
 /**
- * A run as it stands. Its counts are what its result rows add up to (the tally), so that a run in
- * progress shows its progress and a finished one its final counts, from the same rows.
+ * A run as it stands. While it works, its counts are what its result rows add up to so far (the
+ * tally); once completed, the counts its completion stored from that same tally (which runs from
+ * before per-contract rows also have).
  */
 export function toBillingRunView(r: BillingRun, tally: Tally, results: readonly BillingRunContract[] = []): BillingRunView {
+  const c = r.status === 'completed' ? r : tally;
   return {
     id: r.id,
     period: r.periodLabel,
@@ -32,13 +35,13 @@ export function toBillingRunView(r: BillingRun, tally: Tally, results: readonly 
     status: r.status,
     contracts: r.contractsTotal,
     // the rows of contracts skipped before pricing are written with the run
-    processed: Math.max(0, tally.results - (r.considered - r.contractsTotal)),
+    processed: r.status === 'completed' ? r.contractsTotal : Math.max(0, tally.results - (r.considered - r.contractsTotal)),
     finalizeWhenDrafted: r.finalizeWhenDrafted,
-    drafted: tally.drafted,
-    refused: tally.refused,
-    alreadyFinalized: tally.alreadyFinalized,
-    failed: tally.failed,
-    errors: tally.errors,
+    drafted: c.drafted,
+    refused: c.refused,
+    alreadyFinalized: c.alreadyFinalized,
+    failed: c.failed,
+    errors: c.errors,
     results: results.map(toContractResultView),
     startedAt: r.startedAt.toISOString(),
     finishedAt: r.finishedAt ? r.finishedAt.toISOString() : null,
@@ -315,7 +318,8 @@ export class BillingRunsService implements OnModuleInit {
   private async find(scope: Scope, id: string): Promise<BillingRunView> {
     const r = await this.repo.find(scope, id);
     if (!r) throw notFound('billing run', id);
-    const [t, results] = await Promise.all([this.repo.tally(scope, id), this.repo.results(scope, id)]);
+    // A completed run's counts are stored with it: no tally to add up.
+    const [t, results] = await Promise.all([r.status === 'completed' ? NO_TALLY : this.repo.tally(scope, id), this.repo.results(scope, id)]);
     return toBillingRunView(r, t, results);
   }
 
