@@ -15,7 +15,8 @@ export interface BillingChunk {
   contractIds: string[];
 }
 
-export type ChunkHandler = (chunk: BillingChunk) => Promise<void>;
+/** `lastAttempt`: the queue will not retry this job if it throws (its retries are spent). */
+export type ChunkHandler = (chunk: BillingChunk, attempt: { lastAttempt: boolean }) => Promise<void>;
 
 function envInt(name: string, fallback: number, min = 0): number {
   const raw = process.env[name];
@@ -43,6 +44,9 @@ export function billingChunkSize(): number {
  * A job whose worker died (SIGKILL) stays active until it expires (BILLING_JOB_EXPIRE_SECONDS,
  * default 600), then pg-boss's maintenance, run by any live worker every
  * BILLING_QUEUE_MAINTENANCE_SECONDS, hands it to the next worker.
+ *
+ * pg-boss is pinned at 10.x: 11 and 12 require Node ≥ 22 (this project runs on Node 20) and 12 is
+ * published as ES modules only, which jest's CommonJS runtime here cannot load.
  */
 @Injectable()
 export class BillingQueue implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -75,11 +79,11 @@ export class BillingQueue implements OnApplicationBootstrap, BeforeApplicationSh
     const pollingIntervalSeconds = envInt('BILLING_POLL_MS', 1000, 500) / 1000;
     for (let i = 0; i < concurrency; i++) {
       this.workerIds.push(
-        await boss.work<BillingChunk>(BILLING_QUEUE, { batchSize: 1, pollingIntervalSeconds }, async ([job]) => {
+        await boss.work<BillingChunk>(BILLING_QUEUE, { batchSize: 1, pollingIntervalSeconds, includeMetadata: true }, async ([job]) => {
           if (this.stopping) throw new Error('worker stopping: the job goes back to the queue');
           this.runningJobs++;
           try {
-            await this.handler!(job.data);
+            await this.handler!(job.data, { lastAttempt: job.retryCount >= job.retryLimit });
           } finally {
             this.runningJobs--;
           }

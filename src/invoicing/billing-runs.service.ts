@@ -154,7 +154,7 @@ export class BillingRunsService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.queue.setHandler((chunk) => this.workChunk(chunk));
+    this.queue.setHandler((chunk, attempt) => this.workChunk(chunk, attempt));
   }
 
   /** Records and queues a run; its view as it stands (usually `queued`). */
@@ -227,7 +227,28 @@ export class BillingRunsService implements OnModuleInit {
    * loses at most the contract in hand, which the next delivery redoes (its draft is recomputed,
    * not duplicated).
    */
-  async workChunk(chunk: BillingChunk): Promise<void> {
+  async workChunk(chunk: BillingChunk, attempt: { lastAttempt: boolean } = { lastAttempt: false }): Promise<void> {
+    try {
+      await this.billChunk(chunk);
+    } catch (e) {
+      if (!attempt.lastAttempt) throw e; // back to the queue, retried
+      // Its retries spent (the database kept failing it): its remaining contracts fail, so that the run still completes.
+      this.logger.error(`billing run ${chunk.runId}: a chunk failed on its last attempt: ${e instanceof Error ? e.stack : String(e)}`);
+      const scope = vendorScope(chunk.vendorId);
+      const done = new Set(await this.repo.contractsWithResults(scope, chunk.runId, chunk.contractIds));
+      const message = 'billing this contract kept failing; see the service log';
+      await this.repo.insertResults(
+        scope,
+        chunk.runId,
+        chunk.contractIds
+          .filter((id) => !done.has(id))
+          .map((contractId) => ({ contractId, result: 'failed', invoiceId: null, reasonCode: 'INTERNAL_ERROR', reason: message, details: { message } })),
+      );
+      await this.completeIfDone(scope, chunk.runId);
+    }
+  }
+
+  private async billChunk(chunk: BillingChunk): Promise<void> {
     const scope = vendorScope(chunk.vendorId);
     const run = await this.repo.find(scope, chunk.runId);
     if (!run || run.status === 'completed' || run.status === 'failed') return;

@@ -1,3 +1,5 @@
+import { BillingRunsRepository } from '../../src/invoicing/billing-runs.repository';
+import { BillingRunsService } from '../../src/invoicing/billing-runs.service';
 import { awaitRun } from '../support/billing';
 import { customerWithContract } from '../support/fixtures';
 import { createTestApp, KeyedClient, TestApp } from '../support/test-app';
@@ -154,5 +156,43 @@ describe('billing runs work in the background', () => {
     expect(JSON.stringify(res.body)).toContain('finalizeWhenDrafted');
     const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM billing_runs WHERE vendor_id = $1`, [v.vendorId]);
     expect(n).toBe(0);
+  });
+
+  it('retries a chunk that failed on the database, and completes the run as if nothing happened', async () => {
+    const v = await t.createVendor('Retried Vendor');
+    const admin = t.as(v.adminKey);
+    await meteredContract(admin, '4');
+    const repo = t.app.get(BillingRunsRepository);
+    const spy = jest.spyOn(repo, 'markRunning').mockRejectedValueOnce(new Error('connection reset'));
+    try {
+      const queued = await admin.post('/v1/billing-runs', { period: '2026-03' }).expect(202);
+      const done = (await awaitRun(admin, queued.body.id)).body;
+      expect(spy.mock.calls.length).toBeGreaterThanOrEqual(2);
+      expect(done).toMatchObject({ status: 'completed', drafted: 1, failed: 0 });
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('fails the remaining contracts of a chunk whose last attempt failed, so that the run still completes', async () => {
+    const v = await t.createVendor('Exhausted Vendor');
+    const admin = t.as(v.adminKey);
+    const a = await meteredContract(admin, '4');
+    const b = await meteredContract(admin, '5');
+    const repo = t.app.get(BillingRunsRepository);
+    const spy = jest.spyOn(repo, 'markRunning').mockRejectedValue(new Error('connection reset'));
+    try {
+      const queued = await admin.post('/v1/billing-runs', { period: '2026-03', contractIds: [a, b] }).expect(202);
+      // As the queue calls a job whose retries are spent.
+      await t.app.get(BillingRunsService).workChunk({ vendorId: v.vendorId, runId: queued.body.id, contractIds: [a, b] }, { lastAttempt: true });
+      const done = (await awaitRun(admin, queued.body.id)).body;
+      expect(done).toMatchObject({ status: 'completed', contracts: 2, drafted: 0, failed: 2 });
+      expect(done.results.map((r: any) => [r.result, r.reasonCode])).toEqual([['failed', 'INTERNAL_ERROR'], ['failed', 'INTERNAL_ERROR']]);
+      expect(done.errors).toHaveLength(2);
+      const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM webhook_events WHERE vendor_id = $1 AND type = 'billing_run.completed'`, [v.vendorId]);
+      expect(n).toBe(1);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
