@@ -10,6 +10,7 @@ import { ensureDatabaseOrExit, loadConfigOrExit } from './database/runtime-datab
 async function main(): Promise<void> {
   process.env.LOG_LEVEL ??= 'warn';
   process.env.WEBHOOKS_DISPATCH = 'false'; // a CLI run never delivers webhooks
+  process.env.BILLING_WORKER = 'false'; // nor works billing jobs, except `worker` and `bill`, which start theirs
   process.env.SEED_DEMO = 'false';
   const config = loadConfigOrExit();
   // One attempt: an operator at a prompt wants the one line now, not 25 s of retries.

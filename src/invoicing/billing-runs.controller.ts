@@ -1,5 +1,5 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles, type Principal } from '../auth/principal';
 import { BillingRunsService } from './billing-runs.service';
 import { BillingRunView, CreateBillingRunDto } from './dto/invoice.dto';
@@ -11,14 +11,18 @@ export class BillingRunsController {
   constructor(private readonly runs: BillingRunsService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Run billing for a period: refresh each billable contract\'s draft invoice and report each contract considered' })
-  @ApiCreatedResponse({ type: BillingRunView })
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary: 'Queue billing for a period: a background run refreshes each billable contract\'s draft invoice (and finalizes it with finalizeWhenDrafted)',
+    description: 'Answers 202 with the run, usually `queued`; follow it with GET /v1/billing-runs/{id} until `completed`, or subscribe to `billing_run.completed`.',
+  })
+  @ApiAcceptedResponse({ type: BillingRunView })
   create(@CurrentPrincipal() p: Principal, @Body() dto: CreateBillingRunDto): Promise<BillingRunView> {
-    return this.runs.run(p.vendorId, dto, p.keyId);
+    return this.runs.start(p.vendorId, dto, p.keyId);
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'A billing run with what it did for each contract' })
+  @ApiOperation({ summary: 'A billing run: its status, its counts so far and what it did for each contract (also while it runs)' })
   @ApiOkResponse({ type: BillingRunView })
   @Roles('vendor_admin', 'auditor')
   get(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<BillingRunView> {

@@ -6,8 +6,9 @@ import { Params, Queryable } from '../common/sql';
 import type { BillingRun, BillingRunContract, BillingRunError } from './entities/billing-run.entity';
 
 const RUN_COLS = `r.vendor_id AS "vendorId", r.id, r.period_label AS "periodLabel", r.contract_ids AS "contractIds", r.status,
-       r.contracts_total AS "contractsTotal", r.drafted, r.refused, r.already_finalized AS "alreadyFinalized", r.failed,
-       r.errors, r.requested_by_key_id AS "requestedByKeyId", r.started_at AS "startedAt", r.finished_at AS "finishedAt"`;
+       r.contracts_total AS "contractsTotal", r.considered, r.finalize_when_drafted AS "finalizeWhenDrafted", r.drafted, r.refused,
+       r.already_finalized AS "alreadyFinalized", r.failed, r.errors, r.requested_by_key_id AS "requestedByKeyId", r.started_at AS "startedAt",
+       r.finished_at AS "finishedAt"`;
 
 /**
  * Billing runs are the vendor's own operation: a run spans many contracts and its counts and
@@ -34,57 +35,115 @@ export class BillingRunsRepository {
 
   async start(
     scope: Scope,
-    r: { periodLabel: string; contractIds: readonly string[] | null; contractsTotal: number; requestedByKeyId: string | null },
+    r: {
+      periodLabel: string;
+      contractIds: readonly string[] | null;
+      contractsTotal: number;
+      considered: number;
+      finalizeWhenDrafted: boolean;
+      requestedByKeyId: string | null;
+    },
     em: Queryable = this.db.manager,
   ): Promise<string> {
     const [row] = await em.query(
-      `INSERT INTO billing_runs (vendor_id, period_label, contract_ids, status, contracts_total, requested_by_key_id)
-       VALUES ($1, $2, $3::uuid[], 'running', $4, $5) RETURNING id`,
-      [scope.vendorId, r.periodLabel, r.contractIds, r.contractsTotal, r.requestedByKeyId],
+      `INSERT INTO billing_runs (vendor_id, period_label, contract_ids, status, contracts_total, considered, finalize_when_drafted, requested_by_key_id)
+       VALUES ($1, $2, $3::uuid[], 'queued', $4, $5, $6, $7) RETURNING id`,
+      [scope.vendorId, r.periodLabel, r.contractIds, r.contractsTotal, r.considered, r.finalizeWhenDrafted, r.requestedByKeyId],
     );
     return row.id;
   }
 
-  /** The run's counts and what it did with each contract, together or not at all. */
-  async completeWithResults(scope: Scope, id: string, c: RunCounts, results: readonly BillingRunContract[]): Promise<void> {
-    await this.db.transaction(async (em) => {
-      await this.complete(scope, id, c, em);
-      await this.insertResults(scope, id, results, em);
-    });
-  }
-
-  async complete(
-    scope: Scope,
-    id: string,
-    c: RunCounts,
-    em: Queryable = this.db.manager,
-  ): Promise<void> {
+  /** A worker took a chunk: queued → running (a no-op once it runs or is done). */
+  async markRunning(scope: Scope, id: string, em: Queryable = this.db.manager): Promise<void> {
     const ps = new Params();
     const where = runScope(scope, ps);
-    await em.query(
+    await em.query(`UPDATE billing_runs r SET status = 'running' WHERE ${where} AND r.id = ${ps.add(id)} AND r.status = 'queued'`, ps.values);
+  }
+
+  /**
+   * Marks the run completed with its final counts, once: true only for the caller whose statement
+   * moved it (the one that then announces it).
+   */
+  async complete(scope: Scope, id: string, c: RunCounts, em: Queryable = this.db.manager): Promise<boolean> {
+    const ps = new Params();
+    const where = runScope(scope, ps);
+    const rows: unknown[] = await em.query(
       `UPDATE billing_runs r SET status = 'completed', drafted = ${ps.add(c.drafted)}, refused = ${ps.add(c.refused)},
               already_finalized = ${ps.add(c.alreadyFinalized)}, failed = ${ps.add(c.failed)}, errors = ${ps.add(JSON.stringify(c.errors))}::jsonb,
               finished_at = clock_timestamp()
-        WHERE ${where} AND r.id = ${ps.add(id)}`,
+        WHERE ${where} AND r.id = ${ps.add(id)} AND r.status IN ('queued', 'running')
+        RETURNING r.id`,
       ps.values,
     );
+    // UPDATE … RETURNING answers [rows, count] through TypeORM
+    const returned = Array.isArray(rows[0]) ? (rows[0] as unknown[]) : rows;
+    return returned.length > 0;
   }
 
-  async find(scope: Scope, id: string, em: Queryable = this.db.manager): Promise<BillingRun | null> {
+  async find(scope: Scope, id: string, em: Queryable = this.db.manager, opts: { lock?: boolean } = {}): Promise<BillingRun | null> {
     const ps = new Params();
     const where = runScope(scope, ps);
-    const [row] = await em.query(`SELECT ${RUN_COLS} FROM billing_runs r WHERE ${where} AND r.id = ${ps.add(id)}`, ps.values);
+    const [row] = await em.query(
+      `SELECT ${RUN_COLS} FROM billing_runs r WHERE ${where} AND r.id = ${ps.add(id)}${opts.lock ? ' FOR UPDATE OF r' : ''}`,
+      ps.values,
+    );
     return row ?? null;
   }
 
-  /** One statement for all rows: unnest keeps it a single round trip whatever the run's size. */
-  async insertResults(scope: Scope, runId: string, rs: readonly BillingRunContract[], em: Queryable = this.db.manager): Promise<void> {
-    if (!rs.length) return;
-    await em.query(
+  /**
+   * What the run's result rows add up to so far, in one aggregate; the first 100 failures with their
+   * messages. A contract without terms is skipped on its row but counted (and listed) as failed, as
+   * runs always have: the vendor has something to fix.
+   */
+  async tally(scope: Scope, runId: string, em: Queryable = this.db.manager): Promise<RunCounts & { results: number }> {
+    const ps = new Params();
+    const where = resultScope(scope, ps);
+    const [row] = await em.query(
+      `SELECT count(*)::int AS results,
+              count(*) FILTER (WHERE rc.result = 'drafted')::int AS drafted,
+              count(*) FILTER (WHERE rc.reason_code = 'TERMS_REFUSED')::int AS refused,
+              count(*) FILTER (WHERE rc.reason_code = 'INVOICE_ALREADY_FINALIZED')::int AS "alreadyFinalized",
+              count(*) FILTER (WHERE rc.result = 'failed' OR rc.reason_code = 'NO_TERMS_IN_FORCE')::int AS failed,
+              COALESCE((SELECT jsonb_agg(jsonb_build_object('contractId', f.contract_id, 'message', f.message) ORDER BY f.contract_id)
+                          FROM (SELECT rc2.contract_id, COALESCE(rc2.details->>'message', rc2.reason) AS message
+                                  FROM billing_run_contracts rc2
+                                 WHERE rc2.vendor_id = rc.vendor_id AND rc2.billing_run_id = rc.billing_run_id
+                                   AND (rc2.result = 'failed' OR rc2.reason_code = 'NO_TERMS_IN_FORCE')
+                                 ORDER BY rc2.contract_id LIMIT 100) f), '[]'::jsonb) AS errors
+         FROM billing_run_contracts rc
+        WHERE ${where} AND rc.billing_run_id = ${ps.add(runId)}
+        GROUP BY rc.vendor_id, rc.billing_run_id`,
+      ps.values,
+    );
+    return row ?? { results: 0, drafted: 0, refused: 0, alreadyFinalized: 0, failed: 0, errors: [] };
+  }
+
+  /** Those of the given contracts that already have their result in the run (a redelivered chunk skips them). */
+  async contractsWithResults(scope: Scope, runId: string, contractIds: readonly string[], em: Queryable = this.db.manager): Promise<string[]> {
+    const ps = new Params();
+    const where = resultScope(scope, ps);
+    const rows: { contractId: string }[] = await em.query(
+      `SELECT rc.contract_id AS "contractId" FROM billing_run_contracts rc
+        WHERE ${where} AND rc.billing_run_id = ${ps.add(runId)} AND rc.contract_id = ANY(${ps.add(contractIds)}::uuid[])`,
+      ps.values,
+    );
+    return rows.map((r) => r.contractId);
+  }
+
+  /**
+   * One statement for all rows: unnest keeps it a single round trip whatever the run's size. A
+   * contract that has its result already keeps it (a redelivered chunk, a second worker): the
+   * first answer counts, once. Returns how many rows were new.
+   */
+  async insertResults(scope: Scope, runId: string, rs: readonly BillingRunContract[], em: Queryable = this.db.manager): Promise<number> {
+    if (!rs.length) return 0;
+    const inserted: unknown[] = await em.query(
       `INSERT INTO billing_run_contracts (vendor_id, billing_run_id, contract_id, result, invoice_id, reason_code, reason, details)
        SELECT $1, $2, x.contract_id, x.result, x.invoice_id, x.reason_code, x.reason, x.details
          FROM unnest($3::uuid[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::jsonb[])
-              AS x(contract_id, result, invoice_id, reason_code, reason, details)`,
+              AS x(contract_id, result, invoice_id, reason_code, reason, details)
+       ON CONFLICT (vendor_id, billing_run_id, contract_id) DO NOTHING
+       RETURNING contract_id`,
       [
         scope.vendorId,
         runId,
@@ -96,6 +155,7 @@ export class BillingRunsRepository {
         rs.map((r) => (r.details ? JSON.stringify(r.details) : null)),
       ],
     );
+    return inserted.length;
   }
 
   async results(scope: Scope, runId: string, em: Queryable = this.db.manager): Promise<BillingRunContract[]> {

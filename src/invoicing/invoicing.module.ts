@@ -7,6 +7,8 @@ import { PartiesModule } from '../parties/parties.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { BillCommand } from './bill.command';
 import { BillingInputsRepository } from './billing-inputs.repository';
+import { BillingQueue } from './billing-queue';
+import { WorkerCommand } from './worker.command';
 import { BillingRunsController } from './billing-runs.controller';
 import { BillingRunsRepository } from './billing-runs.repository';
 import { BillingRunsService } from './billing-runs.service';
@@ -39,6 +41,7 @@ import { TermsUsageModule } from './terms-usage.provider';
   providers: [
     BillingInputsRepository,
     BillingRunsRepository,
+    BillingQueue,
     SettlementsRepository,
     InvoicingEvidenceReads,
     InvoicesService,
@@ -46,6 +49,7 @@ import { TermsUsageModule } from './terms-usage.provider';
     BillingRunsService,
     InvoiceDocumentsService,
     BillCommand,
+    WorkerCommand,
     InvoiceReportReads,
     SimulationsService,
   ],

@@ -71,9 +71,13 @@ describe('invoicing repositories SQL (every statement, for every kind of caller)
 
   describe('BillingRunsRepository', () => {
     snap(new BillingRunsRepository(rec.asDataSource()), [
-      ['start', (r, s) => r.start(s, { periodLabel: '2026-03', contractIds: null, contractsTotal: 2, requestedByKeyId: ID })],
+      ['start', (r, s) => r.start(s, { periodLabel: '2026-03', contractIds: null, contractsTotal: 2, considered: 3, finalizeWhenDrafted: false, requestedByKeyId: ID })],
+      ['markRunning', (r, s) => r.markRunning(s, ID)],
       ['complete', (r, s) => r.complete(s, ID, { drafted: 1, refused: 0, alreadyFinalized: 1, failed: 0, errors: [] })],
       ['find', (r, s) => r.find(s, ID)],
+      ['find, locked', (r, s) => r.find(s, ID, undefined, { lock: true })],
+      ['tally', (r, s) => r.tally(s, ID)],
+      ['contractsWithResults', (r, s) => r.contractsWithResults(s, ID, [CONTRACT])],
       [
         'insertResults',
         (r, s) =>

@@ -82,7 +82,9 @@ async function seed(ds: DataSource, vendorId: string, contractId: string, from: 
 
 async function billAndFinalize(port: number, key: string, contractId: string, period: string): Promise<any> {
   const t0 = Date.now();
-  await call(port, 'POST', '/v1/billing-runs', key, { period, contractIds: [contractId] });
+  // The run is queued (202) and worked by the server's own worker: follow it to the end.
+  const queued = await call(port, 'POST', '/v1/billing-runs', key, { period, contractIds: [contractId] });
+  while ((await call(port, 'GET', `/v1/billing-runs/${queued.id}`, key)).status !== 'completed') await new Promise((r) => setTimeout(r, 100));
   const list = await call(port, 'GET', `/v1/invoices?contractId=${contractId}&period=${period}`, key);
   const inv = await call(port, 'POST', `/v1/invoices/${list.data[0].id}/finalize`, key);
   console.log(`  invoiced ${period}: ${inv.number} total ${inv.total} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

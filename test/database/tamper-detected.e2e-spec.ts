@@ -3,6 +3,7 @@ jest.setTimeout(180_000);
 import { customerWithContract } from '../support/fixtures';
 import { tamper, tamperings } from '../support/tamper';
 import { createTestApp, KeyedClient, TestApp } from '../support/test-app';
+import { runBilling } from '../support/billing';
 
 /**
  * Detection, as someone holding the owner's or superuser's password would tamper: with every
@@ -27,7 +28,7 @@ describe('verify detects what an owner with triggers bypassed changes', () => {
       terms: { components: [{ type: 'usage', metric: 'query', unitPrice: '1.00', per: '1', verification: 'auto' }] },
     });
     await vendor.post(`/v1/contracts/${c.contractId}/outcomes`, { externalId: 'q-1', type: 'query', quantity: '100', occurredAt: '2026-03-10T00:00:00Z' }).expect(201);
-    await vendor.post('/v1/billing-runs', { period: '2026-03', contractIds: [c.contractId] }).expect(201);
+    await runBilling(vendor, { period: '2026-03', contractIds: [c.contractId] });
     const draft = (await vendor.get(`/v1/invoices?contractId=${c.contractId}`).expect(200)).body.data[0];
     invoiceId = (await vendor.post(`/v1/invoices/${draft.id}/finalize`).expect(200)).body.id;
   });

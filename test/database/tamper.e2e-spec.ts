@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { customerWithContract } from '../support/fixtures';
 import { tamper, tamperings } from '../support/tamper';
 import { createTestApp, KeyedClient, TestApp } from '../support/test-app';
+import { runBilling } from '../support/billing';
 
 const PRIVILEGE = '42501'; // insufficient_privilege: no grant, or a guard trigger refusing
 const CHECK = '23514'; // check_violation: the ledger head's forward-only rule
@@ -57,7 +58,7 @@ describe('tamper suite: the service role cannot rewrite history', () => {
     await vendor.post(`/v1/contracts/${c.contractId}/outcomes`, { externalId: 'q-1', type: 'query', quantity: '100', occurredAt: '2026-03-10T00:00:00Z' }).expect(201);
     ids.report = (await vendor.post(`/v1/contracts/${c.contractId}/outcomes`, { externalId: 'r-1', type: 'report', quantity: '1', occurredAt: '2026-03-11T00:00:00Z' }).expect(201)).body.id;
     ids.report2 = (await vendor.post(`/v1/contracts/${c.contractId}/outcomes`, { externalId: 'r-2', type: 'report', quantity: '1', occurredAt: '2026-03-12T00:00:00Z' }).expect(201)).body.id;
-    await vendor.post('/v1/billing-runs', { period: '2026-03', contractIds: [c.contractId] }).expect(201);
+    await runBilling(vendor, { period: '2026-03', contractIds: [c.contractId] });
     const draft = (await vendor.get(`/v1/invoices?contractId=${c.contractId}`).expect(200)).body.data[0];
     const invoice = (await vendor.post(`/v1/invoices/${draft.id}/finalize`).expect(200)).body;
     ids.invoice = invoice.id;

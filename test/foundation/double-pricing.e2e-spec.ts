@@ -1,6 +1,7 @@
 import { canonicalJson, sha256Hex } from '../../src/kernel/canonical-json';
 import { customerWithContract, issueKey } from '../support/fixtures';
 import { createTestApp, TestApp } from '../support/test-app';
+import { runBilling } from '../support/billing';
 
 /**
  * Two components of the same kind reading the same outcome type would bill each outcome twice:
@@ -104,7 +105,7 @@ describe('terms that price the same outcomes twice', () => {
       .expect(201);
     await customer.post(`/v1/outcomes/${outcome.body.id}/verify`, {}).expect(200);
 
-    await vendor.post('/v1/billing-runs', { period: '2026-04', contractIds: [contractId] }).expect(201);
+    await runBilling(vendor, { period: '2026-04', contractIds: [contractId] });
     const list = await vendor.get(`/v1/invoices?contractId=${contractId}&period=2026-04`).expect(200);
     expect(list.body.data).toHaveLength(1);
     const invoice = await vendor.post(`/v1/invoices/${list.body.data[0].id}/finalize`).expect(200);

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import request from 'supertest';
 import { customerWithContract, issueKey } from '../support/fixtures';
 import { createTestApp, TestApp } from '../support/test-app';
+import { runBilling } from '../support/billing';
 
 /**
  * A bounded, seeded fuzz over every operation of /openapi.json, as a vendor admin, a customer and
@@ -142,7 +143,7 @@ describe('fuzz over the OpenAPI document', () => {
     keys.auditor = await issueKey(vendor, { role: 'auditor', contractIds: [c.contractId] });
     const outcome = await vendor.post(`/v1/contracts/${c.contractId}/outcomes`, { externalId: 'q', type: 'query', quantity: '100', occurredAt: '2026-03-10T00:00:00Z' }).expect(201);
     ids.outcomes = outcome.body.id;
-    ids['billing-runs'] = (await vendor.post('/v1/billing-runs', { period: '2026-03', contractIds: [c.contractId] }).expect(201)).body.id;
+    ids['billing-runs'] = (await runBilling(vendor, { period: '2026-03', contractIds: [c.contractId] })).body.id;
     const draft = (await vendor.get(`/v1/invoices?contractId=${c.contractId}`).expect(200)).body.data[0];
     ids.invoices = (await vendor.post(`/v1/invoices/${draft.id}/finalize`).expect(200)).body.id;
     ids['api-keys'] = (await vendor.get('/v1/api-keys').expect(200)).body.data?.[0]?.id ?? UNKNOWN_UUID;

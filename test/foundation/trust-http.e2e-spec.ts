@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { contentSha256, evidenceDigest } from '../../src/outcomes/outcome-rules';
 import { customerWithContract } from '../support/fixtures';
 import { createTestApp, KeyedClient, TestApp } from '../support/test-app';
+import { runBilling } from '../support/billing';
 
 const WRITTEN = ['customers', 'contracts', 'outcomes', 'outcome_events', 'payments', 'credit_notes', 'journal_entries', 'invoices', 'idempotency_keys'];
 
@@ -40,7 +41,7 @@ describe('trust at the HTTP edge: well-formed Unicode, JSON only, parser errors,
     const c = await customerWithContract(vendor, { currency: 'USD', timezone: 'UTC', taxRate: '0' });
     contractId = c.contractId;
     await vendor.post(`/v1/contracts/${contractId}/outcomes`, { externalId: 'q', type: 'query', quantity: '10000', occurredAt: '2026-03-10T00:00:00Z' }).expect(201);
-    await vendor.post('/v1/billing-runs', { period: '2026-03', contractIds: [contractId] }).expect(201);
+    await runBilling(vendor, { period: '2026-03', contractIds: [contractId] });
     const draft = (await vendor.get(`/v1/invoices?contractId=${contractId}`).expect(200)).body.data[0];
     invoiceId = (await vendor.post(`/v1/invoices/${draft.id}/finalize`).expect(200)).body.id;
   });

@@ -2,6 +2,7 @@ jest.setTimeout(300_000);
 
 import { customerWithContract } from '../support/fixtures';
 import { createTestApp, KeyedClient, TestApp } from '../support/test-app';
+import { runBilling } from '../support/billing';
 
 /**
  * The races of test/invoicing/concurrency.e2e-spec.ts again, each caller with its own
@@ -23,7 +24,7 @@ describe('idempotent requests under concurrency', () => {
   async function billedContract(queries: string): Promise<{ contractId: string; draftId: string }> {
     const { contractId } = await customerWithContract(vendor, { currency: 'USD', timezone: 'UTC', taxRate: '0' });
     await vendor.post(`/v1/contracts/${contractId}/outcomes`, { externalId: 'q', type: 'query', quantity: queries, occurredAt: '2026-03-15T10:00:00Z' }).expect(201);
-    await vendor.post('/v1/billing-runs', { period: '2026-03', contractIds: [contractId] }).expect(201);
+    await runBilling(vendor, { period: '2026-03', contractIds: [contractId] });
     const list = await vendor.get(`/v1/invoices?contractId=${contractId}`).expect(200);
     return { contractId, draftId: list.body.data[0].id };
   }
@@ -64,7 +65,7 @@ describe('idempotent requests under concurrency', () => {
       await other.post(`/v1/contracts/${contractId}/outcomes`, { externalId: 'q', type: 'query', quantity: String(100 + i), occurredAt: '2026-03-15T10:00:00+08:00' }).expect(201);
       contracts.push(contractId);
     }
-    const runs = await Promise.all(Array.from({ length: 5 }, (_, k) => other.post('/v1/billing-runs', { period: '2026-03' }, keyed(k, 'run'))));
+    const runs = await Promise.all(Array.from({ length: 5 }, (_, k) => runBilling(other, { period: '2026-03' }, keyed(k, 'run'))));
     for (const r of runs) expect(r.body).toMatchObject({ status: 'completed', contracts: 6, failed: 0 });
     const rows: Array<{ n: number }> = await t.db.query(
       `SELECT count(*)::int AS n FROM invoices WHERE contract_id = ANY($1::uuid[]) GROUP BY contract_id`,

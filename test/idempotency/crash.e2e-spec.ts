@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { exited, freePort, startServer } from '../outcomes/server-process';
 import { createTestApp, KeyedClient, TestApp } from '../support/test-app';
+import { runBilling } from '../support/billing';
 
 /**
  * The real service in its own process, SIGKILLed by its test hook after an idempotent request's
@@ -31,7 +32,7 @@ describe('an idempotent request killed between its commit and its answer', () =>
       .expect(201);
     contractId = contract.body.id;
     await vendor.post(`/v1/contracts/${contractId}/outcomes`, { externalId: 'q-1', type: 'query', quantity: '1000', occurredAt: '2026-03-10T00:00:00Z' }).expect(201);
-    await vendor.post('/v1/billing-runs', { period: '2026-03', contractIds: [contractId] }).expect(201);
+    await runBilling(vendor, { period: '2026-03', contractIds: [contractId] });
     const draft = (await vendor.get(`/v1/invoices?contractId=${contractId}`).expect(200)).body.data[0];
     invoiceId = (await vendor.post(`/v1/invoices/${draft.id}/finalize`).expect(200)).body.id;
   });
@@ -94,7 +95,7 @@ describe('an idempotent request killed between its commit and its answer', () =>
 
   it('runs a billing run once', async () => {
     await exactlyOnce('/v1/billing-runs', { period: '2026-04', contractIds: [contractId] }, 'crash-run',
-      () => count(`SELECT count(*)::int AS n FROM billing_runs WHERE vendor_id = $1 AND period_label = '2026-04'`, [vendorId]), 201);
+      () => count(`SELECT count(*)::int AS n FROM billing_runs WHERE vendor_id = $1 AND period_label = '2026-04'`, [vendorId]), 202);
   });
 
   it('records an outcome once, answering the retry with the first 201', async () => {

@@ -3,6 +3,7 @@ jest.setTimeout(300_000);
 import fc from 'fast-check';
 import { issueKey } from '../support/fixtures';
 import { createTestApp, KeyedClient, TestApp } from '../support/test-app';
+import { runBilling } from '../support/billing';
 
 /** A customer-verified contract through the API, with its customer's key. */
 async function contractWith(t: TestApp, vendor: KeyedClient, components: unknown[], startsOn = '2026-03-01') {
@@ -29,7 +30,7 @@ async function record(vendor: KeyedClient, contractId: string, body: Record<stri
 }
 
 async function billAndFinalize(vendor: KeyedClient, contractId: string, period: string): Promise<any> {
-  await vendor.post('/v1/billing-runs', { period, contractIds: [contractId] }).expect(201);
+  await runBilling(vendor, { period, contractIds: [contractId] });
   const list = await vendor.get(`/v1/invoices?contractId=${contractId}&period=${period}`).expect(200);
   expect(list.body.data).toHaveLength(1);
   const res = await vendor.post(`/v1/invoices/${list.body.data[0].id}/finalize`).expect(200);

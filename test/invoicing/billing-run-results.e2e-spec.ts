@@ -1,3 +1,4 @@
+import { awaitRun, runBilling } from '../support/billing';
 import { customerWithContract } from '../support/fixtures';
 import { createTestApp, TestApp } from '../support/test-app';
 
@@ -37,7 +38,7 @@ describe('billing runs say what they did with each contract', () => {
     );
     const named = [drafted, notActive, notStarted, ended, annual, refused].map((c) => c.contractId).concat(noTerms.id);
 
-    const run = await admin.post('/v1/billing-runs', { period: '2026-03', contractIds: named }).expect(201);
+    const run = await runBilling(admin, { period: '2026-03', contractIds: named });
     expect(run.body.results).toHaveLength(7);
     const invoices = await admin.get('/v1/invoices?period=2026-03').expect(200);
     const draftInvoice = invoices.body.data.find((i: any) => i.contractId === drafted.contractId);
@@ -49,6 +50,8 @@ describe('billing runs say what they did with each contract', () => {
       reasonCode: null,
       reason: null,
       termsCode: null,
+      finalized: false,
+      finalizeCode: null,
     });
     expect(resultOf(run.body, notActive.contractId)).toMatchObject({ result: 'skipped', invoiceId: null, reasonCode: 'CONTRACT_NOT_ACTIVE' });
     expect(resultOf(run.body, notStarted.contractId)).toMatchObject({ result: 'skipped', invoiceId: null, reasonCode: 'CONTRACT_NOT_STARTED' });
@@ -66,7 +69,7 @@ describe('billing runs say what they did with each contract', () => {
     for (const r of run.body.results) if (r.result === 'skipped') expect(r.reason).toEqual(expect.any(String));
     expect(run.body).toMatchObject({ contracts: 3, drafted: 1, refused: 1, failed: 1 });
 
-    // Read back as written, in the same transaction as the run's completion.
+    // Read back as written, one row per contract.
     const read = await admin.get(`/v1/billing-runs/${run.body.id}`).expect(200);
     expect(read.body.results).toEqual(run.body.results);
     const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM billing_run_contracts WHERE billing_run_id = $1`, [run.body.id]);
@@ -78,12 +81,12 @@ describe('billing runs say what they did with each contract', () => {
     const admin = t.as(v.adminKey);
     const c = await customerWithContract(admin);
     const notActive = await customerWithContract(admin, { status: 'draft' });
-    const first = await admin.post('/v1/billing-runs', { period: '2026-03' }).expect(201);
+    const first = await runBilling(admin, { period: '2026-03' });
     const invoiceId = resultOf(first.body, c.contractId).invoiceId;
     expect(resultOf(first.body, notActive.contractId)).toMatchObject({ result: 'skipped', reasonCode: 'CONTRACT_NOT_ACTIVE' });
     await admin.post(`/v1/invoices/${invoiceId}/finalize`).expect(200);
 
-    const again = await admin.post('/v1/billing-runs', { period: '2026-03' }).expect(201);
+    const again = await runBilling(admin, { period: '2026-03' });
     expect(resultOf(again.body, c.contractId)).toMatchObject({ result: 'skipped', invoiceId, reasonCode: 'INVOICE_ALREADY_FINALIZED' });
     expect(again.body).toMatchObject({ alreadyFinalized: 1, drafted: 0 });
   });
@@ -94,10 +97,11 @@ describe('billing runs say what they did with each contract', () => {
     const c = await customerWithContract(admin);
     const notStarted = await customerWithContract(admin, { startsOn: '2026-06-01' });
     const body = { period: '2026-03', contractIds: [c.contractId, notStarted.contractId] };
-    const first = await admin.post('/v1/billing-runs', body, { 'Idempotency-Key': 'run-2026-03' }).expect(201);
-    const replay = await admin.post('/v1/billing-runs', body, { 'Idempotency-Key': 'run-2026-03' }).expect(201);
+    const first = await admin.post('/v1/billing-runs', body, { 'Idempotency-Key': 'run-2026-03' }).expect(202);
+    const done = await awaitRun(admin, first.body.id);
+    const replay = await admin.post('/v1/billing-runs', body, { 'Idempotency-Key': 'run-2026-03' }).expect(202);
     expect(replay.body).toEqual(first.body);
-    expect(first.body.results.map((r: any) => r.result).sort()).toEqual(['drafted', 'skipped']);
+    expect(done.body.results.map((r: any) => r.result).sort()).toEqual(['drafted', 'skipped']);
     const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM billing_runs WHERE vendor_id = $1`, [v.vendorId]);
     expect(n).toBe(1);
   });
@@ -107,7 +111,7 @@ describe('billing runs say what they did with each contract', () => {
     const b = await t.createVendor('Scoped B');
     const admin = t.as(a.adminKey);
     await customerWithContract(admin);
-    const run = await admin.post('/v1/billing-runs', { period: '2026-03' }).expect(201);
+    const run = await runBilling(admin, { period: '2026-03' });
     await t.as(b.adminKey).get(`/v1/billing-runs/${run.body.id}`).expect(404);
     await expect(t.appDb.query(`UPDATE billing_run_contracts SET reason = 'x' WHERE billing_run_id = $1`, [run.body.id])).rejects.toThrow();
     await expect(t.db.query(`DELETE FROM billing_run_contracts WHERE billing_run_id = $1`, [run.body.id])).rejects.toThrow(/refused/);

@@ -1,5 +1,6 @@
 import { customerWithContract, issueKey } from '../support/fixtures';
 import { createTestApp, TestApp } from '../support/test-app';
+import { runBilling } from '../support/billing';
 
 /**
  * A billing run is the vendor's own operation over many contracts: its contract ids, counts and
@@ -23,10 +24,10 @@ describe('billing runs are visible only to callers who see the whole vendor', ()
     const customer = t.as(await issueKey(admin, { role: 'customer', customerId: c2.customerId }));
     const foreignAdmin = t.as(b.adminKey);
 
-    const wholeVendor = await admin.post('/v1/billing-runs', { period: '2026-03' }).expect(201);
+    const wholeVendor = await runBilling(admin, { period: '2026-03' });
     expect(wholeVendor.body).toMatchObject({ status: 'completed', contracts: 2, drafted: 2 });
     // Even a run limited to the auditor's own contract: its record is the vendor's operation.
-    const ownContract = await admin.post('/v1/billing-runs', { period: '2026-03', contractIds: [c2.contractId] }).expect(201);
+    const ownContract = await runBilling(admin, { period: '2026-03', contractIds: [c2.contractId] });
 
     for (const run of [wholeVendor.body, ownContract.body]) {
       const seen = await admin.get(`/v1/billing-runs/${run.id}`).expect(200);

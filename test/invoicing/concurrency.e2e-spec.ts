@@ -3,6 +3,7 @@ jest.setTimeout(300_000);
 import { InvoicesService } from '../../src/invoicing/invoices.service';
 import { customerWithContract } from '../support/fixtures';
 import { createTestApp, KeyedClient, TestApp } from '../support/test-app';
+import { runBilling } from '../support/billing';
 
 /** A per-query contract with `queries` metered (auto-verified) queries in March 2026. */
 async function meteredContract(vendor: KeyedClient, queries: string): Promise<string> {
@@ -30,7 +31,7 @@ describe('invoicing under concurrency', () => {
   it('finalizes a draft once when 20 callers finalize it at the same time: one number, one journal entry', async () => {
     const vendor = t.as((await t.createVendor('Racing finalizers')).adminKey);
     const contractId = await meteredContract(vendor, '1000');
-    await vendor.post('/v1/billing-runs', { period: '2026-03', contractIds: [contractId] }).expect(201);
+    await runBilling(vendor, { period: '2026-03', contractIds: [contractId] });
     const draft = await draftOf(vendor, contractId);
 
     const answers = await Promise.all(Array.from({ length: 20 }, () => vendor.post(`/v1/invoices/${draft.id}/finalize`)));
@@ -56,7 +57,7 @@ describe('invoicing under concurrency', () => {
     const vendor = t.as((await t.createVendor('Racing runs')).adminKey);
     const contracts: string[] = [];
     for (let i = 0; i < 8; i++) contracts.push(await meteredContract(vendor, String(100 + i)));
-    const runs = await Promise.all(Array.from({ length: 5 }, () => vendor.post('/v1/billing-runs', { period: '2026-03' })));
+    const runs = await Promise.all(Array.from({ length: 5 }, () => runBilling(vendor, { period: '2026-03' })));
     for (const r of runs) expect(r.body).toMatchObject({ status: 'completed', contracts: 8, failed: 0 });
     const rows: Array<{ contract_id: string; n: number }> = await t.db.query(
       `SELECT contract_id, count(*)::int AS n FROM invoices WHERE contract_id = ANY($1::uuid[]) GROUP BY contract_id`,
@@ -90,7 +91,7 @@ describe('invoicing under concurrency', () => {
       });
       refused.push(contractId);
     }
-    await vendor.post('/v1/billing-runs', { period: '2026-03' }).expect(201);
+    await runBilling(vendor, { period: '2026-03' });
     const drafts = await Promise.all([...good, ...refused].map((c) => draftOf(vendor, c)));
     const answers = await Promise.all(drafts.map((d) => vendor.post(`/v1/invoices/${d.id}/finalize`)));
     expect(answers.filter((a) => a.status === 409).map((a) => a.body.code)).toEqual(Array(3).fill('INVOICE_PRICING_REFUSED'));
@@ -104,7 +105,7 @@ describe('invoicing under concurrency', () => {
     const created = await t.createVendor('Rollback');
     const vendor = t.as(created.adminKey);
     const contractId = await meteredContract(vendor, '5');
-    await vendor.post('/v1/billing-runs', { period: '2026-03', contractIds: [contractId] }).expect(201);
+    await runBilling(vendor, { period: '2026-03', contractIds: [contractId] });
     const draft = await draftOf(vendor, contractId);
     const invoices = t.app.get(InvoicesService);
     await expect(

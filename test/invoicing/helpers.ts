@@ -2,6 +2,7 @@ import type { SeedOutcome, SeedScenario } from '../../src/demo/seed-scenarios';
 import { termsOfScenario } from '../../src/demo/seed-scenarios';
 import { issueKey } from '../support/fixtures';
 import type { KeyedClient } from '../support/test-app';
+import { runBilling } from '../support/billing';
 
 export interface ScenarioContract {
   contractId: string;
@@ -71,7 +72,7 @@ export async function recordOutcomes(
 
 /** Runs billing for one contract and period and returns its draft invoice. */
 export async function bill(vendor: KeyedClient, contractId: string, period: string): Promise<any> {
-  const run = await vendor.post('/v1/billing-runs', { period, contractIds: [contractId] }).expect(201);
+  const run = await runBilling(vendor, { period, contractIds: [contractId] });
   expect(run.body).toMatchObject({ status: 'completed', contracts: 1, failed: 0 });
   const list = await vendor.get(`/v1/invoices?contractId=${contractId}&period=${period}`).expect(200);
   expect(list.body.data).toHaveLength(1);

@@ -2,6 +2,7 @@ jest.setTimeout(300_000);
 
 import { issueKey } from '../support/fixtures';
 import { createTestApp, KeyedClient, TestApp } from '../support/test-app';
+import { runBilling } from '../support/billing';
 
 // Fin-like terms: 0.99 per resolution, the first 3 of each month included.
 const TERMS = { components: [{ type: 'per_outcome', unitPrice: '0.99', outcomeType: 'resolution', verification: 'customer', includedPerPeriod: '3' }] };
@@ -35,7 +36,7 @@ describe('an included allowance, billed', () => {
     }
     await customer.post('/v1/outcomes/verify', { ids: ids.slice(0, n) }).expect(200);
     await customer.post('/v1/outcomes/reject', { ids: ids.slice(n), reason: 'not resolved' }).expect(200); // rejected: not counted
-    await vendor.post('/v1/billing-runs', { period, contractIds: [contract.body.id] }).expect(201);
+    await runBilling(vendor, { period, contractIds: [contract.body.id] });
     const list = await vendor.get(`/v1/invoices?contractId=${contract.body.id}&period=${period}`).expect(200);
     const invoice = list.body.data[0];
     expect(invoice.lines.map((l: any) => [l.key, l.kind, l.quantity, l.amount])).toEqual([

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { issueKey } from '../support/fixtures';
 import { createTestApp, KeyedClient, TestApp } from '../support/test-app';
+import { runBilling } from '../support/billing';
 
 const binary = (res: any, cb: (err: Error | null, body: Buffer) => void) => {
   const chunks: Buffer[] = [];
@@ -25,7 +26,7 @@ describe('invoice PDF layout: English labels, and a line table that breaks acros
   const dir = mkdtempSync(join(tmpdir(), 'invoice-layout-'));
 
   async function invoicePdf(contractId: string, period: string, name: string): Promise<{ invoice: any; file: string; pages: string[] }> {
-    await vendor.post('/v1/billing-runs', { period, contractIds: [contractId] }).expect(201);
+    await runBilling(vendor, { period, contractIds: [contractId] });
     const draft = (await vendor.get(`/v1/invoices?contractId=${contractId}&period=${period}`).expect(200)).body.data[0];
     const invoice = (await vendor.post(`/v1/invoices/${draft.id}/finalize`).expect(200)).body;
     const res = await vendor.get(`/v1/invoices/${invoice.id}/pdf`).buffer(true).parse(binary).expect(200);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { canonicalJson } from '../../src/kernel/canonical-json';
 import { cnyCapitalNumerals } from '../../src/kernel/capital-numerals';
 import { createTestApp, KeyedClient, TestApp } from '../support/test-app';
+import { runBilling } from '../support/billing';
 
 const binary = (res: any, cb: (err: Error | null, body: Buffer) => void) => {
   const chunks: Buffer[] = [];
@@ -49,7 +50,7 @@ describe('the invoice PDF for people (zh-CN, PDF/A-3 with invoice.json)', () => 
       })
       .expect(201);
     await vendor.post(`/v1/contracts/${contract.body.id}/outcomes`, { externalId: 'q-1', type: 'query', quantity: '6173283.95', occurredAt: '2026-03-10T00:00:00Z' }).expect(201);
-    await vendor.post('/v1/billing-runs', { period: '2026-03', contractIds: [contract.body.id] }).expect(201);
+    await runBilling(vendor, { period: '2026-03', contractIds: [contract.body.id] });
     const draft = (await vendor.get(`/v1/invoices?contractId=${contract.body.id}`).expect(200)).body.data[0];
     await vendor.post(`/v1/invoices/${draft.id}/finalize`).expect(200);
     invoice = (await vendor.get(`/v1/invoices/${draft.id}`).expect(200)).body;

@@ -2,6 +2,7 @@ jest.setTimeout(300_000);
 
 import { customerWithContract, issueKey } from '../support/fixtures';
 import { createTestApp, KeyedClient, TestApp } from '../support/test-app';
+import { runBilling } from '../support/billing';
 
 const binary = (res: any, cb: (err: Error | null, body: Buffer) => void) => {
   const chunks: Buffer[] = [];
@@ -36,10 +37,10 @@ describe('invoices: reads, documents, credit notes, payments and guards', () => 
     customer = t.as(await issueKey(vendor, { role: 'customer', customerId: c.customerId }));
     auditor = t.as(await issueKey(vendor, { role: 'auditor' }));
     await vendor.post(`/v1/contracts/${contractId}/outcomes`, { externalId: 'q-03', type: 'query', quantity: '500', occurredAt: '2026-03-10T00:00:00Z' }).expect(201);
-    await vendor.post('/v1/billing-runs', { period: '2026-03', contractIds: [contractId] }).expect(201);
+    await runBilling(vendor, { period: '2026-03', contractIds: [contractId] });
     const list = await vendor.get(`/v1/invoices?contractId=${contractId}`).expect(200);
     invoice = (await vendor.post(`/v1/invoices/${list.body.data[0].id}/finalize`).expect(200)).body;
-    await vendor.post('/v1/billing-runs', { period: '2026-04', contractIds: [contractId] }).expect(201);
+    await runBilling(vendor, { period: '2026-04', contractIds: [contractId] });
     draft = (await vendor.get(`/v1/invoices?contractId=${contractId}&period=2026-04`).expect(200)).body.data[0];
   });
   afterAll(() => t.close());
@@ -130,7 +131,7 @@ describe('invoices: reads, documents, credit notes, payments and guards', () => 
   it('takes partial payments, refuses overpayment and bad amounts, records a reference once, and marks the invoice paid', async () => {
     const c = await customerWithContract(vendor, { currency: 'USD', timezone: 'UTC', taxRate: '0' });
     await vendor.post(`/v1/contracts/${c.contractId}/outcomes`, { externalId: 'q', type: 'query', quantity: '1000', occurredAt: '2026-03-10T00:00:00Z' }).expect(201);
-    await vendor.post('/v1/billing-runs', { period: '2026-03', contractIds: [c.contractId] }).expect(201);
+    await runBilling(vendor, { period: '2026-03', contractIds: [c.contractId] });
     const d = (await vendor.get(`/v1/invoices?contractId=${c.contractId}`).expect(200)).body.data[0];
     const onDraft = await vendor.post(`/v1/invoices/${d.id}/payments`, { amount: '1.00', paidOn: '2026-04-01' }).expect(409);
     expect(onDraft.body.code).toBe('INVOICE_NOT_FINALIZED');

@@ -2,6 +2,7 @@ jest.setTimeout(300_000);
 
 import { localDate, addDays } from '../../src/kernel/calendar';
 import { createTestApp, KeyedClient, TestApp } from '../support/test-app';
+import { runBilling } from '../support/billing';
 
 // What a finance team needs to book an invoice: legal parties with valid tax ids, PO and payment
 // terms, issue and due dates in the contract's calendar, and the fapiao number recorded once.
@@ -78,7 +79,7 @@ describe('legal parties, payment terms and the tax invoice number', () => {
     expect(contract.body).toMatchObject({ poReference: 'PO-2026-0042', paymentTermsDays: 45 });
     // The terms change later: the invoice keeps the terms it was issued under.
     await vendor.post(`/v1/contracts/${contractId}/outcomes`, { externalId: 'q-1', type: 'query', quantity: '1000', occurredAt: '2026-03-10T00:00:00Z' }).expect(201);
-    await vendor.post('/v1/billing-runs', { period: '2026-03', contractIds: [contractId] }).expect(201);
+    await runBilling(vendor, { period: '2026-03', contractIds: [contractId] });
     const draft = (await vendor.get(`/v1/invoices?contractId=${contractId}`).expect(200)).body.data[0];
     expect(draft).toMatchObject({ issueDate: null, dueDate: null, overdue: false, taxInvoice: null });
     const inv = (await vendor.post(`/v1/invoices/${draft.id}/finalize`).expect(200)).body;
@@ -107,7 +108,7 @@ describe('legal parties, payment terms and the tax invoice number', () => {
   });
 
   it('refuses a tax invoice number for a draft', async () => {
-    await vendor.post('/v1/billing-runs', { period: '2026-04', contractIds: [contractId] }).expect(201);
+    await runBilling(vendor, { period: '2026-04', contractIds: [contractId] });
     const draft = (await vendor.get(`/v1/invoices?contractId=${contractId}&period=2026-04`).expect(200)).body.data[0];
     await vendor.post(`/v1/invoices/${draft.id}/tax-invoice`, { number: '1', issuedOn: '2026-05-03' }).expect(409);
   });

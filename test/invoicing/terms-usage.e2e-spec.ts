@@ -1,5 +1,6 @@
 import { customerWithContract } from '../support/fixtures';
 import { createTestApp, TestApp } from '../support/test-app';
+import { runBilling } from '../support/billing';
 
 const TERMS = { components: [{ type: 'usage', metric: 'query', unitPrice: '0.30', per: '1', verification: 'auto' }] };
 
@@ -13,7 +14,7 @@ describe('an amendment may not reach into an invoiced period', () => {
     const vendor = t.as((await t.createVendor()).adminKey);
     const { contractId } = await customerWithContract(vendor, { startsOn: '2026-01-01' });
     // A draft freezes nothing.
-    await vendor.post('/v1/billing-runs', { period: '2026-03', contractIds: [contractId] }).expect(201);
+    await runBilling(vendor, { period: '2026-03', contractIds: [contractId] });
     await vendor.post(`/v1/contracts/${contractId}/terms`, { effectiveFrom: '2026-03-01', terms: TERMS }).expect(201);
     const draft = (await vendor.get(`/v1/invoices?contractId=${contractId}&period=2026-03`).expect(200)).body.data[0];
     await vendor.post(`/v1/invoices/${draft.id}/finalize`).expect(200);

@@ -10,6 +10,7 @@ import { binary, saveTo, tempDir } from '../reports/support';
 import { customerWithContract, issueKey } from '../support/fixtures';
 import { tamper, tamperings } from '../support/tamper';
 import { createTestApp, KeyedClient, TestApp } from '../support/test-app';
+import { runBilling } from '../support/billing';
 
 const failures = (r: VerifyReport) => r.checks.filter((c) => c.status === 'fail').map((c) => `${c.subject}: ${c.message}`);
 
@@ -43,7 +44,7 @@ describe('ledger checkpoints', () => {
     });
     customer = t.as(await issueKey(vendor, { role: 'customer', customerId: c.customerId }));
     await vendor.post(`/v1/contracts/${c.contractId}/outcomes`, { externalId: 'q-1', type: 'query', quantity: '100', occurredAt: '2026-03-10T00:00:00Z' }).expect(201);
-    await vendor.post('/v1/billing-runs', { period: '2026-03', contractIds: [c.contractId] }).expect(201);
+    await runBilling(vendor, { period: '2026-03', contractIds: [c.contractId] });
     const draft = (await vendor.get(`/v1/invoices?contractId=${c.contractId}`).expect(200)).body.data[0];
     invoiceId = (await vendor.post(`/v1/invoices/${draft.id}/finalize`).expect(200)).body.id;
     publicKeyPem = (await vendor.get('/v1/vendor/signing-key').expect(200)).body.publicKeyPem;
@@ -175,7 +176,7 @@ describe('ledger checkpoints', () => {
       terms: { components: [{ type: 'usage', metric: 'query', unitPrice: '1.00', per: '1', verification: 'auto' }] },
     });
     await admin.post(`/v1/contracts/${c.contractId}/outcomes`, { externalId: 'q', type: 'query', quantity: '5', occurredAt: '2026-03-10T00:00:00Z' }).expect(201);
-    await admin.post('/v1/billing-runs', { period: '2026-03', contractIds: [c.contractId] }).expect(201);
+    await runBilling(admin, { period: '2026-03', contractIds: [c.contractId] });
     const draft = (await admin.get(`/v1/invoices?contractId=${c.contractId}`).expect(200)).body.data[0];
     const inv = (await admin.post(`/v1/invoices/${draft.id}/finalize`).expect(200)).body.id;
     const first = (await admin.get('/v1/ledger/checkpoints/latest').expect(200)).body;

@@ -50,10 +50,17 @@ describe('the typed client @outcome-ledger/client', () => {
     });
     expect(batch.data).toMatchObject({ created: 1, errors: 0 });
 
-    const run = await client.POST('/v1/billing-runs', {
+    const queued = await client.POST('/v1/billing-runs', {
       params: { header: { 'Idempotency-Key': 'run-2026-03' } },
       body: { period: '2026-03', contractIds: [contractId] },
     });
+    expect(queued.response.status).toBe(202);
+    // The run works in the background: follow it until it is completed.
+    let run = await client.GET('/v1/billing-runs/{id}', { params: { path: { id: queued.data!.id } } });
+    while (run.data?.status !== 'completed') {
+      await new Promise((r) => setTimeout(r, 25));
+      run = await client.GET('/v1/billing-runs/{id}', { params: { path: { id: queued.data!.id } } });
+    }
     expect(run.data?.results[0]).toMatchObject({ contractId, result: 'drafted' });
     const invoiceId = run.data!.results[0].invoiceId!;
 

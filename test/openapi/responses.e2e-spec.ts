@@ -1,5 +1,6 @@
 import { issueKey } from '../support/fixtures';
 import { createTestApp, type KeyedClient, type TestApp } from '../support/test-app';
+import { runBilling } from '../support/billing';
 
 /**
  * The document is a contract: the README's journey, answered for real, must match the schemas of
@@ -61,7 +62,7 @@ describe('the OpenAPI document holds the answers of a whole billing journey', ()
     await vendor.get(`/v1/outcomes/${report}`).expect(200);
     await vendor.get(`/v1/contracts/${contractId}/outcome-stats?period=2026-03`).expect(200);
 
-    const run = await vendor.post('/v1/billing-runs', { period: '2026-03', contractIds: [contractId] }, { 'Idempotency-Key': 'run-2026-03' }).expect(201);
+    const run = await runBilling(vendor, { period: '2026-03', contractIds: [contractId] }, { 'Idempotency-Key': 'run-2026-03' });
     await vendor.get(`/v1/billing-runs/${run.body.id}`).expect(200);
     const invoiceId = run.body.results[0].invoiceId as string;
     await vendor.get('/v1/invoices').expect(200);
@@ -89,7 +90,7 @@ describe('the OpenAPI document holds the answers of a whole billing journey', ()
     const seen = [...t.openapi!.seen];
     for (const op of [
       'POST /v1/contracts 201', 'GET /v1/contracts/{id} 200', 'GET /v1/contracts 200', 'POST /v1/contracts/{id}/outcomes 201',
-      'POST /v1/contracts/{id}/outcomes 200', 'POST /v1/outcomes/batch 200', 'POST /v1/billing-runs 201', 'GET /v1/invoices/{id} 200',
+      'POST /v1/contracts/{id}/outcomes 200', 'POST /v1/outcomes/batch 200', 'POST /v1/billing-runs 202', 'GET /v1/invoices/{id} 200',
       'GET /v1/invoices 200', 'POST /v1/invoices/{id}/finalize 200', 'POST /v1/contracts 422', 'GET /v1/contracts/{id} 404',
       'GET /v1/invoices.csv 200', 'GET /health 200',
     ])

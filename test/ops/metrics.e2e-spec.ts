@@ -7,6 +7,7 @@ import { customerWithContract } from '../support/fixtures';
 import { createTestApp, KeyedClient, TestApp } from '../support/test-app';
 import { freePort } from '../support/local-postgres';
 import { moved, scrape } from './scrape';
+import { runBilling } from '../support/billing';
 
 const TOKEN = 'metrics-test-token';
 
@@ -59,7 +60,7 @@ describe('/metrics: what the service did, for Prometheus', () => {
     expect((await vendor.post('/v1/outcomes/batch', batch).expect(200)).body.duplicates).toBe(3);
     await vendor.post(`/v1/contracts/${c.contractId}/outcomes`, { externalId: 'q-4', type: 'query', quantity: '400', occurredAt: '2026-03-11T00:00:00Z' }).expect(201);
 
-    await vendor.post('/v1/billing-runs', { period: '2026-03', contractIds: [c.contractId] }).expect(201);
+    await runBilling(vendor, { period: '2026-03', contractIds: [c.contractId] });
     const draft = (await vendor.get(`/v1/invoices?contractId=${c.contractId}`).expect(200)).body.data[0];
     const invoice = (await vendor.post(`/v1/invoices/${draft.id}/finalize`).expect(200)).body;
     expect(invoice.total).toBe('200.00'); // 1,000 queries at 0.20
@@ -81,7 +82,7 @@ describe('/metrics: what the service did, for Prometheus', () => {
     expect(delta('outcome_ledger_webhook_delivery_attempts_total{result="retrying"}')).toBe(1);
     // Requests by route template, never by raw URL.
     expect(delta('http_requests_total{route="/v1/outcomes/batch",method="POST",status="200"}')).toBe(2);
-    expect(delta('http_requests_total{route="/v1/billing-runs",method="POST",status="201"}')).toBe(1);
+    expect(delta('http_requests_total{route="/v1/billing-runs",method="POST",status="202"}')).toBe(1);
     expect(delta('http_requests_total{route="/v1/invoices/:id",method="GET",status="404"}')).toBe(2);
     expect(delta('http_request_duration_seconds_count{route="/v1/invoices/:id/finalize",method="POST",status="200"}')).toBe(1);
     expect(after.text).not.toContain('00000000-0000-4000-8000-000000000000');

@@ -3,6 +3,7 @@ jest.setTimeout(300_000);
 import { DeemingSweep } from '../../src/outcomes/deeming-sweep';
 import { issueKey } from '../support/fixtures';
 import { createTestApp, KeyedClient, TestApp } from '../support/test-app';
+import { runBilling } from '../support/billing';
 
 // A radiology-like contract: a report counts when the radiologist accepts it, or when nobody
 // objects within 24 hours of it (deemed acceptance). March ends at 2026-04-01T00:00 Asia/Shanghai.
@@ -24,7 +25,7 @@ describe('deemed acceptance', () => {
     ids[externalId] = res.body.id;
   };
   const bill = async (period: string) => {
-    await vendor.post('/v1/billing-runs', { period, contractIds: [contractId] }).expect(201);
+    await runBilling(vendor, { period, contractIds: [contractId] });
     const list = await vendor.get(`/v1/invoices?contractId=${contractId}&period=${period}`).expect(200);
     return list.body.data[0];
   };

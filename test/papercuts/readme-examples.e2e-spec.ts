@@ -24,10 +24,10 @@ describe('the README examples run as written (issue #18)', () => {
   it('keeps the opening two commands and finds the marked examples', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     expect(readme).toMatch(/^# Outcome Ledger\n\n```sh\nnpm ci && npm start .*\nnpm ci && npm test .*\n```/);
-    expect(readmeExamples(readme)).toHaveLength(3);
+    expect(readmeExamples(readme)).toHaveLength(4);
   });
 
-  it('issues a customer key bound to its customer and an auditor key restricted to a contract, with the README curls', async () => {
+  it('issues a customer key bound to its customer and an auditor key restricted to a contract, and runs billing in the background, with the README curls', async () => {
     const port = await freePort();
     const started = await start(dataDir, port, await freePort());
     try {
@@ -38,7 +38,7 @@ describe('the README examples run as written (issue #18)', () => {
       const run = spawnSync('bash', ['-c', script], { cwd: ROOT, env: { ...process.env, BASE: base, DATA_DIR: dataDir }, encoding: 'utf8' });
       expect(run.stderr).toBe('');
       expect(run.status).toBe(0);
-      const [intro, customerAnswer, auditorAnswer] = run.stdout.split('--- readme-example ---').map((s) => s.trim());
+      const [intro, customerAnswer, auditorAnswer, billingRunAnswer] = run.stdout.split('--- readme-example ---').map((s) => s.trim());
       const [, contractId, customerId] = /^contract (\S+) of customer (\S+)$/.exec(intro)!;
       const keys = JSON.parse(readFileSync(join(dataDir, 'demo-keys.json'), 'utf8'));
       expect(contractId).toBe(keys.sampleContractId);
@@ -54,6 +54,11 @@ describe('the README examples run as written (issue #18)', () => {
       const seen = await request(base).get('/v1/contracts?limit=100').set('Authorization', `Bearer ${auditorKey.secret}`).expect(200);
       expect(seen.body.data.map((c: any) => c.id)).toEqual([contractId]);
       await request(base).post('/v1/customers').set('Authorization', `Bearer ${auditorKey.secret}`).send({ name: 'x' }).expect(403);
+
+      // The billing run, queued and worked by the service itself, followed until completed.
+      const billingRun = JSON.parse(billingRunAnswer);
+      expect(billingRun).toMatchObject({ period: '2026-03', status: 'completed', contractIds: [contractId] });
+      expect(billingRun.results.map((r: any) => r.contractId)).toEqual([contractId]);
     } finally {
       expect(await stop(started.proc)).toBe(0);
     }

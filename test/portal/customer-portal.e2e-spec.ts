@@ -3,6 +3,7 @@ import { createTestApp, TestApp } from '../support/test-app';
 import { join } from 'node:path';
 import { expectAccessible, expectCleanPages, listen, newTab, openBrowser, SCREENSHOTS, visitInBothLanguages } from './browser';
 import { portalLink, portalWorld, PortalWorld } from './support';
+import { runBilling } from '../support/billing';
 
 // A customer's day in the portal, in a real headless Chromium against the real app and database.
 describe('customer portal in a browser', () => {
@@ -74,7 +75,7 @@ describe('customer portal in a browser', () => {
   });
 
   it('shows a statement and an invoice whose figures equal the API’s', async () => {
-    await w.vendor.post('/v1/billing-runs', { period: '2026-03' }).expect(201);
+    await runBilling(w.vendor, { period: '2026-03' });
     const drafts = await w.vendor.get(`/v1/invoices?contractId=${w.contractId}`).expect(200);
     const invoice = (await w.vendor.post(`/v1/invoices/${drafts.body.data[0].id}/finalize`).expect(200)).body;
     const statement = (await w.vendor.get(`/v1/contracts/${w.contractId}/statements/2026-03`).expect(200)).body;
@@ -141,7 +142,7 @@ describe('customer portal in a browser', () => {
     const otherContract = await w.vendor
       .post('/v1/contracts', { customerId: other.body.id, name: 'Other', currency: 'CNY', taxRate: '0.06', startsOn: '2026-03-01', status: 'active', terms: { components: [{ type: 'flat_fee', amount: '1.00', per: 'month' }] } })
       .expect(201);
-    await w.vendor.post('/v1/billing-runs', { period: '2026-03', contractIds: [otherContract.body.id] }).expect(201);
+    await runBilling(w.vendor, { period: '2026-03', contractIds: [otherContract.body.id] });
     const otherInvoice = (await w.vendor.get(`/v1/invoices?contractId=${otherContract.body.id}`).expect(200)).body.data[0];
     for (const path of [`/portal/customer/invoices/${otherInvoice.id}`, `/portal/customer/statements/${otherContract.body.id}/2026-03`, '/portal/console', '/portal/auditor']) {
       const res = await page.goto(`${base}${path}`);

@@ -6,6 +6,7 @@ import { portalLink } from '../portal/support';
 import { issueKey } from '../support/fixtures';
 import { createTestApp, type KeyedClient, type TestApp } from '../support/test-app';
 import { binary, saveTo, tempDir } from './support';
+import { runBilling } from '../support/billing';
 
 // #19 item 1: confirmed and deemed outcomes are counted apart in statements, ROI and the portal.
 // Reports are accepted by the radiologist, or deemed accepted when nobody objects within 24 hours;
@@ -43,7 +44,7 @@ describe('confirmed and deemed outcomes counted apart', () => {
     await customer.post(`/v1/outcomes/${ids[0]}/verify`, {}).expect(200);
     await customer.post(`/v1/outcomes/${ids[1]}/verify`, {}).expect(200);
     expect(await t.app.get(DeemingSweep).sweep()).toBe(2);
-    await vendor.post('/v1/billing-runs', { period: '2026-03', contractIds: [contractId] }).expect(201);
+    await runBilling(vendor, { period: '2026-03', contractIds: [contractId] });
     const inv = (await vendor.get(`/v1/invoices?contractId=${contractId}&period=2026-03`).expect(200)).body.data[0];
     await vendor.post(`/v1/invoices/${inv.id}/finalize`).expect(200);
   });

@@ -7,6 +7,7 @@ import Decimal from 'decimal.js';
 import { issueKey } from '../support/fixtures';
 import { createTestApp, KeyedClient, TestApp } from '../support/test-app';
 import { binary, tempDir } from './support';
+import { runBilling } from '../support/billing';
 
 const ARTIFACTS = join(__dirname, '..', 'artifacts');
 const RATE = new Decimal('0.10');
@@ -32,7 +33,7 @@ describe('a savings-share statement that reconciles after late verifications, re
     ids[externalId] = res.body.id;
   };
   const finalize = async (period: string) => {
-    await vendor.post('/v1/billing-runs', { period, contractIds: [contractId] }).expect(201);
+    await runBilling(vendor, { period, contractIds: [contractId] });
     const list = await vendor.get(`/v1/invoices?contractId=${contractId}&period=${period}`).expect(200);
     return (await vendor.post(`/v1/invoices/${list.body.data[0].id}/finalize`).expect(200)).body;
   };

@@ -4,6 +4,7 @@ import { verifyBundle } from '../../src/audit/verify-bundle';
 import { binary, saveTo, tempDir } from '../reports/support';
 import { customerWithContract, issueKey } from '../support/fixtures';
 import { createTestApp, KeyedClient, TestApp } from '../support/test-app';
+import { runBilling } from '../support/billing';
 
 // 100 a month flat + 10 per report; the customer's budget of 150 with the hard limit on.
 const TERMS = {
@@ -46,7 +47,7 @@ describe('the hard limit: outcomes beyond the budget are recorded, shown and not
     expect(listed.map((o: any) => o.status)).toEqual(Array(8).fill('verified'));
 
     const label = current.period.label;
-    await vendor.post('/v1/billing-runs', { period: label, contractIds: [c.contractId] }).expect(201);
+    await runBilling(vendor, { period: label, contractIds: [c.contractId] });
     const [draft] = (await vendor.get(`/v1/invoices?contractId=${c.contractId}&period=${label}`).expect(200)).body.data;
     expect(draft.lines.map((l: any) => [l.key, l.kind, l.amount])).toEqual(expected);
     const invoice = (await vendor.post(`/v1/invoices/${draft.id}/finalize`).expect(200)).body;

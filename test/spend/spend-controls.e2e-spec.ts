@@ -3,6 +3,7 @@ jest.setTimeout(300_000);
 import { customerWithContract, issueKey } from '../support/fixtures';
 import { createTestApp, KeyedClient, TestApp } from '../support/test-app';
 import { DeemingSweep } from '../../src/outcomes/deeming-sweep';
+import { runBilling } from '../support/billing';
 
 // One app per file: configuration (and so the database) is cached by the first app of a file.
 let t: TestApp;
@@ -239,7 +240,7 @@ describe('GET /v1/contracts/:id/current-period on a fixed dataset', () => {
     expect(await t.counts(['invoices', 'webhook_events', 'spend_threshold_crossings'])).toEqual(before);
 
     // The draft so far is what a billing run drafts for the period.
-    await vendor.post('/v1/billing-runs', { period: '2026-03', contractIds: [c.contractId] }).expect(201);
+    await runBilling(vendor, { period: '2026-03', contractIds: [c.contractId] });
     const [invoice] = (await vendor.get(`/v1/invoices?contractId=${c.contractId}&period=2026-03`).expect(200)).body.data;
     expect([invoice.subtotal, invoice.tax, invoice.total]).toEqual(['1105.00', '66.30', '1171.30']);
   });

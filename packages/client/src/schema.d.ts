@@ -739,7 +739,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Run billing for a period: refresh each billable contract's draft invoice and report each contract considered */
+        /**
+         * Queue billing for a period: a background run refreshes each billable contract's draft invoice (and finalizes it with finalizeWhenDrafted)
+         * @description Answers 202 with the run, usually `queued`; follow it with GET /v1/billing-runs/{id} until `completed`, or subscribe to `billing_run.completed`.
+         */
         post: operations["BillingRunsController_create"];
         delete?: never;
         options?: never;
@@ -754,7 +757,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A billing run with what it did for each contract */
+        /** A billing run: its status, its counts so far and what it did for each contract (also while it runs) */
         get: operations["BillingRunsController_get"];
         put?: never;
         post?: never;
@@ -1877,14 +1880,14 @@ export interface components {
              *       "invoice.paid"
              *     ]
              */
-            eventTypes: ("invoice.finalized" | "invoice.paid" | "credit_note.created" | "outcome.disputed" | "spend.threshold_crossed")[];
+            eventTypes: ("invoice.finalized" | "invoice.paid" | "credit_note.created" | "outcome.disputed" | "spend.threshold_crossed" | "billing_run.completed")[];
             /** @example ERP sync */
             description?: string;
         };
         CreatedWebhookEndpointView: {
             id: string;
             url: string;
-            eventTypes: ("invoice.finalized" | "invoice.paid" | "credit_note.created" | "outcome.disputed" | "spend.threshold_crossed")[];
+            eventTypes: ("invoice.finalized" | "invoice.paid" | "credit_note.created" | "outcome.disputed" | "spend.threshold_crossed" | "billing_run.completed")[];
             description: string | null;
             active: boolean;
             createdAt: string;
@@ -1897,7 +1900,7 @@ export interface components {
         WebhookEndpointView: {
             id: string;
             url: string;
-            eventTypes: ("invoice.finalized" | "invoice.paid" | "credit_note.created" | "outcome.disputed" | "spend.threshold_crossed")[];
+            eventTypes: ("invoice.finalized" | "invoice.paid" | "credit_note.created" | "outcome.disputed" | "spend.threshold_crossed" | "billing_run.completed")[];
             description: string | null;
             active: boolean;
             createdAt: string;
@@ -1939,7 +1942,7 @@ export interface components {
         WebhookEventView: {
             id: string;
             /** @enum {string} */
-            type: "invoice.finalized" | "invoice.paid" | "credit_note.created" | "outcome.disputed" | "spend.threshold_crossed";
+            type: "invoice.finalized" | "invoice.paid" | "credit_note.created" | "outcome.disputed" | "spend.threshold_crossed" | "billing_run.completed";
             createdAt: string;
             /** @description the event’s data, as delivered */
             data: Record<string, never>;
@@ -2243,6 +2246,8 @@ export interface components {
             period: string;
             /** @description bill only these contracts (default: every billable contract) */
             contractIds?: string[];
+            /** @description finalize each invoice as soon as it is drafted (default false); a refused finalization is reported on its contract */
+            finalizeWhenDrafted?: boolean;
         };
         BillingRunErrorView: {
             /** Format: uuid */
@@ -2276,6 +2281,13 @@ export interface components {
              * @example TERMS_INVALID
              */
             termsCode: string | null;
+            /** @description finalizeWhenDrafted: the drafted invoice was finalized by the run */
+            finalized: boolean;
+            /**
+             * @description finalizeWhenDrafted: why finalizing the draft was refused (it stays a draft)
+             * @example INVOICE_PRICING_REFUSED
+             */
+            finalizeCode: string | null;
         };
         BillingRunView: {
             /** Format: uuid */
@@ -2284,17 +2296,25 @@ export interface components {
             period: string;
             /** @description the contracts named by the request; null: every billable contract */
             contractIds: string[] | null;
-            /** @enum {string} */
-            status: "running" | "completed" | "failed";
+            /**
+             * @description queued until a worker takes its first chunk; completed once every contract has its result
+             * @enum {string}
+             */
+            status: "queued" | "running" | "completed" | "failed";
             /** @description contracts billable in the period (attempted) */
             contracts: number;
+            /** @description billable contracts with a result so far (drafted, refused, already finalized, skipped or failed); equals contracts when completed */
+            processed: number;
+            /** @description whether each drafted invoice is finalized too */
+            finalizeWhenDrafted: boolean;
             drafted: number;
             /** @description drafts kept with a refusal of their terms */
             refused: number;
             alreadyFinalized: number;
             failed: number;
+            /** @description the first 100 failures */
             errors: components["schemas"]["BillingRunErrorView"][];
-            /** @description each contract considered, with its invoice or why it was skipped */
+            /** @description each contract considered so far, with its invoice or why it was skipped */
             results: components["schemas"]["BillingRunContractView"][];
             /** Format: date-time */
             startedAt: string;
@@ -7190,7 +7210,7 @@ export interface operations {
                 limit?: number;
                 /** @description nextCursor of the previous page */
                 cursor?: string;
-                type?: "invoice.finalized" | "invoice.paid" | "credit_note.created" | "outcome.disputed" | "spend.threshold_crossed";
+                type?: "invoice.finalized" | "invoice.paid" | "credit_note.created" | "outcome.disputed" | "spend.threshold_crossed" | "billing_run.completed";
             };
             header?: never;
             path?: never;
@@ -8355,7 +8375,7 @@ export interface operations {
             };
         };
         responses: {
-            201: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,6 +4,7 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
+  IsBoolean,
   IsIn,
   IsOptional,
   IsString,
@@ -46,6 +47,11 @@ export class CreateBillingRunDto {
   @ArrayMaxSize(1000)
   @IsUUID('all', { each: true })
   contractIds?: string[];
+
+  @ApiPropertyOptional({ description: 'finalize each invoice as soon as it is drafted (default false); a refused finalization is reported on its contract' })
+  @IsOptional()
+  @IsBoolean()
+  finalizeWhenDrafted?: boolean;
 }
 
 export class CreditLineDto {
@@ -221,6 +227,12 @@ export class BillingRunContractView {
 
   @ApiProperty({ type: String, nullable: true, example: 'TERMS_INVALID', description: "for TERMS_REFUSED: the terms' own error code" })
   termsCode: string | null;
+
+  @ApiProperty({ description: 'finalizeWhenDrafted: the drafted invoice was finalized by the run' })
+  finalized: boolean;
+
+  @ApiProperty({ type: String, nullable: true, example: 'INVOICE_PRICING_REFUSED', description: 'finalizeWhenDrafted: why finalizing the draft was refused (it stays a draft)' })
+  finalizeCode: string | null;
 }
 
 export class BillingRunView {
@@ -228,14 +240,18 @@ export class BillingRunView {
   @ApiProperty({ example: '2026-03' }) period: string;
   @ApiProperty({ type: [String], nullable: true, description: 'the contracts named by the request; null: every billable contract' })
   contractIds: string[] | null;
-  @ApiProperty({ enum: ['running', 'completed', 'failed'] }) status: 'running' | 'completed' | 'failed';
+  @ApiProperty({ enum: ['queued', 'running', 'completed', 'failed'], description: 'queued until a worker takes its first chunk; completed once every contract has its result' })
+  status: 'queued' | 'running' | 'completed' | 'failed';
   @ApiProperty({ description: 'contracts billable in the period (attempted)' }) contracts: number;
+  @ApiProperty({ description: 'billable contracts with a result so far (drafted, refused, already finalized, skipped or failed); equals contracts when completed' })
+  processed: number;
+  @ApiProperty({ description: 'whether each drafted invoice is finalized too' }) finalizeWhenDrafted: boolean;
   @ApiProperty() drafted: number;
   @ApiProperty({ description: 'drafts kept with a refusal of their terms' }) refused: number;
   @ApiProperty() alreadyFinalized: number;
   @ApiProperty() failed: number;
-  @ApiProperty({ type: [BillingRunErrorView] }) errors: BillingRunErrorView[];
-  @ApiProperty({ type: [BillingRunContractView], description: 'each contract considered, with its invoice or why it was skipped' })
+  @ApiProperty({ type: [BillingRunErrorView], description: 'the first 100 failures' }) errors: BillingRunErrorView[];
+  @ApiProperty({ type: [BillingRunContractView], description: 'each contract considered so far, with its invoice or why it was skipped' })
   results: BillingRunContractView[];
   @ApiProperty({ format: 'date-time' }) startedAt: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) finishedAt: string | null;

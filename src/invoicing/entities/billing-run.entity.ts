@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-export type BillingRunStatus = 'running' | 'completed' | 'failed';
+export type BillingRunStatus = 'queued' | 'running' | 'completed' | 'failed';
 
 export interface BillingRunError {
   contractId: string;
@@ -30,8 +30,11 @@ export interface BillingRunContract {
   /** A skip reason, or for a failure the domain error code (`INTERNAL_ERROR` when unexpected). */
   reasonCode: string | null;
   reason: string | null;
-  /** For TERMS_REFUSED: the terms' own error code; for a drafted invoice: its total. */
-  details: { termsCode?: string; total?: string } | null;
+  /**
+   * For TERMS_REFUSED: the terms' own error code; for a drafted invoice: its total, and with
+   * finalizeWhenDrafted whether it was finalized or why not; for a failure: the error's message.
+   */
+  details: { termsCode?: string; total?: string; finalized?: boolean; finalizeCode?: string; message?: string } | null;
 }
 
 @Entity('billing_runs')
@@ -42,6 +45,9 @@ export class BillingRun {
   @Column('uuid', { name: 'contract_ids', array: true, nullable: true }) contractIds: string[] | null;
   @Column('text') status: BillingRunStatus;
   @Column('int', { name: 'contracts_total' }) contractsTotal: number;
+  /** Billable contracts and those skipped before pricing: the run is complete when each has its result row. */
+  @Column('int') considered: number;
+  @Column('boolean', { name: 'finalize_when_drafted' }) finalizeWhenDrafted: boolean;
   @Column('int') drafted: number;
   @Column('int') refused: number;
   @Column('int', { name: 'already_finalized' }) alreadyFinalized: number;

@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { SecretEnvelope } from '../../secrets/secret-box';
 
-export const WEBHOOK_EVENT_TYPES = ['invoice.finalized', 'invoice.paid', 'credit_note.created', 'outcome.disputed', 'spend.threshold_crossed'] as const;
+export const WEBHOOK_EVENT_TYPES = ['invoice.finalized', 'invoice.paid', 'credit_note.created', 'outcome.disputed', 'spend.threshold_crossed', 'billing_run.completed'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
 
