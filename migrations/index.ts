@@ -22,6 +22,7 @@ import { CreateLedgerCheckpoints1767600000000 } from './1767600000000-create-led
 import { CreateSpendControls1768300000000 } from './1768300000000-create-spend-controls';
 import { RecordSpendLimitOnInvoices1768300000100 } from './1768300000100-record-spend-limit-on-invoices';
 import { BillingRunsAsBackgroundJobs1768400000000 } from './1768400000000-billing-runs-as-background-jobs';
+import { BillingRunDeadLetters1768400300000 } from './1768400300000-billing-run-dead-letters';
 
 export const migrations = [
   CreateTenancyPartiesContracts1764000000000,
@@ -47,4 +48,5 @@ export const migrations = [
   CreateSpendControls1768300000000,
   RecordSpendLimitOnInvoices1768300000100,
   BillingRunsAsBackgroundJobs1768400000000,
+  BillingRunDeadLetters1768400300000,
 ];

@@ -7,6 +7,8 @@ import type { Queryable } from '../common/sql';
 /** pg-boss's schema and our queue, created by migration 1768400000000 (the service role may not run DDL). */
 export const BILLING_QUEUE_SCHEMA = 'pgboss';
 export const BILLING_QUEUE = 'billing-run-chunk';
+/** Where pg-boss moves a chunk whose retries are spent, whatever spent them (a worker killed on the last try included). */
+export const BILLING_DEAD_QUEUE = 'billing-run-chunk-dead';
 
 /** One job: some contracts of one run. */
 export interface BillingChunk {
@@ -43,7 +45,10 @@ export function billingChunkSize(): number {
  *
  * A job whose worker died (SIGKILL) stays active until it expires (BILLING_JOB_EXPIRE_SECONDS,
  * default 600), then pg-boss's maintenance, run by any live worker every
- * BILLING_QUEUE_MAINTENANCE_SECONDS, hands it to the next worker.
+ * BILLING_QUEUE_MAINTENANCE_SECONDS, hands it to the next worker. A job whose retries are spent
+ * that way (its worker killed on every try, BILLING_JOB_RETRY_LIMIT, default 20) is moved to the
+ * dead-letter queue, whose worker finishes the chunk as a last attempt, so that no run stays
+ * `running` for ever.
  *
  * pg-boss is pinned at 10.x: 11 and 12 require Node ≥ 22 (this project runs on Node 20) and 12 is
  * published as ES modules only, which jest's CommonJS runtime here cannot load.
@@ -90,6 +95,17 @@ export class BillingQueue implements OnApplicationBootstrap, BeforeApplicationSh
         }),
       );
     }
+    this.workerIds.push(
+      await boss.work<BillingChunk>(BILLING_DEAD_QUEUE, { batchSize: 1, pollingIntervalSeconds, includeMetadata: true }, async ([job]) => {
+        if (this.stopping) throw new Error('worker stopping: the job goes back to the queue');
+        this.runningJobs++;
+        try {
+          await this.handler!(job.data, { lastAttempt: true });
+        } finally {
+          this.runningJobs--;
+        }
+      }),
+    );
   }
 
   /** Queues a run's chunks inside the caller's transaction: the jobs exist if and only if the run does. */
@@ -97,9 +113,11 @@ export class BillingQueue implements OnApplicationBootstrap, BeforeApplicationSh
     if (!chunks.length) return;
     const boss = await this.started();
     const expireInSeconds = envInt('BILLING_JOB_EXPIRE_SECONDS', 600, 1);
+    // Default: the queue's (20, set by migration); the crash tests lower it.
+    const retries = process.env.BILLING_JOB_RETRY_LIMIT !== undefined ? { retryLimit: envInt('BILLING_JOB_RETRY_LIMIT', 20) } : {};
     const inTx = { executeSql: async (text: string, values: unknown[]) => ({ rows: await em.query(text, values) }) };
     await boss.insert(
-      chunks.map((data) => ({ name: BILLING_QUEUE, data, expireInSeconds })),
+      chunks.map((data) => ({ name: BILLING_QUEUE, data, expireInSeconds, ...retries })),
       { db: inTx },
     );
   }

@@ -1,55 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { awaitRun } from '../support/billing';
 import { customerWithContract } from '../support/fixtures';
-import { createTestApp, KeyedClient, TestApp } from '../support/test-app';
-
-const ROOT = join(__dirname, '..', '..');
-const CONTRACTS = 24;
-
-interface Worker {
-  proc: ChildProcess;
-  output: () => string;
-}
-
-/** `npm run cli -- worker` as its own process against the test app's database, as the service role. */
-async function startWorker(t: TestApp, env: Record<string, string>): Promise<Worker> {
-  const proc = spawn(process.execPath, ['-r', '@swc-node/register', 'src/cli.ts', 'worker'], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: t.appDatabaseUrl, MIGRATIONS_DATABASE_URL: t.ownerDatabaseUrl, BILLING_QUEUE_MAINTENANCE_SECONDS: '1', BILLING_POLL_MS: '500', ...env },
-  });
-  let out = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
-  const deadline = Date.now() + 60_000;
-  while (!out.includes('working billing-run jobs')) {
-    if (Date.now() > deadline || proc.exitCode !== null) {
-      proc.kill('SIGKILL');
-      throw new Error(`worker did not start:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { proc, output: () => out };
-}
-
-function exited(proc: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  return new Promise((resolve) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return resolve({ code: proc.exitCode, signal: proc.signalCode });
-    proc.once('exit', (code, signal) => resolve({ code, signal }));
-  });
-}
-
-/** Contracts billed 0.20 per query with 100 + i queries in March 2026 (6% tax): their totals, by contract. */
-async function seedContracts(vendor: KeyedClient): Promise<Map<string, string>> {
-  const totals = new Map<string, string>();
-  for (let i = 0; i < CONTRACTS; i++) {
-    const { contractId } = await customerWithContract(vendor);
-    await vendor.post(`/v1/contracts/${contractId}/outcomes`, { externalId: 'q', type: 'query', quantity: String(100 + i), occurredAt: '2026-03-15T10:00:00+08:00' }).expect(201);
-    // (100 + i) × 0.20 = 20.00 + 0.20 i, × 1.06: exact in cents
-    totals.set(contractId, (((2000 + 20 * i) * 106) / 10000).toFixed(2));
-  }
-  return totals;
-}
+import { createTestApp, TestApp } from '../support/test-app';
+import { CONTRACTS, expectExactlyOnce, exited, ROOT, seedContracts, startWorker } from './billing-workers';
 
 /**
  * Billing runs survive the process that works them: a worker killed mid-run leaves its chunk to
@@ -67,34 +20,6 @@ describe('durable billing runs across worker processes', () => {
     for (const p of workers) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
     await t.close();
   });
-
-  /** Every contract once: one result row, one invoice for the period, the exact total; the run's counts and one completion event. */
-  async function expectExactlyOnce(vendorId: string, runId: string, totals: Map<string, string>, run: any) {
-    expect(run).toMatchObject({ status: 'completed', contracts: CONTRACTS, processed: CONTRACTS, drafted: CONTRACTS, failed: 0, alreadyFinalized: 0 });
-    expect(run.results).toHaveLength(CONTRACTS);
-    const rows: Array<{ contract_id: string; n: number }> = await t.db.query(
-      `SELECT contract_id, count(*)::int AS n FROM billing_run_contracts WHERE vendor_id = $1 AND billing_run_id = $2 GROUP BY contract_id`,
-      [vendorId, runId],
-    );
-    expect(rows).toHaveLength(CONTRACTS);
-    expect(rows.every((r) => r.n === 1)).toBe(true);
-    const invoices: Array<{ contract_id: string; n: number; total: string }> = await t.db.query(
-      `SELECT contract_id, count(*)::int AS n, max(total)::numeric(20, 2)::text AS total FROM invoices
-        WHERE vendor_id = $1 AND period_label = '2026-03' GROUP BY contract_id`,
-      [vendorId],
-    );
-    expect(invoices).toHaveLength(CONTRACTS);
-    for (const inv of invoices) {
-      expect(inv.n).toBe(1);
-      expect(inv.total).toBe(totals.get(inv.contract_id));
-      expect(run.results.find((r: any) => r.contractId === inv.contract_id)).toMatchObject({ result: 'drafted', total: inv.total });
-    }
-    const [{ sum }] = await t.db.query(`SELECT sum(total)::numeric(20, 2)::text AS sum FROM invoices WHERE vendor_id = $1 AND period_label = '2026-03'`, [vendorId]);
-    const expected = [...totals.values()].reduce((a, b) => a + Math.round(Number(b) * 100), 0);
-    expect(sum).toBe((expected / 100).toFixed(2));
-    const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM webhook_events WHERE vendor_id = $1 AND type = 'billing_run.completed'`, [vendorId]);
-    expect(n).toBe(1);
-  }
 
   it('completes a run whose worker was killed mid-way, with every contract drafted exactly once, after a new worker starts', async () => {
     const v = await t.createVendor('Killed Worker Vendor');
@@ -122,7 +47,7 @@ describe('durable billing runs across worker processes', () => {
     const second = await startWorker(t, { BILLING_TEST_DELAY_MS: '10' });
     workers.push(second.proc);
     const done = (await awaitRun(admin, queued.body.id, { timeoutMs: 90_000, pollMs: 100 })).body;
-    await expectExactlyOnce(v.vendorId, queued.body.id, totals, done);
+    await expectExactlyOnce(t, v.vendorId, queued.body.id, totals, done);
 
     // The survivor stops cleanly on SIGTERM.
     second.proc.kill('SIGTERM');
@@ -137,7 +62,7 @@ describe('durable billing runs across worker processes', () => {
     workers.push(a.proc, b.proc);
     const queued = await admin.post('/v1/billing-runs', { period: '2026-03' }).expect(202);
     const done = (await awaitRun(admin, queued.body.id, { timeoutMs: 90_000, pollMs: 100 })).body;
-    await expectExactlyOnce(v.vendorId, queued.body.id, totals, done);
+    await expectExactlyOnce(t, v.vendorId, queued.body.id, totals, done);
     a.proc.kill('SIGTERM');
     b.proc.kill('SIGTERM');
     expect(await exited(a.proc)).toEqual({ code: 0, signal: null });
