@@ -1,5 +1,8 @@
 jest.setTimeout(300_000);
 
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { verifyBundle } from '../../src/audit/verify-bundle';
 import { binary, saveTo, tempDir } from '../reports/support';
 import { issueKey } from '../support/fixtures';
@@ -9,6 +12,7 @@ import { bill } from './helpers';
 // Issue #15 item 3: an amendment signed on 15 March splits March. The flat fee is prorated by days
 // under each version, each report is priced by the version in force on its local date (New York),
 // the trace names both versions, and the invoice is re-verified online and from an evidence bundle.
+const ARTIFACTS = join(__dirname, '..', 'artifacts');
 const terms = (fee: string, perReport: string) => ({
   components: [
     { type: 'flat_fee', amount: fee, per: 'month' },
@@ -83,6 +87,15 @@ describe('an amendment taking effect mid-month, billed through HTTP', () => {
       ['2026-03-01', '2026-03-15', 14, v1Id],
       ['2026-03-15', '2026-04-01', 17, v2.body.id],
     ]);
+
+    // The customer's document shows both stretches (rendered under test/artifacts for people to look at).
+    const pdf = (await vendor.get(`/v1/invoices/${march.id}/pdf`).buffer(true).parse(binary).expect(200)).body as Buffer;
+    const file = saveTo(dir, 'march.pdf', pdf);
+    const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+    expect(text).toContain('2026-03-15 – 2026-03-31');
+    expect(text).toContain('4,885.00');
+    mkdirSync(ARTIFACTS, { recursive: true });
+    execFileSync('pdftoppm', ['-png', '-r', '80', '-f', '1', '-l', '1', '-singlefile', file, join(ARTIFACTS, 'invoice-mid-period-amendment-page1')]);
 
     const inside = await vendor.post(`/v1/contracts/${contractId}/terms`, { effectiveFrom: '2026-03-20', terms: terms('1.00', '1.00') }).expect(409);
     expect(inside.body.code).toBe('TERMS_VERSION_IN_INVOICED_PERIOD');
