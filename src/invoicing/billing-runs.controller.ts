@@ -1,8 +1,10 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles, type Principal } from '../auth/principal';
 import { BillingRunsService } from './billing-runs.service';
-import { BillingRunView, CreateBillingRunDto } from './dto/invoice.dto';
+import { ApiPageResponse } from '../common/openapi/page';
+import type { Page } from '../common/http/pagination';
+import { BillingRunContractView, BillingRunResultsQuery, BillingRunView, CreateBillingRunDto } from './dto/invoice.dto';
 
 @ApiTags('invoices')
 @ApiBearerAuth()
@@ -27,5 +29,13 @@ export class BillingRunsController {
   @Roles('vendor_admin', 'auditor')
   get(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<BillingRunView> {
     return this.runs.get(p, id);
+  }
+
+  @Get(':id/results')
+  @ApiOperation({ summary: 'What a billing run did with each contract, a page at a time in contract order (optionally only one result)' })
+  @ApiPageResponse(BillingRunContractView, 'A page of per-contract results')
+  @Roles('vendor_admin', 'auditor')
+  results(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Query() q: BillingRunResultsQuery): Promise<Page<BillingRunContractView>> {
+    return this.runs.results(p, id, q);
   }
 }

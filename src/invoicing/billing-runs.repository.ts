@@ -158,14 +158,23 @@ export class BillingRunsRepository {
     return inserted.length;
   }
 
-  async results(scope: Scope, runId: string, em: Queryable = this.db.manager): Promise<BillingRunContract[]> {
+  /** The run's result rows in contract order; a page of them with `page` (after a contract id, at most `limit`, of one result). */
+  async results(
+    scope: Scope,
+    runId: string,
+    em: Queryable = this.db.manager,
+    page?: { after: string | null; limit: number; result: BillingRunContract['result'] | null },
+  ): Promise<BillingRunContract[]> {
     const ps = new Params();
     const where = resultScope(scope, ps);
+    const more = page
+      ? `${page.after ? ` AND rc.contract_id > ${ps.add(page.after)}::uuid` : ''}${page.result ? ` AND rc.result = ${ps.add(page.result)}` : ''}`
+      : '';
     return em.query(
       `SELECT rc.contract_id AS "contractId", rc.result, rc.invoice_id AS "invoiceId", rc.reason_code AS "reasonCode", rc.reason, rc.details
          FROM billing_run_contracts rc
-        WHERE ${where} AND rc.billing_run_id = ${ps.add(runId)}
-        ORDER BY rc.contract_id`,
+        WHERE ${where} AND rc.billing_run_id = ${ps.add(runId)}${more}
+        ORDER BY rc.contract_id${page ? ` LIMIT ${ps.add(page.limit)}` : ''}`,
       ps.values,
     );
   }

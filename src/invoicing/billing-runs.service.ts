@@ -7,7 +7,8 @@ import { notFound } from '../common/errors/common.errors';
 import { DomainException } from '../common/errors/domain-exception';
 import { ContractsService } from '../contracts/contracts.service';
 import { BillingRunsRepository } from './billing-runs.repository';
-import { BillingRunContractView, BillingRunView, CreateBillingRunDto } from './dto/invoice.dto';
+import { BillingRunContractView, BillingRunResultsQuery, BillingRunView, CreateBillingRunDto } from './dto/invoice.dto';
+import { decodeCursor, encodeCursor, type Page } from '../common/http/pagination';
 import type { BillingRun, BillingRunContract } from './entities/billing-run.entity';
 import { DraftResult, InvoicesService } from './invoices.service';
 import { InvoicingError, InvoicingErrorCode } from './invoicing.errors';
@@ -334,6 +335,17 @@ export class BillingRunsService implements OnModuleInit {
   /** A run as the caller may see it: a vendor-wide operation, invisible to a contract- or customer-limited key (404). */
   async get(p: Principal, id: string): Promise<BillingRunView> {
     return this.find(scopeOf(p), id);
+  }
+
+  /** `GET /v1/billing-runs/:id/results`: the per-contract results a page at a time, in contract order (a run of 100,000 contracts is not one answer). */
+  async results(p: Principal, id: string, q: BillingRunResultsQuery): Promise<Page<BillingRunContractView>> {
+    const scope = scopeOf(p);
+    const run = await this.repo.find(scope, id);
+    if (!run) throw notFound('billing run', id);
+    const limit = q.limit ?? 100;
+    const rows = await this.repo.results(scope, id, undefined, { after: q.cursor ? decodeCursor(q.cursor) : null, limit: limit + 1, result: q.result ?? null });
+    const page = rows.slice(0, limit);
+    return { data: page.map(toContractResultView), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].contractId) : null };
   }
 
   private async find(scope: Scope, id: string): Promise<BillingRunView> {

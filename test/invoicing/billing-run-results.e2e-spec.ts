@@ -74,6 +74,27 @@ describe('billing runs say what they did with each contract', () => {
     expect(read.body.results).toEqual(run.body.results);
     const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM billing_run_contracts WHERE billing_run_id = $1`, [run.body.id]);
     expect(n).toBe(7);
+
+    // The same rows a page at a time (a run of 100,000 contracts is not one answer), and by result.
+    const paged: any[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res: any = await admin.get(`/v1/billing-runs/${run.body.id}/results?limit=3${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
+      expect(res.body.data.length).toBeLessThanOrEqual(3);
+      paged.push(...res.body.data);
+      cursor = res.body.nextCursor;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(paged).toEqual([...run.body.results].sort((a, b) => (a.contractId < b.contractId ? -1 : 1)));
+    const skipped = (await admin.get(`/v1/billing-runs/${run.body.id}/results?result=skipped`).expect(200)).body;
+    expect(skipped.data.map((r: any) => r.contractId).sort()).toEqual(run.body.results.filter((r: any) => r.result === 'skipped').map((r: any) => r.contractId).sort());
+    expect(skipped.data).toHaveLength(6);
+    expect(skipped.nextCursor).toBeNull();
+    const other = t.as((await t.createVendor('Foreign Results Vendor')).adminKey);
+    await other.get(`/v1/billing-runs/${run.body.id}/results`).expect(404);
+    expect((await admin.get(`/v1/billing-runs/${run.body.id}/results?result=maybe`).expect(422)).body.errors.map((e: any) => e.field)).toContain('result');
   });
 
   it('skips a finalized invoice with its id, and lists a vendor-wide run\'s unbillable contracts of the cycle', async () => {

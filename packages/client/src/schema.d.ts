@@ -767,6 +767,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/billing-runs/{id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What a billing run did with each contract, a page at a time in contract order (optionally only one result) */
+        get: operations["BillingRunsController_results"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/contracts/{id}/simulations": {
         parameters: {
             query?: never;
@@ -2314,7 +2331,7 @@ export interface components {
             failed: number;
             /** @description the first 100 failures */
             errors: components["schemas"]["BillingRunErrorView"][];
-            /** @description each contract considered so far, with its invoice or why it was skipped */
+            /** @description each contract considered so far, with its invoice or why it was skipped (for a large run, page through GET /v1/billing-runs/{id}/results) */
             results: components["schemas"]["BillingRunContractView"][];
             /** Format: date-time */
             startedAt: string;
@@ -8483,6 +8500,90 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BillingRunView"];
+                };
+            };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key’s role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (also another vendor’s id) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not valid; `errors` names each one */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    BillingRunsController_results: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                /** @description only the contracts with this result */
+                result?: "drafted" | "skipped" | "failed";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of per-contract results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageView"] & {
+                        data: components["schemas"]["BillingRunContractView"][];
+                    };
                 };
             };
             /** @description Malformed request (bad JSON, too deep, a bad cursor) */

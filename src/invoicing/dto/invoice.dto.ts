@@ -235,6 +235,13 @@ export class BillingRunContractView {
   finalizeCode: string | null;
 }
 
+/** `GET /v1/billing-runs/:id/results?limit=&cursor=&result=`: pages in contract order. */
+export class BillingRunResultsQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: ['drafted', 'skipped', 'failed'], description: 'only the contracts with this result' })
+  @IsOptional() @IsIn(['drafted', 'skipped', 'failed'])
+  result?: 'drafted' | 'skipped' | 'failed';
+}
+
 export class BillingRunView {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ example: '2026-03' }) period: string;
@@ -251,7 +258,7 @@ export class BillingRunView {
   @ApiProperty() alreadyFinalized: number;
   @ApiProperty() failed: number;
   @ApiProperty({ type: [BillingRunErrorView], description: 'the first 100 failures' }) errors: BillingRunErrorView[];
-  @ApiProperty({ type: [BillingRunContractView], description: 'each contract considered so far, with its invoice or why it was skipped' })
+  @ApiProperty({ type: [BillingRunContractView], description: 'each contract considered so far, with its invoice or why it was skipped (for a large run, page through GET /v1/billing-runs/{id}/results)' })
   results: BillingRunContractView[];
   @ApiProperty({ format: 'date-time' }) startedAt: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) finishedAt: string | null;
