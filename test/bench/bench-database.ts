@@ -21,3 +21,41 @@ export async function migrateAndCreateVendor(url: string, name: string): Promise
 }
 
 export const startBenchPostgres = () => startScratchPostgres('ol-bench-', { database: 'bench' });
+
+/**
+ * `contractCount` active monthly CNY contracts (ten per customer) billed a flat 1000.00 plus 0.20
+ * per query, each with `perContract` verified queries in March 2026: the many-contract benches' data.
+ */
+export async function seedManyContracts(db: Pick<DataSource, 'query'>, vendorId: string, contractCount: number, perContract: number): Promise<void> {
+  await db.query(`INSERT INTO customers (vendor_id, name, reference) SELECT $1, 'Customer ' || i, 'c-' || i FROM generate_series(1, $2::int) i`, [
+    vendorId,
+    Math.ceil(contractCount / 10),
+  ]);
+  await db.query(
+    `INSERT INTO contracts (vendor_id, customer_id, name, currency, timezone, tax_rate, starts_on, billing_cycle, status)
+     SELECT $1, cu.id, 'Contract ' || i, 'CNY', 'Asia/Shanghai', 0.06, '2026-01-01', 'monthly', 'active'
+       FROM generate_series(1, $2::int) i
+       JOIN customers cu ON cu.vendor_id = $1 AND cu.reference = 'c-' || (1 + (i - 1) / 10)`,
+    [vendorId, contractCount],
+  );
+  const doc = {
+    components: [
+      { type: 'flat_fee', amount: '1000.00', per: 'month' },
+      { type: 'usage', metric: 'query', unitPrice: '0.20', per: '1', verification: 'auto' },
+    ],
+  };
+  await db.query(
+    `INSERT INTO terms_versions (vendor_id, contract_id, version, effective_from, document, document_sha256)
+     SELECT $1, id, 1, '2026-01-01', $2::jsonb, repeat('0', 64) FROM contracts WHERE vendor_id = $1`,
+    [vendorId, JSON.stringify(doc)],
+  );
+  await db.query(
+    `INSERT INTO outcomes (vendor_id, contract_id, external_id, type, quantity, occurred_at, status, verified_at, content_sha256)
+     SELECT c.vendor_id, c.id, 'q-' || k, 'query', k * 10,
+            ('2026-03-01'::timestamp AT TIME ZONE 'Asia/Shanghai') + k * interval '1 day', 'verified', now(),
+            encode(sha256((c.id::text || k)::bytea), 'hex')
+       FROM contracts c CROSS JOIN generate_series(1, $2::int) k WHERE c.vendor_id = $1`,
+    [vendorId, perContract],
+  );
+  await db.query('VACUUM ANALYZE');
+}

@@ -13,6 +13,7 @@ import { rmSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { startScratchPostgres } from '../support/local-postgres';
 import { arg } from './args';
+import { seedManyContracts } from './bench-database';
 
 
 
@@ -112,37 +113,7 @@ export default async function invoiceBench(args: string[]): Promise<void> {
     const many = await ctx.get(VendorsService).create('Bench vendor (many contracts)');
     const v2 = many.vendor.id;
     const [seed] = await timed(async () => {
-      await db.query(
-        `INSERT INTO customers (vendor_id, name, reference) SELECT $1, 'Customer ' || i, 'c-' || i FROM generate_series(1, $2::int) i`,
-        [v2, Math.ceil(contractCount / 10)],
-      );
-      await db.query(
-        `INSERT INTO contracts (vendor_id, customer_id, name, currency, timezone, tax_rate, starts_on, billing_cycle, status)
-         SELECT $1, cu.id, 'Contract ' || i, 'CNY', 'Asia/Shanghai', 0.06, '2026-01-01', 'monthly', 'active'
-           FROM generate_series(1, $2::int) i
-           JOIN customers cu ON cu.vendor_id = $1 AND cu.reference = 'c-' || (1 + (i - 1) / 10)`,
-        [v2, contractCount],
-      );
-      const doc = {
-        components: [
-          { type: 'flat_fee', amount: '1000.00', per: 'month' },
-          { type: 'usage', metric: 'query', unitPrice: '0.20', per: '1', verification: 'auto' },
-        ],
-      };
-      await db.query(
-        `INSERT INTO terms_versions (vendor_id, contract_id, version, effective_from, document, document_sha256)
-         SELECT $1, id, 1, '2026-01-01', $2::jsonb, repeat('0', 64) FROM contracts WHERE vendor_id = $1`,
-        [v2, JSON.stringify(doc)],
-      );
-      await db.query(
-        `INSERT INTO outcomes (vendor_id, contract_id, external_id, type, quantity, occurred_at, status, verified_at, content_sha256)
-         SELECT c.vendor_id, c.id, 'q-' || k, 'query', k * 10,
-                ('2026-03-01'::timestamp AT TIME ZONE 'Asia/Shanghai') + k * interval '1 day', 'verified', now(),
-                encode(sha256((c.id::text || k)::bytea), 'hex')
-           FROM contracts c CROSS JOIN generate_series(1, $2::int) k WHERE c.vendor_id = $1`,
-        [v2, perContract],
-      );
-      await db.query('VACUUM ANALYZE');
+      await seedManyContracts(db, v2, contractCount, perContract);
     });
     console.log(`seeded ${contractCount} contracts with ${perContract} outcomes each in ${ms(seed)}`);
     const runs = ctx.get(BillingRunsService);

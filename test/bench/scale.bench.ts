@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { startScratchPostgres } from '../support/local-postgres';
 import { arg } from './args';
+import { seedManyContracts } from './bench-database';
 
 const ROOT = join(__dirname, '..', '..');
 const ms = (x: number) => `${(x / 1000).toFixed(1)} s`;
@@ -57,34 +58,7 @@ export default async function scaleBench(args: string[]): Promise<void> {
     const { vendor } = await ctx.get(VendorsService).create('Scale bench vendor');
     const v = vendor.id;
     const t0 = Date.now();
-    await db.query(`INSERT INTO customers (vendor_id, name, reference) SELECT $1, 'Customer ' || i, 'c-' || i FROM generate_series(1, $2::int) i`, [v, Math.ceil(contractCount / 10)]);
-    await db.query(
-      `INSERT INTO contracts (vendor_id, customer_id, name, currency, timezone, tax_rate, starts_on, billing_cycle, status)
-       SELECT $1, cu.id, 'Contract ' || i, 'CNY', 'Asia/Shanghai', 0.06, '2026-01-01', 'monthly', 'active'
-         FROM generate_series(1, $2::int) i
-         JOIN customers cu ON cu.vendor_id = $1 AND cu.reference = 'c-' || (1 + (i - 1) / 10)`,
-      [v, contractCount],
-    );
-    const doc = {
-      components: [
-        { type: 'flat_fee', amount: '1000.00', per: 'month' },
-        { type: 'usage', metric: 'query', unitPrice: '0.20', per: '1', verification: 'auto' },
-      ],
-    };
-    await db.query(
-      `INSERT INTO terms_versions (vendor_id, contract_id, version, effective_from, document, document_sha256)
-       SELECT $1, id, 1, '2026-01-01', $2::jsonb, repeat('0', 64) FROM contracts WHERE vendor_id = $1`,
-      [v, JSON.stringify(doc)],
-    );
-    await db.query(
-      `INSERT INTO outcomes (vendor_id, contract_id, external_id, type, quantity, occurred_at, status, verified_at, content_sha256)
-       SELECT c.vendor_id, c.id, 'q-' || k, 'query', k * 10,
-              ('2026-03-01'::timestamp AT TIME ZONE 'Asia/Shanghai') + k * interval '1 day', 'verified', now(),
-              encode(sha256((c.id::text || k)::bytea), 'hex')
-         FROM contracts c CROSS JOIN generate_series(1, $2::int) k WHERE c.vendor_id = $1`,
-      [v, perContract],
-    );
-    await db.query('VACUUM ANALYZE');
+    await seedManyContracts(db, v, contractCount, perContract);
     console.log(`PostgreSQL ${(await db.query('SHOW server_version'))[0].server_version}, fsync off`);
     console.log(`seeded ${contractCount} contracts with ${perContract} outcomes each in ${ms(Date.now() - t0)}`);
     for (let i = 0; i < extraWorkers; i++) workers.push(await startWorker(url, { BILLING_WORKER_CONCURRENCY: concurrency, BILLING_POLL_MS: '500', LOG_LEVEL: 'silent' }));

@@ -1,7 +1,7 @@
 import { BillingRunsRepository } from '../../src/invoicing/billing-runs.repository';
 import { BillingRunsService } from '../../src/invoicing/billing-runs.service';
 import { awaitRun } from '../support/billing';
-import { customerWithContract } from '../support/fixtures';
+import { customerWithContract, GUARANTEE_WITHOUT_KPI_TERMS } from '../support/fixtures';
 import { createTestApp, KeyedClient, TestApp } from '../support/test-app';
 
 /** A contract billed 0.20 per query with `quantity` queries in March 2026. */
@@ -122,17 +122,7 @@ describe('billing runs work in the background', () => {
     const good = await meteredContract(admin, '50');
     // A guarantee without its KPI measurement: the engine refuses the period, the draft keeps the refusal.
     const { contractId: guaranteed } = await customerWithContract(admin, {
-      terms: {
-        components: [
-          {
-            type: 'per_area',
-            annualRatePerKm2: '1200.00',
-            areaKm2: '1',
-            guarantee: { kpi: 'congestion_reduction_pct', comparator: 'gte', threshold: '10', multiplierIfMissed: '0.5' },
-          },
-        ],
-        outcomeTypes: { congestion_reduction_pct: { verification: 'customer' } },
-      },
+      terms: GUARANTEE_WITHOUT_KPI_TERMS,
     });
     const queued = await admin.post('/v1/billing-runs', { period: '2026-03', finalizeWhenDrafted: true }).expect(202);
     expect(queued.body.finalizeWhenDrafted).toBe(true);

@@ -1,7 +1,7 @@
 jest.setTimeout(300_000);
 
 import { InvoicesService } from '../../src/invoicing/invoices.service';
-import { customerWithContract } from '../support/fixtures';
+import { customerWithContract, GUARANTEE_WITHOUT_KPI_TERMS } from '../support/fixtures';
 import { createTestApp, KeyedClient, TestApp } from '../support/test-app';
 import { runBilling } from '../support/billing';
 
@@ -77,17 +77,7 @@ describe('invoicing under concurrency', () => {
     const refused: string[] = [];
     for (let i = 0; i < 3; i++) {
       const { contractId } = await customerWithContract(vendor, {
-        terms: {
-          components: [
-            {
-              type: 'per_area',
-              annualRatePerKm2: '1200.00',
-              areaKm2: '1',
-              guarantee: { kpi: 'congestion_reduction_pct', comparator: 'gte', threshold: '10', multiplierIfMissed: '0.5' },
-            },
-          ],
-          outcomeTypes: { congestion_reduction_pct: { verification: 'customer' } },
-        },
+        terms: GUARANTEE_WITHOUT_KPI_TERMS,
       });
       refused.push(contractId);
     }

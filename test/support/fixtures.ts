@@ -22,6 +22,19 @@ export async function customerWithContract(
   return { customerId: customer.body.id, contractId: contract.body.id, contract: contract.body };
 }
 
+/** Terms with a guarantee on a KPI that is never measured: the engine refuses the period (KPI_MEASUREMENT_MISSING). */
+export const GUARANTEE_WITHOUT_KPI_TERMS = {
+  components: [
+    {
+      type: 'per_area',
+      annualRatePerKm2: '1200.00',
+      areaKm2: '1',
+      guarantee: { kpi: 'congestion_reduction_pct', comparator: 'gte', threshold: '10', multiplierIfMissed: '0.5' },
+    },
+  ],
+  outcomeTypes: { congestion_reduction_pct: { verification: 'customer' } },
+};
+
 export async function issueKey(vendor: KeyedClient, body: Record<string, unknown>): Promise<string> {
   const res = await vendor.post('/v1/api-keys', { name: 'test key', ...body }).expect(201);
   return res.body.secret;
