@@ -21,6 +21,7 @@ import { IndependentVerifiers1767400000000 } from './1767400000000-independent-v
 import { CreateLedgerCheckpoints1767600000000 } from './1767600000000-create-ledger-checkpoints';
 import { CreateSpendControls1768300000000 } from './1768300000000-create-spend-controls';
 import { RecordSpendLimitOnInvoices1768300000100 } from './1768300000100-record-spend-limit-on-invoices';
+import { RecordBilledOutcomesWithoutPerRowChecks1768400200000 } from './1768400200000-record-billed-outcomes-without-per-row-checks';
 
 export const migrations = [
   CreateTenancyPartiesContracts1764000000000,
@@ -45,4 +46,5 @@ export const migrations = [
   CreateLedgerCheckpoints1767600000000,
   CreateSpendControls1768300000000,
   RecordSpendLimitOnInvoices1768300000100,
+  RecordBilledOutcomesWithoutPerRowChecks1768400200000,
 ];

@@ -165,12 +165,14 @@ export class BillingInputsRepository {
     const period = { contractId: s.contract.id, timezone: s.contract.timezone, start: s.period.start, end: s.period.end, types };
     const agg = this.aggregateSql(dims, [], ps);
     // A period whose invoice is still a draft has billed nothing: only invoiced periods lend their
-    // outcomes to other invoices (as adjustments). So the draft preview skips the anti-join, and
-    // the claim keeps it as a guard (the primary key of invoice_outcomes is the last word).
+    // outcomes to other invoices (as adjustments), and an invoice leaves draft only by this claim.
+    // So neither the draft preview nor the claim needs the anti-join against what was billed (over
+    // a vendor's whole history it would cost more than the period); the primary key of
+    // invoice_outcomes still refuses a second claim of any outcome.
     let sql: string;
     if (source.kind === 'open') sql = `SELECT ${agg.select} FROM (${this.outcomes.periodOutcomesSql(s.scope, ps, period)}) o GROUP BY ${agg.groupBy}`;
     else if (source.kind === 'claim')
-      sql = `WITH src AS MATERIALIZED (${this.outcomes.periodOutcomesSql(s.scope, ps, period, `NOT ${billed(1)}`)}),
+      sql = `WITH src AS MATERIALIZED (${this.outcomes.periodOutcomesSql(s.scope, ps, period)}),
                   ins AS (INSERT INTO invoice_outcomes (vendor_id, outcome_id, effect, invoice_id)
                           SELECT vendor_id, id, 1, ${ps.add(source.invoiceId)} FROM src)
              SELECT ${agg.select} FROM src o GROUP BY ${agg.groupBy}`;
@@ -182,7 +184,7 @@ export class BillingInputsRepository {
                 AND o.occurred_at < (${ps.add(s.period.end)}::timestamp AT TIME ZONE ${tz})
               GROUP BY ${agg.groupBy}`;
     }
-    const rows: AggRow[] = await em.query(sql, ps.values);
+    const rows: AggRow[] = source.kind === 'recorded' ? await hashJoined(em, sql, ps.values) : await em.query(sql, ps.values);
     const aggregates = rows.flatMap((r) => this.toAggregate(r, dims));
 
     const kpiMeasurements = kpiIds
@@ -232,7 +234,7 @@ export class BillingInputsRepository {
                         AND r.occurred_at >= (p.start::timestamp AT TIME ZONE ${tz}) AND r.occurred_at < (p."end"::timestamp AT TIME ZONE ${tz})) o
               GROUP BY ${delta.groupBy}`;
     }
-    const deltaRows: AggRow[] = await em.query(sql, ps.values);
+    const deltaRows: AggRow[] = source.kind === 'recorded' ? await hashJoined(em, sql, ps.values) : await em.query(sql, ps.values);
     if (deltaRows.length === 0) return [];
     const changed = earlier.filter((p) => deltaRows.some((r) => r.start === p.start));
 
@@ -316,11 +318,14 @@ export class BillingInputsRepository {
     }));
   }
 
-  /** Rows a finalized invoice recorded, with the outcome's columns and the row's effect. */
+  /**
+   * Rows a finalized invoice recorded, with the outcome's columns and the row's effect: its record
+   * (invoice_outcomes by invoice) joined with the outcomes, run through `hashJoined`.
+   */
   private recordedSql(scope: Scope, ps: Params, invoiceId: string): string {
     const where = invoiceOutcomeScope(scope, ps);
-    return `SELECT o.*, io.effect FROM invoice_outcomes io
-             ${this.outcomes.outcomeByIdLateralSql(scope, ps, 'io.outcome_id')}
+    return `SELECT ${OutcomeBillingReads.COLUMNS}, io.effect FROM invoice_outcomes io
+             ${this.outcomes.outcomeByIdJoinSql(scope, ps, 'io.outcome_id')}
              WHERE ${where} AND io.invoice_id = ${ps.add(invoiceId)}`;
   }
 
@@ -367,6 +372,20 @@ export class BillingInputsRepository {
     if (value === null || value === undefined) return []; // outcomes without the dimension: the engine derives them from the whole row
     return [{ outcomeType: r.type, dimensions: { [dims[broken]]: String(value) }, ...base }];
   }
+}
+
+/**
+ * A statement over a finalized invoice's whole record, in one pass: a hash join of the record with
+ * the period's outcomes. The nested loop is ruled out for the statement only: a record written by a
+ * recent finalization has no statistics yet, and the planner would then loop over one side per row
+ * of the other (a primary-key probe per outcome, or worse a scan). Inside the caller's transaction
+ * (`SET LOCAL`); an error aborts that transaction, which resets the setting.
+ */
+async function hashJoined(em: Queryable, sql: string, values: unknown[]): Promise<AggRow[]> {
+  await em.query(`SET LOCAL enable_nestloop = off`);
+  const rows: AggRow[] = await em.query(sql, values);
+  await em.query(`SET LOCAL enable_nestloop = on`);
+  return rows;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { localDateTime } from '../kernel/calendar';
 import type { Principal } from '../auth/principal';
 import { Scope, scopeOf, vendorScope } from '../auth/scope';
@@ -122,6 +122,9 @@ export function invoiceEventData(v: InvoiceView): Record<string, unknown> {
     finalizedAt: v.finalizedAt,
   };
 }
+
+/** work_mem of a finalizing transaction: a million claimed rows (about 80 MB) stay in memory. */
+const FINALIZE_WORK_MEM = '128MB';
 
 const isUniqueViolationOn = (e: unknown, table: string) =>
   e instanceof QueryFailedError && (e as any).code === '23505' && (e as any).table === table;
@@ -247,6 +250,9 @@ export class InvoicesService {
     return this.db.transaction(async (em) => {
       const inv = await this.lockInScope(em, callerScope, id);
       if (inv.status !== 'draft') return this.viewOf(em, inv);
+      // The claim keeps the period's outcomes for its two passes (record, aggregate) in memory
+      // rather than spilling a million rows to disk; for this transaction only.
+      await em.query(`SET LOCAL work_mem = '${FINALIZE_WORK_MEM}'`);
       // The caller may finalize this invoice; what it bills is the vendor's whole record.
       const scope = vendorScope(inv.vendorId);
       // Finalizations of one contract are serialized, so "billed before" is well defined for each.
@@ -429,8 +435,16 @@ export class InvoicesService {
 
   /** Re-prices a finalized invoice from the outcomes it recorded and its frozen terms version. */
   async verify(p: Principal, id: string): Promise<InvoiceVerification> {
-    const em = this.db.manager;
-    const inv = await this.findVisible(p, id);
+    // One read-only snapshot: the record, the outcomes and the invoice agree while others write.
+    return this.db.transaction('REPEATABLE READ', async (em) => {
+      await em.query('SET TRANSACTION READ ONLY');
+      await em.query(`SET LOCAL work_mem = '${FINALIZE_WORK_MEM}'`);
+      return this.verifyIn(em, p, id);
+    });
+  }
+
+  private async verifyIn(em: EntityManager, p: Principal, id: string): Promise<InvoiceVerification> {
+    const inv = await this.findVisible(p, id, em);
     if (inv.status === 'draft' || !inv.traceJson || !inv.traceDigest || !inv.termsVersionId || !inv.finalizedAt)
       throw InvoicingError.create(InvoicingErrorCode.INVOICE_NOT_FINALIZED, 'only a finalized invoice can be reproduced');
     // The caller may see this invoice; re-pricing reads the vendor's whole record, as finalizing did.

@@ -54,12 +54,14 @@ export class OutcomeBillingReads {
   }
 
   /**
-   * A LATERAL probe of one outcome by primary key, for rows `idCol` of another table: the planner
-   * cannot flatten it (OFFSET 0), so it stays an index probe whatever the statistics say.
+   * `JOIN outcomes o ON …`: the outcome of each row `idCol` of another table, as a plain join. Over a
+   * whole invoice's record the planner should hash-join it with the period's outcomes (one pass)
+   * rather than probe the primary key once per row; the caller rules out the nested loop for the
+   * statement, since a freshly written record has no statistics yet.
    */
-  outcomeByIdLateralSql(scope: Scope, ps: Params, idCol: string): string {
+  outcomeByIdJoinSql(scope: Scope, ps: Params, idCol: string): string {
     const where = outcomeScope(scope, ps);
-    return `CROSS JOIN LATERAL (SELECT ${OutcomeBillingReads.COLUMNS} FROM outcomes o WHERE ${where} AND o.id = ${idCol} OFFSET 0) o`;
+    return `JOIN outcomes o ON ${where} AND o.id = ${idCol}`;
   }
 
   /** The latest verified measurement of each KPI type in each period (ties: the greatest id, as the engine does). */
