@@ -22,6 +22,7 @@ import { CreateLedgerCheckpoints1767600000000 } from './1767600000000-create-led
 import { CreateSpendControls1768300000000 } from './1768300000000-create-spend-controls';
 import { RecordSpendLimitOnInvoices1768300000100 } from './1768300000100-record-spend-limit-on-invoices';
 import { RecordBilledOutcomesWithoutPerRowChecks1768400200000 } from './1768400200000-record-billed-outcomes-without-per-row-checks';
+import { LedgerBatchesExtendTheHead1768400200100 } from './1768400200100-ledger-batches-extend-the-head';
 
 export const migrations = [
   CreateTenancyPartiesContracts1764000000000,
@@ -47,4 +48,5 @@ export const migrations = [
   CreateSpendControls1768300000000,
   RecordSpendLimitOnInvoices1768300000100,
   RecordBilledOutcomesWithoutPerRowChecks1768400200000,
+  LedgerBatchesExtendTheHead1768400200100,
 ];
