@@ -23,6 +23,7 @@ import { CreateSpendControls1768300000000 } from './1768300000000-create-spend-c
 import { RecordSpendLimitOnInvoices1768300000100 } from './1768300000100-record-spend-limit-on-invoices';
 import { RecordBilledOutcomesWithoutPerRowChecks1768400200000 } from './1768400200000-record-billed-outcomes-without-per-row-checks';
 import { LedgerBatchesExtendTheHead1768400200100 } from './1768400200100-ledger-batches-extend-the-head';
+import { IndexOutcomeChangesForLateChecks1768400200200 } from './1768400200200-index-outcome-changes-for-late-checks';
 
 export const migrations = [
   CreateTenancyPartiesContracts1764000000000,
@@ -49,4 +50,5 @@ export const migrations = [
   RecordSpendLimitOnInvoices1768300000100,
   RecordBilledOutcomesWithoutPerRowChecks1768400200000,
   LedgerBatchesExtendTheHead1768400200100,
+  IndexOutcomeChangesForLateChecks1768400200200,
 ];

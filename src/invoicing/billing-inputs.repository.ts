@@ -215,8 +215,10 @@ export class BillingInputsRepository {
     const ps = new Params();
     const periodsJson = this.periodsParam(earlier);
     const delta = this.aggregateSql(dims, ['start', 'effect'], ps);
+    // Only outcomes changed since the earlier invoices last looked can have changed what they billed.
+    const changedSince = source.kind === 'recorded' ? undefined : await this.invoices.lateChangesSince(s.scope, s.contract.id, s.period.start, em);
     const openDelta = () => `SELECT ${OutcomeBillingReads.COLUMNS}, p.start, CASE WHEN o.status = 'verified' THEN 1 ELSE -1 END AS effect
-        FROM ${this.outcomes.periodsJoinSql(s.scope, ps, { contractId: s.contract.id, timezone: s.contract.timezone, periodsJson })}
+        FROM ${this.outcomes.periodsJoinSql(s.scope, ps, { contractId: s.contract.id, timezone: s.contract.timezone, periodsJson, changedSince })}
        WHERE (o.status = 'verified' AND NOT ${billed(1)}) OR (o.status = 'reversed' AND ${billed(1)} AND NOT ${billed(-1)})`;
     let sql: string;
     if (source.kind === 'open') sql = `SELECT ${delta.select} FROM (${openDelta()}) o GROUP BY ${delta.groupBy}`;

@@ -141,6 +141,7 @@ interface Prepared {
   spendLimit: SpendLimit | null;
   number: string;
   finalizedAt: Date;
+  claimXmin: string;
   posting: JournalEntryInput | null;
 }
 
@@ -332,6 +333,8 @@ export class InvoicesService {
     const scope = vendorScope(inv.vendorId);
     // Finalizations of one contract are serialized, so "billed before" is well defined for each.
     await this.repo.lockContractFinalizations(scope, inv.contractId, em);
+    // Before any claim: what the claims cannot see was written at or after this (the next late-outcome check's start).
+    const claimXmin = await this.repo.snapshotXmin(em);
     const contract = await this.contracts.findInScope(scope, inv.contractId, em);
     const period: BillingPeriod = { start: inv.periodStart, end: inv.periodEnd };
     const tv = await this.contracts.termsForPeriod(inv.vendorId, contract.id, period.end, em);
@@ -361,6 +364,7 @@ export class InvoicesService {
       spendLimit: input.spendLimit ?? null,
       number,
       finalizedAt,
+      claimXmin,
       posting: posting.length
         ? {
             kind: 'invoice_finalized',
@@ -394,6 +398,7 @@ export class InvoicesService {
       paymentTermsDays: contract.paymentTermsDays,
       poReference: contract.poReference,
       spendLimit: x.spendLimit,
+      claimXmin: x.claimXmin,
     });
 
     const frozen = (await this.repo.find(scope, inv.id, {}, em))!;
@@ -408,7 +413,7 @@ export class InvoicesService {
     em: Queryable,
     inv: Invoice,
     priced: PricedInvoice,
-    f: Pick<FrozenFields, 'number' | 'status' | 'finalizedAt' | 'termsVersionId' | 'journalEntryId' | 'issueDate' | 'dueDate' | 'timeZone' | 'paymentTermsDays' | 'poReference' | 'spendLimit'>,
+    f: Pick<FrozenFields, 'number' | 'status' | 'finalizedAt' | 'termsVersionId' | 'journalEntryId' | 'issueDate' | 'dueDate' | 'timeZone' | 'paymentTermsDays' | 'poReference' | 'spendLimit' | 'claimXmin'>,
   ): Promise<void> {
     await this.repo.freeze(
       scope,

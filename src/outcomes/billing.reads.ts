@@ -45,12 +45,19 @@ export class OutcomeBillingReads {
    * `FROM` clause: periods `p` (a jsonb parameter of {start, end, types}) joined with the contract's
    * outcomes `o` of each period's types, each in its contract-local bounds.
    */
-  periodsJoinSql(scope: Scope, ps: Params, q: { contractId: string; timezone: string; periodsJson: string }): string {
+  periodsJoinSql(scope: Scope, ps: Params, q: { contractId: string; timezone: string; periodsJson: string; changedSince?: string }): string {
     const where = outcomeScope(scope, ps);
     const tz = ps.add(q.timezone);
-    return `jsonb_to_recordset(${ps.add(q.periodsJson)}::jsonb) AS p(start date, "end" date, types text[])
-    JOIN outcomes o ON ${where} AND o.contract_id = ${ps.add(q.contractId)} AND o.type = ANY(p.types)
+    const inPeriod = `o.type = ANY(p.types)
      AND o.occurred_at >= (p.start::timestamp AT TIME ZONE ${tz}) AND o.occurred_at < (p."end"::timestamp AT TIME ZONE ${tz})`;
+    if (q.changedSince === undefined)
+      return `jsonb_to_recordset(${ps.add(q.periodsJson)}::jsonb) AS p(start date, "end" date, types text[])
+    JOIN outcomes o ON ${where} AND o.contract_id = ${ps.add(q.contractId)} AND ${inPeriod}`;
+    // Only the outcomes written by transactions from `changedSince` on (outcomes_changed), then
+    // their periods: the cost follows what changed, not how long the contract has run.
+    const changed = `SELECT ${OutcomeBillingReads.COLUMNS}, o.status FROM outcomes o WHERE ${where} AND o.contract_id = ${ps.add(q.contractId)}
+                        AND o.changed_xact >= ${ps.add(q.changedSince)}::xid8 OFFSET 0`;
+    return `(${changed}) o JOIN jsonb_to_recordset(${ps.add(q.periodsJson)}::jsonb) AS p(start date, "end" date, types text[]) ON ${inPeriod}`;
   }
 
   /**
