@@ -393,10 +393,14 @@ async function hashJoined(em: Queryable, sql: string, values: unknown[]): Promis
 /**
  * "The outcome `o` has a row of this effect in invoice_outcomes" — from any invoice (drafts), or
  * from invoices other than the one being priced, finalized before a cut-off (reproduction).
+ * A primary-key probe per outcome examined (OFFSET 0 keeps the planner from turning it into a
+ * semi-join, whose hash side would be the vendor's whole billing history): the cost follows the
+ * outcomes examined, not how much was billed before. The invoices join only for a cut-off.
  */
 function billed(effect: 1 | -1, by?: { invoiceId: string; before: string | null }): string {
-  if (!by) return `EXISTS (SELECT 1 FROM invoice_outcomes b WHERE b.vendor_id = o.vendor_id AND b.outcome_id = o.id AND b.effect = ${effect})`;
+  const probe = `b.vendor_id = o.vendor_id AND b.outcome_id = o.id AND b.effect = ${effect}`;
+  if (!by) return `EXISTS (SELECT 1 FROM invoice_outcomes b WHERE ${probe} OFFSET 0)`;
+  if (!by.before) return `EXISTS (SELECT 1 FROM invoice_outcomes b WHERE ${probe} AND b.invoice_id <> ${by.invoiceId} OFFSET 0)`;
   return `EXISTS (SELECT 1 FROM invoice_outcomes b JOIN invoices bi ON bi.vendor_id = b.vendor_id AND bi.id = b.invoice_id
-                   WHERE b.vendor_id = o.vendor_id AND b.outcome_id = o.id AND b.effect = ${effect} AND b.invoice_id <> ${by.invoiceId}
-                     ${by.before ? `AND bi.finalized_at < ${by.before}::timestamptz` : ''})`;
+                   WHERE ${probe} AND b.invoice_id <> ${by.invoiceId} AND bi.finalized_at < ${by.before}::timestamptz OFFSET 0)`;
 }

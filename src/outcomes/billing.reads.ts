@@ -43,16 +43,20 @@ export class OutcomeBillingReads {
 
   /**
    * `FROM` clause: periods `p` (a jsonb parameter of {start, end, types}) joined with the contract's
-   * outcomes `o` of each period's types, each in its contract-local bounds.
+   * outcomes `o` of each period's types, each in its contract-local bounds (`o` has the columns
+   * COLUMNS and status); with `changedSince`, only outcomes written by transactions from then on.
    */
   periodsJoinSql(scope: Scope, ps: Params, q: { contractId: string; timezone: string; periodsJson: string; changedSince?: string }): string {
     const where = outcomeScope(scope, ps);
     const tz = ps.add(q.timezone);
     const inPeriod = `o.type = ANY(p.types)
      AND o.occurred_at >= (p.start::timestamp AT TIME ZONE ${tz}) AND o.occurred_at < (p."end"::timestamp AT TIME ZONE ${tz})`;
+    // Each period's range of the billing index (a LATERAL the planner cannot flatten): a hash join
+    // would read the contract's whole history to keep a few periods of it.
     if (q.changedSince === undefined)
       return `jsonb_to_recordset(${ps.add(q.periodsJson)}::jsonb) AS p(start date, "end" date, types text[])
-    JOIN outcomes o ON ${where} AND o.contract_id = ${ps.add(q.contractId)} AND ${inPeriod}`;
+    CROSS JOIN LATERAL (SELECT ${OutcomeBillingReads.COLUMNS}, o.status FROM outcomes o
+                         WHERE ${where} AND o.contract_id = ${ps.add(q.contractId)} AND ${inPeriod} OFFSET 0) o`;
     // Only the outcomes written by transactions from `changedSince` on (outcomes_changed), then
     // their periods: the cost follows what changed, not how long the contract has run.
     const changed = `SELECT ${OutcomeBillingReads.COLUMNS}, o.status FROM outcomes o WHERE ${where} AND o.contract_id = ${ps.add(q.contractId)}
