@@ -291,10 +291,14 @@ export class InvoicesService {
     const byId = await this.db.transaction(async (em) => {
       const out = new Map<string, FinalizeManyResult>();
       const pending: Prepared[] = [];
+      // One claim_xmin for the batch, before any of its claims: its invoices are frozen only at the
+      // end, so none examines another's period as invoiced; each period's own claim saw everything
+      // older than this, which is what the next late-outcome check relies on.
+      const claimXmin = await this.repo.snapshotXmin(em);
       for (const id of order) {
         await em.query('SAVEPOINT finalize_one');
         try {
-          const prepared = await this.prepareFinalization(em, scope, id);
+          const prepared = await this.prepareFinalization(em, scope, id, claimXmin);
           await em.query('RELEASE SAVEPOINT finalize_one');
           if ('view' in prepared) out.set(id, { invoiceId: id, invoice: prepared.view });
           else pending.push(prepared);
@@ -323,7 +327,12 @@ export class InvoicesService {
    * Everything of a finalization before its journal entry: the invoice locked, its outcomes
    * claimed, priced, numbered, and the entry to post. An invoice no longer a draft answers its view.
    */
-  private async prepareFinalization(em: EntityManager, callerScope: Scope, id: string): Promise<Prepared | { view: InvoiceView }> {
+  private async prepareFinalization(
+    em: EntityManager,
+    callerScope: Scope,
+    id: string,
+    batchClaimXmin?: string,
+  ): Promise<Prepared | { view: InvoiceView }> {
     const inv = await this.lockInScope(em, callerScope, id);
     if (inv.status !== 'draft') return { view: await this.viewOf(em, inv) };
     // The claim keeps the period's outcomes for its two passes (record, aggregate) in memory
@@ -334,7 +343,7 @@ export class InvoicesService {
     // Finalizations of one contract are serialized, so "billed before" is well defined for each.
     await this.repo.lockContractFinalizations(scope, inv.contractId, em);
     // Before any claim: what the claims cannot see was written at or after this (the next late-outcome check's start).
-    const claimXmin = await this.repo.snapshotXmin(em);
+    const claimXmin = batchClaimXmin ?? (await this.repo.snapshotXmin(em));
     const contract = await this.contracts.findInScope(scope, inv.contractId, em);
     const period: BillingPeriod = { start: inv.periodStart, end: inv.periodEnd };
     const tv = await this.contracts.termsForPeriod(inv.vendorId, contract.id, period.end, em);
