@@ -22,6 +22,9 @@ import { CreateLedgerCheckpoints1767600000000 } from './1767600000000-create-led
 import { CreateSpendControls1768300000000 } from './1768300000000-create-spend-controls';
 import { RecordSpendLimitOnInvoices1768300000100 } from './1768300000100-record-spend-limit-on-invoices';
 import { BillingRunsAsBackgroundJobs1768400000000 } from './1768400000000-billing-runs-as-background-jobs';
+import { RecordBilledOutcomesWithoutPerRowChecks1768400200000 } from './1768400200000-record-billed-outcomes-without-per-row-checks';
+import { LedgerBatchesExtendTheHead1768400200100 } from './1768400200100-ledger-batches-extend-the-head';
+import { IndexOutcomeChangesForLateChecks1768400200200 } from './1768400200200-index-outcome-changes-for-late-checks';
 import { BillingRunDeadLetters1768400300000 } from './1768400300000-billing-run-dead-letters';
 
 export const migrations = [
@@ -48,5 +51,8 @@ export const migrations = [
   CreateSpendControls1768300000000,
   RecordSpendLimitOnInvoices1768300000100,
   BillingRunsAsBackgroundJobs1768400000000,
+  RecordBilledOutcomesWithoutPerRowChecks1768400200000,
+  LedgerBatchesExtendTheHead1768400200100,
+  IndexOutcomeChangesForLateChecks1768400200200,
   BillingRunDeadLetters1768400300000,
 ];

@@ -230,12 +230,14 @@ export class BillingInputsRepository {
     const period = { contractId: s.contract.id, timezone: s.contract.timezone, start: range.start, end: range.end, types, cutoff: s.period.end };
     const agg = this.aggregateSql(dims, [], ps);
     // A period whose invoice is still a draft has billed nothing: only invoiced periods lend their
-    // outcomes to other invoices (as adjustments). So the draft preview skips the anti-join, and
-    // the claim keeps it as a guard (the primary key of invoice_outcomes is the last word).
+    // outcomes to other invoices (as adjustments), and an invoice leaves draft only by this claim.
+    // So neither the draft preview nor the claim needs the anti-join against what was billed (over
+    // a vendor's whole history it would cost more than the period); the primary key of
+    // invoice_outcomes still refuses a second claim of any outcome.
     let sql: string;
     if (source.kind === 'open') sql = `SELECT ${agg.select} FROM (${this.outcomes.periodOutcomesSql(s.scope, ps, period)}) o GROUP BY ${agg.groupBy}`;
     else if (source.kind === 'claim')
-      sql = `WITH src AS MATERIALIZED (${this.outcomes.periodOutcomesSql(s.scope, ps, period, `NOT ${billed(1)}`)}),
+      sql = `WITH src AS MATERIALIZED (${this.outcomes.periodOutcomesSql(s.scope, ps, period)}),
                   ins AS (INSERT INTO invoice_outcomes (vendor_id, outcome_id, effect, invoice_id)
                           SELECT vendor_id, id, 1, ${ps.add(source.invoiceId)} FROM src)
              SELECT ${agg.select} FROM src o GROUP BY ${agg.groupBy}`;
@@ -247,7 +249,7 @@ export class BillingInputsRepository {
                 AND o.occurred_at < (${ps.add(range.end)}::timestamp AT TIME ZONE ${tz})
               GROUP BY ${agg.groupBy}`;
     }
-    const rows: AggRow[] = await em.query(sql, ps.values);
+    const rows: AggRow[] = source.kind === 'recorded' ? await recordJoined(em, sql, ps.values) : await em.query(sql, ps.values);
     return rows.flatMap((r) => this.toAggregate(r, dims));
   }
 
@@ -263,8 +265,10 @@ export class BillingInputsRepository {
     const ps = new Params();
     const periodsJson = this.periodsParam(earlier);
     const delta = this.aggregateSql(dims, ['start', 'effect'], ps);
+    // Only outcomes changed since the earlier invoices last looked can have changed what they billed.
+    const changedSince = source.kind === 'recorded' ? undefined : await this.invoices.lateChangesSince(s.scope, s.contract.id, s.period.start, em);
     const openDelta = () => `SELECT ${OutcomeBillingReads.COLUMNS}, p.start, CASE WHEN o.status = 'verified' THEN 1 ELSE -1 END AS effect
-        FROM ${this.outcomes.periodsJoinSql(s.scope, ps, { contractId: s.contract.id, timezone: s.contract.timezone, periodsJson })}
+        FROM ${this.outcomes.periodsJoinSql(s.scope, ps, { contractId: s.contract.id, timezone: s.contract.timezone, periodsJson, changedSince })}
        WHERE (o.status = 'verified' AND NOT ${billed(1)}) OR (o.status = 'reversed' AND ${billed(1)} AND NOT ${billed(-1)})`;
     let sql: string;
     if (source.kind === 'open') sql = `SELECT ${delta.select} FROM (${openDelta()}) o GROUP BY ${delta.groupBy}`;
@@ -282,7 +286,7 @@ export class BillingInputsRepository {
                         AND r.occurred_at >= (p.start::timestamp AT TIME ZONE ${tz}) AND r.occurred_at < (p."end"::timestamp AT TIME ZONE ${tz})) o
               GROUP BY ${delta.groupBy}`;
     }
-    const deltaRows: AggRow[] = await em.query(sql, ps.values);
+    const deltaRows: AggRow[] = source.kind === 'recorded' ? await recordJoined(em, sql, ps.values) : await em.query(sql, ps.values);
     if (deltaRows.length === 0) return [];
     const changed = earlier.filter((p) => deltaRows.some((r) => r.start === rangeOf(p).start));
 
@@ -371,11 +375,14 @@ export class BillingInputsRepository {
     }));
   }
 
-  /** Rows a finalized invoice recorded, with the outcome's columns and the row's effect. */
+  /**
+   * Rows a finalized invoice recorded, with the outcome's columns and the row's effect: its record
+   * (invoice_outcomes by invoice) joined with the outcomes, run through `recordJoined`.
+   */
   private recordedSql(scope: Scope, ps: Params, invoiceId: string): string {
     const where = invoiceOutcomeScope(scope, ps);
-    return `SELECT o.*, io.effect FROM invoice_outcomes io
-             ${this.outcomes.outcomeByIdLateralSql(scope, ps, 'io.outcome_id')}
+    return `SELECT ${OutcomeBillingReads.COLUMNS}, io.effect FROM invoice_outcomes io
+             ${this.outcomes.outcomeByIdJoinSql(scope, ps, 'io.outcome_id')}
              WHERE ${where} AND io.invoice_id = ${ps.add(invoiceId)}`;
   }
 
@@ -434,12 +441,33 @@ function stretchOf(s: Stretch & { readFrom?: string }): Stretch {
 }
 
 /**
+ * A statement over a finalized invoice's whole record, in one pass: a merge join of the record
+ * (its index by invoice gives the outcome ids in order) with the period's outcomes sorted by id.
+ * For this statement only, and inside the caller's transaction (`SET LOCAL`; an error aborts the
+ * transaction, which resets them): no nested loop (a record written by a recent finalization has
+ * no statistics yet, and the planner would loop over one side per row of the other), no hash join
+ * (a hash table of a million ids per worker), no parallel workers (each would read the whole
+ * record again). Measured on a million outcomes: 1.0 s against 1.8 s hashed in parallel, and
+ * 2.5 s probing the outcomes' primary key per recorded row as before.
+ */
+async function recordJoined(em: Queryable, sql: string, values: unknown[]): Promise<AggRow[]> {
+  await em.query(`SET LOCAL enable_nestloop = off; SET LOCAL enable_hashjoin = off; SET LOCAL max_parallel_workers_per_gather = 0`);
+  const rows: AggRow[] = await em.query(sql, values);
+  await em.query(`RESET enable_nestloop; RESET enable_hashjoin; RESET max_parallel_workers_per_gather`);
+  return rows;
+}
+
+/**
  * "The outcome `o` has a row of this effect in invoice_outcomes" — from any invoice (drafts), or
  * from invoices other than the one being priced, finalized before a cut-off (reproduction).
+ * A primary-key probe per outcome examined (OFFSET 0 keeps the planner from turning it into a
+ * semi-join, whose hash side would be the vendor's whole billing history): the cost follows the
+ * outcomes examined, not how much was billed before. The invoices join only for a cut-off.
  */
 function billed(effect: 1 | -1, by?: { invoiceId: string; before: string | null }): string {
-  if (!by) return `EXISTS (SELECT 1 FROM invoice_outcomes b WHERE b.vendor_id = o.vendor_id AND b.outcome_id = o.id AND b.effect = ${effect})`;
+  const probe = `b.vendor_id = o.vendor_id AND b.outcome_id = o.id AND b.effect = ${effect}`;
+  if (!by) return `EXISTS (SELECT 1 FROM invoice_outcomes b WHERE ${probe} OFFSET 0)`;
+  if (!by.before) return `EXISTS (SELECT 1 FROM invoice_outcomes b WHERE ${probe} AND b.invoice_id <> ${by.invoiceId} OFFSET 0)`;
   return `EXISTS (SELECT 1 FROM invoice_outcomes b JOIN invoices bi ON bi.vendor_id = b.vendor_id AND bi.id = b.invoice_id
-                   WHERE b.vendor_id = o.vendor_id AND b.outcome_id = o.id AND b.effect = ${effect} AND b.invoice_id <> ${by.invoiceId}
-                     ${by.before ? `AND bi.finalized_at < ${by.before}::timestamptz` : ''})`;
+                   WHERE ${probe} AND b.invoice_id <> ${by.invoiceId} AND bi.finalized_at < ${by.before}::timestamptz OFFSET 0)`;
 }

@@ -78,6 +78,8 @@ export interface FrozenFields {
   poReference: string | null;
   /** The hard limit priced with (absent: none). */
   spendLimit?: SpendLimit | null;
+  /** The xmin of the finalizing transaction's snapshot before its claims (`snapshotXmin`). */
+  claimXmin?: string | null;
 }
 
 /** Amounts paid and credited, derived from payments and credit notes (never stored on the invoice). */
@@ -195,7 +197,8 @@ export class InvoicesRepository {
               refusal = NULL, computed_at = ${at}, finalized_at = ${at}, journal_entry_id = ${ps.add(f.journalEntryId)},
               issue_date = ${ps.add(f.issueDate)}::date, due_date = ${ps.add(f.dueDate)}::date, time_zone = ${ps.add(f.timeZone)},
               payment_terms_days = ${ps.add(f.paymentTermsDays)}, po_reference = ${ps.add(f.poReference)},
-              spend_limit = ${ps.add(f.spendLimit ? JSON.stringify(f.spendLimit) : null)}::jsonb
+              spend_limit = ${ps.add(f.spendLimit ? JSON.stringify(f.spendLimit) : null)}::jsonb,
+              claim_xmin = ${ps.add(f.claimXmin ?? null)}::xid8
         WHERE ${where} AND i.id = ${ps.add(id)} AND i.status = 'draft'`,
       ps.values,
     );
@@ -271,6 +274,36 @@ export class InvoicesRepository {
         ORDER BY i.period_start`,
       ps.values,
     );
+  }
+
+  /**
+   * Since when the late-outcome check must look for changes of the contract's outcomes in its
+   * invoiced periods before `before`: the claim_xmin of the latest finalization among the invoices
+   * of the last such period and later (each examined every invoiced period before its own, so
+   * that one examined them all; xmins only grow). '0' (the whole history) when there is none, or
+   * when that finalization predates claim_xmin.
+   */
+  async lateChangesSince(scope: Scope, contractId: string, before: string, em: Queryable = this.db.manager): Promise<string> {
+    const ps = new Params();
+    const where = invoiceScope(scope, ps);
+    const c = ps.add(contractId);
+    const [row] = await em.query(
+      `SELECT coalesce(max(i.claim_xmin), '0')::text AS since FROM invoices i
+        WHERE ${where} AND i.contract_id = ${c} AND i.status <> 'draft'
+          AND i.period_start >= (SELECT max(l.period_start) FROM invoices l
+                                  WHERE l.vendor_id = i.vendor_id AND l.contract_id = ${c} AND l.status <> 'draft' AND l.period_start < ${ps.add(before)})`,
+      ps.values,
+    );
+    return row?.since ?? '0';
+  }
+
+  /**
+   * The xmin of a snapshot taken now: every transaction with a smaller id has finished, so the
+   * caller's later statements see all it wrote (recorded on a finalized invoice as claim_xmin).
+   */
+  async snapshotXmin(em: Queryable): Promise<string> {
+    const [row] = await em.query(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`);
+    return row.xmin;
   }
 
   /** The end of the contract's last period whose invoice left draft, or null. */

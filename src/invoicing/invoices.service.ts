@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { localDateTime } from '../kernel/calendar';
 import type { Principal } from '../auth/principal';
 import { Scope, scopeOf, vendorScope } from '../auth/scope';
@@ -11,13 +11,14 @@ import { pageOf, Queryable } from '../common/sql';
 import { ContractsService } from '../contracts/contracts.service';
 import { OutcomeContractReads } from '../contracts/outcome.reads';
 import type { Contract } from '../contracts/entities/contract.entity';
-import { LedgerService } from '../ledger/ledger.service';
+import { JournalEntryInput, LedgerService, PostedEntry } from '../ledger/ledger.service';
+import { DomainException } from '../common/errors/domain-exception';
 import { addDays, localDate } from '../kernel/calendar';
 import { minorUnits } from '../kernel/currency';
 import { priceInvoice } from '../pricing/engine';
 import { storedFigureMismatches } from '../pricing/stored-figures';
 import { periodForCycle } from '../pricing/period';
-import type { BillingPeriod, PricedInvoice, PricingInput, PricingResult, Terms } from '../pricing/types';
+import type { BillingPeriod, PricedInvoice, PricingInput, PricingResult, SpendLimit, Terms } from '../pricing/types';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { BillingInputsRepository, BillingSubject } from './billing-inputs.repository';
 import { InvoiceListQuery, InvoiceVerification, InvoiceView, RecordTaxInvoiceDto } from './dto/invoice.dto';
@@ -122,6 +123,30 @@ export function invoiceEventData(v: InvoiceView): Record<string, unknown> {
     finalizedAt: v.finalizedAt,
   };
 }
+
+/** One invoice of `finalizeMany`: its view once finalized, or why it was not. */
+export interface FinalizeManyResult {
+  invoiceId: string;
+  invoice?: InvoiceView;
+  error?: { code: string; detail: string };
+}
+
+/** A finalization claimed, priced and numbered, waiting for its journal entry. */
+interface Prepared {
+  inv: Invoice;
+  scope: Scope;
+  contract: Contract;
+  termsVersionId: string;
+  result: PricedInvoice;
+  spendLimit: SpendLimit | null;
+  number: string;
+  finalizedAt: Date;
+  claimXmin: string;
+  posting: JournalEntryInput | null;
+}
+
+/** work_mem of a finalizing transaction: a million claimed rows (about 80 MB) stay in memory. */
+const FINALIZE_WORK_MEM = '128MB';
 
 const isUniqueViolationOn = (e: unknown, table: string) =>
   e instanceof QueryFailedError && (e as any).code === '23505' && (e as any).table === table;
@@ -251,34 +276,112 @@ export class InvoicesService {
 
   private async finalizeOnce(callerScope: Scope, id: string): Promise<InvoiceView> {
     return this.db.transaction(async (em) => {
-      const inv = await this.lockInScope(em, callerScope, id);
-      if (inv.status !== 'draft') return this.viewOf(em, inv);
-      // The caller may finalize this invoice; what it bills is the vendor's whole record.
-      const scope = vendorScope(inv.vendorId);
-      // Finalizations of one contract are serialized, so "billed before" is well defined for each.
-      await this.repo.lockContractFinalizations(scope, inv.contractId, em);
-      const contract = await this.contracts.findInScope(scope, inv.contractId, em);
-      const period: BillingPeriod = { start: inv.periodStart, end: inv.periodEnd };
-      const tv = await this.subjectOf(scope, contract, period, em);
-      if (!tv) throw InvoicingError.create(InvoicingErrorCode.INVOICE_HAS_NO_TERMS, `no terms version before ${period.end}`);
-      const subject = tv.subject;
-      const earlier = await this.inputs.invoicedPeriodsBefore(scope, contract.id, period.start, em);
+      const prepared = await this.prepareFinalization(em, callerScope, id);
+      if ('view' in prepared) return prepared.view;
+      const entry = prepared.posting ? await this.ledger.post(em, prepared.inv.vendorId, prepared.posting) : null;
+      return this.completeFinalization(em, prepared, entry);
+    });
+  }
 
-      // The statements that aggregate the outcomes also record them: the invoice and its record agree.
-      const input = await this.withSpendLimit(em, subject, await this.inputs.pricingInput(em, subject, { kind: 'claim', invoiceId: inv.id }, earlier));
-      const result = priceInvoice(input);
-      if (!result.ok)
-        throw InvoicingError.create(InvoicingErrorCode.INVOICE_PRICING_REFUSED, result.reason, undefined, {
-          pricingCode: result.code,
-          pricingDetails: result.details,
-        });
+  /**
+   * Finalizes many drafts of the caller's vendor in one transaction, their journal entries posted
+   * as one batch under one lock of the chain head (a billing run; #16 item 5). Each invoice is
+   * claimed and priced under its own savepoint: one that cannot be finalized (refused by the
+   * engine, no terms, outcomes claimed meanwhile) is reported and rolled back alone, the others
+   * go on. Already finalized invoices answer as they are. Answers in input order.
+   */
+  async finalizeMany(p: Principal, ids: string[]): Promise<FinalizeManyResult[]> {
+    const scope = scopeOf(p);
+    // Row locks in one order, so that two batches over the same invoices queue instead of deadlocking.
+    const order = [...new Set(ids)].sort();
+    const byId = await this.db.transaction(async (em) => {
+      const out = new Map<string, FinalizeManyResult>();
+      const pending: Prepared[] = [];
+      // One claim_xmin for the batch, before any of its claims: its invoices are frozen only at the
+      // end, so none examines another's period as invoiced; each period's own claim saw everything
+      // older than this, which is what the next late-outcome check relies on.
+      const claimXmin = await this.repo.snapshotXmin(em);
+      for (const id of order) {
+        await em.query('SAVEPOINT finalize_one');
+        try {
+          const prepared = await this.prepareFinalization(em, scope, id, claimXmin);
+          await em.query('RELEASE SAVEPOINT finalize_one');
+          if ('view' in prepared) out.set(id, { invoiceId: id, invoice: prepared.view });
+          else pending.push(prepared);
+        } catch (e) {
+          await em.query('ROLLBACK TO SAVEPOINT finalize_one');
+          if (!(e instanceof DomainException) && !isUniqueViolationOn(e, 'invoice_outcomes')) throw e;
+          const error =
+            e instanceof DomainException
+              ? { code: e.code, detail: e.detail ?? e.title }
+              : { code: InvoicingErrorCode.INVOICE_OUTCOMES_CONFLICT, detail: 'some of its outcomes were billed by another invoice meanwhile' };
+          out.set(id, { invoiceId: id, error });
+        }
+      }
+      const withPosting = pending.filter((x) => x.posting);
+      const entries = withPosting.length
+        ? await this.ledger.postBatch(em, withPosting[0].inv.vendorId, withPosting.map((x) => x.posting!))
+        : [];
+      const entryOf = new Map(withPosting.map((x, i) => [x.inv.id, entries[i]]));
+      for (const x of pending) out.set(x.inv.id, { invoiceId: x.inv.id, invoice: await this.completeFinalization(em, x, entryOf.get(x.inv.id) ?? null) });
+      return out;
+    });
+    return ids.map((id) => byId.get(id)!);
+  }
 
-      const { year, at: finalizedAt } = await this.repo.newIdAndYear(contract.timezone, em);
-      const number = await this.repo.nextNumber(scope, 'invoice', year, em);
-      const decimals = minorUnits(contract.currency);
-      const posting = invoicePosting({ customerId: inv.customerId, currency: contract.currency, lines: result.lines, tax: result.tax, total: result.total }, decimals);
-      const entry = posting.length
-        ? await this.ledger.post(em, inv.vendorId, {
+  /**
+   * Everything of a finalization before its journal entry: the invoice locked, its outcomes
+   * claimed, priced, numbered, and the entry to post. An invoice no longer a draft answers its view.
+   */
+  private async prepareFinalization(
+    em: EntityManager,
+    callerScope: Scope,
+    id: string,
+    batchClaimXmin?: string,
+  ): Promise<Prepared | { view: InvoiceView }> {
+    const inv = await this.lockInScope(em, callerScope, id);
+    if (inv.status !== 'draft') return { view: await this.viewOf(em, inv) };
+    // The claim keeps the period's outcomes for its two passes (record, aggregate) in memory
+    // rather than spilling a million rows to disk; for this transaction only.
+    await em.query(`SET LOCAL work_mem = '${FINALIZE_WORK_MEM}'`);
+    // The caller may finalize this invoice; what it bills is the vendor's whole record.
+    const scope = vendorScope(inv.vendorId);
+    // Finalizations of one contract are serialized, so "billed before" is well defined for each.
+    await this.repo.lockContractFinalizations(scope, inv.contractId, em);
+    // Before any claim: what the claims cannot see was written at or after this (the next late-outcome check's start).
+    const claimXmin = batchClaimXmin ?? (await this.repo.snapshotXmin(em));
+    const contract = await this.contracts.findInScope(scope, inv.contractId, em);
+    const period: BillingPeriod = { start: inv.periodStart, end: inv.periodEnd };
+    const tv = await this.subjectOf(scope, contract, period, em);
+    if (!tv) throw InvoicingError.create(InvoicingErrorCode.INVOICE_HAS_NO_TERMS, `no terms version before ${period.end}`);
+    const subject = tv.subject;
+    const earlier = await this.inputs.invoicedPeriodsBefore(scope, contract.id, period.start, em);
+
+    // The statements that aggregate the outcomes also record them: the invoice and its record agree.
+    const input = await this.withSpendLimit(em, subject, await this.inputs.pricingInput(em, subject, { kind: 'claim', invoiceId: inv.id }, earlier));
+    const result = priceInvoice(input);
+    if (!result.ok)
+      throw InvoicingError.create(InvoicingErrorCode.INVOICE_PRICING_REFUSED, result.reason, undefined, {
+        pricingCode: result.code,
+        pricingDetails: result.details,
+      });
+
+    const { year, at: finalizedAt } = await this.repo.newIdAndYear(contract.timezone, em);
+    const number = await this.repo.nextNumber(scope, 'invoice', year, em);
+    const decimals = minorUnits(contract.currency);
+    const posting = invoicePosting({ customerId: inv.customerId, currency: contract.currency, lines: result.lines, tax: result.tax, total: result.total }, decimals);
+    return {
+      inv,
+      scope,
+      contract,
+      termsVersionId: tv.id,
+      result,
+      spendLimit: input.spendLimit ?? null,
+      number,
+      finalizedAt,
+      claimXmin,
+      posting: posting.length
+        ? {
             kind: 'invoice_finalized',
             reference: { type: 'invoice', id: inv.id },
             contractId: contract.id,
@@ -286,32 +389,38 @@ export class InvoicesService {
             description: `Invoice ${number} for ${inv.periodLabel}`,
             effectiveAt: finalizedAt.toISOString(),
             lines: posting,
-          })
-        : null;
-      // Nothing to collect (a zero or negative total): paid on finalization, as Stripe does.
-      const status = new Money(result.total).greaterThan(0) ? 'finalized' : 'paid';
-      // Dated as the customer's calendar reads it: the local day of finalization in the contract's zone.
-      const issueDate = localDate(finalizedAt, contract.timezone);
-      await this.freeze(scope, em, inv, result, {
-        number,
-        status,
-        finalizedAt,
-        termsVersionId: tv.id,
-        journalEntryId: entry?.id ?? null,
-        issueDate,
-        dueDate: addDays(issueDate, contract.paymentTermsDays),
-        timeZone: contract.timezone,
-        paymentTermsDays: contract.paymentTermsDays,
-        poReference: contract.poReference,
-        spendLimit: input.spendLimit ?? null,
-      });
+          }
+        : null,
+    };
+  }
 
-      const frozen = (await this.repo.find(scope, inv.id, {}, em))!;
-      const view = await this.viewOf(em, frozen);
-      await this.webhooks.enqueue(em, inv.vendorId, 'invoice.finalized', invoiceEventData(view));
-      if (status === 'paid') await this.webhooks.enqueue(em, inv.vendorId, 'invoice.paid', invoiceEventData(view));
-      return view;
+  /** Freezes a prepared finalization with its journal entry, and enqueues its webhooks. */
+  private async completeFinalization(em: EntityManager, x: Prepared, entry: PostedEntry | null): Promise<InvoiceView> {
+    const { inv, scope, contract, result, finalizedAt } = x;
+    // Nothing to collect (a zero or negative total): paid on finalization, as Stripe does.
+    const status = new Money(result.total).greaterThan(0) ? 'finalized' : 'paid';
+    // Dated as the customer's calendar reads it: the local day of finalization in the contract's zone.
+    const issueDate = localDate(finalizedAt, contract.timezone);
+    await this.freeze(scope, em, inv, result, {
+      number: x.number,
+      status,
+      finalizedAt,
+      termsVersionId: x.termsVersionId,
+      journalEntryId: entry?.id ?? null,
+      issueDate,
+      dueDate: addDays(issueDate, contract.paymentTermsDays),
+      timeZone: contract.timezone,
+      paymentTermsDays: contract.paymentTermsDays,
+      poReference: contract.poReference,
+      spendLimit: x.spendLimit,
+      claimXmin: x.claimXmin,
     });
+
+    const frozen = (await this.repo.find(scope, inv.id, {}, em))!;
+    const view = await this.viewOf(em, frozen);
+    await this.webhooks.enqueue(em, inv.vendorId, 'invoice.finalized', invoiceEventData(view));
+    if (status === 'paid') await this.webhooks.enqueue(em, inv.vendorId, 'invoice.paid', invoiceEventData(view));
+    return view;
   }
 
   private async freeze(
@@ -319,7 +428,7 @@ export class InvoicesService {
     em: Queryable,
     inv: Invoice,
     priced: PricedInvoice,
-    f: Pick<FrozenFields, 'number' | 'status' | 'finalizedAt' | 'termsVersionId' | 'journalEntryId' | 'issueDate' | 'dueDate' | 'timeZone' | 'paymentTermsDays' | 'poReference' | 'spendLimit'>,
+    f: Pick<FrozenFields, 'number' | 'status' | 'finalizedAt' | 'termsVersionId' | 'journalEntryId' | 'issueDate' | 'dueDate' | 'timeZone' | 'paymentTermsDays' | 'poReference' | 'spendLimit' | 'claimXmin'>,
   ): Promise<void> {
     await this.repo.freeze(
       scope,
@@ -435,8 +544,16 @@ export class InvoicesService {
 
   /** Re-prices a finalized invoice from the outcomes it recorded and its frozen terms version. */
   async verify(p: Principal, id: string): Promise<InvoiceVerification> {
-    const em = this.db.manager;
-    const inv = await this.findVisible(p, id);
+    // One read-only snapshot: the record, the outcomes and the invoice agree while others write.
+    return this.db.transaction('REPEATABLE READ', async (em) => {
+      await em.query('SET TRANSACTION READ ONLY');
+      await em.query(`SET LOCAL work_mem = '${FINALIZE_WORK_MEM}'`);
+      return this.verifyIn(em, p, id);
+    });
+  }
+
+  private async verifyIn(em: EntityManager, p: Principal, id: string): Promise<InvoiceVerification> {
+    const inv = await this.findVisible(p, id, em);
     if (inv.status === 'draft' || !inv.traceJson || !inv.traceDigest || !inv.termsVersionId || !inv.finalizedAt)
       throw InvoicingError.create(InvoicingErrorCode.INVOICE_NOT_FINALIZED, 'only a finalized invoice can be reproduced');
     // The caller may see this invoice; re-pricing reads the vendor's whole record, as finalizing did.

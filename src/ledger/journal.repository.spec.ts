@@ -22,6 +22,8 @@ describe('JournalRepository SQL (every statement, for every kind of caller)', ()
     ['lockHead', (s) => repo.lockHead(s, 'genesis', rec)],
     ['head', (s) => repo.head(s)],
     ['insertEntry', (s) => repo.insertEntry(s, content, { sequence: '2', prevHash: 'a', hash: 'b' }, rec)],
+    ['insertEntries', (s) => repo.insertEntries(s, [{ content, link: { sequence: '2', prevHash: 'a', hash: 'b' } }, { content, link: { sequence: '3', prevHash: 'b', hash: 'c' } }], rec)],
+    ['entriesOfReferences', (s) => repo.entriesOfReferences(s, [{ type: 'payment', id: ID, kind: 'payment' }], rec)],
     ['advanceHead', (s) => repo.advanceHead(s, { sequence: '2', hash: 'b' }, rec)],
     ['entryOfReference', (s) => repo.entryOfReference(s, { type: 'payment', id: ID, kind: 'payment' })],
     ['find', (s) => repo.find(s, ID)],

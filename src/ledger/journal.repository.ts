@@ -110,6 +110,68 @@ export class JournalRepository {
     return row?.id ?? null;
   }
 
+  /**
+   * Many entries and their lines in one statement, each at its own sequence (consecutive, from the
+   * head the caller locked). Returns the ids by sequence; an entry already posted for its reference
+   * and kind is not written (the caller looks those up first, under the head lock).
+   */
+  async insertEntries(
+    scope: Scope,
+    entries: Array<{ content: Omit<ChainEntryContent, 'sequence' | 'vendorId'>; link: { sequence: string; prevHash: string; hash: string } }>,
+    em: Queryable,
+  ): Promise<Map<string, string>> {
+    const col = <T>(f: (e: (typeof entries)[number]) => T) => entries.map(f);
+    const lines = entries.flatMap((e) => e.content.lines.map((l, i) => ({ sequence: e.link.sequence, lineNo: i + 1, ...l })));
+    const lineCol = <T>(f: (l: (typeof lines)[number]) => T) => lines.map(f);
+    // Rows in sequence order: the head trigger checks each entry against the one before it.
+    const rows: Array<{ id: string; sequence: string }> = await em.query(
+      `WITH e AS (
+         INSERT INTO journal_entries (vendor_id, sequence, kind, reference_type, reference_id, contract_id, customer_id,
+                                      description, effective_at, prev_hash, hash)
+         SELECT $1, x.sequence, x.kind, x.reference_type, x.reference_id, x.contract_id, x.customer_id, x.description, x.effective_at,
+                x.prev_hash, x.hash
+           FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::text[])
+                AS x(sequence, kind, reference_type, reference_id, contract_id, customer_id, description, effective_at, prev_hash, hash)
+          ORDER BY x.sequence
+         ON CONFLICT (vendor_id, reference_type, reference_id, kind) DO NOTHING
+         RETURNING id, sequence
+       ), l AS (
+         INSERT INTO journal_lines (vendor_id, entry_id, line_no, account, currency, debit, credit, memo)
+         SELECT $1, e.id, y.line_no, y.account, y.currency, y.debit, y.credit, y.memo
+           FROM unnest($12::bigint[], $13::int[], $14::text[], $15::text[], $16::numeric[], $17::numeric[], $18::text[])
+                AS y(sequence, line_no, account, currency, debit, credit, memo)
+           JOIN e ON e.sequence = y.sequence
+       )
+       SELECT id, sequence::text AS sequence FROM e`,
+      [
+        scope.vendorId,
+        col((e) => e.link.sequence), col((e) => e.content.kind), col((e) => e.content.reference.type), col((e) => e.content.reference.id),
+        col((e) => e.content.contractId), col((e) => e.content.customerId), col((e) => e.content.description), col((e) => e.content.effectiveAt),
+        col((e) => e.link.prevHash), col((e) => e.link.hash),
+        lineCol((l) => l.sequence), lineCol((l) => l.lineNo), lineCol((l) => l.account), lineCol((l) => l.currency), lineCol((l) => l.debit),
+        lineCol((l) => l.credit), lineCol((l) => l.memo),
+      ],
+    );
+    return new Map(rows.map((r) => [r.sequence, r.id]));
+  }
+
+  /** The entries already posted for any of these references and kinds (one statement). */
+  async entriesOfReferences(
+    scope: Scope,
+    refs: Array<{ type: ReferenceType; id: string; kind: JournalKind }>,
+    em: Queryable,
+  ): Promise<EntryRow[]> {
+    if (refs.length === 0) return [];
+    const ps = new Params();
+    const where = entryScope(scope, ps);
+    return em.query(
+      `${entrySelect()} JOIN unnest(${ps.add(refs.map((r) => r.type))}::text[], ${ps.add(refs.map((r) => r.id))}::text[], ${ps.add(refs.map((r) => r.kind))}::text[])
+                          AS r(type, id, kind) ON e.reference_type = r.type AND e.reference_id = r.id AND e.kind = r.kind
+        WHERE ${where}`,
+      ps.values,
+    );
+  }
+
   async advanceHead(scope: Scope, to: { sequence: string; hash: string }, em: Queryable): Promise<void> {
     await em.query(`UPDATE ledger_heads SET sequence = $2, hash = $3, updated_at = now() WHERE vendor_id = $1`, [scope.vendorId, to.sequence, to.hash]);
   }

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { scopeOf, vendorScope } from '../auth/scope';
 import { CommonError, CommonErrorCode, notFound } from '../common/errors/common.errors';
-import type { FieldError } from '../common/errors/domain-exception';
+import { DomainException, type FieldError } from '../common/errors/domain-exception';
 import { Money } from '../common/money';
 import { DECIMAL_PATTERN, isCalendarDate, isOffsetTimestamp } from '../common/validation/decorators';
 import { isIsoCurrency, minorUnits } from '../kernel/currency';
@@ -216,6 +216,80 @@ export class LedgerService {
     await this.journal.advanceHead(scope, { sequence, hash }, em);
     metrics.ledgerPostings.inc({ kind: content.kind });
     return { id, sequence, hash, prevHash: head.hash };
+  }
+
+  /**
+   * Posts many balanced entries at the head of the vendor's chain in the caller's transaction: one
+   * lock of the head, one multi-row INSERT of the entries and their lines, one move of the head
+   * (a billing run finalizing many invoices). Every entry is checked before anything is written:
+   * one invalid or unbalanced entry refuses the whole batch (its fields named `entries[i].…`).
+   * Answers in input order; an entry already posted for its reference and kind answers that entry
+   * (a different one is a conflict), as `post` does, and takes no place in the chain.
+   */
+  async postBatch(em: EntityManager, vendorId: string, inputs: JournalEntryInput[]): Promise<PostedEntry[]> {
+    const scope = vendorScope(vendorId);
+    const contents = inputs.map((input, i) => {
+      try {
+        return journalContentOrThrow(vendorId, input);
+      } catch (e) {
+        if (!(e instanceof DomainException)) throw e;
+        const errors = (e.errors ?? []).map((f) => ({ ...f, field: `entries[${i}].${f.field}` }));
+        throw LedgerError.create(e.code as LedgerErrorCode, `entries[${i}]: ${e.detail ?? e.title}`, errors);
+      }
+    });
+    const refKey = (c: { kind: string; reference: { type: string; id: string } }) => `${c.kind}\u0000${c.reference.type}\u0000${c.reference.id}`;
+    const firstOf = new Map<string, number>();
+    contents.forEach((c, i) => {
+      const k = refKey(c);
+      const at = firstOf.get(k);
+      if (at === undefined) firstOf.set(k, i);
+      // The same reference twice in one batch: the same entry is one posting, a different one a conflict.
+      else if (canonicalEntry({ ...c, sequence: '0' }) !== canonicalEntry({ ...contents[at], sequence: '0' }))
+        throw LedgerError.create(LedgerErrorCode.JOURNAL_ENTRY_CONFLICT, `entries[${i}] and entries[${at}] record ${c.kind} for ${c.reference.type} ${c.reference.id} differently`);
+    });
+    if (contents.length === 0) return [];
+
+    const head = await this.journal.lockHead(scope, GENESIS_HASH, em);
+    // Under the head lock, what is already posted is committed and stays as it is.
+    const posted = new Map<string, PostedEntry>();
+    const unique = [...firstOf.values()].map((i) => contents[i]);
+    const existing = await this.journal.entriesOfReferences(
+      scope,
+      unique.map((c) => ({ type: c.reference.type, id: c.reference.id, kind: c.kind })),
+      em,
+    );
+    for (const row of existing) {
+      const stored = toChainEntry(vendorId, row);
+      const content = contents[firstOf.get(refKey(stored))!];
+      if (canonicalEntry(stored) !== canonicalEntry({ ...content, sequence: stored.sequence }))
+        throw LedgerError.create(
+          LedgerErrorCode.JOURNAL_ENTRY_CONFLICT,
+          `entry ${stored.id} (sequence ${stored.sequence}) already records ${content.kind} for ${content.reference.type} ${content.reference.id}`,
+        );
+      posted.set(refKey(stored), { id: stored.id, sequence: stored.sequence, hash: stored.hash, prevHash: stored.prevHash });
+    }
+
+    // The new entries, chained in input order from the head.
+    let prev = { sequence: BigInt(head.sequence), hash: head.hash };
+    const fresh = unique
+      .filter((c) => !posted.has(refKey(c)))
+      .map((content) => {
+        const sequence = (prev.sequence + 1n).toString();
+        const hash = entryHash(prev.hash, { ...content, sequence });
+        const link = { sequence, prevHash: prev.hash, hash };
+        prev = { sequence: prev.sequence + 1n, hash };
+        return { content, link };
+      });
+    if (fresh.length) {
+      const ids = await this.journal.insertEntries(scope, fresh, em);
+      if (ids.size !== fresh.length) throw new Error(`ledger batch: ${fresh.length - ids.size} entries were not written under the head lock`);
+      await this.journal.advanceHead(scope, { sequence: prev.sequence.toString(), hash: prev.hash }, em);
+      for (const f of fresh) {
+        posted.set(refKey(f.content), { id: ids.get(f.link.sequence)!, sequence: f.link.sequence, hash: f.link.hash, prevHash: f.link.prevHash });
+        metrics.ledgerPostings.inc({ kind: f.content.kind });
+      }
+    }
+    return contents.map((c) => posted.get(refKey(c))!);
   }
 
   /** A repeated posting answers with the entry already posted; a different entry for that reference is a conflict. */

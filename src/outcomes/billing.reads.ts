@@ -45,23 +45,36 @@ export class OutcomeBillingReads {
 
   /**
    * `FROM` clause: periods `p` (a jsonb parameter of {start, end, types}) joined with the contract's
-   * outcomes `o` of each period's types, each in its contract-local bounds.
+   * outcomes `o` of each period's types, each in its contract-local bounds (`o` has the columns
+   * COLUMNS and status); with `changedSince`, only outcomes written by transactions from then on.
    */
-  periodsJoinSql(scope: Scope, ps: Params, q: { contractId: string; timezone: string; periodsJson: string }): string {
+  periodsJoinSql(scope: Scope, ps: Params, q: { contractId: string; timezone: string; periodsJson: string; changedSince?: string }): string {
     const where = outcomeScope(scope, ps);
     const tz = ps.add(q.timezone);
-    return `jsonb_to_recordset(${ps.add(q.periodsJson)}::jsonb) AS p(start date, "end" date, types text[])
-    JOIN outcomes o ON ${where} AND o.contract_id = ${ps.add(q.contractId)} AND o.type = ANY(p.types)
+    const inPeriod = `o.type = ANY(p.types)
      AND o.occurred_at >= (p.start::timestamp AT TIME ZONE ${tz}) AND o.occurred_at < (p."end"::timestamp AT TIME ZONE ${tz})`;
+    // Each period's range of the billing index (a LATERAL the planner cannot flatten): a hash join
+    // would read the contract's whole history to keep a few periods of it.
+    if (q.changedSince === undefined)
+      return `jsonb_to_recordset(${ps.add(q.periodsJson)}::jsonb) AS p(start date, "end" date, types text[])
+    CROSS JOIN LATERAL (SELECT ${OutcomeBillingReads.COLUMNS}, o.status FROM outcomes o
+                         WHERE ${where} AND o.contract_id = ${ps.add(q.contractId)} AND ${inPeriod} OFFSET 0) o`;
+    // Only the outcomes written by transactions from `changedSince` on (outcomes_changed), then
+    // their periods: the cost follows what changed, not how long the contract has run.
+    const changed = `SELECT ${OutcomeBillingReads.COLUMNS}, o.status FROM outcomes o WHERE ${where} AND o.contract_id = ${ps.add(q.contractId)}
+                        AND o.changed_xact >= ${ps.add(q.changedSince)}::xid8 OFFSET 0`;
+    return `(${changed}) o JOIN jsonb_to_recordset(${ps.add(q.periodsJson)}::jsonb) AS p(start date, "end" date, types text[]) ON ${inPeriod}`;
   }
 
   /**
-   * A LATERAL probe of one outcome by primary key, for rows `idCol` of another table: the planner
-   * cannot flatten it (OFFSET 0), so it stays an index probe whatever the statistics say.
+   * `JOIN outcomes o ON …`: the outcome of each row `idCol` of another table, as a plain join. Over a
+   * whole invoice's record the planner should hash-join it with the period's outcomes (one pass)
+   * rather than probe the primary key once per row; the caller rules out the nested loop for the
+   * statement, since a freshly written record has no statistics yet.
    */
-  outcomeByIdLateralSql(scope: Scope, ps: Params, idCol: string): string {
+  outcomeByIdJoinSql(scope: Scope, ps: Params, idCol: string): string {
     const where = outcomeScope(scope, ps);
-    return `CROSS JOIN LATERAL (SELECT ${OutcomeBillingReads.COLUMNS} FROM outcomes o WHERE ${where} AND o.id = ${idCol} OFFSET 0) o`;
+    return `JOIN outcomes o ON ${where} AND o.id = ${idCol}`;
   }
 
   /** The latest verified measurement of each KPI type in each period (ties: the greatest id, as the engine does). */

@@ -1,4 +1,4 @@
-// `npm run bench -- invoice [--outcomes=1000000] [--contracts=10000] [--per-contract=10]`
+// `npm run bench -- invoice [--outcomes=1000000] [--contracts=10000] [--per-contract=10] [--finalize=1000] [--batch=100]`
 //
 // 1. One contract with a million verified outcomes in March: the draft computation (terms, SQL
 //    aggregate with the ids digest, KPI and adjustment queries, the engine, the draft upsert)
@@ -7,6 +7,8 @@
 //    the alternative the ids digest replaces, and the finalization and reproduction of that invoice.
 // 2. A billing run over ten thousand contracts with their outcomes: contracts per second, first
 //    run (creates the drafts) and second run (recomputes them).
+// 3. Finalizing `finalize` of those drafts one by one, then `finalize` more with finalizeMany in
+//    batches of `batch` (their journal entries posted as one ledger batch each): invoices/s.
 // Rows are loaded with INSERT … SELECT generate_series, not through the API.
 import { NestFactory } from '@nestjs/core';
 import { rmSync } from 'node:fs';
@@ -38,6 +40,8 @@ export default async function invoiceBench(args: string[]): Promise<void> {
   const outcomes = Number(arg(args, 'outcomes', '1000000'));
   const contractCount = Number(arg(args, 'contracts', '10000'));
   const perContract = Number(arg(args, 'per-contract', '10'));
+  const toFinalize = Number(arg(args, 'finalize', '1000'));
+  const batchSize = Number(arg(args, 'batch', '100'));
   const pg = await startScratchPostgres('ol-bench-invoice-', { ephemeral: true });
   const dataDir = pg.dataDir;
   process.env.DATABASE_URL = `${pg.serverUrl}/postgres`;
@@ -121,6 +125,23 @@ export default async function invoiceBench(args: string[]): Promise<void> {
     console.log(`billing run (creates drafts)   : ${r1.contracts} contracts in ${ms(first)} → ${(r1.contracts / (first / 1000)).toFixed(0)} contracts/s (drafted ${r1.drafted}, failed ${r1.failed})`);
     const [second, r2] = await timed(() => runs.run(v2, { period: '2026-03' }, null));
     console.log(`billing run (recomputes drafts): ${r2.contracts} contracts in ${ms(second)} → ${(r2.contracts / (second / 1000)).toFixed(0)} contracts/s`);
+
+    // ── 3. finalizing the run's drafts: one by one, and in batches (one ledger batch each) ─────
+    const [key2] = await db.query(`SELECT id FROM api_keys WHERE vendor_id = $1 LIMIT 1`, [v2]);
+    const admin2 = { vendorId: v2, keyId: key2.id, role: 'vendor_admin' as const, customerId: null, contractIds: null };
+    const drafts: string[] = (await db.query(`SELECT id FROM invoices WHERE vendor_id = $1 AND status = 'draft' ORDER BY id LIMIT $2`, [v2, 2 * toFinalize])).map(
+      (r: { id: string }) => r.id,
+    );
+    const half = Math.floor(drafts.length / 2);
+    const [single] = await timed(async () => {
+      for (const id of drafts.slice(0, half)) await invoices.finalize(admin2, id);
+    });
+    console.log(`finalize one by one            : ${half} invoices in ${ms(single)} → ${(half / (single / 1000)).toFixed(0)} invoices (journal postings)/s`);
+    const [batched] = await timed(async () => {
+      for (let i = half; i < drafts.length; i += batchSize) await invoices.finalizeMany(admin2, drafts.slice(i, Math.min(i + batchSize, drafts.length)));
+    });
+    const n = drafts.length - half;
+    console.log(`finalizeMany, batches of ${String(batchSize).padEnd(5)}: ${n} invoices in ${ms(batched)} → ${(n / (batched / 1000)).toFixed(0)} invoices (journal postings)/s`);
   } finally {
     await ctx.close();
     await pg.stop();

@@ -5,7 +5,9 @@
 // throughput is bounded by 1 / (time the lock is held), commit (WAL flush) included.
 // Measures postings/s with 1, 4 and 16 concurrent writers on ONE vendor, 16 writers spread over
 // 16 vendors (no shared head), one vendor whose transactions do 5 ms of other work after posting
-// (as a finalization does), then `verify` speed. PostgreSQL runs durably (fsync on) unless --fast.
+// (as a finalization does), then batches of 100 entries per transaction (`postBatch`, what a
+// billing run finalizing many invoices uses: one head lock, one multi-row INSERT), then `verify`
+// speed. PostgreSQL runs durably (fsync on) unless --fast.
 import { rmSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { migrations } from '../../migrations';
@@ -60,7 +62,7 @@ export default async function ledgerBench(args: string[]): Promise<void> {
       return { vendorId: v.id, customerId: c.id };
     }
 
-    async function scenario(label: string, writers: number, vendors: number, workMs: number, total: number) {
+    async function scenario(label: string, writers: number, vendors: number, workMs: number, total: number, batch = 1) {
       const parties = await Promise.all(Array.from({ length: vendors }, () => vendor()));
       let next = 0;
       const latencies: number[] = [];
@@ -69,11 +71,14 @@ export default async function ledgerBench(args: string[]): Promise<void> {
         Array.from({ length: writers }, async (_, w) => {
           const party = parties[w % vendors];
           for (;;) {
-            const i = next++;
+            const i = next;
             if (i >= total) return;
+            const n = Math.min(batch, total - i);
+            next += n;
             const s = process.hrtime.bigint();
             await ds.transaction(async (em) => {
-              await ledger.post(em, party.vendorId, entry(party.customerId, `inv-${i}`));
+              if (batch === 1) await ledger.post(em, party.vendorId, entry(party.customerId, `inv-${i}`));
+              else await ledger.postBatch(em, party.vendorId, Array.from({ length: n }, (_, k) => entry(party.customerId, `inv-${i + k}`)));
               if (workMs) await sleep(workMs); // the rest of a finalization, holding the head
             });
             latencies.push(Number(process.hrtime.bigint() - s) / 1e6);
@@ -87,8 +92,8 @@ export default async function ledgerBench(args: string[]): Promise<void> {
         if (!report.ok) throw new Error(`chain broken after ${label}: ${JSON.stringify(report)}`);
       }
       console.log(
-        `${label.padEnd(44)} ${String(total).padStart(6)} postings  ${(total / seconds).toFixed(0).padStart(6)} postings/s` +
-          `  p50 ${pct(latencies, 50).toFixed(1)} ms  p99 ${pct(latencies, 99).toFixed(1)} ms`,
+        `${label.padEnd(48)} ${String(total).padStart(6)} postings  ${(total / seconds).toFixed(0).padStart(6)} postings/s` +
+          `  p50 ${pct(latencies, 50).toFixed(1)} ms  p99 ${pct(latencies, 99).toFixed(1)} ms${batch > 1 ? ' per batch' : ''}`,
       );
       return parties;
     }
@@ -100,6 +105,10 @@ export default async function ledgerBench(args: string[]): Promise<void> {
     const [big] = await scenario('16 writers, 1 vendor', 16, 1, 0, postings);
     await scenario('16 writers, 16 vendors (no shared head)', 16, 16, 0, postings);
     await scenario('16 writers, 1 vendor, +5 ms work in the tx', 16, 1, 5, Math.min(postings, 500));
+    // A billing run finalizing many invoices: postBatch, one head lock per batch.
+    await scenario('batches of 100 (postBatch), 1 writer, 1 vendor', 1, 1, 0, postings * 5, 100);
+    await scenario('batches of 100 (postBatch), 4 writers, 1 vendor', 4, 1, 0, postings * 5, 100);
+    await scenario('batches of 100, 4 writers, 1 vendor, +5 ms in tx', 4, 1, 5, postings * 5, 100);
 
     const t0 = process.hrtime.bigint();
     const report = await ledger.verify(big.vendorId);
