@@ -22,7 +22,8 @@ import { PeriodAggregates } from '../pricing/aggregates';
 import { priceInvoice } from '../pricing/engine';
 import { type FigureMismatch, storedFigureMismatches } from '../pricing/stored-figures';
 import { type EarlierPeriodRows, type InvoiceRows, invoicePricingInput } from '../pricing/invoice-inputs';
-import type { AggregateMeasure } from '../pricing/charges/measures';
+import { type AggregateMeasure, type CaseRole, caseKeyOf, type CasesMeasure } from '../pricing/charges/measures';
+import { CaseBook } from '../pricing/cases';
 import { aggregateMeasures, billableOutcomeTypes, breakdownDimensions } from '../pricing/terms';
 import { versionForPeriod } from '../pricing/terms-in-force';
 import { engineRelease, ENGINE_VERSION, VERIFIER_PACKAGE } from '../pricing/version';
@@ -408,7 +409,15 @@ interface InvoiceWork {
   billed: Map<string, PeriodAggregates>;
   kpiIds: Set<string>;
   kpis: Array<{ periodStart: string; kpi: KpiMeasurement }>;
+  /** Charge once per case: per `cases` measure, its cases as this invoice sees them (added to the aggregates after the stream). */
+  cases: Array<{ m: CasesMeasure; book: CaseBook<CaseTarget> }>;
   error: string | null;
+}
+
+/** Where a case's charge goes: the aggregates an outcome was added to, with its dimensions. */
+interface CaseTarget {
+  set: PeriodAggregates;
+  dimensions: Record<string, unknown>;
 }
 
 async function* csvRecords<T>(stream: Readable): AsyncIterable<T> {
@@ -481,6 +490,7 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
       billed: new Map(),
       kpiIds: new Set(),
       kpis: [],
+      cases: [],
       error: null,
     };
     work.push(w);
@@ -526,6 +536,7 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
     w.dims = breakdownDimensions([tv.terms, ...w.earlier.map((p) => p.terms)]);
     w.measures = aggregateMeasures([tv.terms, ...w.earlier.map((p) => p.terms)]);
     w.current = new PeriodAggregates(w.dims, w.measures);
+    w.cases = w.measures.flatMap((m) => (m.kind === 'cases' ? [{ m, book: new CaseBook<CaseTarget>() }] : []));
     try {
       const trace = JSON.parse(doc.traceJson) as { lines?: Array<{ guarantee?: { measurementId?: string | null } }> };
       for (const l of trace.lines ?? []) if (typeof l.guarantee?.measurementId === 'string') w.kpiIds.add(l.guarantee.measurementId);
@@ -599,9 +610,29 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
     const idBytes = uuidBytes(o.id);
     for (const w of invoices) {
       const own = mine.filter((l) => l.invoice_id === w.doc.id);
+      const before = (l: BillingRecord) => l.invoice_id !== w.doc.id && (finalizedAt.get(l.invoice_id) ?? '9999') < w.doc.finalizedAt;
+      const billedBefore = mine.some((l) => l.effect === '1' && before(l)) && !mine.some((l) => l.effect === '-1' && before(l));
+      // Charge once per case: what this outcome says of its case, whatever its period (billing's caseChargeSql reads the same).
+      const sight = (role: CaseRole | undefined, target?: CaseTarget, period?: string) => {
+        for (const c of w.cases)
+          if (c.m.outcomeType === o.type)
+            c.book.see({
+              case: caseKeyOf(c.m.dimension, { id: o.id, dimensions }),
+              id: o.id,
+              occurredAt: o.occurred_at,
+              role,
+              period,
+              liveBefore: billedBefore,
+              liveAfter: (billedBefore && !own.some((l) => l.effect === '-1')) || own.some((l) => l.effect === '1'),
+              target,
+            });
+      };
+      sight(undefined);
       // This period: what the invoice recorded (+1), of a billable type, occurring in the period.
-      if (w.billable.has(o.type) && day >= w.doc.periodStart && day < w.doc.periodEnd && own.some((l) => l.effect === '1'))
+      if (w.billable.has(o.type) && day >= w.doc.periodStart && day < w.doc.periodEnd && own.some((l) => l.effect === '1')) {
         w.current.add(o, dimensions, idBytes, day);
+        sight('current', { set: w.current, dimensions });
+      }
       const p = w.earlier.find((e) => day >= e.periodStart && day < e.periodEnd && e.billable.has(o.type));
       if (!p) continue;
       // Changes to an earlier period that this invoice billed.
@@ -612,14 +643,14 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
         let set = byEffect.get(effect);
         if (!set) byEffect.set(effect, (set = new PeriodAggregates(w.dims, w.measures)));
         set.add(o, dimensions, idBytes, day);
+        sight(effect === 1 ? 'late' : 'reversal', { set, dimensions });
       }
       // What other invoices finalized before this one had billed of that period and not taken back.
-      const before = (l: BillingRecord) => l.invoice_id !== w.doc.id && (finalizedAt.get(l.invoice_id) ?? '9999') < w.doc.finalizedAt;
-      const billedBefore = mine.some((l) => l.effect === '1' && before(l)) && !mine.some((l) => l.effect === '-1' && before(l));
       if (billedBefore) {
         let set = w.billed.get(p.periodStart);
         if (!set) w.billed.set(p.periodStart, (set = new PeriodAggregates(w.dims, w.measures)));
         set.add(o, dimensions, idBytes, day);
+        sight('billed', { set, dimensions }, p.periodStart);
       }
     }
   }
@@ -632,6 +663,10 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
   if (badContent) checks.fail(PATHS.outcomes, badContent);
   if (outcomes !== manifest.counts.outcomes) checks.fail(PATHS.outcomes, `${outcomes} rows ≠ manifest count ${manifest.counts.outcomes}`);
   else if (!badContent && !orphanLink && !order) checks.ok('outcomes', `${outcomes} outcomes: every content hash matches`);
+
+  // Each case's charge, now that all its outcomes were seen, on the aggregates of the outcome that carries it.
+  for (const w of work)
+    for (const c of w.cases) for (const { target } of c.book.charged()) target!.set.addCaseCharge(c.m.outcomeType, target!.dimensions, c.m.dimension);
 
   // Recompute each invoice.
   let recomputed = 0;

@@ -6,7 +6,7 @@ import { Params, Queryable } from '../common/sql';
 import { ContractsService } from '../contracts/contracts.service';
 import type { Contract } from '../contracts/entities/contract.entity';
 import { negateAggregate } from '../pricing/aggregates';
-import { type AggregateMeasure, measureKey } from '../pricing/charges/measures';
+import { type AggregateMeasure, type CasesMeasure, measureKey } from '../pricing/charges/measures';
 import { aggregateMeasures, billableOutcomeTypes, guaranteeKpis } from '../pricing/terms';
 import type {
   BillingPeriod,
@@ -99,8 +99,10 @@ interface AggShape {
  * (null on other types' rows): the same per-outcome rule as `measureOfOutcome`, which the offline
  * verifier sums. Numeric arithmetic is exact, as Decimal's is at these sizes.
  */
-export function measureSql(m: AggregateMeasure, timezone: string, ps: Params): string {
+export function measureSql(m: AggregateMeasure, timezone: string, ps: Params, column?: string): string {
   const ofType = `FILTER (WHERE o.type = ${ps.add(m.outcomeType)}::text)`;
+  // Charge once per case: each row carries its `caseCharge` (0 or 1), worked out by `caseChargeSql`.
+  if (m.kind === 'cases') return `sum(o.${column ?? 'case_charge'}) ${ofType}`;
   if (m.kind === 'clamped_share') {
     let fee = `(${ps.add(m.rate)}::numeric * coalesce(o.value, 0))`;
     if (m.min !== null) fee = `greatest(${fee}, ${ps.add(m.min)}::numeric)`;
@@ -108,6 +110,10 @@ export function measureSql(m: AggregateMeasure, timezone: string, ps: Params): s
     return `sum(${fee}) ${ofType}`;
   }
   return `sum(coalesce(o.quantity, 0) * ((o.occurred_at AT TIME ZONE ${ps.add(timezone)}::text)::date - DATE '1970-01-01')) ${ofType}`;
+}
+
+function hasCases(shape: AggShape): boolean {
+  return shape.measures.some((m) => m.kind === 'cases');
 }
 
 /** The dimensions some per-outcome component breaks its line down by. */
@@ -168,13 +174,22 @@ export class BillingInputsRepository {
     // outcomes to other invoices (as adjustments). So the draft preview skips the anti-join, and
     // the claim keeps it as a guard (the primary key of invoice_outcomes is the last word).
     let sql: string;
-    if (source.kind === 'open') sql = `SELECT ${agg.select} FROM (${this.outcomes.periodOutcomesSql(s.scope, ps, period)}) o GROUP BY ${agg.groupBy}`;
+    // Charge once per case: the rows gain their case charges (`caseChargeSql`), over the same rows.
+    const cases = (rows: string) => this.withCaseCharges(rows, 'current', dims, s, source, earlier, ps);
+    if (source.kind === 'open') sql = `SELECT ${agg.select} FROM ${cases(`(${this.outcomes.periodOutcomesSql(s.scope, ps, period)})`)} o GROUP BY ${agg.groupBy}`;
     else if (source.kind === 'claim')
       sql = `WITH src AS MATERIALIZED (${this.outcomes.periodOutcomesSql(s.scope, ps, period, `NOT ${billed(1)}`)}),
                   ins AS (INSERT INTO invoice_outcomes (vendor_id, outcome_id, effect, invoice_id)
                           SELECT vendor_id, id, 1, ${ps.add(source.invoiceId)} FROM src)
-             SELECT ${agg.select} FROM src o GROUP BY ${agg.groupBy}`;
-    else {
+             SELECT ${agg.select} FROM ${cases('src')} o GROUP BY ${agg.groupBy}`;
+    else if (hasCases(dims)) {
+      const tz = ps.add(s.contract.timezone);
+      const rows = `(SELECT * FROM (${this.recordedSql(s.scope, ps, source.invoiceId)}) o
+              WHERE o.effect = 1 AND o.contract_id = ${ps.add(s.contract.id)} AND o.type = ANY(${ps.add(types)}::text[])
+                AND o.occurred_at >= (${ps.add(s.period.start)}::timestamp AT TIME ZONE ${tz})
+                AND o.occurred_at < (${ps.add(s.period.end)}::timestamp AT TIME ZONE ${tz}))`;
+      sql = `SELECT ${agg.select} FROM ${cases(rows)} o GROUP BY ${agg.groupBy}`;
+    } else {
       const tz = ps.add(s.contract.timezone);
       sql = `SELECT ${agg.select} FROM (${this.recordedSql(s.scope, ps, source.invoiceId)}) o
               WHERE o.effect = 1 AND o.contract_id = ${ps.add(s.contract.id)} AND o.type = ANY(${ps.add(types)}::text[])
@@ -217,19 +232,20 @@ export class BillingInputsRepository {
         FROM ${this.outcomes.periodsJoinSql(s.scope, ps, { contractId: s.contract.id, timezone: s.contract.timezone, periodsJson })}
        WHERE (o.status = 'verified' AND NOT ${billed(1)}) OR (o.status = 'reversed' AND ${billed(1)} AND NOT ${billed(-1)})`;
     let sql: string;
-    if (source.kind === 'open') sql = `SELECT ${delta.select} FROM (${openDelta()}) o GROUP BY ${delta.groupBy}`;
+    const cases = (rows: string) => this.withCaseCharges(rows, 'delta', dims, s, source, earlier, ps);
+    if (source.kind === 'open') sql = `SELECT ${delta.select} FROM ${cases(`(${openDelta()})`)} o GROUP BY ${delta.groupBy}`;
     else if (source.kind === 'claim')
       sql = `WITH src AS MATERIALIZED (${openDelta()}),
                   ins AS (INSERT INTO invoice_outcomes (vendor_id, outcome_id, effect, invoice_id)
                           SELECT vendor_id, id, effect, ${ps.add(source.invoiceId)} FROM src)
-             SELECT ${delta.select} FROM src o GROUP BY ${delta.groupBy}`;
+             SELECT ${delta.select} FROM ${cases('src')} o GROUP BY ${delta.groupBy}`;
     else {
       const tz = ps.add(s.contract.timezone);
       sql = `SELECT ${delta.select}
-               FROM (SELECT r.*, p.start FROM (${this.recordedSql(s.scope, ps, source.invoiceId)}) r
+               FROM ${cases(`(SELECT r.*, p.start FROM (${this.recordedSql(s.scope, ps, source.invoiceId)}) r
                        JOIN jsonb_to_recordset(${ps.add(periodsJson)}::jsonb) AS p(start date, "end" date, types text[])
                          ON r.contract_id = ${ps.add(s.contract.id)} AND r.type = ANY(p.types)
-                        AND r.occurred_at >= (p.start::timestamp AT TIME ZONE ${tz}) AND r.occurred_at < (p."end"::timestamp AT TIME ZONE ${tz})) o
+                        AND r.occurred_at >= (p.start::timestamp AT TIME ZONE ${tz}) AND r.occurred_at < (p."end"::timestamp AT TIME ZONE ${tz}))`)} o
               GROUP BY ${delta.groupBy}`;
     }
     const deltaRows: AggRow[] = await em.query(sql, ps.values);
@@ -250,8 +266,8 @@ export class BillingInputsRepository {
         : { invoiceId: bs.add(source.invoiceId), before: source.kind === 'recorded' ? bs.add(source.billedBefore) : null };
     const billedRows: AggRow[] = await em.query(
       `SELECT ${billedAgg.select}
-         FROM (SELECT ${OutcomeBillingReads.COLUMNS}, p.start FROM ${from}
-                WHERE ${billed(1, by)} AND NOT ${billed(-1, by)}) o
+         FROM ${this.withCaseCharges(`(SELECT ${OutcomeBillingReads.COLUMNS}, p.start FROM ${from}
+                WHERE ${billed(1, by)} AND NOT ${billed(-1, by)})`, 'billed', dims, s, source, earlier, bs)} o
         GROUP BY ${billedAgg.groupBy}`,
       bs.values,
     );
@@ -324,6 +340,89 @@ export class BillingInputsRepository {
              WHERE ${where} AND io.invoice_id = ${ps.add(invoiceId)}`;
   }
 
+  /**
+   * Charge once per case: `rows` (an outcome subquery, or a CTE name) with one more column `cc<i>`
+   * per `cases` measure i, the outcome's `caseCharge` (src/pricing/charges/measures.ts) for the
+   * invoice being priced, as SQL: window functions find the first outcome of each case among the
+   * rows of a role, and semi-joins over the contract's outcomes of the type and invoice_outcomes say
+   * whether the case is charged before and after this invoice (`caseChargeSql`). Without such a
+   * measure the rows are returned as they are.
+   */
+  private withCaseCharges(
+    rows: string,
+    role: 'current' | 'delta' | 'billed',
+    shape: AggShape,
+    s: BillingSubject,
+    source: OutcomeSource,
+    earlier: InvoicedPeriod[],
+    ps: Params,
+  ): string {
+    const parts = shape.measures.flatMap((m, i) => (m.kind === 'cases' ? [{ i, ...this.caseChargeSql(m, i, role, s, source, earlier, ps) }] : []));
+    if (parts.length === 0) return rows;
+    return `(SELECT o.*, ${parts.map((p) => `${p.flag} AS cc${p.i}`).join(', ')} FROM ${rows} o ${parts.map((p) => p.joins).join(' ')})`;
+  }
+
+  /** The SQL of `caseCharge` for the rows `o` of a role (`delta`: late rows have effect 1, reversals −1). */
+  private caseChargeSql(
+    m: CasesMeasure,
+    i: number,
+    role: 'current' | 'delta' | 'billed',
+    s: BillingSubject,
+    source: OutcomeSource,
+    earlier: InvoicedPeriod[],
+    ps: Params,
+  ): { flag: string; joins: string } {
+    const dim = ps.add(m.dimension);
+    const type = ps.add(m.outcomeType);
+    const key = (a: string) =>
+      `(CASE WHEN coalesce(jsonb_typeof(${a}.dimensions -> ${dim}::text), 'null') = 'null' THEN 'id:' || ${a}.id::text ELSE 'v:' || (${a}.dimensions ->> ${dim}::text) END)`;
+    const first = (partition: string) => `row_number() OVER (PARTITION BY ${partition}o.type, ${key('o')}${role === 'delta' ? ', o.effect' : ''} ORDER BY o.occurred_at, o.id) = 1`;
+    if (role === 'billed') return { flag: `(CASE WHEN o.type = ${type}::text AND ${first('o.start, ')} THEN 1 ELSE 0 END)`, joins: '' };
+
+    // Invoices before this one: all (a draft), all others (finalizing), others finalized before it (reproduction).
+    const by = source.kind === 'open' ? undefined : { invoiceId: ps.add(source.invoiceId), before: source.kind === 'recorded' ? ps.add(source.billedBefore) : null };
+    const ofType = () => `(${this.outcomes.contractOutcomesSql(s.scope, ps, { contractId: s.contract.id, type: m.outcomeType })})`;
+    // Built on demand: every parameter added to `ps` must appear in the statement.
+    const liveBefore = () => `SELECT ${key('o')} FROM ${ofType()} o WHERE ${billed(1, by)} AND NOT ${billed(-1, by)}`;
+    const tz = () => ps.add(s.contract.timezone);
+    // This invoice's rows of the type: verified late (+1, earlier periods), billed in its period (+1), reversed (−1).
+    let late: () => string;
+    let liveAfter: () => string;
+    if (source.kind === 'recorded') {
+      const own = (effect: 1 | -1) =>
+        `SELECT o.* FROM (${this.recordedSql(s.scope, ps, source.invoiceId)}) o WHERE o.effect = ${effect} AND o.contract_id = ${ps.add(s.contract.id)} AND o.type = ${type}::text`;
+      late = () => `SELECT ${key('o')} FROM (${own(1)}) o WHERE o.occurred_at < (${ps.add(s.period.start)}::timestamp AT TIME ZONE ${tz()})`;
+      liveAfter = () => `SELECT ${key('o')} FROM ${ofType()} o WHERE ${billed(1, by)} AND NOT ${billed(-1, by)}
+                     AND NOT EXISTS (SELECT 1 FROM (${own(-1)}) r WHERE r.id = o.id)
+                   UNION ALL SELECT ${key('o')} FROM (${own(1)}) o`;
+    } else {
+      const periodsJson = JSON.stringify(earlier.map((p) => ({ start: p.start, end: p.end, types: [...billableOutcomeTypes(p.terms).keys()] })));
+      late = () =>
+        earlier.length
+          ? `SELECT ${key('o')} FROM ${this.outcomes.periodsJoinSql(s.scope, ps, { contractId: s.contract.id, timezone: s.contract.timezone, periodsJson })}
+              WHERE o.type = ${type}::text AND o.status = 'verified' AND NOT ${billed(1)}`
+          : `SELECT NULL::text WHERE false`;
+      const period = { contractId: s.contract.id, timezone: s.contract.timezone, start: s.period.start, end: s.period.end, types: [m.outcomeType] };
+      // A draft bills every verified outcome of its period; a finalizing invoice those no other invoice billed.
+      liveAfter = () => `SELECT ${key('o')} FROM ${ofType()} o WHERE ${billed(1, by)} AND NOT ${billed(-1, by)} AND o.status <> 'reversed'
+                   UNION ALL ${late()}
+                   UNION ALL SELECT ${key('o')} FROM (${this.outcomes.periodOutcomesSql(s.scope, ps, period, source.kind === 'claim' ? `NOT ${billed(1, by)}` : undefined)}) o`;
+    }
+    // Case sets joined by key (hash joins that scale, unlike a subplan per row); DISTINCT keeps the rows one each.
+    const join = (name: string, set: string) => `LEFT JOIN (SELECT DISTINCT k FROM (${set}) x(k)) ${name}${i} ON ${name}${i}.k = ${key('o')}`;
+    if (role === 'current')
+      return {
+        flag: `(CASE WHEN o.type = ${type}::text AND ${first('')} AND lb${i}.k IS NULL AND lt${i}.k IS NULL THEN 1 ELSE 0 END)`,
+        joins: `${join('lb', liveBefore())} ${join('lt', late())}`,
+      };
+    return {
+      flag: `(CASE WHEN o.type <> ${type}::text OR NOT (${first('')}) THEN 0
+                  WHEN o.effect::int = 1 THEN (CASE WHEN lb${i}.k IS NULL THEN 1 ELSE 0 END)
+                  ELSE (CASE WHEN la${i}.k IS NULL THEN 1 ELSE 0 END) END)`,
+      joins: `${join('lb', liveBefore())} ${join('la', liveAfter())}`,
+    };
+  }
+
   private periodsParam(periods: InvoicedPeriod[]): string {
     return JSON.stringify(periods.map((p) => ({ start: p.start, end: p.end, types: [...billableOutcomeTypes(p.terms).keys()] })));
   }
@@ -343,7 +442,7 @@ export class BillingInputsRepository {
       'sum(o.quantity)::text AS q',
       'sum(o.value)::text AS v',
       `${IDS_DIGEST_SQL} AS digest`,
-      ...shape.measures.map((m, i) => `${measureSql(m, shape.timezone, ps)}::text AS m${i}`),
+      ...shape.measures.map((m, i) => `${measureSql(m, shape.timezone, ps, `cc${i}`)}::text AS m${i}`),
     ].join(', ');
     const lead = [...keys.map((k) => `o.${k}`), 'o.type'].join(', ');
     const groupBy =

@@ -54,6 +54,17 @@ export class OutcomeBillingReads {
   }
 
   /**
+   * `SELECT <columns>, o.status FROM outcomes o WHERE …`: every outcome of one type of a contract,
+   * whatever its period: what charge-once-per-case reads to tell whether a case is already charged
+   * (src/invoicing/billing-inputs.repository.ts).
+   */
+  contractOutcomesSql(scope: Scope, ps: Params, q: { contractId: string; type: string }): string {
+    const where = outcomeScope(scope, ps);
+    return `SELECT ${OutcomeBillingReads.COLUMNS}, o.status FROM outcomes o
+             WHERE ${where} AND o.contract_id = ${ps.add(q.contractId)} AND o.type = ${ps.add(q.type)}::text`;
+  }
+
+  /**
    * A LATERAL probe of one outcome by primary key, for rows `idCol` of another table: the planner
    * cannot flatten it (OFFSET 0), so it stays an index probe whatever the statistics say.
    */

@@ -1,0 +1,119 @@
+jest.setTimeout(300_000);
+
+import { verifyBundle } from '../../src/audit/verify-bundle';
+import { binary, saveTo, tempDir } from '../reports/support';
+import { issueKey } from '../support/fixtures';
+import { createTestApp, KeyedClient, TestApp } from '../support/test-app';
+import { bill } from './helpers';
+
+// Issue #19 item 2: one charge per conversation, across periods, given back when the case reopens;
+// every invoice re-verified by the service and by the offline verifier from an evidence bundle.
+const TERMS = {
+  components: [{ type: 'per_outcome', unitPrice: '0.99', outcomeType: 'resolution', verification: 'customer', chargeOncePer: 'conversation' }],
+};
+
+describe('a per-outcome component charged once per conversation, billed', () => {
+  let t: TestApp;
+  let vendor: KeyedClient;
+  let publicKeyPem: string;
+  const dir = tempDir('ol-charge-once-');
+  let n = 0;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    vendor = t.as((await t.createVendor('Per-conversation vendor')).adminKey);
+    publicKeyPem = (await vendor.get('/v1/vendor/signing-key').expect(200)).body.publicKeyPem;
+  });
+  afterAll(() => t.close());
+
+  async function contractWith(terms: object) {
+    const c = await vendor.post('/v1/customers', { name: `Customer ${++n}` }).expect(201);
+    const res = await vendor.post('/v1/contracts', {
+      customerId: c.body.id, name: 'Support agent', currency: 'USD', timezone: 'UTC', taxRate: '0', startsOn: '2026-03-01', status: 'active', terms,
+    });
+    return { res, customerId: c.body.id as string };
+  }
+
+  const lines = (invoice: any) => invoice.lines.map((l: any) => [l.key, l.kind, l.quantity, l.amount]);
+
+  it('charges a conversation once across periods, and gives it back when its last billed resolution is reversed', async () => {
+    const { res, customerId } = await contractWith(TERMS);
+    expect(res.status).toBe(201);
+    const contractId: string = res.body.id;
+    const customer = t.as(await issueKey(vendor, { role: 'customer', customerId }));
+    const record = async (conversation: string | null, occurredAt: string): Promise<string> => {
+      const body = { externalId: `r-${++n}`, type: 'resolution', occurredAt, ...(conversation ? { dimensions: { conversation } } : {}) };
+      const id = (await vendor.post(`/v1/contracts/${contractId}/outcomes`, body).expect(201)).body.id;
+      await customer.post(`/v1/outcomes/${id}/verify`, {}).expect(200);
+      return id;
+    };
+    const reverse = async (id: string) => {
+      await customer.post(`/v1/outcomes/${id}/dispute`, { reason: 'the conversation was reopened' }).expect(200);
+      await vendor.post(`/v1/outcomes/${id}/reverse`, { reason: 'reopened' }).expect(200);
+    };
+    const finalize = async (invoice: any) => {
+      const fin = await vendor.post(`/v1/invoices/${invoice.id}/finalize`).expect(200);
+      expect((await vendor.get(`/v1/invoices/${fin.body.id}/verify`).expect(200)).body.matches).toBe(true);
+      return fin.body;
+    };
+
+    // March: two resolutions of conversation A, one of B, one without a conversation (its own case).
+    const a1 = await record('A', '2026-03-02T10:00:00Z');
+    const a2 = await record('A', '2026-03-05T10:00:00Z');
+    const b1 = await record('B', '2026-03-06T10:00:00Z');
+    await record(null, '2026-03-07T10:00:00Z');
+    const march = await bill(vendor, contractId, '2026-03');
+    expect(lines(march)).toEqual([['per_outcome', 'charge', '3', '2.97']]);
+    expect(march.lines[0].description).toBe('3 conversation cases charged once (4 verified resolution outcomes) × 0.99');
+    expect((await finalize(march)).total).toBe('2.97');
+
+    // April: A again (charged in March: not again), C new; B reopened (its only resolution reversed).
+    const a3 = await record('A', '2026-04-02T10:00:00Z');
+    await record('C', '2026-04-03T10:00:00Z');
+    await reverse(b1);
+    const april = await bill(vendor, contractId, '2026-04');
+    expect(lines(april)).toEqual([
+      ['per_outcome', 'charge', '1', '0.99'],
+      ['adj:reversal:2026-03-01:per_outcome', 'adjustment', '-1', '-0.99'],
+    ]);
+    expect(april.lines[1].description).toBe('Adjustment for 2026-03: 1 conversation case reopened');
+    expect((await finalize(april)).total).toBe('0.00');
+
+    // May: A's March resolutions reversed, but its April one is still billed: A stays charged.
+    await reverse(a1);
+    await reverse(a2);
+    const may = await bill(vendor, contractId, '2026-05');
+    expect(lines(may)).toEqual([['per_outcome', 'charge', '0', '0.00']]);
+    await finalize(may);
+
+    // June: A's last billed resolution reversed: the case is given back, on its April adjustment.
+    await reverse(a3);
+    const june = await bill(vendor, contractId, '2026-06');
+    expect(lines(june)).toEqual([
+      ['per_outcome', 'charge', '0', '0.00'],
+      ['adj:reversal:2026-04-01:per_outcome', 'adjustment', '-1', '-0.99'],
+    ]);
+    await finalize(june);
+
+    // The offline verifier counts the cases the same way, from the bundle's outcomes and billing links.
+    const bundle = await customer.get(`/v1/contracts/${contractId}/evidence`).buffer(true).parse(binary).expect(200);
+    const report = await verifyBundle(saveTo(dir, `${contractId}.zip`, bundle.body), { publicKeyPem });
+    expect(report.checks.filter((x) => x.status === 'fail')).toEqual([]);
+    expect(report.checks).toContainEqual({ status: 'ok', subject: 'invoices', message: '4 invoice(s) recomputed with the pricing engine: all match' });
+  });
+
+  it('refuses bad terms with a 422 naming the field, and writes nothing', async () => {
+    const one = TERMS.components[0];
+    for (const [bad, path] of [
+      [{ ...one, chargeOncePer: '' }, 'components[0].chargeOncePer'],
+      [{ ...one, chargeOncePer: 7 }, 'components[0].chargeOncePer'],
+      [{ ...one, breakdownBy: 'site' }, 'components[0].chargeOncePer'],
+    ] as const) {
+      const { res } = await contractWith({ components: [bad] });
+      expect(res.status).toBe(422);
+      expect(res.header['content-type']).toMatch(/application\/problem\+json/);
+      expect(JSON.stringify(res.body)).toContain(path);
+      expect(res.body.code ?? res.body.type).toMatch(/TERMS_INVALID|terms/i);
+    }
+  });
+});
