@@ -102,8 +102,47 @@ describe('a per-outcome component charged once per conversation, billed', () => 
     expect(report.checks).toContainEqual({ status: 'ok', subject: 'invoices', message: '4 invoice(s) recomputed with the pricing engine: all match' });
   });
 
+  it('charges a case verified late once, on the late adjustment, even when the same invoice bills its newer outcome', async () => {
+    const { res, customerId } = await contractWith(TERMS);
+    expect(res.status).toBe(201);
+    const contractId: string = res.body.id;
+    const customer = t.as(await issueKey(vendor, { role: 'customer', customerId }));
+    const record = async (conversation: string, occurredAt: string): Promise<string> =>
+      (await vendor.post(`/v1/contracts/${contractId}/outcomes`, { externalId: `r-${++n}`, type: 'resolution', occurredAt, dimensions: { conversation } }).expect(201)).body.id;
+    const verify = (ids: string[]) => customer.post('/v1/outcomes/verify', { ids }).expect(200);
+
+    const a1 = await record('A', '2026-03-02T10:00:00Z');
+    const a2 = await record('A', '2026-03-03T10:00:00Z'); // verified after March is invoiced
+    const c1 = await record('C', '2026-03-04T10:00:00Z'); // likewise: C's first resolution
+    await verify([a1]);
+    const march = await bill(vendor, contractId, '2026-03');
+    expect(lines(march)).toEqual([['per_outcome', 'charge', '1', '0.99']]);
+    await vendor.post(`/v1/invoices/${march.id}/finalize`).expect(200);
+
+    const c2 = await record('C', '2026-04-02T10:00:00Z');
+    const d1 = await record('D', '2026-04-03T10:00:00Z');
+    await verify([a2, c1, c2, d1]);
+    const april = await bill(vendor, contractId, '2026-04');
+    // A: charged in March, its late resolution costs nothing; C: charged once, by its March resolution; D: charged in April.
+    expect(lines(april)).toEqual([
+      ['per_outcome', 'charge', '1', '0.99'],
+      ['adj:late_verified:2026-03-01:per_outcome', 'adjustment', '1', '0.99'],
+    ]);
+    expect(april.lines[1].description).toBe('Adjustment for 2026-03: 1 conversation case charged late');
+    const fin = await vendor.post(`/v1/invoices/${april.id}/finalize`).expect(200);
+    expect(fin.body.total).toBe('1.98');
+    expect((await vendor.get(`/v1/invoices/${fin.body.id}/verify`).expect(200)).body.matches).toBe(true);
+
+    const bundle = await customer.get(`/v1/contracts/${contractId}/evidence`).buffer(true).parse(binary).expect(200);
+    const report = await verifyBundle(saveTo(dir, `${contractId}.zip`, bundle.body), { publicKeyPem });
+    expect(report.checks.filter((x) => x.status === 'fail')).toEqual([]);
+    expect(report.checks).toContainEqual({ status: 'ok', subject: 'invoices', message: '2 invoice(s) recomputed with the pricing engine: all match' });
+  });
+
   it('refuses bad terms with a 422 naming the field, and writes nothing', async () => {
     const one = TERMS.components[0];
+    const contracts = async () => (await vendor.get('/v1/contracts?limit=100').expect(200)).body.data.length;
+    const before = await contracts();
     for (const [bad, path] of [
       [{ ...one, chargeOncePer: '' }, 'components[0].chargeOncePer'],
       [{ ...one, chargeOncePer: 7 }, 'components[0].chargeOncePer'],
@@ -115,5 +154,6 @@ describe('a per-outcome component charged once per conversation, billed', () => 
       expect(JSON.stringify(res.body)).toContain(path);
       expect(res.body.code ?? res.body.type).toMatch(/TERMS_INVALID|terms/i);
     }
+    expect(await contracts()).toBe(before);
   });
 });
