@@ -383,8 +383,12 @@ export class BillingInputsRepository {
     const by = source.kind === 'open' ? undefined : { invoiceId: ps.add(source.invoiceId), before: source.kind === 'recorded' ? ps.add(source.billedBefore) : null };
     const ofType = () => `(${this.outcomes.contractOutcomesSql(s.scope, ps, { contractId: s.contract.id, type: m.outcomeType })})`;
     // Built on demand: every parameter added to `ps` must appear in the statement.
-    const liveBefore = () => `SELECT ${key('o')} FROM ${ofType()} o WHERE ${billed(1, by)} AND NOT ${billed(-1, by)}`;
     const tz = () => ps.add(s.contract.timezone);
+    // A draft (or a simulation of a period already invoiced) reads what earlier periods charged: its own period's billing is not "before" it.
+    const liveBefore = () =>
+      `SELECT ${key('o')} FROM ${ofType()} o WHERE ${billed(1, by)} AND NOT ${billed(-1, by)}${
+        source.kind === 'open' ? ` AND o.occurred_at < (${ps.add(s.period.start)}::timestamp AT TIME ZONE ${tz()})` : ''
+      }`;
     // This invoice's rows of the type: verified late (+1, earlier periods), billed in its period (+1), reversed (−1).
     let late: () => string;
     let liveAfter: () => string;
