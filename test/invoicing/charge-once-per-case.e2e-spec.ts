@@ -1,5 +1,6 @@
-jest.setTimeout(300_000);
+jest.setTimeout(600_000);
 
+import fc from 'fast-check';
 import { verifyBundle } from '../../src/audit/verify-bundle';
 import { binary, saveTo, tempDir } from '../reports/support';
 import { issueKey } from '../support/fixtures';
@@ -137,6 +138,80 @@ describe('a per-outcome component charged once per conversation, billed', () => 
     const report = await verifyBundle(saveTo(dir, `${contractId}.zip`, bundle.body), { publicKeyPem });
     expect(report.checks.filter((x) => x.status === 'fail')).toEqual([]);
     expect(report.checks).toContainEqual({ status: 'ok', subject: 'invoices', message: '2 invoice(s) recomputed with the pricing engine: all match' });
+  });
+
+  it('bills one charge per case still billed over random sequences of recording, verification, reversal and finalization, re-verified offline', async () => {
+    const months = ['2026-03', '2026-04', '2026-05'];
+    type Op =
+      | { op: 'record'; month: number; conv: number; verify: boolean }
+      | { op: 'verify'; pick: number }
+      | { op: 'reverse'; pick: number }
+      | { op: 'finalize' };
+    const opArb: fc.Arbitrary<Op> = fc.oneof(
+      { weight: 5, arbitrary: fc.record({ op: fc.constant('record' as const), month: fc.constantFrom(0, 0, 1, 2), conv: fc.integer({ min: -1, max: 2 }), verify: fc.boolean() }) },
+      { weight: 2, arbitrary: fc.record({ op: fc.constant('verify' as const), pick: fc.nat() }) },
+      { weight: 3, arbitrary: fc.record({ op: fc.constant('reverse' as const), pick: fc.nat() }) },
+      { weight: 2, arbitrary: fc.record({ op: fc.constant('finalize' as const) }) },
+    );
+    const seen = { late: 0, reversal: 0 };
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { minLength: 8, maxLength: 24 }), async (ops) => {
+        const { res, customerId } = await contractWith({ components: [{ ...TERMS.components[0], unitPrice: '1.00' }] });
+        const contractId: string = res.body.id;
+        const customer = t.as(await issueKey(vendor, { role: 'customer', customerId }));
+        const model = new Map<string, { status: 'recorded' | 'verified' | 'reversed'; conv: string | null }>();
+        let finalized = 0;
+        const pick = (status: string, k: number) => {
+          const list = [...model.entries()].filter(([, o]) => o.status === status).map(([id]) => id);
+          return list.length ? list[k % list.length] : null;
+        };
+        const billAndFinalize = async (period: string) => {
+          const invoice = await bill(vendor, contractId, period);
+          const fin = await vendor.post(`/v1/invoices/${invoice.id}/finalize`).expect(200);
+          expect((await vendor.get(`/v1/invoices/${fin.body.id}/verify`).expect(200)).body.matches).toBe(true);
+          for (const l of fin.body.lines) if (l.adjustment) seen[l.adjustment.kind === 'late_verified' ? 'late' : 'reversal']++;
+        };
+        for (const o of ops) {
+          if (o.op === 'record') {
+            const conv = o.conv < 0 ? null : `c${o.conv}`;
+            const body = { externalId: `x-${++n}`, type: 'resolution', occurredAt: `${months[o.month]}-${String((n % 27) + 1).padStart(2, '0')}T10:00:00Z`, ...(conv ? { dimensions: { conversation: conv } } : {}) };
+            const id = (await vendor.post(`/v1/contracts/${contractId}/outcomes`, body).expect(201)).body.id;
+            model.set(id, { status: 'recorded', conv });
+            if (o.verify) {
+              await customer.post(`/v1/outcomes/${id}/verify`, {}).expect(200);
+              model.get(id)!.status = 'verified';
+            }
+          } else if (o.op === 'verify') {
+            const id = pick('recorded', o.pick);
+            if (!id) continue;
+            await customer.post(`/v1/outcomes/${id}/verify`, {}).expect(200);
+            model.get(id)!.status = 'verified';
+          } else if (o.op === 'reverse') {
+            const id = pick('verified', o.pick);
+            if (!id) continue;
+            await customer.post(`/v1/outcomes/${id}/dispute`, { reason: 'reopened' }).expect(200);
+            await vendor.post(`/v1/outcomes/${id}/reverse`, {}).expect(200);
+            model.get(id)!.status = 'reversed';
+          } else if (finalized < months.length) await billAndFinalize(months[finalized++]);
+        }
+        while (finalized < months.length) await billAndFinalize(months[finalized++]);
+        await billAndFinalize('2026-06'); // picks up every late change
+
+        // Unit price 1.00 and no tax: the invoices add up to the cases that still have a verified outcome.
+        const live = new Set([...model.entries()].filter(([, o]) => o.status === 'verified').map(([id, o]) => o.conv ?? `id:${id}`));
+        const [{ billed_total }] = await t.db.query(
+          `SELECT trim_scale(COALESCE(sum(total), 0))::text AS billed_total FROM invoices WHERE contract_id = $1 AND status <> 'draft'`,
+          [contractId],
+        );
+        expect(billed_total).toBe(String(live.size));
+        const bundle = await customer.get(`/v1/contracts/${contractId}/evidence`).buffer(true).parse(binary).expect(200);
+        const report = await verifyBundle(saveTo(dir, `${contractId}.zip`, bundle.body), { publicKeyPem });
+        expect(report.checks.filter((x) => x.status === 'fail')).toEqual([]);
+      }),
+      { numRuns: 10, seed: 20260319 },
+    );
+    expect(seen.late).toBeGreaterThan(0);
+    expect(seen.reversal).toBeGreaterThan(0);
   });
 
   it('refuses bad terms with a 422 naming the field, and writes nothing', async () => {
