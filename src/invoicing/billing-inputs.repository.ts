@@ -112,6 +112,9 @@ export function measureSql(m: AggregateMeasure, timezone: string, ps: Params, co
   return `sum(coalesce(o.quantity, 0) * ((o.occurred_at AT TIME ZONE ${ps.add(timezone)}::text)::date - DATE '1970-01-01')) ${ofType}`;
 }
 
+/** The outcome columns of an aggregate's rows, by name (OutcomeBillingReads.COLUMNS). */
+const OUTCOME_COLUMNS = OutcomeBillingReads.COLUMNS.split(', ').map((c) => c.replace(/^o\./, ''));
+
 function hasCases(shape: AggShape): boolean {
   return shape.measures.some((m) => m.kind === 'cases');
 }
@@ -343,10 +346,8 @@ export class BillingInputsRepository {
   /**
    * Charge once per case: `rows` (an outcome subquery, or a CTE name) with one more column `cc<i>`
    * per `cases` measure i, the outcome's `caseCharge` (src/pricing/charges/measures.ts) for the
-   * invoice being priced, as SQL: window functions find the first outcome of each case among the
-   * rows of a role, and semi-joins over the contract's outcomes of the type and invoice_outcomes say
-   * whether the case is charged before and after this invoice (`caseChargeSql`). Without such a
-   * measure the rows are returned as they are.
+   * invoice being priced, as SQL (`caseChargeSql`). Without such a measure the rows are returned as
+   * they are.
    */
   private withCaseCharges(
     rows: string,
@@ -357,13 +358,31 @@ export class BillingInputsRepository {
     earlier: InvoicedPeriod[],
     ps: Params,
   ): string {
-    const parts = shape.measures.flatMap((m, i) => (m.kind === 'cases' ? [{ i, ...this.caseChargeSql(m, i, role, s, source, earlier, ps) }] : []));
-    if (parts.length === 0) return rows;
-    return `(SELECT o.*, ${parts.map((p) => `${p.flag} AS cc${p.i}`).join(', ')} FROM ${rows} o ${parts.map((p) => p.joins).join(' ')})`;
+    const cols = [...OUTCOME_COLUMNS, ...(role === 'current' ? [] : ['start']), ...(role === 'delta' ? ['effect'] : [])];
+    let out = rows;
+    shape.measures.forEach((m, i) => {
+      if (m.kind !== 'cases') return;
+      out = this.caseChargeSql(out, cols, m, i, role, s, source, earlier, ps);
+      cols.push(`cc${i}`);
+    });
+    return out;
   }
 
-  /** The SQL of `caseCharge` for the rows `o` of a role (`delta`: late rows have effect 1, reversals −1). */
+  /**
+   * The rows with `cc<i>`, by sorting rather than joining (a join's plan depends on statistics that
+   * freshly loaded outcomes do not have yet: a nested loop over two sides of a million cases is
+   * quadratic). The rows (tag 0) and the keys of the case sets it needs form one union; window
+   * functions over each case (type, key) tell whether a set holds the case, and pick the first row
+   * of each role by (occurred_at, id). Sets: 1 the outcomes billed and not taken back before this
+   * invoice, one key each (driven from the contract's invoices and their invoice_outcomes, each
+   * outcome probed by primary key); 2 this invoice's late-verified outcomes (+1, earlier periods);
+   * 3 what it bills in its own period. A case is still billed after the invoice when it had more
+   * billed outcomes than the invoice reverses (the invoice only reverses outcomes billed before it),
+   * or the invoice bills one of it (its late rows, or set 3).
+   */
   private caseChargeSql(
+    rows: string,
+    cols: string[],
     m: CasesMeasure,
     i: number,
     role: 'current' | 'delta' | 'billed',
@@ -371,60 +390,60 @@ export class BillingInputsRepository {
     source: OutcomeSource,
     earlier: InvoicedPeriod[],
     ps: Params,
-  ): { flag: string; joins: string } {
+  ): string {
     const dim = ps.add(m.dimension);
     const type = ps.add(m.outcomeType);
     const key = (a: string) =>
       `(CASE WHEN coalesce(jsonb_typeof(${a}.dimensions -> ${dim}::text), 'null') = 'null' THEN 'id:' || ${a}.id::text ELSE 'v:' || (${a}.dimensions ->> ${dim}::text) END)`;
-    const first = (partition: string) => `row_number() OVER (PARTITION BY ${partition}o.type, ${key('o')}${role === 'delta' ? ', o.effect' : ''} ORDER BY o.occurred_at, o.id) = 1`;
-    if (role === 'billed') return { flag: `(CASE WHEN o.type = ${type}::text AND ${first('o.start, ')} THEN 1 ELSE 0 END)`, joins: '' };
+    const list = cols.map((c) => `o.${c}`).join(', ');
+    const first = `(u.tag = 0 AND u.type = ${type}::text AND row_number() OVER (PARTITION BY u.tag, u.type, u.ck${role === 'billed' ? ', u.start' : ''}${role === 'delta' ? ', u.effect' : ''} ORDER BY u.occurred_at, u.id) = 1)`;
+    const wrap = (sets: Array<[number, string]>, flag: string) => {
+      const setRows = sets.map(([tag, sql]) => `UNION ALL SELECT ${cols.map((c) => (c === 'type' ? `${type}::text` : 'NULL')).join(', ')}, x.k, ${tag} FROM (${sql}) x(k)`);
+      return `(SELECT ${cols.map((c) => `z.${c}`).join(', ')}, z.flag AS cc${i} FROM (
+                SELECT u.*, (CASE WHEN ${flag} THEN 1 ELSE 0 END) AS flag
+                  FROM (SELECT ${list}, ${key('o')} AS ck, 0 AS tag FROM ${rows} o ${setRows.join(' ')}) u
+                WINDOW c AS (PARTITION BY u.type, u.ck)) z
+              WHERE z.tag = 0)`;
+    };
+    const has = (cond: string) => `bool_or(${cond}) OVER c`;
+    if (role === 'billed') return wrap([], first);
 
     // Invoices before this one: all (a draft), all others (finalizing), others finalized before it (reproduction).
-    const by = source.kind === 'open' ? undefined : { invoiceId: ps.add(source.invoiceId), before: source.kind === 'recorded' ? ps.add(source.billedBefore) : null };
-    const ofType = () => `(${this.outcomes.contractOutcomesSql(s.scope, ps, { contractId: s.contract.id, type: m.outcomeType })})`;
-    // Built on demand: every parameter added to `ps` must appear in the statement.
     const tz = () => ps.add(s.contract.timezone);
-    // A draft (or a simulation of a period already invoiced) reads what earlier periods charged: its own period's billing is not "before" it.
-    const liveBefore = () =>
-      `SELECT ${key('o')} FROM ${ofType()} o WHERE ${billed(1, by)} AND NOT ${billed(-1, by)}${
-        source.kind === 'open' ? ` AND o.occurred_at < (${ps.add(s.period.start)}::timestamp AT TIME ZONE ${tz()})` : ''
-      }`;
-    // This invoice's rows of the type: verified late (+1, earlier periods), billed in its period (+1), reversed (−1).
-    let late: () => string;
-    let liveAfter: () => string;
-    if (source.kind === 'recorded') {
-      const own = (effect: 1 | -1) =>
-        `SELECT o.* FROM (${this.recordedSql(s.scope, ps, source.invoiceId)}) o WHERE o.effect = ${effect} AND o.contract_id = ${ps.add(s.contract.id)} AND o.type = ${type}::text`;
-      late = () => `SELECT ${key('o')} FROM (${own(1)}) o WHERE o.occurred_at < (${ps.add(s.period.start)}::timestamp AT TIME ZONE ${tz()})`;
-      liveAfter = () => `SELECT ${key('o')} FROM ${ofType()} o WHERE ${billed(1, by)} AND NOT ${billed(-1, by)}
-                     AND NOT EXISTS (SELECT 1 FROM (${own(-1)}) r WHERE r.id = o.id)
-                   UNION ALL SELECT ${key('o')} FROM (${own(1)}) o`;
-    } else {
-      const periodsJson = JSON.stringify(earlier.map((p) => ({ start: p.start, end: p.end, types: [...billableOutcomeTypes(p.terms).keys()] })));
-      late = () =>
-        earlier.length
+    const start = () => `(${ps.add(s.period.start)}::timestamp AT TIME ZONE ${tz()})`;
+    // Built on demand: every parameter added to `ps` must appear in the statement. Each set is driven
+    // from the contract's invoices and their invoice_outcomes rows, each outcome probed by primary key
+    // (no anti-join whose plan could turn quadratic). A draft (or a simulation of a period already
+    // invoiced) reads what earlier periods billed: its own period's billing is not "before" it.
+    const ofInvoices = (effect: 1 | -1, which: 'before' | 'this', when?: '<' | '>=') => {
+      const invoice = which === 'this' ? `bi.id = ${ps.add((source as { invoiceId: string }).invoiceId)}`
+        : source.kind === 'open' ? 'true'
+        : `bi.id <> ${ps.add(source.invoiceId)}${source.kind === 'recorded' ? ` AND bi.finalized_at < ${ps.add(source.billedBefore)}::timestamptz` : ''}`;
+      const occurred = when ? ` AND o.occurred_at ${when} ${start()}` : which === 'before' && source.kind === 'open' ? ` AND o.occurred_at < ${start()}` : '';
+      return `SELECT ${key('o')} FROM invoices bi
+                JOIN invoice_outcomes io ON io.vendor_id = bi.vendor_id AND io.invoice_id = bi.id AND io.effect = ${effect}
+                ${this.outcomes.outcomeByIdLateralSql(s.scope, ps, 'io.outcome_id')}
+               WHERE ${invoiceOutcomeScope(s.scope, ps)} AND bi.contract_id = ${ps.add(s.contract.id)} AND ${invoice} AND o.type = ${type}::text${occurred}`;
+    };
+    // Sets 1 and 4: the +1 and −1 rows before this invoice; a case is charged when it has more of the first (each outcome has at most one of each).
+    const before: Array<[number, string]> = [[1, ofInvoices(1, 'before')], [4, ofInvoices(-1, 'before')]];
+    const liveBefore = `sum((u.tag = 1)::int) OVER c > sum((u.tag = 4)::int) OVER c`;
+    const periodsJson = JSON.stringify(earlier.map((p) => ({ start: p.start, end: p.end, types: [...billableOutcomeTypes(p.terms).keys()] })));
+    const late = () =>
+      source.kind === 'recorded'
+        ? ofInvoices(1, 'this', '<')
+        : earlier.length
           ? `SELECT ${key('o')} FROM ${this.outcomes.periodsJoinSql(s.scope, ps, { contractId: s.contract.id, timezone: s.contract.timezone, periodsJson })}
               WHERE o.type = ${type}::text AND o.status = 'verified' AND NOT ${billed(1)}`
           : `SELECT NULL::text WHERE false`;
-      const period = { contractId: s.contract.id, timezone: s.contract.timezone, start: s.period.start, end: s.period.end, types: [m.outcomeType] };
-      // A draft bills every verified outcome of its period; a finalizing invoice those no other invoice billed.
-      liveAfter = () => `SELECT ${key('o')} FROM ${ofType()} o WHERE ${billed(1, by)} AND NOT ${billed(-1, by)} AND o.status <> 'reversed'
-                   UNION ALL ${late()}
-                   UNION ALL SELECT ${key('o')} FROM (${this.outcomes.periodOutcomesSql(s.scope, ps, period, source.kind === 'claim' ? `NOT ${billed(1, by)}` : undefined)}) o`;
-    }
-    // Case sets joined by key (hash joins that scale, unlike a subplan per row); DISTINCT keeps the rows one each.
-    const join = (name: string, set: string) => `LEFT JOIN (SELECT DISTINCT k FROM (${set}) x(k)) ${name}${i} ON ${name}${i}.k = ${key('o')}`;
-    if (role === 'current')
-      return {
-        flag: `(CASE WHEN o.type = ${type}::text AND ${first('')} AND lb${i}.k IS NULL AND lt${i}.k IS NULL THEN 1 ELSE 0 END)`,
-        joins: `${join('lb', liveBefore())} ${join('lt', late())}`,
-      };
-    return {
-      flag: `(CASE WHEN o.type <> ${type}::text OR NOT (${first('')}) THEN 0
-                  WHEN o.effect::int = 1 THEN (CASE WHEN lb${i}.k IS NULL THEN 1 ELSE 0 END)
-                  ELSE (CASE WHEN la${i}.k IS NULL THEN 1 ELSE 0 END) END)`,
-      joins: `${join('lb', liveBefore())} ${join('la', liveAfter())}`,
-    };
+    if (role === 'current') return wrap([...before, [2, late()]], `${first} AND NOT (${liveBefore}) AND NOT ${has('u.tag = 2')}`);
+    // What this invoice bills in its period: a draft every verified outcome of it; a finalizing invoice
+    // what its first statement just recorded; a finalized one what it recorded.
+    const period = { contractId: s.contract.id, timezone: s.contract.timezone, start: s.period.start, end: s.period.end, types: [m.outcomeType] };
+    const current = source.kind === 'open' ? `SELECT ${key('o')} FROM (${this.outcomes.periodOutcomesSql(s.scope, ps, period)}) o` : ofInvoices(1, 'this', '>=');
+    const after = `(sum((u.tag = 1)::int) OVER c > sum((u.tag = 4)::int) OVER c + sum((u.tag = 0 AND u.effect::int = -1)::int) OVER c
+                    OR ${has('u.tag = 0 AND u.effect::int = 1')} OR ${has('u.tag = 3')})`;
+    return wrap([...before, [3, current]], `${first} AND CASE WHEN u.effect::int = 1 THEN NOT (${liveBefore}) ELSE NOT ${after} END`);
   }
 
   private periodsParam(periods: InvoicedPeriod[]): string {
