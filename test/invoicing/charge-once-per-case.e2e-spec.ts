@@ -101,6 +101,12 @@ describe('a per-outcome component charged once per conversation, billed', () => 
     const report = await verifyBundle(saveTo(dir, `${contractId}.zip`, bundle.body), { publicKeyPem });
     expect(report.checks.filter((x) => x.status === 'fail')).toEqual([]);
     expect(report.checks).toContainEqual({ status: 'ok', subject: 'invoices', message: '4 invoice(s) recomputed with the pricing engine: all match' });
+
+    // A bundle of June alone carries the earlier billed resolutions of its cases, so June re-prices offline too.
+    const june1 = await vendor.get(`/v1/contracts/${contractId}/evidence?from=2026-06&to=2026-06`).buffer(true).parse(binary).expect(200);
+    const ranged = await verifyBundle(saveTo(dir, `${contractId}-june.zip`, june1.body), { publicKeyPem });
+    expect(ranged.checks.filter((x) => x.status === 'fail')).toEqual([]);
+    expect(ranged.checks).toContainEqual({ status: 'ok', subject: 'invoices', message: '1 invoice(s) recomputed with the pricing engine: all match' });
   });
 
   it('charges a case verified late once, on the late adjustment, even when the same invoice bills its newer outcome', async () => {
