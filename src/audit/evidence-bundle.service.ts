@@ -285,12 +285,21 @@ class BundleContext {
     const customerNames = await parties.customerNames(this.caller, [...new Set(rows.map((c) => c.customerId))], this.em);
     const terms = await contracts.termsVersionsOf(this.caller, this.scope.contractIds, this.em);
     this.termsVersions = new Map(terms.map((t) => [t.id, t]));
+    const casePairs = [
+      ...new Map(
+        terms.flatMap((t) =>
+          t.document.components.flatMap((c) => (c.type === 'per_outcome' && c.chargeOncePer !== undefined ? [[`${t.contractId} ${c.outcomeType}`, { contractId: t.contractId, type: c.outcomeType }] as const] : [])),
+        ),
+      ).values(),
+    ];
     this.outcomeFilter = {
       contracts: rows.map((c) => ({ id: c.id, timezone: c.timezone })),
       fromDate: this.range.fromDate,
       toEnd: this.range.toEnd,
       measurementIds,
-      alsoBilled: (ps) => invoicing.billedInRangeSql(this.caller, ps, exported),
+      // Charge once per case: every billed outcome of such a component's type, so the verifier knows which cases were charged before.
+      alsoBilled: (ps) =>
+        casePairs.length ? `(${invoicing.billedInRangeSql(this.caller, ps, exported)} OR ${invoicing.billedEverSql(ps, casePairs)})` : invoicing.billedInRangeSql(this.caller, ps, exported),
     };
     this.contractDocs = rows.map((c) => ({
       id: c.id,

@@ -22,7 +22,8 @@ import { PeriodAggregates } from '../pricing/aggregates';
 import { priceInvoice } from '../pricing/engine';
 import { type FigureMismatch, storedFigureMismatches } from '../pricing/stored-figures';
 import { type EarlierPeriodRows, type InvoiceRows, invoicePricingInput } from '../pricing/invoice-inputs';
-import type { AggregateMeasure } from '../pricing/charges/measures';
+import { type AggregateMeasure, type CaseRole, caseKeyOf, type CasesMeasure } from '../pricing/charges/measures';
+import { CaseBook } from '../pricing/cases';
 import { aggregateMeasures, billableOutcomeTypes, breakdownDimensions } from '../pricing/terms';
 import { versionForPeriod } from '../pricing/terms-in-force';
 import { type PeriodStretch, periodStretches } from '../pricing/amendment';
@@ -414,7 +415,15 @@ interface InvoiceWork {
   billed: Map<string, PeriodAggregates>;
   kpiIds: Set<string>;
   kpis: Array<{ periodStart: string; kpi: KpiMeasurement }>;
+  /** Charge once per case: per `cases` measure, its cases as this invoice sees them (added to the aggregates after the stream). */
+  cases: Array<{ m: CasesMeasure; book: CaseBook<CaseTarget> }>;
   error: string | null;
+}
+
+/** Where a case's charge goes: the aggregates an outcome was added to, with its dimensions. */
+interface CaseTarget {
+  set: PeriodAggregates;
+  dimensions: Record<string, unknown>;
 }
 
 async function* csvRecords<T>(stream: Readable): AsyncIterable<T> {
@@ -488,6 +497,7 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
       billed: new Map(),
       kpiIds: new Set(),
       kpis: [],
+      cases: [],
       error: null,
     };
     work.push(w);
@@ -556,6 +566,7 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
     w.measures = aggregateMeasures(allTerms);
     w.current = new PeriodAggregates(w.dims, w.measures);
     w.stretches = split?.map((st, i) => ({ ...st, terms: stretchTerms[i], billable: new Set(billableOutcomeTypes(stretchTerms[i]).keys()), aggs: new PeriodAggregates(w.dims, w.measures) })) ?? null;
+    w.cases = w.measures.flatMap((m) => (m.kind === 'cases' ? [{ m, book: new CaseBook<CaseTarget>() }] : []));
     try {
       const trace = JSON.parse(doc.traceJson) as { lines?: Array<{ guarantee?: { measurementId?: string | null } }> };
       for (const l of trace.lines ?? []) if (typeof l.guarantee?.measurementId === 'string') w.kpiIds.add(l.guarantee.measurementId);
@@ -629,13 +640,31 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
     const idBytes = uuidBytes(o.id);
     for (const w of invoices) {
       const own = mine.filter((l) => l.invoice_id === w.doc.id);
+      const before = (l: BillingRecord) => l.invoice_id !== w.doc.id && (finalizedAt.get(l.invoice_id) ?? '9999') < w.doc.finalizedAt;
+      const billedBefore = mine.some((l) => l.effect === '1' && before(l)) && !mine.some((l) => l.effect === '-1' && before(l));
+      // Charge once per case: what this outcome says of its case, whatever its period (billing's caseChargeSql reads the same).
+      const sight = (role: CaseRole | undefined, target?: CaseTarget, period?: string) => {
+        for (const c of w.cases)
+          if (c.m.outcomeType === o.type)
+            c.book.see({
+              case: caseKeyOf(c.m.dimension, { id: o.id, dimensions }),
+              id: o.id,
+              occurredAt: o.occurred_at,
+              role,
+              period,
+              liveBefore: billedBefore,
+              liveAfter: (billedBefore && !own.some((l) => l.effect === '-1')) || own.some((l) => l.effect === '1'),
+              target,
+            });
+      };
+      sight(undefined);
       // This period: what the invoice recorded (+1), of a billable type, occurring in the period (or in a stretch of it).
       if (own.some((l) => l.effect === '1')) {
-        if (!w.stretches) {
-          if (w.billable.has(o.type) && day >= w.doc.periodStart && day < w.doc.periodEnd) w.current.add(o, dimensions, idBytes, day);
-        } else {
-          const st = w.stretches.find((x) => day >= x.readFrom && day < x.end && x.billable.has(o.type));
-          if (st) st.aggs.add(o, dimensions, idBytes, day);
+        const st = w.stretches?.find((x) => day >= x.readFrom && day < x.end && x.billable.has(o.type));
+        const set = !w.stretches ? (w.billable.has(o.type) && day >= w.doc.periodStart && day < w.doc.periodEnd ? w.current : null) : (st?.aggs ?? null);
+        if (set) {
+          set.add(o, dimensions, idBytes, day);
+          sight('current', { set, dimensions });
         }
       }
       const p = w.earlier.find((e) => day >= e.from && day < e.to && e.billable.has(o.type));
@@ -648,14 +677,14 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
         let set = byEffect.get(effect);
         if (!set) byEffect.set(effect, (set = new PeriodAggregates(w.dims, w.measures)));
         set.add(o, dimensions, idBytes, day);
+        sight(effect === 1 ? 'late' : 'reversal', { set, dimensions });
       }
       // What other invoices finalized before this one had billed of that period and not taken back.
-      const before = (l: BillingRecord) => l.invoice_id !== w.doc.id && (finalizedAt.get(l.invoice_id) ?? '9999') < w.doc.finalizedAt;
-      const billedBefore = mine.some((l) => l.effect === '1' && before(l)) && !mine.some((l) => l.effect === '-1' && before(l));
       if (billedBefore) {
         let set = w.billed.get(p.from);
         if (!set) w.billed.set(p.from, (set = new PeriodAggregates(w.dims, w.measures)));
         set.add(o, dimensions, idBytes, day);
+        sight('billed', { set, dimensions }, p.from);
       }
     }
   }
@@ -668,6 +697,10 @@ async function checkOutcomesAndInvoices(zip: ZipReader, manifest: BundleManifest
   if (badContent) checks.fail(PATHS.outcomes, badContent);
   if (outcomes !== manifest.counts.outcomes) checks.fail(PATHS.outcomes, `${outcomes} rows ≠ manifest count ${manifest.counts.outcomes}`);
   else if (!badContent && !orphanLink && !order) checks.ok('outcomes', `${outcomes} outcomes: every content hash matches`);
+
+  // Each case's charge, now that all its outcomes were seen, on the aggregates of the outcome that carries it.
+  for (const w of work)
+    for (const c of w.cases) for (const { target } of c.book.charged()) target!.set.addCaseCharge(c.m.outcomeType, target!.dimensions, c.m.dimension);
 
   // Recompute each invoice.
   let recomputed = 0;

@@ -98,6 +98,7 @@ export class DemoSeeder {
     }
     for (const step of this.steps()) await step.run(ctx);
     await this.amendForDeemedAcceptance(ctx, adminKey.id);
+    await this.amendForPerConversation(ctx, adminKey.id);
     const auditor = await this.apiKeys.issue(vendor.id, { name: 'demo auditor', role: 'auditor' });
     this.logger.log(`demo data loaded in ${Date.now() - started} ms`);
     const inspection = ctx.scenarios.find((s) => s.scenario.id === 'inspection')!;
@@ -143,6 +144,26 @@ export class DemoSeeder {
     };
     const admin = { vendorId: ctx.vendorId, keyId: adminKeyId, role: 'vendor_admin' as const, customerId: null, contractIds: null };
     await this.contracts.addTerms(admin, radiology.contractId, { effectiveFrom: '2026-04-01', terms: amended });
+  }
+
+  /**
+   * From April on, the chatbot contract also charges 1.50 per resolved conversation, once per
+   * conversation however many resolutions it records (`chargeOncePer`, issue #19 item 2): an
+   * amendment, so that March's seed invoice (and its golden) stays as it is.
+   */
+  private async amendForPerConversation(ctx: DemoContext, adminKeyId: string): Promise<void> {
+    const chatbot = ctx.scenarios.find((s) => s.scenario.id === 'chatbot');
+    if (!chatbot) return;
+    const terms = termsOfScenario(chatbot.scenario);
+    const amended = {
+      ...terms,
+      components: [
+        ...terms.components,
+        { type: 'per_outcome' as const, key: 'resolution', unitPrice: '1.50', outcomeType: 'resolution', verification: 'customer' as const, chargeOncePer: 'conversation' },
+      ],
+    };
+    const admin = { vendorId: ctx.vendorId, keyId: adminKeyId, role: 'vendor_admin' as const, customerId: null, contractIds: null };
+    await this.contracts.addTerms(admin, chatbot.contractId, { effectiveFrom: '2026-04-01', terms: amended });
   }
 
   /** The demo's steps, in order: outcomes first (recorded and verified), then their invoices. */

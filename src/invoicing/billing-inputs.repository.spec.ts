@@ -61,3 +61,32 @@ describe('BillingInputsRepository SQL (billing runs in the vendor scope)', () =>
     expect(await rec.record(() => repo.pricingInput(rec, subject, { kind: 'recorded', invoiceId: ID, billedBefore: new Date(0) }, [], [ID]))).toMatchSnapshot();
   });
 });
+
+/** Charge once per case (issue #19 item 2): each statement gains the case charges of its rows. */
+describe('BillingInputsRepository SQL with a component charged once per case', () => {
+  const parsed = parseTerms({
+    components: [{ type: 'per_outcome', outcomeType: 'resolution', unitPrice: '0.99', verification: 'customer', chargeOncePer: 'conversation' }],
+  });
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  const terms: Terms = parsed.terms;
+  const rec = new SqlRecorder();
+  const contracts = { termsVersionsById: async () => [{ id: ID, document: terms }] } as unknown as ContractsService;
+  const repo = new BillingInputsRepository(new OutcomeBillingReads(rec.asDataSource()), new InvoicesRepository(rec.asDataSource()), contracts);
+  const contract = {
+    vendorId: VENDOR, id: CONTRACT, customerId: CUSTOMER, currency: 'USD', timezone: 'UTC', taxRate: '0',
+    startsOn: '2026-01-01', endsOn: null, billingCycle: 'monthly',
+  } as unknown as Contract;
+  const subject: BillingSubject = { scope: vendorScope(VENDOR), contract, period: { start: '2026-03-01', end: '2026-04-01' }, terms };
+  const earlier: InvoicedPeriod[] = [{ start: '2026-02-01', end: '2026-03-01', termsVersionId: ID, terms }];
+  rec.reply = [{ type: 'resolution', n: '1', q: null, v: null, digest: 'xor128:0', start: '2026-02-01', effect: '-1', m0: '1' }];
+
+  it.each<[string, OutcomeSource]>([
+    ['a draft (open)', { kind: 'open' }],
+    ['a finalizing invoice (claim)', { kind: 'claim', invoiceId: ID }],
+    ['a finalized invoice (recorded)', { kind: 'recorded', invoiceId: ID, billedBefore: new Date('2026-04-02T00:00:00Z') }],
+  ])('pricingInput of %s', async (_name, source) => {
+    const sent = await rec.record(() => repo.pricingInput(rec, subject, source, earlier));
+    expect(JSON.stringify(sent)).toContain('row_number() OVER');
+    expect(sent).toMatchSnapshot();
+  });
+});

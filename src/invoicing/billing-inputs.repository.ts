@@ -9,7 +9,7 @@ import type { TermsVersion } from '../contracts/entities/terms-version.entity';
 import { type PeriodStretch, periodStretches } from '../pricing/amendment';
 import { versionForPeriod } from '../pricing/terms-in-force';
 import { negateAggregate } from '../pricing/aggregates';
-import { type AggregateMeasure, measureKey } from '../pricing/charges/measures';
+import { type AggregateMeasure, type CasesMeasure, measureKey } from '../pricing/charges/measures';
 import { aggregateMeasures, billableOutcomeTypes, guaranteeKpis } from '../pricing/terms';
 import type {
   BillingPeriod,
@@ -114,8 +114,10 @@ interface AggShape {
  * (null on other types' rows): the same per-outcome rule as `measureOfOutcome`, which the offline
  * verifier sums. Numeric arithmetic is exact, as Decimal's is at these sizes.
  */
-export function measureSql(m: AggregateMeasure, timezone: string, ps: Params): string {
+export function measureSql(m: AggregateMeasure, timezone: string, ps: Params, column?: string): string {
   const ofType = `FILTER (WHERE o.type = ${ps.add(m.outcomeType)}::text)`;
+  // Charge once per case: each row carries its `caseCharge` (0 or 1), worked out by `caseChargeSql`.
+  if (m.kind === 'cases') return `sum(o.${column ?? 'case_charge'}) ${ofType}`;
   if (m.kind === 'clamped_share') {
     let fee = `(${ps.add(m.rate)}::numeric * coalesce(o.value, 0))`;
     if (m.min !== null) fee = `greatest(${fee}, ${ps.add(m.min)}::numeric)`;
@@ -123,6 +125,13 @@ export function measureSql(m: AggregateMeasure, timezone: string, ps: Params): s
     return `sum(${fee}) ${ofType}`;
   }
   return `sum(coalesce(o.quantity, 0) * ((o.occurred_at AT TIME ZONE ${ps.add(timezone)}::text)::date - DATE '1970-01-01')) ${ofType}`;
+}
+
+/** The outcome columns of an aggregate's rows, by name (OutcomeBillingReads.COLUMNS). */
+const OUTCOME_COLUMNS = OutcomeBillingReads.COLUMNS.split(', ').map((c) => c.replace(/^o\./, ''));
+
+function hasCases(shape: AggShape): boolean {
+  return shape.measures.some((m) => m.kind === 'cases');
 }
 
 /** The dimensions some per-outcome component breaks its line down by. */
@@ -198,10 +207,10 @@ export class BillingInputsRepository {
     if (s.stretches) {
       segments = [];
       for (const { version, readFrom, ...stretch } of s.stretches) {
-        const rows = await this.periodAggregates(em, s, source, { start: readFrom, end: stretch.end }, version.document, dims);
+        const rows = await this.periodAggregates(em, s, source, { start: readFrom, end: stretch.end }, version.document, dims, earlier);
         segments.push({ ...stretch, terms: version.document, aggregates: rows });
       }
-    } else aggregates = await this.periodAggregates(em, s, source, s.period, s.terms, dims);
+    } else aggregates = await this.periodAggregates(em, s, source, s.period, s.terms, dims, earlier);
 
     const kpiMeasurements = kpiIds
       ? await this.kpisById(em, s, kpiIds)
@@ -224,7 +233,15 @@ export class BillingInputsRepository {
    * The aggregates of the outcomes dated in `range` of the types `terms` bill. With a `claim`
    * source the same statement records them for the invoice.
    */
-  private async periodAggregates(em: Queryable, s: BillingSubject, source: OutcomeSource, range: BillingPeriod, terms: Terms, dims: AggShape): Promise<OutcomeAggregate[]> {
+  private async periodAggregates(
+    em: Queryable,
+    s: BillingSubject,
+    source: OutcomeSource,
+    range: BillingPeriod,
+    terms: Terms,
+    dims: AggShape,
+    earlier: InvoicedPeriod[],
+  ): Promise<OutcomeAggregate[]> {
     const types = [...billableOutcomeTypes(terms).keys()];
     const ps = new Params();
     const period = { contractId: s.contract.id, timezone: s.contract.timezone, start: range.start, end: range.end, types, cutoff: s.period.end };
@@ -235,19 +252,23 @@ export class BillingInputsRepository {
     // a vendor's whole history it would cost more than the period); the primary key of
     // invoice_outcomes still refuses a second claim of any outcome.
     let sql: string;
-    if (source.kind === 'open') sql = `SELECT ${agg.select} FROM (${this.outcomes.periodOutcomesSql(s.scope, ps, period)}) o GROUP BY ${agg.groupBy}`;
+    // Charge once per case: the rows gain their case charges (`caseChargeSql`), over the same rows.
+    const cases = (rows: string) => this.withCaseCharges(rows, 'current', dims, s, source, earlier, ps);
+    if (source.kind === 'open') sql = `SELECT ${agg.select} FROM ${cases(`(${this.outcomes.periodOutcomesSql(s.scope, ps, period)})`)} o GROUP BY ${agg.groupBy}`;
     else if (source.kind === 'claim')
       sql = `WITH src AS MATERIALIZED (${this.outcomes.periodOutcomesSql(s.scope, ps, period)}),
                   ins AS (INSERT INTO invoice_outcomes (vendor_id, outcome_id, effect, invoice_id)
                           SELECT vendor_id, id, 1, ${ps.add(source.invoiceId)} FROM src)
-             SELECT ${agg.select} FROM src o GROUP BY ${agg.groupBy}`;
+             SELECT ${agg.select} FROM ${cases('src')} o GROUP BY ${agg.groupBy}`;
     else {
       const tz = ps.add(s.contract.timezone);
-      sql = `SELECT ${agg.select} FROM (${this.recordedSql(s.scope, ps, source.invoiceId)}) o
+      const rows = `(SELECT * FROM (${this.recordedSql(s.scope, ps, source.invoiceId)}) o
               WHERE o.effect = 1 AND o.contract_id = ${ps.add(s.contract.id)} AND o.type = ANY(${ps.add(types)}::text[])
                 AND o.occurred_at >= (${ps.add(range.start)}::timestamp AT TIME ZONE ${tz})
-                AND o.occurred_at < (${ps.add(range.end)}::timestamp AT TIME ZONE ${tz})
-              GROUP BY ${agg.groupBy}`;
+                AND o.occurred_at < (${ps.add(range.end)}::timestamp AT TIME ZONE ${tz}))`;
+      sql = hasCases(dims)
+        ? `SELECT ${agg.select} FROM ${cases(rows)} o GROUP BY ${agg.groupBy}`
+        : `SELECT ${agg.select} FROM ${rows} o GROUP BY ${agg.groupBy}`;
     }
     const rows: AggRow[] = source.kind === 'recorded' ? await recordJoined(em, sql, ps.values) : await em.query(sql, ps.values);
     return rows.flatMap((r) => this.toAggregate(r, dims));
@@ -271,19 +292,20 @@ export class BillingInputsRepository {
         FROM ${this.outcomes.periodsJoinSql(s.scope, ps, { contractId: s.contract.id, timezone: s.contract.timezone, periodsJson, changedSince })}
        WHERE (o.status = 'verified' AND NOT ${billed(1)}) OR (o.status = 'reversed' AND ${billed(1)} AND NOT ${billed(-1)})`;
     let sql: string;
-    if (source.kind === 'open') sql = `SELECT ${delta.select} FROM (${openDelta()}) o GROUP BY ${delta.groupBy}`;
+    const cases = (rows: string) => this.withCaseCharges(rows, 'delta', dims, s, source, earlier, ps);
+    if (source.kind === 'open') sql = `SELECT ${delta.select} FROM ${cases(`(${openDelta()})`)} o GROUP BY ${delta.groupBy}`;
     else if (source.kind === 'claim')
       sql = `WITH src AS MATERIALIZED (${openDelta()}),
                   ins AS (INSERT INTO invoice_outcomes (vendor_id, outcome_id, effect, invoice_id)
                           SELECT vendor_id, id, effect, ${ps.add(source.invoiceId)} FROM src)
-             SELECT ${delta.select} FROM src o GROUP BY ${delta.groupBy}`;
+             SELECT ${delta.select} FROM ${cases('src')} o GROUP BY ${delta.groupBy}`;
     else {
       const tz = ps.add(s.contract.timezone);
       sql = `SELECT ${delta.select}
-               FROM (SELECT r.*, p.start FROM (${this.recordedSql(s.scope, ps, source.invoiceId)}) r
+               FROM ${cases(`(SELECT r.*, p.start FROM (${this.recordedSql(s.scope, ps, source.invoiceId)}) r
                        JOIN jsonb_to_recordset(${ps.add(periodsJson)}::jsonb) AS p(start date, "end" date, types text[])
                          ON r.contract_id = ${ps.add(s.contract.id)} AND r.type = ANY(p.types)
-                        AND r.occurred_at >= (p.start::timestamp AT TIME ZONE ${tz}) AND r.occurred_at < (p."end"::timestamp AT TIME ZONE ${tz})) o
+                        AND r.occurred_at >= (p.start::timestamp AT TIME ZONE ${tz}) AND r.occurred_at < (p."end"::timestamp AT TIME ZONE ${tz}))`)} o
               GROUP BY ${delta.groupBy}`;
     }
     const deltaRows: AggRow[] = source.kind === 'recorded' ? await recordJoined(em, sql, ps.values) : await em.query(sql, ps.values);
@@ -304,8 +326,8 @@ export class BillingInputsRepository {
         : { invoiceId: bs.add(source.invoiceId), before: source.kind === 'recorded' ? bs.add(source.billedBefore) : null };
     const billedRows: AggRow[] = await em.query(
       `SELECT ${billedAgg.select}
-         FROM (SELECT ${OutcomeBillingReads.COLUMNS}, p.start FROM ${from}
-                WHERE ${billed(1, by)} AND NOT ${billed(-1, by)}) o
+         FROM ${this.withCaseCharges(`(SELECT ${OutcomeBillingReads.COLUMNS}, p.start FROM ${from}
+                WHERE ${billed(1, by)} AND NOT ${billed(-1, by)})`, 'billed', dims, s, source, earlier, bs)} o
         GROUP BY ${billedAgg.groupBy}`,
       bs.values,
     );
@@ -386,6 +408,109 @@ export class BillingInputsRepository {
              WHERE ${where} AND io.invoice_id = ${ps.add(invoiceId)}`;
   }
 
+  /**
+   * Charge once per case: `rows` (an outcome subquery, or a CTE name) with one more column `cc<i>`
+   * per `cases` measure i, the outcome's `caseCharge` (src/pricing/charges/measures.ts) for the
+   * invoice being priced, as SQL (`caseChargeSql`). Without such a measure the rows are returned as
+   * they are.
+   */
+  private withCaseCharges(
+    rows: string,
+    role: 'current' | 'delta' | 'billed',
+    shape: AggShape,
+    s: BillingSubject,
+    source: OutcomeSource,
+    earlier: InvoicedPeriod[],
+    ps: Params,
+  ): string {
+    const cols = [...OUTCOME_COLUMNS, ...(role === 'current' ? [] : ['start']), ...(role === 'delta' ? ['effect'] : [])];
+    let out = rows;
+    shape.measures.forEach((m, i) => {
+      if (m.kind !== 'cases') return;
+      out = this.caseChargeSql(out, cols, m, i, role, s, source, earlier, ps);
+      cols.push(`cc${i}`);
+    });
+    return out;
+  }
+
+  /**
+   * The rows with `cc<i>`, by sorting rather than joining (a join's plan depends on statistics that
+   * freshly loaded outcomes do not have yet: a nested loop over two sides of a million cases is
+   * quadratic). The rows (tag 0) and the keys of the case sets it needs form one union; window
+   * functions over each case (type, key) tell whether a set holds the case, and pick the first row
+   * of each role by (occurred_at, id). Sets: 1 the outcomes billed and not taken back before this
+   * invoice, one key each (driven from the contract's invoices and their invoice_outcomes, each
+   * outcome probed by primary key); 2 this invoice's late-verified outcomes (+1, earlier periods);
+   * 3 what it bills in its own period. A case is still billed after the invoice when it had more
+   * billed outcomes than the invoice reverses (the invoice only reverses outcomes billed before it),
+   * or the invoice bills one of it (its late rows, or set 3).
+   */
+  private caseChargeSql(
+    rows: string,
+    cols: string[],
+    m: CasesMeasure,
+    i: number,
+    role: 'current' | 'delta' | 'billed',
+    s: BillingSubject,
+    source: OutcomeSource,
+    earlier: InvoicedPeriod[],
+    ps: Params,
+  ): string {
+    const dim = ps.add(m.dimension);
+    const type = ps.add(m.outcomeType);
+    const key = (a: string) =>
+      `(CASE WHEN coalesce(jsonb_typeof(${a}.dimensions -> ${dim}::text), 'null') = 'null' THEN 'id:' || ${a}.id::text ELSE 'v:' || (${a}.dimensions ->> ${dim}::text) END)`;
+    const list = cols.map((c) => `o.${c}`).join(', ');
+    const first = `(u.tag = 0 AND u.type = ${type}::text AND row_number() OVER (PARTITION BY u.tag, u.type, u.ck${role === 'billed' ? ', u.start' : ''}${role === 'delta' ? ', u.effect' : ''} ORDER BY u.occurred_at, u.id) = 1)`;
+    const wrap = (sets: Array<[number, string]>, flag: string) => {
+      const setRows = sets.map(([tag, sql]) => `UNION ALL SELECT ${cols.map((c) => (c === 'type' ? `${type}::text` : 'NULL')).join(', ')}, x.k, ${tag} FROM (${sql}) x(k)`);
+      return `(SELECT ${cols.map((c) => `z.${c}`).join(', ')}, z.flag AS cc${i} FROM (
+                SELECT u.*, (CASE WHEN ${flag} THEN 1 ELSE 0 END) AS flag
+                  FROM (SELECT ${list}, ${key('o')} AS ck, 0 AS tag FROM ${rows} o ${setRows.join(' ')}) u
+                WINDOW c AS (PARTITION BY u.type, u.ck)) z
+              WHERE z.tag = 0)`;
+    };
+    const has = (cond: string) => `bool_or(${cond}) OVER c`;
+    if (role === 'billed') return wrap([], first);
+
+    // Invoices before this one: all (a draft), all others (finalizing), others finalized before it (reproduction).
+    const tz = () => ps.add(s.contract.timezone);
+    const start = () => `(${ps.add(s.period.start)}::timestamp AT TIME ZONE ${tz()})`;
+    // Built on demand: every parameter added to `ps` must appear in the statement. Each set is driven
+    // from the contract's invoices and their invoice_outcomes rows, each outcome probed by primary key
+    // (no anti-join whose plan could turn quadratic). A draft (or a simulation of a period already
+    // invoiced) reads what earlier periods billed: its own period's billing is not "before" it.
+    const ofInvoices = (effect: 1 | -1, which: 'before' | 'this', when?: '<' | '>=') => {
+      const invoice = which === 'this' ? `bi.id = ${ps.add((source as { invoiceId: string }).invoiceId)}`
+        : source.kind === 'open' ? 'true'
+        : `bi.id <> ${ps.add(source.invoiceId)}${source.kind === 'recorded' ? ` AND bi.finalized_at < ${ps.add(source.billedBefore)}::timestamptz` : ''}`;
+      const occurred = when ? ` AND o.occurred_at ${when} ${start()}` : which === 'before' && source.kind === 'open' ? ` AND o.occurred_at < ${start()}` : '';
+      return `SELECT ${key('o')} FROM invoices bi
+                JOIN invoice_outcomes io ON io.vendor_id = bi.vendor_id AND io.invoice_id = bi.id AND io.effect = ${effect}
+                ${this.outcomes.outcomeByIdLateralSql(s.scope, ps, 'io.outcome_id')}
+               WHERE ${invoiceOutcomeScope(s.scope, ps)} AND bi.contract_id = ${ps.add(s.contract.id)} AND ${invoice} AND o.type = ${type}::text${occurred}`;
+    };
+    // Sets 1 and 4: the +1 and −1 rows before this invoice; a case is charged when it has more of the first (each outcome has at most one of each).
+    const before: Array<[number, string]> = [[1, ofInvoices(1, 'before')], [4, ofInvoices(-1, 'before')]];
+    const liveBefore = `sum((u.tag = 1)::int) OVER c > sum((u.tag = 4)::int) OVER c`;
+    const periodsJson = JSON.stringify(earlier.map((p) => ({ start: p.start, end: p.end, types: [...billableOutcomeTypes(p.terms).keys()] })));
+    const late = () =>
+      source.kind === 'recorded'
+        ? ofInvoices(1, 'this', '<')
+        : earlier.length
+          ? `SELECT ${key('o')} FROM ${this.outcomes.periodsJoinSql(s.scope, ps, { contractId: s.contract.id, timezone: s.contract.timezone, periodsJson })}
+              WHERE o.type = ${type}::text AND o.status = 'verified' AND NOT ${billed(1)}`
+          : `SELECT NULL::text WHERE false`;
+    if (role === 'current') return wrap([...before, [2, late()]], `${first} AND NOT (${liveBefore}) AND NOT ${has('u.tag = 2')}`);
+    // What this invoice bills in its period: a draft every verified outcome of it; a finalizing invoice
+    // what its first statement just recorded; a finalized one what it recorded.
+    const period = { contractId: s.contract.id, timezone: s.contract.timezone, start: s.period.start, end: s.period.end, types: [m.outcomeType] };
+    const current = source.kind === 'open' ? `SELECT ${key('o')} FROM (${this.outcomes.periodOutcomesSql(s.scope, ps, period)}) o` : ofInvoices(1, 'this', '>=');
+    const after = `(sum((u.tag = 1)::int) OVER c > sum((u.tag = 4)::int) OVER c + sum((u.tag = 0 AND u.effect::int = -1)::int) OVER c
+                    OR ${has('u.tag = 0 AND u.effect::int = 1')} OR ${has('u.tag = 3')})`;
+    return wrap([...before, [3, current]], `${first} AND CASE WHEN u.effect::int = 1 THEN NOT (${liveBefore}) ELSE NOT ${after} END`);
+  }
+
   private periodsParam(periods: InvoicedPeriod[]): string {
     return JSON.stringify(periods.map((p) => ({ ...rangeOf(p), types: [...billableOutcomeTypes(p.terms).keys()] })));
   }
@@ -405,7 +530,7 @@ export class BillingInputsRepository {
       'sum(o.quantity)::text AS q',
       'sum(o.value)::text AS v',
       `${IDS_DIGEST_SQL} AS digest`,
-      ...shape.measures.map((m, i) => `${measureSql(m, shape.timezone, ps)}::text AS m${i}`),
+      ...shape.measures.map((m, i) => `${measureSql(m, shape.timezone, ps, `cc${i}`)}::text AS m${i}`),
     ].join(', ');
     const lead = [...keys.map((k) => `o.${k}`), 'o.type'].join(', ');
     const groupBy =

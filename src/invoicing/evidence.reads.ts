@@ -64,6 +64,17 @@ export class InvoicingEvidenceReads {
                      WHERE io.vendor_id = o.vendor_id AND io.outcome_id = o.id AND ${this.inRange(scope, ps, r)})`;
   }
 
+  /**
+   * SQL predicate on an outcome (`o`): some invoice billed or took it back, for the given
+   * (contract, outcome type) pairs. Charge once per case re-prices an invoice from every billed
+   * outcome of its cases, whatever their period, so a bundle of a range carries them all.
+   */
+  billedEverSql(ps: Params, pairs: ReadonlyArray<{ contractId: string; type: string }>): string {
+    if (pairs.length === 0) return 'false';
+    return `((o.contract_id, o.type) IN (SELECT * FROM unnest(${ps.add(pairs.map((p) => p.contractId))}::uuid[], ${ps.add(pairs.map((p) => p.type))}::text[]))
+             AND EXISTS (SELECT 1 FROM invoice_outcomes io WHERE io.vendor_id = o.vendor_id AND io.outcome_id = o.id))`;
+  }
+
   /** Every invoiced (non-draft) period of the contracts, whatever the range. */
   async invoicedPeriods(scope: Scope, contractIds: readonly string[], em: Queryable = this.db.manager): Promise<Array<Record<string, any>>> {
     const ps = new Params();

@@ -67,6 +67,26 @@ export class OutcomeBillingReads {
   }
 
   /**
+   * `SELECT <columns>, o.status FROM outcomes o WHERE …`: every outcome of one type of a contract,
+   * whatever its period: what charge-once-per-case reads to tell whether a case is already charged
+   * (src/invoicing/billing-inputs.repository.ts).
+   */
+  contractOutcomesSql(scope: Scope, ps: Params, q: { contractId: string; type: string }): string {
+    const where = outcomeScope(scope, ps);
+    return `SELECT ${OutcomeBillingReads.COLUMNS}, o.status FROM outcomes o
+             WHERE ${where} AND o.contract_id = ${ps.add(q.contractId)} AND o.type = ${ps.add(q.type)}::text`;
+  }
+
+  /**
+   * A LATERAL probe of one outcome by primary key, for rows `idCol` of another table: the planner
+   * cannot flatten it (OFFSET 0), so it stays an index probe whatever the statistics say.
+   */
+  outcomeByIdLateralSql(scope: Scope, ps: Params, idCol: string): string {
+    const where = outcomeScope(scope, ps);
+    return `CROSS JOIN LATERAL (SELECT ${OutcomeBillingReads.COLUMNS} FROM outcomes o WHERE ${where} AND o.id = ${idCol} OFFSET 0) o`;
+  }
+
+  /**
    * `JOIN outcomes o ON …`: the outcome of each row `idCol` of another table, as a plain join. Over a
    * whole invoice's record the planner should hash-join it with the period's outcomes (one pass)
    * rather than probe the primary key once per row; the caller rules out the nested loop for the

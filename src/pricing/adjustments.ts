@@ -46,18 +46,20 @@ export function adjustmentDrafts(
     if (r.round(diff).isZero()) return;
     const deltaRows = deltaIndex.rowsOf(type);
     const count = dsum(deltaRows.map((row) => dec(row.count)));
-    const n = plain(count.abs());
-    const verb = adj.kind === 'late_verified' ? 'verified late' : 'reversed';
+    const model = chargeModel(c);
+    const quantity = model.adjustmentQuantity ? model.adjustmentQuantity(deltaRows, count, c) : count;
+    const unit = model.adjustmentUnit?.(c);
+    // A charge-once-per-case line counts the cases it charges or gives back, not the outcomes.
+    const n = plain((unit ? quantity : count).abs());
+    const verb = adj.kind === 'late_verified' ? (unit ? 'charged late' : 'verified late') : unit ? 'reopened' : 'reversed';
     let lineKey = `adj:${adj.kind}:${adj.period.start}:${key}`;
     for (let i = 2; usedKeys.has(lineKey); i++) lineKey = `adj:${adj.kind}:${adj.period.start}:${key}#${i}`;
     usedKeys.add(lineKey);
-    const model = chargeModel(c);
-    const quantity = model.adjustmentQuantity ? model.adjustmentQuantity(deltaRows, count) : count;
     drafts.push({
       key: lineKey,
       componentType: c.type,
       kind: 'adjustment',
-      description: `Adjustment for ${label}: ${n} ${type} outcome${n === '1' ? '' : 's'} ${verb}`,
+      description: `Adjustment for ${label}: ${n} ${unit ?? `${type} outcome`}${n === '1' ? '' : 's'} ${verb}`,
       quantity: plain(quantity),
       unitPrice: model.adjustmentUnitPrice ? model.adjustmentUnitPrice(c) : null,
       unrounded: diff,

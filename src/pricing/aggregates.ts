@@ -50,13 +50,20 @@ export class AggregateAccumulator {
   constructor(private readonly measures: AggregateMeasure[] = []) {
     this.sums = measures.map(() => ZERO);
   }
-  add(idBytes: Buffer, quantity: string, value: string, localDate = ''): void {
+  /** `caseCharge`: what the outcome adds to a `cases` measure (`CaseBook` works it out; 0 when unknown yet, see `addCaseCharge`). */
+  add(idBytes: Buffer, quantity: string, value: string, localDate = '', caseCharge: 0 | 1 = 0): void {
     this.count++;
     if (quantity !== '') this.quantity = (this.quantity ?? ZERO).plus(quantity);
     if (value !== '') this.value = (this.value ?? ZERO).plus(value);
     this.ids.add(idBytes);
     this.measures.forEach((m, i) => {
-      this.sums[i] = this.sums[i].plus(measureOfOutcome(m, { quantity: quantity === '' ? null : quantity, value: value === '' ? null : value, localDate }));
+      this.sums[i] = this.sums[i].plus(measureOfOutcome(m, { quantity: quantity === '' ? null : quantity, value: value === '' ? null : value, localDate, caseCharge }));
+    });
+  }
+  /** One more case charged by an outcome already added (a case's charge is known once all its outcomes were seen). */
+  addCaseCharge(dimension: string): void {
+    this.measures.forEach((m, i) => {
+      if (m.kind === 'cases' && m.dimension === dimension) this.sums[i] = this.sums[i].plus(1);
     });
   }
   toAggregate(outcomeType: string, dimensions?: Record<string, string>): OutcomeAggregate {
@@ -93,6 +100,15 @@ export class PeriodAggregates {
     let row = this.rows.get(key);
     if (!row) this.rows.set(key, (row = { type, dim, agg: new AggregateAccumulator(this.measures.filter((m) => m.outcomeType === type)) }));
     row.agg.add(idBytes, o.quantity, o.value, localDate);
+  }
+  /** One more case charged by an outcome already added with these dimensions (every row it went to, as SQL's grouping sets count it). */
+  addCaseCharge(type: string, dimensions: Record<string, unknown>, caseDimension: string): void {
+    this.rows.get(`${type}\u0000`)?.agg.addCaseCharge(caseDimension);
+    for (const d of this.dims) {
+      const v = dimensions[d];
+      if (v === undefined || v === null) continue;
+      this.rows.get(`${type}\u0000${d}\u0000${typeof v === 'string' ? v : JSON.stringify(v)}`)?.agg.addCaseCharge(caseDimension);
+    }
   }
   get size(): number {
     return this.rows.size;

@@ -42,3 +42,27 @@ describe('a quote’s sample as engine input', () => {
     );
   });
 });
+
+describe('a quote charged once per case', () => {
+  const perConversation = {
+    components: [{ type: 'per_outcome', unitPrice: '0.99', outcomeType: 'resolution', verification: 'customer', chargeOncePer: 'conversation' }],
+  } as unknown as Terms;
+  const r = (conversation: string | null, occurredAt: string): SampleOutcome => ({ type: 'resolution', occurredAt, ...(conversation ? { dimensions: { conversation } } : {}) });
+  const sample = [
+    r('A', '2026-03-02T10:00:00+08:00'),
+    r('A', '2026-03-03T10:00:00+08:00'),
+    r(null, '2026-03-04T10:00:00+08:00'),
+    r('A', '2026-04-02T10:00:00+08:00'), // charged in March already
+    r('B', '2026-04-03T10:00:00+08:00'),
+  ];
+  const priced = (period: { start: string; end: string }) => {
+    const res = priceInvoice(samplePricingInput(contract, perConversation, period, sample));
+    if (!res.ok) throw new Error(res.reason);
+    return res.lines.map((l) => [l.quantity, l.amount]);
+  };
+
+  it('charges each case once, in the first period of the quote that has an outcome of it', () => {
+    expect(priced(march)).toEqual([['2', '1.98']]);
+    expect(priced({ start: '2026-04-01', end: '2026-05-01' })).toEqual([['1', '0.99']]);
+  });
+});

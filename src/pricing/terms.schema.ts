@@ -126,6 +126,12 @@ export const TERMS_SCHEMAS: Record<string, Schema> = {
         example: 'PT24H',
         description: 'Deemed acceptance (customer verification only): an ISO 8601 duration after which an unanswered outcome is verified',
       },
+      chargeOncePer: {
+        type: 'string',
+        example: 'conversation',
+        description:
+          'Charge once per case: a dimension whose distinct values are charged, not the outcomes; a case charged in an earlier period is not charged again, and reversing its last billed outcome gives it back. Not with breakdownBy; includedPerPeriod then counts cases',
+      },
     },
     ['unitPrice', 'outcomeType', 'verification'],
     { type: 'per_outcome', unitPrice: '15', outcomeType: 'accepted_report', verification: 'customer' },

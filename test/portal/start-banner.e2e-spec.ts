@@ -23,6 +23,13 @@ describe('the start banner', () => {
       [demo.keys.vendorId],
     );
     expect(document.components[0]).toMatchObject({ type: 'per_outcome', objectionWindow: 'PT24H' });
+    // The chatbot contract charges once per conversation from April on, by an amendment too.
+    const [chatbot] = await t.db.query(
+      `SELECT tv.document FROM terms_versions tv JOIN contracts c ON c.vendor_id = tv.vendor_id AND c.id = tv.contract_id
+        WHERE c.vendor_id = $1 AND c.name ILIKE '%chatbot%' AND tv.effective_from = '2026-04-01'`,
+      [demo.keys.vendorId],
+    );
+    expect(chatbot.document.components[1]).toMatchObject({ type: 'per_outcome', outcomeType: 'resolution', chargeOncePer: 'conversation' });
     const lines = await portalBanner(t.app, 'http://localhost:3000', demo.keys);
     const link = (who: string) => lines.find((l) => l.trim().startsWith(who))!.split(' : ')[1].trim();
     expect(lines.join('\n')).toContain('http://localhost:3000/portal/console/sign-in');

@@ -3395,6 +3395,11 @@ export interface components {
              * @example PT24H
              */
             objectionWindow?: string;
+            /**
+             * @description Charge once per case: a dimension whose distinct values are charged, not the outcomes; a case charged in an earlier period is not charged again, and reversing its last billed outcome gives it back. Not with breakdownBy; includedPerPeriod then counts cases
+             * @example conversation
+             */
+            chargeOncePer?: string;
             /** @description Line key; defaults to the metric for usage, otherwise the type (suffixed #2… when repeated) */
             key?: string;
             description?: string;

@@ -33,7 +33,9 @@ export interface ChargeModel<C extends PriceComponent = PriceComponent> {
   /** Its charges of the period, before guarantee, cap and minimum. */
   charges(component: C, key: string, ctx: Ctx): Charge[];
   /** The quantity on an adjustment line: the changed value, quantity or count of what it bills. */
-  adjustmentQuantity?(delta: Agg[], count: Decimal): Decimal;
+  adjustmentQuantity?(delta: Agg[], count: Decimal, component?: C): Decimal;
+  /** What an adjustment line counts when not outcomes (e.g. `conversation case`); default: `<type> outcome`. */
+  adjustmentUnit?(component: C): string | undefined;
   /** The unit price on an adjustment line. */
   adjustmentUnitPrice?(component: C): string | null;
 }

@@ -1,9 +1,10 @@
 // per_outcome: a unit price per verified outcome, optionally one line per value of a dimension.
 import { dec, dsum, plain } from '../../kernel/decimal';
-import { type Agg, aggInputs } from '../aggregate-index';
+import { type Agg, aggInputs, measureOf } from '../aggregate-index';
 import { at, checkVerification } from '../checker';
 import type { Charge, Ctx } from '../pricing-context';
 import type { ComponentBase, DecimalString, Verification } from '../types';
+import { type CasesMeasure, measureKey } from './measures';
 import type { ChargeModel } from './model';
 
 export interface PerOutcomeComponent extends ComponentBase {
@@ -29,6 +30,27 @@ export interface PerOutcomeComponent extends ComponentBase {
    * the contract's timezone) is verified by the system as deemed; it may still be disputed.
    */
   objectionWindow?: string;
+  /**
+   * Charge once per case (issue #19 item 2): the name of a dimension (`conversation`, `study`,
+   * `case`). The line charges the cases a period opens, not its outcomes: a case is charged by its
+   * first billed outcome, later outcomes of a charged case cost nothing (in any later period too),
+   * and reversing the last billed outcome of a charged case gives it back on the next invoice. An
+   * outcome without the dimension is a case of its own. The allowance counts cases; not with
+   * breakdownBy (a case may span several values of another dimension). The rule: `caseCharge` in
+   * measures.ts.
+   */
+  chargeOncePer?: string;
+}
+
+/** The `cases` measure a charge-once-per-case component reads. */
+export function casesMeasure(c: PerOutcomeComponent): CasesMeasure | undefined {
+  return c.chargeOncePer === undefined ? undefined : { kind: 'cases', outcomeType: c.outcomeType, dimension: c.chargeOncePer };
+}
+
+/** What the component counts in a row: its cases (charge once per case) or its outcomes. */
+function chargedCount(c: PerOutcomeComponent, row: Agg | undefined): string {
+  const m = casesMeasure(c);
+  return m ? measureOf(row, measureKey(m)) : (row?.count ?? '0');
 }
 
 /** ISO 8601 durations PostgreSQL reads as intervals: `P1D`, `PT24H`, `P1W`, `P1DT12H`… (no fractions). */
@@ -36,7 +58,7 @@ export const ISO_DURATION = /^P(?=\d|T\d)(\d{1,4}Y)?(\d{1,4}M)?(\d{1,4}W)?(\d{1,
 
 export const perOutcome: ChargeModel<PerOutcomeComponent> = {
   type: 'per_outcome',
-  fields: ['unitPrice', 'outcomeType', 'verification', 'verifier', 'breakdownBy', 'includedPerPeriod', 'objectionWindow'],
+  fields: ['unitPrice', 'outcomeType', 'verification', 'verifier', 'breakdownBy', 'includedPerPeriod', 'objectionWindow', 'chargeOncePer'],
   outcomeTypeField: 'outcomeType',
   onePerOutcomeType: true,
   validate(c, comp, path) {
@@ -53,20 +75,32 @@ export const perOutcome: ChargeModel<PerOutcomeComponent> = {
     }
     const included = c.decimal(comp, 'includedPerPeriod', path, 'nonNegative');
     if (included !== undefined && !dec(included).isInteger()) c.error(at(path, 'includedPerPeriod'), `must be a whole number of outcomes, got "${included}"`);
+    const once = c.string(comp, 'chargeOncePer', path);
+    if (once !== undefined && comp.breakdownBy !== undefined)
+      c.error(at(path, 'chargeOncePer'), 'not allowed with breakdownBy: one case may have outcomes under several values of the breakdown');
   },
   breakdownBy: (c) => c.breakdownBy,
+  measures: (c) => {
+    const m = casesMeasure(c);
+    return m ? [m] : [];
+  },
   charges(c, key, ctx) {
     const charges = chargesOf(c, key, ctx);
     const allowance = includedAllowance(c, key, ctx);
     return allowance ? [...charges, allowance] : charges;
   },
   adjustmentUnitPrice: (c) => c.unitPrice,
+  adjustmentQuantity: (delta, count, c) => {
+    const m = c ? casesMeasure(c) : undefined;
+    return m ? dsum(delta.map((row) => dec(measureOf(row, measureKey(m))))) : count;
+  },
+  adjustmentUnit: (c) => (c.chargeOncePer === undefined ? undefined : `${c.chargeOncePer} case`),
 };
 
 /** The allowance line: the first N verified outcomes of the period given back (none without an allowance or outcomes). */
 function includedAllowance(c: PerOutcomeComponent, key: string, ctx: Ctx): Charge | undefined {
   if (c.includedPerPeriod === undefined) return undefined;
-  const count = dec(ctx.aggregates.whole(c.outcomeType)?.count ?? '0');
+  const count = dec(chargedCount(c, ctx.aggregates.whole(c.outcomeType)));
   const included = dec(c.includedPerPeriod);
   const free = count.lessThan(included) ? count : included;
   if (!free.greaterThan(0)) return undefined;
@@ -74,12 +108,15 @@ function includedAllowance(c: PerOutcomeComponent, key: string, ctx: Ctx): Charg
   return {
     key: `${key}[included]`,
     kind: 'included_allowance',
-    description: `Included allowance: ${n} of ${c.includedPerPeriod} ${c.outcomeType} outcome${c.includedPerPeriod === '1' ? '' : 's'} per period free`,
+    description: `Included allowance: ${n} of ${c.includedPerPeriod} ${c.chargeOncePer === undefined ? `${c.outcomeType} outcome` : `${c.chargeOncePer} case`}${c.includedPerPeriod === '1' ? '' : 's'} per period free`,
     quantity: plain(free.negated()),
     unitPrice: c.unitPrice,
     amount: dec(c.unitPrice).times(free).negated(),
     formula: `−${c.unitPrice} × min(${c.includedPerPeriod}, ${plain(count)})`,
-    inputs: { outcomeType: c.outcomeType, unitPrice: c.unitPrice, includedPerPeriod: c.includedPerPeriod, count: plain(count), free: n, order: 'occurrence' },
+    inputs: {
+      outcomeType: c.outcomeType, unitPrice: c.unitPrice, includedPerPeriod: c.includedPerPeriod, count: plain(count), free: n, order: 'occurrence',
+      ...(c.chargeOncePer !== undefined ? { chargeOncePer: c.chargeOncePer } : {}),
+    },
   };
 }
 
@@ -97,6 +134,20 @@ function chargesOf(c: PerOutcomeComponent, key: string, ctx: Ctx): Charge[] {
     ...(dimensions ? { dimensions } : {}),
   });
   const whole = ctx.aggregates.whole(c.outcomeType);
+  if (c.chargeOncePer !== undefined) {
+    const cases = chargedCount(c, whole);
+    const outcomes = whole?.count ?? '0';
+    const s = (n: string) => (n === '1' ? '' : 's');
+    return [{
+      key,
+      description: c.description ?? `${cases} ${c.chargeOncePer} case${s(cases)} charged once (${outcomes} verified ${c.outcomeType} outcome${s(outcomes)}) × ${c.unitPrice}`,
+      quantity: cases,
+      unitPrice: c.unitPrice,
+      amount: dec(c.unitPrice).times(cases),
+      formula: `${c.unitPrice} × ${cases}`,
+      inputs: { outcomeType: c.outcomeType, unitPrice: c.unitPrice, ...aggInputs(whole), chargeOncePer: c.chargeOncePer, cases },
+    }];
+  }
   if (c.breakdownBy === undefined) return [one(whole, key, whole?.count ?? '0')];
   const dim = c.breakdownBy;
   const rows = ctx.aggregates.byDimension(c.outcomeType, dim);
