@@ -10,7 +10,9 @@ import { PartyNamesReads } from '../parties/documents.reads';
 import { VerifiersRepository } from '../parties/verifiers.repository';
 import type { FieldError } from '../common/errors/domain-exception';
 import { canonicalJson, sha256Hex } from '../kernel/canonical-json';
+import { nextMonthStart, periodStartOf, yearPeriod } from '../kernel/calendar';
 import { parseTerms } from '../pricing/terms';
+import { versionInForce } from '../pricing/terms-in-force';
 import type { Terms } from '../pricing/types';
 import { ContractError, ContractErrorCode } from './contracts.errors';
 import {
@@ -229,6 +231,7 @@ export class ContractsService {
           [{ field: 'effectiveFrom', message: 'another terms version takes effect on this date' }],
         );
       await this.refuseIfInvoiced(scope, em, c, dto.effectiveFrom);
+      await this.refuseIfSplittingCases(scope, em, c, dto.effectiveFrom, terms);
       const last = await this.latestTerms(scope, c, em);
       return toTermsVersionView(await this.insertTermsVersion(scope, em, c, last.version + 1, dto.effectiveFrom, terms));
     });
@@ -301,6 +304,25 @@ export class ContractsService {
       { contractId: c.id, version, effectiveFrom, document: terms, documentSha256: sha256Hex(canonicalJson(terms)) },
       em,
     );
+  }
+
+  /**
+   * "Once per case per period" has no meaning across two versions of one period (each version's
+   * stretch would count its own cases), so terms that charge once per case change only on a period
+   * boundary: refused when the new terms, or any version in force in the period it would split,
+   * charge once per case.
+   */
+  private async refuseIfSplittingCases(scope: Scope, em: Queryable, c: Contract, effectiveFrom: string, terms: Terms): Promise<void> {
+    const periodStart = periodStartOf(effectiveFrom, c.billingCycle);
+    if (effectiveFrom === periodStart || effectiveFrom === c.startsOn) return;
+    const periodEnd = c.billingCycle === 'annual' ? yearPeriod(periodStart.slice(0, 4)).end : nextMonthStart(periodStart.slice(0, 7));
+    const versions = await this.repo.termsVersions(scope, [c.id], {}, em);
+    const touched = versions.filter((v) => v.effectiveFrom < periodEnd && (v.effectiveFrom >= periodStart || v === versionInForce(versions, periodStart)));
+    const once = (t: Terms) => t.components.some((x) => x.type === 'per_outcome' && x.chargeOncePer !== undefined);
+    if (once(terms) || touched.some((v) => once(v.document)))
+      throw ContractError.create(ContractErrorCode.TERMS_VERSION_SPLITS_CASE_CHARGE, undefined, [
+        { field: 'effectiveFrom', message: `must be ${periodStart} or ${periodEnd}: these terms charge once per case per period` },
+      ]);
   }
 
   /** Terms of an invoiced period are frozen: no amendment may take effect inside or before it. */

@@ -120,4 +120,21 @@ describe('an amendment taking effect mid-month, billed through HTTP', () => {
     expect(offline.checks.filter((x) => x.status === 'fail')).toEqual([]);
     expect(offline.checks).toContainEqual({ status: 'ok', subject: 'invoices', message: '2 invoice(s) recomputed with the pricing engine: all match' });
   });
+
+  it('refuses a mid-period amendment of terms that charge once per case, and takes it on the first of the month', async () => {
+    const c = await vendor.post('/v1/customers', { name: 'Support desk' }).expect(201);
+    const perConversation = (price: string) => ({
+      components: [{ type: 'per_outcome', outcomeType: 'resolution', unitPrice: price, verification: 'auto', chargeOncePer: 'conversation' }],
+    });
+    const contract = await vendor
+      .post('/v1/contracts', { customerId: c.body.id, name: 'Chatbot', currency: 'USD', timezone: 'UTC', taxRate: '0', startsOn: '2026-03-01', status: 'active', terms: perConversation('0.99') })
+      .expect(201);
+    const id = contract.body.id;
+    const split = await vendor.post(`/v1/contracts/${id}/terms`, { effectiveFrom: '2026-05-10', terms: perConversation('1.10') }).expect(422);
+    expect(split.body).toMatchObject({ code: 'TERMS_VERSION_SPLITS_CASE_CHARGE', errors: [expect.objectContaining({ field: 'effectiveFrom' })] });
+    // Nor may terms without the rule split a month whose version has it.
+    await vendor.post(`/v1/contracts/${id}/terms`, { effectiveFrom: '2026-05-10', terms: terms('10.00', '1.00') }).expect(422);
+    await vendor.post(`/v1/contracts/${id}/terms`, { effectiveFrom: '2026-06-01', terms: perConversation('1.10') }).expect(201);
+    expect((await vendor.get(`/v1/contracts/${id}/terms`).expect(200)).body.map((v: any) => v.effectiveFrom)).toEqual(['2026-03-01', '2026-06-01']);
+  });
 });
