@@ -1,5 +1,6 @@
 // What the server benches share: a durable scratch PostgreSQL (fsync on, as in production), migrated,
 // with one vendor created in-process as the operator's CLI does.
+import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { migrations } from '../../migrations';
@@ -59,3 +60,29 @@ export async function seedManyContracts(db: Pick<DataSource, 'query'>, vendorId:
   );
   await db.query('VACUUM ANALYZE');
 }
+
+/**
+ * A vendor, its admin principal and one contract billed 0.20 per query (CNY, Shanghai) from
+ * `startsOn`, made through the services. The services are imported here, after the bench set the
+ * database environment (src reads it on import).
+ */
+export async function benchQueryContract(ctx: INestApplicationContext, startsOn: string) {
+  const { VendorsService } = await import('../../src/parties/vendors.service');
+  const { CustomersService } = await import('../../src/parties/customers.service');
+  const { ContractsService } = await import('../../src/contracts/contracts.service');
+  const { vendor, adminKey } = await ctx.get(VendorsService).create('Bench vendor');
+  const admin = { vendorId: vendor.id, keyId: adminKey.id, role: 'vendor_admin' as const, customerId: null, contractIds: null };
+  const customer = await ctx.get(CustomersService).create(vendor.id, { name: 'Bench customer' });
+  const created = await ctx.get(ContractsService).create(vendor.id, {
+    customerId: customer.id,
+    name: 'Chatbot queries',
+    currency: 'CNY',
+    timezone: 'Asia/Shanghai',
+    taxRate: '0.06',
+    startsOn,
+    status: 'active',
+    terms: { components: [{ type: 'usage', metric: 'query', unitPrice: '0.20', per: '1', verification: 'auto' }] },
+  } as any);
+  return { vendor, adminKey, admin, created };
+}
+

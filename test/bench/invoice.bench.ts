@@ -15,7 +15,7 @@ import { rmSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { startScratchPostgres } from '../support/local-postgres';
 import { arg } from './args';
-import { seedManyContracts } from './bench-database';
+import { benchQueryContract, seedManyContracts } from './bench-database';
 
 
 
@@ -50,8 +50,6 @@ export default async function invoiceBench(args: string[]): Promise<void> {
   process.env.WEBHOOKS_DISPATCH = 'false';
   const { AppModule } = await import('../../src/app.module');
   const { VendorsService } = await import('../../src/parties/vendors.service');
-  const { CustomersService } = await import('../../src/parties/customers.service');
-  const { ContractsService } = await import('../../src/contracts/contracts.service');
   const { Contract } = await import('../../src/contracts/entities/contract.entity');
   const { InvoicesService } = await import('../../src/invoicing/invoices.service');
   const { BillingRunsService } = await import('../../src/invoicing/billing-runs.service');
@@ -63,19 +61,7 @@ export default async function invoiceBench(args: string[]): Promise<void> {
     console.log(`PostgreSQL ${(await db.query('SHOW server_version'))[0].server_version}, fsync off; ${outcomes} outcomes, ${contractCount} contracts`);
 
     // ── 1. one contract, a million outcomes ─────────────────────────────────────────────────
-    const { vendor, adminKey } = await ctx.get(VendorsService).create('Bench vendor');
-    const admin = { vendorId: vendor.id, keyId: adminKey.id, role: 'vendor_admin' as const, customerId: null, contractIds: null };
-    const customer = await ctx.get(CustomersService).create(vendor.id, { name: 'Bench customer' });
-    const created = await ctx.get(ContractsService).create(vendor.id, {
-      customerId: customer.id,
-      name: 'Chatbot queries',
-      currency: 'CNY',
-      timezone: 'Asia/Shanghai',
-      taxRate: '0.06',
-      startsOn: '2026-01-01',
-      status: 'active',
-      terms: { components: [{ type: 'usage', metric: 'query', unitPrice: '0.20', per: '1', verification: 'auto' }] },
-    } as any);
+    const { vendor, admin, created } = await benchQueryContract(ctx, '2026-01-01');
     const [load] = await timed(() =>
       db.query(
         `INSERT INTO outcomes (vendor_id, contract_id, external_id, type, quantity, occurred_at, status, verified_at, content_sha256)

@@ -11,6 +11,7 @@ import { rmSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { startScratchPostgres } from '../support/local-postgres';
 import { arg } from './args';
+import { benchQueryContract } from './bench-database';
 
 async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
   const t0 = process.hrtime.bigint();
@@ -30,9 +31,6 @@ export default async function lateOutcomesBench(args: string[]): Promise<void> {
   process.env.SEED_DEMO = 'false';
   process.env.WEBHOOKS_DISPATCH = 'false';
   const { AppModule } = await import('../../src/app.module');
-  const { VendorsService } = await import('../../src/parties/vendors.service');
-  const { CustomersService } = await import('../../src/parties/customers.service');
-  const { ContractsService } = await import('../../src/contracts/contracts.service');
   const { Contract } = await import('../../src/contracts/entities/contract.entity');
   const { InvoicesService } = await import('../../src/invoicing/invoices.service');
   const ctx = await NestFactory.createApplicationContext(AppModule, { logger: false });
@@ -40,19 +38,7 @@ export default async function lateOutcomesBench(args: string[]): Promise<void> {
     const db = ctx.get(DataSource);
     const invoices = ctx.get(InvoicesService);
     console.log(`PostgreSQL ${(await db.query('SHOW server_version'))[0].server_version}, fsync off; ${perMonth} outcomes a month, ${months} months, ${late} late outcomes before each finalization`);
-    const { vendor, adminKey } = await ctx.get(VendorsService).create('Bench vendor');
-    const admin = { vendorId: vendor.id, keyId: adminKey.id, role: 'vendor_admin' as const, customerId: null, contractIds: null };
-    const customer = await ctx.get(CustomersService).create(vendor.id, { name: 'Bench customer' });
-    const created = await ctx.get(ContractsService).create(vendor.id, {
-      customerId: customer.id,
-      name: 'Chatbot queries',
-      currency: 'CNY',
-      timezone: 'Asia/Shanghai',
-      taxRate: '0.06',
-      startsOn: '2024-01-01',
-      status: 'active',
-      terms: { components: [{ type: 'usage', metric: 'query', unitPrice: '0.20', per: '1', verification: 'auto' }] },
-    } as any);
+    const { vendor, admin, created } = await benchQueryContract(ctx, '2024-01-01');
     // Every month's outcomes up front: the history the check used to scan is there from month 2 on.
     const [load] = await timed(() =>
       db.query(

@@ -3,7 +3,7 @@ import { vendorScope } from '../../src/auth/scope';
 import { ContractsService } from '../../src/contracts/contracts.service';
 import { InvoicesService } from '../../src/invoicing/invoices.service';
 import { LedgerService } from '../../src/ledger/ledger.service';
-import { customerWithContract } from '../support/fixtures';
+import { customerWithContract, GUARANTEE_WITHOUT_KPI_TERMS } from '../support/fixtures';
 import { createTestApp, KeyedClient, TestApp } from '../support/test-app';
 
 describe('finalizing many invoices at once (a billing run), their entries posted as one ledger batch', () => {
@@ -40,17 +40,7 @@ describe('finalizing many invoices at once (a billing run), their entries posted
     for (let i = 0; i < 5; i++) good.push(await metered(vendor, vendorId, String(100 * (i + 1))));
     // A guarantee without its KPI measurement: the engine refuses to finalize it.
     const { contractId: guaranteed } = await customerWithContract(vendor, {
-      terms: {
-        components: [
-          {
-            type: 'per_area',
-            annualRatePerKm2: '1200.00',
-            areaKm2: '1',
-            guarantee: { kpi: 'congestion_reduction_pct', comparator: 'gte', threshold: '10', multiplierIfMissed: '0.5' },
-          },
-        ],
-        outcomeTypes: { congestion_reduction_pct: { verification: 'customer' } },
-      },
+      terms: GUARANTEE_WITHOUT_KPI_TERMS,
     });
     const refused = await draftFor(vendorId, guaranteed);
     const ids = [good[0], refused, ...good.slice(1)];
