@@ -219,12 +219,6 @@ export class ContractsRepository {
     );
   }
 
-  async termsVersionsById(scope: Scope, ids: readonly string[], em: Queryable = this.db.manager): Promise<TermsVersion[]> {
-    const ps = new Params();
-    const where = termsScope(scope, ps);
-    return em.query(`SELECT ${TERMS_COLS} FROM terms_versions t WHERE ${where} AND t.id = ANY(${ps.add(ids)}::uuid[]) ORDER BY t.id`, ps.values);
-  }
-
   /** The version in force on a local date (see `termsInForceSql`). */
   async termsInForce(scope: Scope, contractId: string, localDate: string, em: Queryable = this.db.manager): Promise<TermsVersion | null> {
     return this.inForce(scope, contractId, (ps) => `${ps.add(localDate)}::date`, em);

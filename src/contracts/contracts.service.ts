@@ -287,10 +287,6 @@ export class ContractsService {
     return this.repo.billingCandidates(scope, q);
   }
 
-  /** Terms versions by id (e.g. those frozen on invoices). */
-  async termsVersionsById(scope: Scope, ids: readonly string[], em?: Queryable): Promise<TermsVersion[]> {
-    return ids.length ? this.repo.termsVersionsById(scope, ids, em) : [];
-  }
 
   private async latestTerms(scope: Scope, c: Contract, em?: Queryable): Promise<TermsVersion> {
     const [latest] = await this.repo.termsVersions(scope, [c.id], { latestOnly: true }, em);

@@ -21,7 +21,6 @@ describe('BillingInputsRepository SQL (billing runs in the vendor scope)', () =>
   const terms: Terms = parsed.terms;
   const rec = new SqlRecorder();
   const contracts = {
-    termsVersionsById: async () => [{ id: ID, document: terms }],
     termsVersionsOf: async () => [{ id: ID, effectiveFrom: '2026-01-01', document: terms }],
   } as unknown as ContractsService;
   const repo = new BillingInputsRepository(new OutcomeBillingReads(rec.asDataSource()), new InvoicesRepository(rec.asDataSource()), contracts);
@@ -70,7 +69,7 @@ describe('BillingInputsRepository SQL with a component charged once per case', (
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
   const terms: Terms = parsed.terms;
   const rec = new SqlRecorder();
-  const contracts = { termsVersionsById: async () => [{ id: ID, document: terms }] } as unknown as ContractsService;
+  const contracts = { termsVersionsOf: async () => [{ id: ID, effectiveFrom: '2026-01-01', document: terms }] } as unknown as ContractsService;
   const repo = new BillingInputsRepository(new OutcomeBillingReads(rec.asDataSource()), new InvoicesRepository(rec.asDataSource()), contracts);
   const contract = {
     vendorId: VENDOR, id: CONTRACT, customerId: CUSTOMER, currency: 'USD', timezone: 'UTC', taxRate: '0',

@@ -157,11 +157,14 @@ export class BillingInputsRepository {
     private readonly contracts: ContractsService,
   ) {}
 
-  /** The contract's earlier periods whose invoice left draft: late and reversed outcomes of those become adjustments. */
-  async invoicedPeriodsBefore(scope: Scope, contractId: string, before: string, em: Queryable): Promise<InvoicedPeriod[]> {
+  /**
+   * The contract's earlier periods whose invoice left draft: late and reversed outcomes of those
+   * become adjustments. `known`: the contract's terms versions, when the caller already read them.
+   */
+  async invoicedPeriodsBefore(scope: Scope, contractId: string, before: string, em: Queryable, known?: readonly TermsVersion[]): Promise<InvoicedPeriod[]> {
     const periods = await this.invoices.invoicedPeriodsBefore(scope, contractId, before, em);
     if (periods.length === 0) return [];
-    const versions = await this.contracts.termsVersionsOf(scope, [contractId], em);
+    const versions = known ?? (await this.contracts.termsVersionsOf(scope, [contractId], em));
     const terms = new Map(versions.map((v) => [v.id, v.document]));
     // No amendment may take effect inside an invoiced period after the fact, so its stretches are
     // the ones it was invoiced with.
@@ -174,12 +177,18 @@ export class BillingInputsRepository {
 
   /**
    * The terms of a period: the version in force on its last day, and the stretches when an
-   * amendment takes effect inside it. Null when no version is in force before the period ends.
+   * amendment takes effect inside it, with every version of the contract (for `invoicedPeriodsBefore`).
+   * Null when no version is in force before the period ends.
    */
-  async termsOfPeriod(scope: Scope, contractId: string, period: BillingPeriod, em: Queryable): Promise<{ version: TermsVersion; stretches: PeriodStretch<TermsVersion>[] | null } | null> {
+  async termsOfPeriod(
+    scope: Scope,
+    contractId: string,
+    period: BillingPeriod,
+    em: Queryable,
+  ): Promise<{ version: TermsVersion; stretches: PeriodStretch<TermsVersion>[] | null; versions: TermsVersion[] } | null> {
     const versions = await this.contracts.termsVersionsOf(scope, [contractId], em);
     const version = versionForPeriod(versions, period);
-    return version ? { version, stretches: periodStretches(versions, period) } : null;
+    return version ? { version, stretches: periodStretches(versions, period), versions } : null;
   }
 
   /**

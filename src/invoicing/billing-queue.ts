@@ -82,30 +82,20 @@ export class BillingQueue implements OnApplicationBootstrap, BeforeApplicationSh
     const boss = await this.started();
     const concurrency = envInt('BILLING_WORKER_CONCURRENCY', 2, 1);
     const pollingIntervalSeconds = envInt('BILLING_POLL_MS', 1000, 500) / 1000;
-    for (let i = 0; i < concurrency; i++) {
-      this.workerIds.push(
-        await boss.work<BillingChunk>(BILLING_QUEUE, { batchSize: 1, pollingIntervalSeconds, includeMetadata: true }, async ([job]) => {
-          if (this.stopping) throw new Error('worker stopping: the job goes back to the queue');
-          this.runningJobs++;
-          try {
-            await this.handler!(job.data, { lastAttempt: job.retryCount >= job.retryLimit });
-          } finally {
-            this.runningJobs--;
-          }
-        }),
-      );
-    }
-    this.workerIds.push(
-      await boss.work<BillingChunk>(BILLING_DEAD_QUEUE, { batchSize: 1, pollingIntervalSeconds, includeMetadata: true }, async ([job]) => {
-        if (this.stopping) throw new Error('worker stopping: the job goes back to the queue');
-        this.runningJobs++;
-        try {
-          await this.handler!(job.data, { lastAttempt: true });
-        } finally {
-          this.runningJobs--;
-        }
-      }),
-    );
+    const options = { batchSize: 1, pollingIntervalSeconds, includeMetadata: true } as const;
+    // A dead-lettered chunk's retries are spent: its worker takes it as the last attempt.
+    const take = (lastAttempt: (job: { retryCount: number; retryLimit: number }) => boolean) => async ([job]: Array<PgBoss.JobWithMetadata<BillingChunk>>) => {
+      if (this.stopping) throw new Error('worker stopping: the job goes back to the queue');
+      this.runningJobs++;
+      try {
+        await this.handler!(job.data, { lastAttempt: lastAttempt(job) });
+      } finally {
+        this.runningJobs--;
+      }
+    };
+    for (let i = 0; i < concurrency; i++)
+      this.workerIds.push(await boss.work<BillingChunk>(BILLING_QUEUE, options, take((job) => job.retryCount >= job.retryLimit)));
+    this.workerIds.push(await boss.work<BillingChunk>(BILLING_DEAD_QUEUE, options, take(() => true)));
   }
 
   /** Queues a run's chunks inside the caller's transaction: the jobs exist if and only if the run does. */

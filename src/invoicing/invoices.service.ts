@@ -20,7 +20,7 @@ import { storedFigureMismatches } from '../pricing/stored-figures';
 import { periodForCycle } from '../pricing/period';
 import type { BillingPeriod, PricedInvoice, PricingInput, PricingResult, SpendLimit, Terms } from '../pricing/types';
 import { WebhooksService } from '../webhooks/webhooks.service';
-import { BillingInputsRepository, BillingSubject } from './billing-inputs.repository';
+import { BillingInputsRepository, BillingSubject, type InvoicedPeriod } from './billing-inputs.repository';
 import { InvoiceListQuery, InvoiceVerification, InvoiceView, RecordTaxInvoiceDto } from './dto/invoice.dto';
 import type { Invoice } from './entities/invoice.entity';
 import { FrozenFields, InvoicesRepository, Settled } from './invoices.repository';
@@ -170,9 +170,16 @@ export class InvoicesService {
   ) {}
 
   /** What a period is billed under: the version in force on its last day, and its stretches when an amendment splits it. */
-  private async subjectOf(scope: Scope, contract: Contract, period: BillingPeriod, em: Queryable): Promise<{ id: string; subject: BillingSubject } | null> {
+  private async subjectOf(
+    scope: Scope,
+    contract: Contract,
+    period: BillingPeriod,
+    em: Queryable,
+  ): Promise<{ id: string; subject: BillingSubject; earlier: InvoicedPeriod[] } | null> {
     const t = await this.inputs.termsOfPeriod(scope, contract.id, period, em);
-    return t ? { id: t.version.id, subject: { scope, contract, period, terms: t.version.document, stretches: t.stretches } } : null;
+    if (!t) return null;
+    const earlier = await this.inputs.invoicedPeriodsBefore(scope, contract.id, period.start, em, t.versions);
+    return { id: t.version.id, subject: { scope, contract, period, terms: t.version.document, stretches: t.stretches }, earlier };
   }
 
   /** The engine input with the hard limit in force for the period, if any (recorded on the invoice). */
@@ -198,7 +205,7 @@ export class InvoicesService {
     const tv = await this.subjectOf(scope, contract, period, em);
     if (!tv) throw InvoicingError.create(InvoicingErrorCode.INVOICE_HAS_NO_TERMS, `contract ${contract.id} has no terms before ${period.end}`);
     const subject = tv.subject;
-    const earlier = await this.inputs.invoicedPeriodsBefore(scope, contract.id, period.start, em);
+    const earlier = tv.earlier;
     const input = await this.withSpendLimit(em, subject, await this.inputs.pricingInput(em, subject, { kind: 'open' }, earlier));
     const result = priceInvoice(input);
     const priced = result.ok ? result : null;
@@ -247,7 +254,7 @@ export class InvoicesService {
     const period = periodForCycle(contract, label);
     const tv = await this.subjectOf(scope, contract, period, em);
     if (!tv) return null;
-    const earlier = await this.inputs.invoicedPeriodsBefore(scope, contract.id, period.start, em);
+    const earlier = tv.earlier;
     const subject = tv.subject;
     const input = await this.withSpendLimit(em, subject, await this.inputs.pricingInput(em, subject, { kind: 'open' }, earlier));
     return { period, termsVersionId: tv.id, input, result: priceInvoice(input) };
@@ -355,7 +362,7 @@ export class InvoicesService {
     const tv = await this.subjectOf(scope, contract, period, em);
     if (!tv) throw InvoicingError.create(InvoicingErrorCode.INVOICE_HAS_NO_TERMS, `no terms version before ${period.end}`);
     const subject = tv.subject;
-    const earlier = await this.inputs.invoicedPeriodsBefore(scope, contract.id, period.start, em);
+    const earlier = tv.earlier;
 
     // The statements that aggregate the outcomes also record them: the invoice and its record agree.
     const input = await this.withSpendLimit(em, subject, await this.inputs.pricingInput(em, subject, { kind: 'claim', invoiceId: inv.id }, earlier));
@@ -559,12 +566,14 @@ export class InvoicesService {
     // The caller may see this invoice; re-pricing reads the vendor's whole record, as finalizing did.
     const scope = vendorScope(inv.vendorId);
     const contract = await this.contracts.findInScope(scope, inv.contractId, em);
-    const [tv] = await this.contracts.termsVersionsById(scope, [inv.termsVersionId], em);
     const period = { start: inv.periodStart, end: inv.periodEnd };
-    // A split period's stretches cannot change once it is invoiced (no amendment may take effect inside it).
-    const stretches = (await this.inputs.termsOfPeriod(scope, contract.id, period, em))?.stretches ?? null;
-    const subject: BillingSubject = { scope, contract, period, terms: tv.document as Terms, stretches };
-    const earlier = await this.inputs.invoicedPeriodsBefore(scope, contract.id, inv.periodStart, em);
+    // The version the invoice froze; a split period's stretches cannot change once it is invoiced
+    // (no amendment may take effect inside it).
+    const inForce = await this.inputs.termsOfPeriod(scope, contract.id, period, em);
+    const tv = inForce?.versions.find((v) => v.id === inv.termsVersionId);
+    if (!inForce || !tv) throw new Error(`invoice ${inv.id}: its terms version ${inv.termsVersionId} is not among the contract's`);
+    const subject: BillingSubject = { scope, contract, period, terms: tv.document as Terms, stretches: inForce.stretches };
+    const earlier = await this.inputs.invoicedPeriodsBefore(scope, contract.id, inv.periodStart, em, inForce.versions);
     const kpiIds = [
       ...new Set(
         (inv.trace?.lines ?? []).map((l) => l.guarantee?.measurementId).filter((m): m is string => typeof m === 'string'),
