@@ -45,13 +45,13 @@ export class SigningKeysService implements OnModuleInit {
   ) {}
 
   /** A new active key for the vendor, in the caller's transaction (the vendor's first, or a rotation's). */
-  async issue(em: EntityManager, vendorId: string, validFrom?: Date, pair = generateKeyPairSync('ed25519')): Promise<SigningKeyView> {
+  async issue(em: EntityManager, vendorId: string, validFrom?: Date | string, pair = generateKeyPairSync('ed25519')): Promise<SigningKeyView> {
     const publicKeyPem = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
     const fingerprint = publicKeyFingerprint(pair.publicKey);
     const envelope = await this.secrets.seal(pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), envelopeContext(vendorId, fingerprint));
     const [row] = await em.query(
       `INSERT INTO vendor_signing_keys (vendor_id, public_key_pem, fingerprint, private_key_envelope, valid_from)
-       VALUES ($1, $2, $3, $4::jsonb, coalesce($5, now())) RETURNING id`,
+       VALUES ($1, $2, $3, $4::jsonb, coalesce($5::timestamptz, now())) RETURNING id`,
       [vendorId, publicKeyPem, fingerprint, JSON.stringify(envelope), validFrom ?? null],
     );
     return toView(await em.findOneByOrFail(VendorSigningKey, { vendorId, id: row.id }));
@@ -62,8 +62,11 @@ export class SigningKeysService implements OnModuleInit {
     return this.db.transaction(async (em) => {
       // One rotation at a time per vendor: the partial unique index allows one active key.
       await em.query(`SELECT pg_advisory_xact_lock(hashtextextended('vendor_signing_keys:' || $1, 0))`, [vendorId]);
-      await em.query(`UPDATE vendor_signing_keys SET valid_until = now() WHERE vendor_id = $1 AND valid_until IS NULL`, [vendorId]);
-      return this.issue(em, vendorId);
+      // The time after the lock, not the transaction's start: a rotation that waited for another
+      // would otherwise retire the key that one made before it existed (valid_until < valid_from).
+      const [{ at }] = await em.query(`SELECT clock_timestamp()::text AS at`);
+      await em.query(`UPDATE vendor_signing_keys SET valid_until = $2::timestamptz WHERE vendor_id = $1 AND valid_until IS NULL`, [vendorId, at]);
+      return this.issue(em, vendorId, at);
     });
   }
 
