@@ -5,6 +5,7 @@ import { DomainException } from '../../src/common/errors/domain-exception';
 import { LedgerVerifyCommand } from '../../src/ledger/ledger.commands';
 import { JournalEntryInput, LedgerService } from '../../src/ledger/ledger.service';
 import { customerWithContract, issueKey } from '../support/fixtures';
+import { invoiceFinalizedEntry } from '../support/journal-entries';
 import { createTestApp, KeyedClient, TestApp } from '../support/test-app';
 
 const run = promisify(execFile);
@@ -17,21 +18,7 @@ interface Party {
 }
 
 /** Finalize: debit the receivable, credit revenue and tax (amounts in CNY). */
-function finalizeEntry(p: Party, ref: string, net: string, tax: string, total: string): JournalEntryInput {
-  return {
-    kind: 'invoice_finalized',
-    reference: { type: 'invoice', id: ref },
-    contractId: p.contractId,
-    customerId: p.customerId,
-    description: `Invoice ${ref}`,
-    effectiveAt: '2026-03-31',
-    lines: [
-      { account: `receivable:${p.customerId}`, currency: 'CNY', debit: total },
-      { account: 'revenue:usage', currency: 'CNY', credit: net, memo: 'queries' },
-      { account: 'tax_payable', currency: 'CNY', credit: tax },
-    ],
-  };
-}
+const finalizeEntry = (p: Party, ref: string, net: string, tax: string, total: string) => invoiceFinalizedEntry(p, ref, net, tax, total, 'queries');
 
 function paymentEntry(p: Party, ref: string, amount: string): JournalEntryInput {
   return {
