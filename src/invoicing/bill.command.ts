@@ -56,6 +56,7 @@ export class BillCommand extends CommandRunner {
       `  drafted ${run.drafted}, refused by the engine ${run.refused}, already finalized ${run.alreadyFinalized}, failed ${run.failed}`,
       ...run.errors.map((e) => `  ${e.contractId}: ${e.message}`),
       ...run.results.filter((r) => r.result === 'skipped').map((r) => `  ${r.contractId}: skipped, ${r.reasonCode}${r.reason ? ` (${r.reason})` : ''}`),
+      ...(run.resultsNextCursor ? [`  (the first ${run.results.length} contracts' results; every one: GET /v1/billing-runs/${run.id}/results)`] : []),
     ]);
     if (run.failed > 0) process.exitCode = 1;
   }

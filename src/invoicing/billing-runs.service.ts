@@ -27,7 +27,10 @@ const NO_TALLY: Tally = { results: 0, drafted: 0, refused: 0, alreadyFinalized: 
  * tally); once completed, the counts its completion stored from that same tally (which runs from
  * before per-contract rows also have).
  */
-export function toBillingRunView(r: BillingRun, tally: Tally, results: readonly BillingRunContract[] = []): BillingRunView {
+/** How many results GET /v1/billing-runs/:id carries; the rest are paged by GET /v1/billing-runs/:id/results. */
+export const RESULTS_IN_RUN_VIEW = 100;
+
+export function toBillingRunView(r: BillingRun, tally: Tally, results: readonly BillingRunContract[] = [], resultsNextCursor: string | null = null): BillingRunView {
   const c = r.status === 'completed' ? r : tally;
   return {
     id: r.id,
@@ -44,6 +47,7 @@ export function toBillingRunView(r: BillingRun, tally: Tally, results: readonly 
     failed: c.failed,
     errors: c.errors,
     results: results.map(toContractResultView),
+    resultsNextCursor,
     startedAt: r.startedAt.toISOString(),
     finishedAt: r.finishedAt ? r.finishedAt.toISOString() : null,
   };
@@ -352,8 +356,13 @@ export class BillingRunsService implements OnModuleInit {
     const r = await this.repo.find(scope, id);
     if (!r) throw notFound('billing run', id);
     // A completed run's counts are stored with it: no tally to add up.
-    const [t, results] = await Promise.all([r.status === 'completed' ? NO_TALLY : this.repo.tally(scope, id), this.repo.results(scope, id)]);
-    return toBillingRunView(r, t, results);
+    // The first page of results only: a run of 100,000 contracts is not one answer (the rest: /results).
+    const [t, rows] = await Promise.all([
+      r.status === 'completed' ? NO_TALLY : this.repo.tally(scope, id),
+      this.repo.results(scope, id, undefined, { after: null, limit: RESULTS_IN_RUN_VIEW + 1, result: null }),
+    ]);
+    const first = rows.slice(0, RESULTS_IN_RUN_VIEW);
+    return toBillingRunView(r, t, first, rows.length > RESULTS_IN_RUN_VIEW ? encodeCursor(first[first.length - 1].contractId) : null);
   }
 
   /** For the CLI: refuses a malformed period before anything runs. */

@@ -112,6 +112,32 @@ describe('billing runs say what they did with each contract', () => {
     expect(again.body).toMatchObject({ alreadyFinalized: 1, drafted: 0 });
   });
 
+  it('carries the first 100 results in the run and a cursor to the rest', async () => {
+    const v = await t.createVendor('Large Run Vendor');
+    const admin = t.as(v.adminKey);
+    const c = await customerWithContract(admin);
+    // 102 more contracts not yet active (skipped, but each with its result row), written directly: 103 in all.
+    await t.db.query(
+      `INSERT INTO contracts (vendor_id, customer_id, name, currency, timezone, tax_rate, starts_on, billing_cycle, status)
+       SELECT $1, $2, 'pending ' || i, 'CNY', 'Asia/Shanghai', 0.06, '2026-03-01', 'monthly', 'draft' FROM generate_series(1, 102) i`,
+      [v.vendorId, c.customerId],
+    );
+    const run = await runBilling(admin, { period: '2026-03' });
+    expect(run.body.results).toHaveLength(100);
+    expect(run.body.resultsNextCursor).toEqual(expect.any(String));
+    const rest = (await admin.get(`/v1/billing-runs/${run.body.id}/results?cursor=${run.body.resultsNextCursor}`).expect(200)).body;
+    expect(rest.data).toHaveLength(3);
+    expect(rest.nextCursor).toBeNull();
+    const all = [...run.body.results, ...rest.data].map((r: any) => r.contractId);
+    expect(new Set(all).size).toBe(103);
+    expect(all).toEqual([...all].sort());
+    expect(all).toContain(c.contractId);
+
+    // A run that fits says so.
+    const small = await runBilling(admin, { period: '2026-03', contractIds: [c.contractId] });
+    expect(small.body).toMatchObject({ resultsNextCursor: null, results: [expect.objectContaining({ contractId: c.contractId, result: 'drafted' })] });
+  });
+
   it('answers a replayed run (same Idempotency-Key) with the same results, running it once', async () => {
     const v = await t.createVendor('Replay Vendor');
     const admin = t.as(v.adminKey);

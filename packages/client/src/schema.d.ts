@@ -2331,8 +2331,10 @@ export interface components {
             failed: number;
             /** @description the first 100 failures */
             errors: components["schemas"]["BillingRunErrorView"][];
-            /** @description each contract considered so far, with its invoice or why it was skipped (for a large run, page through GET /v1/billing-runs/{id}/results) */
+            /** @description the first 100 contracts considered so far, in contract order, each with its invoice or why it was skipped; the rest: GET /v1/billing-runs/{id}/results?cursor={resultsNextCursor} */
             results: components["schemas"]["BillingRunContractView"][];
+            /** @description null when `results` holds every result so far; else the cursor of the next page of GET /v1/billing-runs/{id}/results */
+            resultsNextCursor: string | null;
             /** Format: date-time */
             startedAt: string;
             /** Format: date-time */

@@ -258,8 +258,10 @@ export class BillingRunView {
   @ApiProperty() alreadyFinalized: number;
   @ApiProperty() failed: number;
   @ApiProperty({ type: [BillingRunErrorView], description: 'the first 100 failures' }) errors: BillingRunErrorView[];
-  @ApiProperty({ type: [BillingRunContractView], description: 'each contract considered so far, with its invoice or why it was skipped (for a large run, page through GET /v1/billing-runs/{id}/results)' })
+  @ApiProperty({ type: [BillingRunContractView], description: 'the first 100 contracts considered so far, in contract order, each with its invoice or why it was skipped; the rest: GET /v1/billing-runs/{id}/results?cursor={resultsNextCursor}' })
   results: BillingRunContractView[];
+  @ApiProperty({ type: String, nullable: true, description: 'null when `results` holds every result so far; else the cursor of the next page of GET /v1/billing-runs/{id}/results' })
+  resultsNextCursor: string | null;
   @ApiProperty({ format: 'date-time' }) startedAt: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) finishedAt: string | null;
 }
