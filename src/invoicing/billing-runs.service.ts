@@ -335,6 +335,14 @@ export class BillingRunsService implements OnModuleInit {
    * that of two workers finishing together exactly one completes it and emits the event.
    */
   private async completeIfDone(scope: Scope, runId: string, outer?: EntityManager): Promise<void> {
+    // Most chunks are not the last: a count of the rows (after this worker's own rows committed, so
+    // the last of two finishing together sees both) spares them the locked tally of the whole run,
+    // which grew with the run and queued the workers behind its lock.
+    if (!outer) {
+      const run = await this.repo.find(scope, runId);
+      if (!run || run.status === 'completed' || run.status === 'failed') return;
+      if ((await this.repo.countResults(scope, runId)) < run.considered) return;
+    }
     let counts: Tally | null = null;
     const work = async (em: EntityManager) => {
       const run = await this.repo.find(scope, runId, em, { lock: true });
