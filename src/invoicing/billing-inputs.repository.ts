@@ -244,8 +244,30 @@ export class BillingInputsRepository {
     for (const r of await this.outcomes.latestMeasurementsOf(batched[0].s.scope, wanted, em))
       kpis.set(r.contract_id, [...(kpis.get(r.contract_id) ?? []), kpiOf(r)]);
 
+    // Adjustments: which contracts have anything late or reversed in their invoiced periods, for all
+    // of them in two statements; only those read their adjustments, per contract.
+    const invoiced = batched.filter((b) => b.earlier.length > 0);
+    const since = await this.invoices.lateChangesSinceEach(
+      batched[0].s.scope,
+      invoiced.map(({ s }) => ({ contractId: s.contract.id, before: s.period.start })),
+      em,
+    );
+    const changed = new Set<string>();
+    if (invoiced.length) {
+      const ps = new Params();
+      const json = JSON.stringify(
+        invoiced.map(({ s, earlier }) => ({
+          contract_id: s.contract.id, tz: s.contract.timezone, since: since.get(s.contract.id) ?? '0', periods: JSON.parse(this.periodsParam(earlier)),
+        })),
+      );
+      const rows: Array<{ contract_id: string }> = await em.query(
+        `SELECT DISTINCT o.contract_id::text AS contract_id FROM ${this.outcomes.contractsChangedJoinSql(batched[0].s.scope, ps, json)} WHERE ${OPEN_DELTA}`,
+        ps.values,
+      );
+      for (const r of rows) changed.add(r.contract_id);
+    }
     for (const { at, s, earlier, shape } of batched) {
-      const adjustments = earlier.length ? await this.adjustments(em, s, { kind: 'open' }, earlier, shape, null) : [];
+      const adjustments = changed.has(s.contract.id) ? await this.adjustments(em, s, { kind: 'open' }, earlier, shape, null, since.get(s.contract.id)) : [];
       out[at] = inputOf(s, aggregates.get(s.contract.id)!, undefined, kpis.get(s.contract.id) ?? [], adjustments);
     }
     return out;
@@ -341,16 +363,18 @@ export class BillingInputsRepository {
     earlier: InvoicedPeriod[],
     dims: AggShape,
     knownKpis: Array<{ periodStart: string; kpi: KpiMeasurement }> | null,
+    knownSince?: string,
   ): Promise<PeriodAdjustmentInput[]> {
     // Changes since those periods were invoiced, per period and direction.
     const ps = new Params();
     const periodsJson = this.periodsParam(earlier);
     const delta = this.aggregateSql(dims, ['start', 'effect'], ps);
     // Only outcomes changed since the earlier invoices last looked can have changed what they billed.
-    const changedSince = source.kind === 'recorded' ? undefined : await this.invoices.lateChangesSince(s.scope, s.contract.id, s.period.start, em);
+    const changedSince =
+      source.kind === 'recorded' ? undefined : (knownSince ?? (await this.invoices.lateChangesSince(s.scope, s.contract.id, s.period.start, em)));
     const openDelta = () => `SELECT ${OutcomeBillingReads.COLUMNS}, p.start, CASE WHEN o.status = 'verified' THEN 1 ELSE -1 END AS effect
         FROM ${this.outcomes.periodsJoinSql(s.scope, ps, { contractId: s.contract.id, timezone: s.contract.timezone, periodsJson, changedSince })}
-       WHERE (o.status = 'verified' AND NOT ${billed(1)}) OR (o.status = 'reversed' AND ${billed(1)} AND NOT ${billed(-1)})`;
+       WHERE ${OPEN_DELTA}`;
     let sql: string;
     const cases = (rows: string) => this.withCaseCharges(rows, 'delta', dims, s, source, earlier, ps);
     if (source.kind === 'open') sql = `SELECT ${delta.select} FROM ${cases(`(${openDelta()})`)} o GROUP BY ${delta.groupBy}`;
@@ -700,6 +724,9 @@ async function recordJoined(em: Queryable, sql: string, values: unknown[]): Prom
   await em.query(`RESET enable_nestloop; RESET enable_hashjoin; RESET max_parallel_workers_per_gather`);
   return rows;
 }
+
+/** What changed in an invoiced period since: verified and not billed (late), or billed and since reversed, not yet taken back. */
+const OPEN_DELTA = `(o.status = 'verified' AND NOT ${billed(1)}) OR (o.status = 'reversed' AND ${billed(1)} AND NOT ${billed(-1)})`;
 
 /**
  * "The outcome `o` has a row of this effect in invoice_outcomes" — from any invoice (drafts), or

@@ -329,18 +329,26 @@ export class InvoicesRepository {
    * when that finalization predates claim_xmin.
    */
   async lateChangesSince(scope: Scope, contractId: string, before: string, em: Queryable = this.db.manager): Promise<string> {
+    return (await this.lateChangesSinceEach(scope, [{ contractId, before }], em)).get(contractId) ?? '0';
+  }
+
+  /** The same for several contracts in one statement (set-based drafting), by contract id. */
+  async lateChangesSinceEach(scope: Scope, periods: ReadonlyArray<{ contractId: string; before: string }>, em: Queryable = this.db.manager): Promise<Map<string, string>> {
+    if (periods.length === 0) return new Map();
     const ps = new Params();
     const where = invoiceScope(scope, ps);
-    const c = ps.add(contractId);
-    const [row] = await em.query(
-      `SELECT coalesce(max(i.claim_xmin), '0')::text AS since FROM invoices i
-        WHERE ${where} AND i.contract_id = ${c} AND i.status <> 'draft'
+    const rows: Array<{ contract_id: string; since: string }> = await em.query(
+      `SELECT p.contract_id::text AS contract_id, coalesce(max(i.claim_xmin), '0')::text AS since
+         FROM unnest(${ps.add(periods.map((p) => p.contractId))}::uuid[], ${ps.add(periods.map((p) => p.before))}::date[]) AS p(contract_id, before)
+         LEFT JOIN invoices i ON ${where} AND i.contract_id = p.contract_id AND i.status <> 'draft'
           AND i.period_start >= (SELECT max(l.period_start) FROM invoices l
-                                  WHERE l.vendor_id = i.vendor_id AND l.contract_id = ${c} AND l.status <> 'draft' AND l.period_start < ${ps.add(before)})`,
+                                  WHERE l.vendor_id = i.vendor_id AND l.contract_id = p.contract_id AND l.status <> 'draft' AND l.period_start < p.before)
+        GROUP BY p.contract_id`,
       ps.values,
     );
-    return row?.since ?? '0';
+    return new Map(rows.map((r) => [r.contract_id, r.since]));
   }
+
 
   /**
    * The xmin of a snapshot taken now: every transaction with a smaller id has finished, so the

@@ -75,6 +75,19 @@ export class OutcomeBillingReads {
   }
 
   /**
+   * `FROM` clause: the changed-since form of `periodsJoinSql` for several contracts at once
+   * (set-based drafting): contracts `c` (a jsonb parameter of {contract_id, tz, since, periods}), the
+   * outcomes `o` each wrote from its `since` on, joined with its periods `p` ({start, end, types}).
+   */
+  contractsChangedJoinSql(scope: Scope, ps: Params, contractsJson: string): string {
+    const where = outcomeScope(scope, ps);
+    return `jsonb_to_recordset(${ps.add(contractsJson)}::jsonb) AS c(contract_id uuid, tz text, since text, periods jsonb)
+    CROSS JOIN LATERAL (SELECT ${OutcomeBillingReads.COLUMNS}, o.status FROM outcomes o WHERE ${where} AND o.contract_id = c.contract_id
+                           AND o.changed_xact >= c.since::xid8 OFFSET 0) o
+    JOIN LATERAL jsonb_to_recordset(c.periods) AS p(start date, "end" date, types text[]) ON ${inPeriodSql('c.tz')}`;
+  }
+
+  /**
    * `SELECT <columns>, o.status FROM outcomes o WHERE …`: every outcome of one type of a contract,
    * whatever its period: what charge-once-per-case reads to tell whether a case is already charged
    * (src/invoicing/billing-inputs.repository.ts).
