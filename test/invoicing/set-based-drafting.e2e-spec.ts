@@ -94,12 +94,20 @@ describe('set-based drafting of a billing run chunk', () => {
     await record(admin, contracts.late, { externalId: 'l-2', type: 'query', quantity: '40', occurredAt: '2026-03-12T10:00:00+08:00' });
     await record(admin, contracts.late, { externalId: 'l-3', type: 'query', quantity: '5', occurredAt: '2026-04-12T10:00:00+08:00' });
 
+    // March invoiced and finalized, nothing late since: April has no adjustment (told apart for the chunk).
+    contracts.invoiced = (await customerWithContract(admin)).contractId;
+    await record(admin, contracts.invoiced, { externalId: 'i-1', type: 'query', quantity: '7', occurredAt: '2026-03-10T10:00:00+08:00' });
+    await runBilling(admin, { period: '2026-03', contractIds: [contracts.invoiced] });
+    const [marchToo] = (await admin.get(`/v1/invoices?contractId=${contracts.invoiced}&period=2026-03`).expect(200)).body.data;
+    await admin.post(`/v1/invoices/${marchToo.id}/finalize`).expect(200);
+    await record(admin, contracts.invoiced, { externalId: 'i-2', type: 'query', quantity: '9', occurredAt: '2026-04-10T10:00:00+08:00' });
+
     // A contract with nothing in April: a draft of its fixed part only.
     contracts.empty = (await customerWithContract(admin)).contractId;
 
     const run = (await runBilling(admin, { period: '2026-04' })).body;
     const resultOf = (id: string) => run.results.find((r: any) => r.contractId === id);
-    expect(run).toMatchObject({ status: 'completed', contracts: 7, drafted: 6, refused: 1, failed: 0 });
+    expect(run).toMatchObject({ status: 'completed', contracts: 8, drafted: 7, refused: 1, failed: 0 });
     expect(resultOf(contracts.refused)).toMatchObject({ result: 'skipped', reasonCode: 'TERMS_REFUSED', termsCode: 'KPI_MEASUREMENT_MISSING' });
 
     const invoices = t.app.get(InvoicesService);
@@ -137,6 +145,9 @@ describe('set-based drafting of a billing run chunk', () => {
     // What the cases above were there for.
     const [late] = await t.db.query(`SELECT lines FROM invoices WHERE contract_id = $1 AND period_label = '2026-04'`, [contracts.late]);
     expect(late.lines.some((l: any) => l.adjustment?.kind === 'late_verified')).toBe(true);
+    const [invoiced] = await t.db.query(`SELECT lines, total::text AS total FROM invoices WHERE contract_id = $1 AND period_label = '2026-04'`, [contracts.invoiced]);
+    expect(invoiced.lines.some((l: any) => l.adjustment)).toBe(false);
+    expect(Number(invoiced.total)).toBeCloseTo(9 * 0.2 * 1.06, 2);
     const [limited] = await t.db.query(`SELECT lines, spend_limit FROM invoices WHERE contract_id = $1 AND period_label = '2026-04'`, [contracts.queries]);
     expect(limited.spend_limit).toMatchObject({ budget: '150' });
     expect(limited.lines.map((l: any) => l.key)).toContain('invoice:hard_limit');
@@ -146,7 +157,7 @@ describe('set-based drafting of a billing run chunk', () => {
     // A second run recomputes the same drafts (same ids, same digests), and leaves a finalized one alone.
     await admin.post(`/v1/invoices/${resultOf(contracts.flat).invoiceId}/finalize`).expect(200);
     const again = (await runBilling(admin, { period: '2026-04' })).body;
-    expect(again).toMatchObject({ status: 'completed', contracts: 7, drafted: 5, refused: 1, alreadyFinalized: 1, failed: 0 });
+    expect(again).toMatchObject({ status: 'completed', contracts: 8, drafted: 6, refused: 1, alreadyFinalized: 1, failed: 0 });
     for (const r of again.results) expect(r.invoiceId).toBe(resultOf(r.contractId).invoiceId);
   });
 
