@@ -161,6 +161,33 @@ describe('set-based drafting of a billing run chunk', () => {
     for (const r of again.results) expect(r.invoiceId).toBe(resultOf(r.contractId).invoiceId);
   });
 
+  it('fails only the contract whose data breaks the chunk\'s reads, drafting the others one by one', async () => {
+    const v = await t.createVendor('Broken Zone Vendor');
+    const admin = t.as(v.adminKey);
+    const good: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { contractId } = await customerWithContract(admin);
+      await record(admin, contractId, { externalId: `g-${i}`, type: 'query', quantity: '10', occurredAt: '2026-03-05T10:00:00+08:00' });
+      good.push(contractId);
+    }
+    // Terms stored without components (a row written around the API): reading the chunk's inputs
+    // throws over it, for all four contracts at once.
+    const [{ id: broken }] = await t.db.query(
+      `INSERT INTO contracts (vendor_id, customer_id, name, currency, timezone, tax_rate, starts_on, billing_cycle, status)
+       SELECT vendor_id, customer_id, 'broken terms', 'CNY', 'Asia/Shanghai', 0.06, '2026-03-01', 'monthly', 'active' FROM contracts WHERE id = $1 RETURNING id`,
+      [good[0]],
+    );
+    await t.db.query(
+      `INSERT INTO terms_versions (vendor_id, contract_id, version, effective_from, document, document_sha256)
+       SELECT vendor_id, $2, 1, '2026-03-01', '{}'::jsonb, document_sha256 FROM terms_versions WHERE contract_id = $1`,
+      [good[0], broken],
+    );
+    const run = (await runBilling(admin, { period: '2026-03' })).body;
+    expect(run).toMatchObject({ status: 'completed', contracts: 4, drafted: 3, failed: 1 });
+    expect(run.results.find((r: any) => r.contractId === broken)).toMatchObject({ result: 'failed', reasonCode: 'INTERNAL_ERROR' });
+    for (const id of good) expect(run.results.find((r: any) => r.contractId === id)).toMatchObject({ result: 'drafted', total: expect.any(String) });
+  });
+
   it('sends as many statements for a chunk of 12 contracts as for one of 3', async () => {
     const statements = new AsyncLocalStorage<string[]>();
     const send = PostgresQueryRunner.prototype.query;
