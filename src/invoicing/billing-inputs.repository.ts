@@ -196,11 +196,14 @@ export class BillingInputsRepository {
    * Set-based (#16 item 2): contracts whose period is priced by one version and whose terms charge
    * nothing once per case share a handful of statements — their period aggregates, one statement
    * per aggregate shape (breakdown dimensions and measures) grouped by contract, and their latest
-   * KPI measurements, one statement — whatever their number. Their adjustments (earlier invoiced
-   * periods changed since) are still read per contract, and only for contracts that have invoiced
-   * periods. A period split by an amendment (`stretches`: one statement per stretch) and terms
-   * charging once per case (window functions over the contract's whole billing of each case) are
-   * rare and keep the per-contract `pricingInput`. Answers in input order.
+   * KPI measurements, one statement — whatever their number. Which of them have something late or
+   * reversed in their invoiced periods is one statement more (after their late-check starts, one
+   * more); only those read their adjustments, per contract. A contract alone in its shape keeps its
+   * own statement (`periodAggregates`, the same predicate with parameters: PostgreSQL can aggregate
+   * it in parallel, a LATERAL per contract it cannot). A period split by an amendment
+   * (`stretches`: one statement per stretch) and terms charging once per case (window functions
+   * over the contract's whole billing of each case) are rare and keep the per-contract
+   * `pricingInput`. Answers in input order.
    */
   async openPricingInputs(em: Queryable, items: ReadonlyArray<{ subject: BillingSubject; earlier: InvoicedPeriod[] }>): Promise<PricingInput[]> {
     const out: PricingInput[] = new Array(items.length);
@@ -222,8 +225,7 @@ export class BillingInputsRepository {
     for (const group of byShape.values()) {
       const shape = group[0].shape;
       // One contract alone (a single draft, the current-period view): its own statement, the same
-      // predicate with parameters, which PostgreSQL can aggregate in parallel over a large period
-      // (a LATERAL per contract cannot be): 1,000,000 outcomes in about half the time.
+      // predicate with parameters, which PostgreSQL can aggregate in parallel over a large period.
       if (group.length === 1) {
         const { s, earlier } = group[0];
         aggregates.set(s.contract.id, await this.periodAggregates(em, s, { kind: 'open' }, s.period, s.terms, shape, earlier));
