@@ -56,6 +56,20 @@ describe('BillingInputsRepository SQL (billing runs in the vendor scope)', () =>
     expect(await rec.record(() => repo.pricingInput(rec, split, { kind: 'claim', invoiceId: ID }, []))).toMatchSnapshot();
   });
 
+  it('openPricingInputs of two contracts (one with an invoiced month) and a split period: one aggregate statement for the two, grouped by contract; the late-change check for the chunk; the split one per stretch', async () => {
+    const v2 = { id: CONTRACT, effectiveFrom: '2026-03-15', document: terms };
+    const stretches = periodStretches([{ id: ID, effectiveFrom: '2026-01-01', document: terms }, v2], subject.period) as BillingSubject['stretches'];
+    const other = { ...contract, id: ID, timezone: 'Europe/Berlin' } as unknown as Contract;
+    const sent = await rec.record(() =>
+      repo.openPricingInputs(rec, [
+        { subject, earlier },
+        { subject: { ...subject, contract: other }, earlier: [] },
+        { subject: { ...subject, stretches }, earlier: [] },
+      ]),
+    );
+    expect(sent).toMatchSnapshot();
+  });
+
   it('pricingInput reading named KPI measurements (reproduction)', async () => {
     expect(await rec.record(() => repo.pricingInput(rec, subject, { kind: 'recorded', invoiceId: ID, billedBefore: new Date(0) }, [], [ID]))).toMatchSnapshot();
   });

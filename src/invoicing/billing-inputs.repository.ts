@@ -164,15 +164,20 @@ export class BillingInputsRepository {
   async invoicedPeriodsBefore(scope: Scope, contractId: string, before: string, em: Queryable, known?: readonly TermsVersion[]): Promise<InvoicedPeriod[]> {
     const periods = await this.invoices.invoicedPeriodsBefore(scope, contractId, before, em);
     if (periods.length === 0) return [];
-    const versions = known ?? (await this.contracts.termsVersionsOf(scope, [contractId], em));
-    const terms = new Map(versions.map((v) => [v.id, v.document]));
-    // No amendment may take effect inside an invoiced period after the fact, so its stretches are
-    // the ones it was invoiced with.
-    return periods.flatMap((p): InvoicedPeriod[] => {
-      const stretches = versions.length > 1 ? periodStretches(versions, p) : null;
-      if (!stretches) return [{ ...p, terms: terms.get(p.termsVersionId)! }];
-      return stretches.map(({ version, ...segment }) => ({ start: p.start, end: p.end, termsVersionId: version.id, terms: version.document, segment }));
-    });
+    return invoicedWithTerms(periods, known ?? (await this.contracts.termsVersionsOf(scope, [contractId], em)));
+  }
+
+  /**
+   * The same for several contracts at once (set-based drafting), in one statement: each contract's
+   * invoiced periods before its `before`, with the terms of its `versions`.
+   */
+  async invoicedPeriodsBeforeEach(
+    scope: Scope,
+    items: ReadonlyArray<{ contractId: string; before: string; versions: readonly TermsVersion[] }>,
+    em: Queryable,
+  ): Promise<Map<string, InvoicedPeriod[]>> {
+    const periods = await this.invoices.invoicedPeriodsBeforeEach(scope, items, em);
+    return new Map(items.map((x) => [x.contractId, invoicedWithTerms(periods.get(x.contractId) ?? [], x.versions)]));
   }
 
   /**
@@ -180,15 +185,102 @@ export class BillingInputsRepository {
    * amendment takes effect inside it, with every version of the contract (for `invoicedPeriodsBefore`).
    * Null when no version is in force before the period ends.
    */
-  async termsOfPeriod(
-    scope: Scope,
-    contractId: string,
-    period: BillingPeriod,
-    em: Queryable,
-  ): Promise<{ version: TermsVersion; stretches: PeriodStretch<TermsVersion>[] | null; versions: TermsVersion[] } | null> {
-    const versions = await this.contracts.termsVersionsOf(scope, [contractId], em);
-    const version = versionForPeriod(versions, period);
-    return version ? { version, stretches: periodStretches(versions, period), versions } : null;
+  async termsOfPeriod(scope: Scope, contractId: string, period: BillingPeriod, em: Queryable): Promise<PeriodTerms | null> {
+    return periodTermsOf(await this.contracts.termsVersionsOf(scope, [contractId], em), period);
+  }
+
+  /**
+   * The engine inputs of several contracts' open periods (drafts and their previews), read
+   * together: each equal to `pricingInput(em, subject, { kind: 'open' }, earlier)` of its contract.
+   *
+   * Set-based (#16 item 2): contracts whose period is priced by one version and whose terms charge
+   * nothing once per case share a handful of statements — their period aggregates, one statement
+   * per aggregate shape (breakdown dimensions and measures) grouped by contract, and their latest
+   * KPI measurements, one statement — whatever their number. Which of them have something late or
+   * reversed in their invoiced periods is one statement more (after their late-check starts, one
+   * more); only those read their adjustments, per contract. A contract alone in its shape keeps its
+   * own statement (`periodAggregates`, the same predicate with parameters: PostgreSQL can aggregate
+   * it in parallel, a LATERAL per contract it cannot). A period split by an amendment
+   * (`stretches`: one statement per stretch) and terms charging once per case (window functions
+   * over the contract's whole billing of each case) are rare and keep the per-contract
+   * `pricingInput`. Answers in input order.
+   */
+  async openPricingInputs(em: Queryable, items: ReadonlyArray<{ subject: BillingSubject; earlier: InvoicedPeriod[] }>): Promise<PricingInput[]> {
+    const out: PricingInput[] = new Array(items.length);
+    const batched: Array<{ at: number; s: BillingSubject; earlier: InvoicedPeriod[]; shape: AggShape }> = [];
+    for (const [at, { subject: s, earlier }] of items.entries()) {
+      const shape = shapeOf(s, earlier);
+      if (s.stretches || hasCases(shape)) out[at] = await this.pricingInput(em, s, { kind: 'open' }, earlier);
+      else batched.push({ at, s, earlier, shape });
+    }
+    if (batched.length === 0) return out;
+
+    // The period aggregates: one statement per shape, rows keyed by contract.
+    const aggregates = new Map<string, OutcomeAggregate[]>(batched.map((b) => [b.s.contract.id, []]));
+    const byShape = new Map<string, typeof batched>();
+    for (const b of batched) {
+      const key = shapeKey(b.shape);
+      byShape.set(key, [...(byShape.get(key) ?? []), b]);
+    }
+    for (const group of byShape.values()) {
+      const shape = group[0].shape;
+      // One contract alone (a single draft, the current-period view): its own statement, the same
+      // predicate with parameters, which PostgreSQL can aggregate in parallel over a large period.
+      if (group.length === 1) {
+        const { s, earlier } = group[0];
+        aggregates.set(s.contract.id, await this.periodAggregates(em, s, { kind: 'open' }, s.period, s.terms, shape, earlier));
+        continue;
+      }
+      const ps = new Params();
+      const agg = this.aggregateSql(shape, ['contract'], ps);
+      const periods = JSON.stringify(
+        group.map(({ s }) => ({
+          contract_id: s.contract.id, tz: s.contract.timezone, start: s.period.start, end: s.period.end, cutoff: s.period.end,
+          types: [...billableOutcomeTypes(s.terms).keys()],
+        })),
+      );
+      const rows: AggRow[] = await em.query(
+        `SELECT ${agg.select} FROM (${this.outcomes.contractPeriodsOutcomesSql(group[0].s.scope, ps, periods)}) o GROUP BY ${agg.groupBy}`,
+        ps.values,
+      );
+      for (const r of rows) aggregates.get(String(r.contract_id))?.push(...this.toAggregate(r, shape));
+    }
+
+    // The latest KPI measurements of every batched contract's period: one statement.
+    const wanted = batched
+      .map(({ s }) => ({ contractId: s.contract.id, timezone: s.contract.timezone, start: s.period.start, end: s.period.end, types: kpiTypes([s.terms]) }))
+      .filter((p) => p.types.length > 0);
+    const kpis = new Map<string, KpiMeasurement[]>();
+    for (const r of await this.outcomes.latestMeasurementsOf(batched[0].s.scope, wanted, em))
+      kpis.set(r.contract_id, [...(kpis.get(r.contract_id) ?? []), kpiOf(r)]);
+
+    // Adjustments: which contracts have anything late or reversed in their invoiced periods, for all
+    // of them in two statements; only those read their adjustments, per contract.
+    const invoiced = batched.filter((b) => b.earlier.length > 0);
+    const since = await this.invoices.lateChangesSinceEach(
+      batched[0].s.scope,
+      invoiced.map(({ s }) => ({ contractId: s.contract.id, before: s.period.start })),
+      em,
+    );
+    const changed = new Set<string>();
+    if (invoiced.length) {
+      const ps = new Params();
+      const json = JSON.stringify(
+        invoiced.map(({ s, earlier }) => ({
+          contract_id: s.contract.id, tz: s.contract.timezone, since: since.get(s.contract.id) ?? '0', periods: JSON.parse(this.periodsParam(earlier)),
+        })),
+      );
+      const rows: Array<{ contract_id: string }> = await em.query(
+        `SELECT DISTINCT o.contract_id::text AS contract_id FROM ${this.outcomes.contractsChangedJoinSql(batched[0].s.scope, ps, json)} WHERE ${OPEN_DELTA}`,
+        ps.values,
+      );
+      for (const r of rows) changed.add(r.contract_id);
+    }
+    for (const { at, s, earlier, shape } of batched) {
+      const adjustments = changed.has(s.contract.id) ? await this.adjustments(em, s, { kind: 'open' }, earlier, shape, null, since.get(s.contract.id)) : [];
+      out[at] = inputOf(s, aggregates.get(s.contract.id)!, undefined, kpis.get(s.contract.id) ?? [], adjustments);
+    }
+    return out;
   }
 
   /**
@@ -207,8 +299,7 @@ export class BillingInputsRepository {
     kpiIds?: string[],
   ): Promise<PricingInput> {
     const stretchTerms = (s.stretches ?? []).map((st) => st.version.document);
-    const allTerms = [s.terms, ...stretchTerms, ...earlier.map((p) => p.terms)];
-    const dims: AggShape = { dims: breakdownDimensions(allTerms), measures: aggregateMeasures(allTerms), timezone: s.contract.timezone };
+    const dims = shapeOf(s, earlier);
 
     // This period, or each stretch of it under its own version's billable types.
     let aggregates: OutcomeAggregate[] = [];
@@ -227,15 +318,7 @@ export class BillingInputsRepository {
     const kpis = kpiMeasurements.filter((k) => k.periodStart === s.period.start).map((k) => k.kpi);
 
     const adjustments = earlier.length ? await this.adjustments(em, s, source, earlier, dims, kpiIds ? kpiMeasurements : null) : [];
-    return {
-      contract: pricingContractOf(s.contract),
-      terms: s.terms,
-      period: { start: s.period.start, end: s.period.end },
-      aggregates,
-      ...(segments ? { segments } : {}),
-      kpis,
-      ...(adjustments.length ? { adjustments } : {}),
-    };
+    return inputOf(s, aggregates, segments, kpis, adjustments);
   }
 
   /**
@@ -290,16 +373,18 @@ export class BillingInputsRepository {
     earlier: InvoicedPeriod[],
     dims: AggShape,
     knownKpis: Array<{ periodStart: string; kpi: KpiMeasurement }> | null,
+    knownSince?: string,
   ): Promise<PeriodAdjustmentInput[]> {
     // Changes since those periods were invoiced, per period and direction.
     const ps = new Params();
     const periodsJson = this.periodsParam(earlier);
     const delta = this.aggregateSql(dims, ['start', 'effect'], ps);
     // Only outcomes changed since the earlier invoices last looked can have changed what they billed.
-    const changedSince = source.kind === 'recorded' ? undefined : await this.invoices.lateChangesSince(s.scope, s.contract.id, s.period.start, em);
+    const changedSince =
+      source.kind === 'recorded' ? undefined : (knownSince ?? (await this.invoices.lateChangesSince(s.scope, s.contract.id, s.period.start, em)));
     const openDelta = () => `SELECT ${OutcomeBillingReads.COLUMNS}, p.start, CASE WHEN o.status = 'verified' THEN 1 ELSE -1 END AS effect
         FROM ${this.outcomes.periodsJoinSql(s.scope, ps, { contractId: s.contract.id, timezone: s.contract.timezone, periodsJson, changedSince })}
-       WHERE (o.status = 'verified' AND NOT ${billed(1)}) OR (o.status = 'reversed' AND ${billed(1)} AND NOT ${billed(-1)})`;
+       WHERE ${OPEN_DELTA}`;
     let sql: string;
     const cases = (rows: string) => this.withCaseCharges(rows, 'delta', dims, s, source, earlier, ps);
     if (source.kind === 'open') sql = `SELECT ${delta.select} FROM ${cases(`(${openDelta()})`)} o GROUP BY ${delta.groupBy}`;
@@ -386,10 +471,7 @@ export class BillingInputsRepository {
     const wanted = periods.filter((p) => p.types.length > 0);
     if (wanted.length === 0) return [];
     const rows = await this.outcomes.latestMeasurements(s.scope, { contractId: s.contract.id, timezone: s.contract.timezone, periods: wanted }, em);
-    return rows.map((r) => ({
-      periodStart: r.start,
-      kpi: { kpi: r.type, value: normal(r.value), outcomeId: r.id, occurredAt: r.occurred_at.toISOString() },
-    }));
+    return rows.map((r) => ({ periodStart: r.start, kpi: kpiOf(r) }));
   }
 
   /** The KPI measurements a finalized invoice's trace names, assigned to their periods. */
@@ -402,7 +484,7 @@ export class BillingInputsRepository {
     const rows = await this.outcomes.measurementsById(s.scope, { contractId: s.contract.id, timezone: s.contract.timezone, ids }, em);
     return rows.map((r) => ({
       periodStart: periodStartOf(r.local_date, s.contract.billingCycle),
-      kpi: { kpi: r.type, value: normal(r.value), outcomeId: r.id, occurredAt: r.occurred_at.toISOString() },
+      kpi: kpiOf(r),
     }));
   }
 
@@ -528,11 +610,11 @@ export class BillingInputsRepository {
    * SELECT list and GROUP BY of an aggregate by type, plus one grouping set per breakdown
    * dimension, under the given leading keys.
    */
-  private aggregateSql(shape: AggShape, keys: Array<'start' | 'effect'>, ps: Params): { select: string; groupBy: string } {
+  private aggregateSql(shape: AggShape, keys: Array<'start' | 'effect' | 'contract'>, ps: Params): { select: string; groupBy: string } {
     const dims = shape.dims;
     const dimExprs = dims.map((d) => `(o.dimensions ->> ${ps.add(d)}::text)`);
     const select = [
-      ...keys.map((k) => (k === 'start' ? 'o.start::text AS start' : 'o.effect::text AS effect')),
+      ...keys.map((k) => (k === 'start' ? 'o.start::text AS start' : k === 'effect' ? 'o.effect::text AS effect' : 'o.contract_id::text AS contract_id')),
       'o.type',
       ...dimExprs.flatMap((e, i) => [`${e} AS d${i}`, `GROUPING(${e}) AS g${i}`]),
       'count(*)::text AS n',
@@ -541,7 +623,7 @@ export class BillingInputsRepository {
       `${IDS_DIGEST_SQL} AS digest`,
       ...shape.measures.map((m, i) => `${measureSql(m, shape.timezone, ps, `cc${i}`)}::text AS m${i}`),
     ].join(', ');
-    const lead = [...keys.map((k) => `o.${k}`), 'o.type'].join(', ');
+    const lead = [...keys.map((k) => (k === 'contract' ? 'o.contract_id' : `o.${k}`)), 'o.type'].join(', ');
     const groupBy =
       dims.length === 0 ? lead : `GROUPING SETS ((${lead}), ${dimExprs.map((e) => `(${lead}, ${e})`).join(', ')})`;
     return { select, groupBy };
@@ -563,6 +645,68 @@ export class BillingInputsRepository {
     if (value === null || value === undefined) return []; // outcomes without the dimension: the engine derives them from the whole row
     return [{ outcomeType: r.type, dimensions: { [dims[broken]]: String(value) }, ...base }];
   }
+}
+
+/** The terms of a period from the contract's versions (see `termsOfPeriod`). */
+export interface PeriodTerms {
+  version: TermsVersion;
+  stretches: PeriodStretch<TermsVersion>[] | null;
+  versions: TermsVersion[];
+}
+
+/** The one rule of `termsOfPeriod`, over versions already read (a chunk reads all its contracts' at once). */
+export function periodTermsOf(versions: TermsVersion[], period: BillingPeriod): PeriodTerms | null {
+  const version = versionForPeriod(versions, period);
+  return version ? { version, stretches: periodStretches(versions, period), versions } : null;
+}
+
+/**
+ * Invoiced periods with their terms. No amendment may take effect inside an invoiced period after
+ * the fact, so its stretches are the ones it was invoiced with.
+ */
+function invoicedWithTerms(periods: Array<{ start: string; end: string; termsVersionId: string }>, versions: readonly TermsVersion[]): InvoicedPeriod[] {
+  if (periods.length === 0) return [];
+  const terms = new Map(versions.map((v) => [v.id, v.document]));
+  return periods.flatMap((p): InvoicedPeriod[] => {
+    const stretches = versions.length > 1 ? periodStretches(versions, p) : null;
+    if (!stretches) return [{ ...p, terms: terms.get(p.termsVersionId)! }];
+    return stretches.map(({ version, ...segment }) => ({ start: p.start, end: p.end, termsVersionId: version.id, terms: version.document, segment }));
+  });
+}
+
+/** What the aggregates of an invoice hold, from every terms they are priced with. */
+function shapeOf(s: BillingSubject, earlier: InvoicedPeriod[]): AggShape {
+  const allTerms = [s.terms, ...(s.stretches ?? []).map((st) => st.version.document), ...earlier.map((p) => p.terms)];
+  return { dims: breakdownDimensions(allTerms), measures: aggregateMeasures(allTerms), timezone: s.contract.timezone };
+}
+
+/** Contracts whose aggregates have one shape share a statement; the timezone matters only to a measure that reads local dates. */
+function shapeKey(shape: AggShape): string {
+  const local = shape.measures.some((m) => m.kind === 'quantity_days');
+  return JSON.stringify({ dims: shape.dims, measures: shape.measures, tz: local ? shape.timezone : null });
+}
+
+/** The engine input, as both the per-contract and the set-based reads assemble it. */
+function inputOf(
+  s: BillingSubject,
+  aggregates: OutcomeAggregate[],
+  segments: TermsSegment[] | undefined,
+  kpis: KpiMeasurement[],
+  adjustments: PeriodAdjustmentInput[],
+): PricingInput {
+  return {
+    contract: pricingContractOf(s.contract),
+    terms: s.terms,
+    period: { start: s.period.start, end: s.period.end },
+    aggregates,
+    ...(segments ? { segments } : {}),
+    kpis,
+    ...(adjustments.length ? { adjustments } : {}),
+  };
+}
+
+function kpiOf(r: { id: string; type: string; value: string; occurred_at: Date }): KpiMeasurement {
+  return { kpi: r.type, value: normal(r.value), outcomeId: r.id, occurredAt: r.occurred_at.toISOString() };
 }
 
 /** The KPI types the guarantees of these terms read. */
@@ -590,6 +734,9 @@ async function recordJoined(em: Queryable, sql: string, values: unknown[]): Prom
   await em.query(`RESET enable_nestloop; RESET enable_hashjoin; RESET max_parallel_workers_per_gather`);
   return rows;
 }
+
+/** What changed in an invoiced period since: verified and not billed (late), or billed and since reversed, not yet taken back. */
+const OPEN_DELTA = `(o.status = 'verified' AND NOT ${billed(1)}) OR (o.status = 'reversed' AND ${billed(1)} AND NOT ${billed(-1)})`;
 
 /**
  * "The outcome `o` has a row of this effect in invoice_outcomes" — from any invoice (drafts), or

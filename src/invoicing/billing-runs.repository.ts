@@ -118,6 +118,14 @@ export class BillingRunsRepository {
     return row ?? { results: 0, drafted: 0, refused: 0, alreadyFinalized: 0, failed: 0, errors: [] };
   }
 
+  /** How many result rows the run has: an index range count, cheaper than `tally`, for "is it done?". */
+  async countResults(scope: Scope, runId: string, em: Queryable = this.db.manager): Promise<number> {
+    const ps = new Params();
+    const where = resultScope(scope, ps);
+    const [row] = await em.query(`SELECT count(*)::int AS n FROM billing_run_contracts rc WHERE ${where} AND rc.billing_run_id = ${ps.add(runId)}`, ps.values);
+    return row?.n ?? 0;
+  }
+
   /** Those of the given contracts that already have their result in the run (a redelivered chunk skips them). */
   async contractsWithResults(scope: Scope, runId: string, contractIds: readonly string[], em: Queryable = this.db.manager): Promise<string[]> {
     const ps = new Params();

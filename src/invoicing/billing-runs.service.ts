@@ -264,29 +264,56 @@ export class BillingRunsService implements OnModuleInit {
       const period = periodOf(run.periodLabel);
       // Re-read now: a contract may have ended or been suspended since the run was queued.
       const candidates = await this.contracts.billingCandidates(scope, { billingCycle: period.cycle, start: period.start, end: period.end, ids: todo });
+      // For the crash tests only: makes a run slow enough to kill a worker in the middle of it.
       const delayMs = Number(process.env.BILLING_TEST_DELAY_MS ?? 0);
-      for (const { contract, skip } of candidates) {
-        // For the crash tests only: makes a run slow enough to kill a worker in the middle of it.
-        if (delayMs > 0) await sleep(delayMs);
-        const row: BillingRunContract =
+      if (delayMs > 0) await sleep(delayMs * candidates.length);
+      const drafts = await this.draftAll(run, candidates.filter((c) => c.skip === null).map((c) => c.contract));
+      const rows: BillingRunContract[] = [];
+      for (const { contract, skip } of candidates)
+        rows.push(
           skip !== null
             ? { contractId: contract.id, result: 'skipped', invoiceId: null, reasonCode: skip, reason: SKIP_REASON[skip] ?? null, details: null }
-            : await this.billOne(run, contract);
-        await this.repo.insertResults(scope, run.id, [row]);
-      }
+            : await this.afterDraft(run, contract, drafts.get(contract.id)!),
+        );
+      // The chunk's result rows in one statement, once its drafts are written: a worker killed
+      // before it leaves the whole chunk to the next delivery, which recomputes the same drafts.
+      await this.repo.insertResults(scope, run.id, rows);
     }
     await this.completeIfDone(scope, run.id);
   }
 
-  /** One contract: its draft refreshed, then finalized when the run asks for it. */
-  private async billOne(run: BillingRun, c: Contract): Promise<BillingRunContract> {
-    let r: DraftResult;
+  /**
+   * The chunk's drafts, set-based (`InvoicesService.refreshDrafts`). Should the batch itself fail
+   * (a statement refused over some contract's data), each contract is drafted alone, so that one
+   * bad contract fails only itself.
+   */
+  private async draftAll(run: BillingRun, contracts: Contract[]): Promise<Map<string, DraftResult | { error: unknown }>> {
     try {
-      r = await this.invoices.refreshDraft(run.vendorId, c, run.periodLabel);
+      const rs = await this.invoices.refreshDrafts(run.vendorId, contracts, run.periodLabel);
+      return new Map(contracts.map((c, i) => [c.id, rs[i]]));
     } catch (e) {
+      if (contracts.length <= 1) return new Map(contracts.map((c) => [c.id, { error: e }]));
+      this.logger.warn(`billing run ${run.id}: a chunk's drafts failed together, drafting its contracts one by one: ${e instanceof Error ? e.message : String(e)}`);
+      const out = new Map<string, DraftResult | { error: unknown }>();
+      for (const c of contracts) {
+        try {
+          out.set(c.id, await this.invoices.refreshDraft(run.vendorId, c, run.periodLabel));
+        } catch (error) {
+          out.set(c.id, { error });
+        }
+      }
+      return out;
+    }
+  }
+
+  /** One contract's result once its draft is refreshed: finalized when the run asks for it. */
+  private async afterDraft(run: BillingRun, c: Contract, refreshed: DraftResult | { error: unknown }): Promise<BillingRunContract> {
+    if ('error' in refreshed) {
+      const e = refreshed.error;
       if (!(e instanceof DomainException)) this.logger.error(e instanceof Error ? e.stack : String(e));
       return failureOf(c.id, e, e instanceof Error ? e.message : String(e));
     }
+    const r = refreshed;
     if (!run.finalizeWhenDrafted) return resultOf(c.id, r);
     const admin: Principal = { vendorId: run.vendorId, keyId: run.requestedByKeyId ?? '', role: 'vendor_admin', customerId: null, contractIds: null };
     if (r.outcome === 'already_finalized' && r.invoiceId) {
@@ -312,6 +339,14 @@ export class BillingRunsService implements OnModuleInit {
    * that of two workers finishing together exactly one completes it and emits the event.
    */
   private async completeIfDone(scope: Scope, runId: string, outer?: EntityManager): Promise<void> {
+    // Most chunks are not the last: a count of the rows (after this worker's own rows committed, so
+    // the last of two finishing together sees both) spares them the locked tally of the whole run,
+    // which grew with the run and queued the workers behind its lock.
+    if (!outer) {
+      const run = await this.repo.find(scope, runId);
+      if (!run || run.status === 'completed' || run.status === 'failed') return;
+      if ((await this.repo.countResults(scope, runId)) < run.considered) return;
+    }
     let counts: Tally | null = null;
     const work = async (em: EntityManager) => {
       const run = await this.repo.find(scope, runId, em, { lock: true });

@@ -135,13 +135,26 @@ export class InvoicesRepository {
     periodStart: string,
     em: Queryable = this.db.manager,
   ): Promise<{ id: string; status: InvoiceStatus } | null> {
+    return (await this.findOfPeriods(scope, [{ contractId, periodStart }], em)).get(contractId) ?? null;
+  }
+
+  /** The invoices of several contracts' periods in one statement, by contract id (those that have one). */
+  async findOfPeriods(
+    scope: Scope,
+    periods: ReadonlyArray<{ contractId: string; periodStart: string }>,
+    em: Queryable = this.db.manager,
+  ): Promise<Map<string, { id: string; status: InvoiceStatus }>> {
+    if (periods.length === 0) return new Map();
     const ps = new Params();
     const where = invoiceScope(scope, ps);
-    const [row] = await em.query(
-      `SELECT i.id, i.status FROM invoices i WHERE ${where} AND i.contract_id = ${ps.add(contractId)} AND i.period_start = ${ps.add(periodStart)}`,
+    const rows: Array<{ contract_id: string; id: string; status: InvoiceStatus }> = await em.query(
+      `SELECT i.contract_id, i.id, i.status FROM invoices i
+         JOIN unnest(${ps.add(periods.map((p) => p.contractId))}::uuid[], ${ps.add(periods.map((p) => p.periodStart))}::date[]) AS p(contract_id, start)
+           ON i.contract_id = p.contract_id AND i.period_start = p.start
+        WHERE ${where}`,
       ps.values,
     );
-    return row ?? null;
+    return new Map(rows.map((r) => [r.contract_id, { id: r.id, status: r.status }]));
   }
 
   /**
@@ -149,10 +162,28 @@ export class InvoicesRepository {
    * left alone (then no id is returned). The unique key keeps one invoice per contract and period.
    */
   async upsertDraft(scope: Scope, d: DraftRow, em: Queryable = this.db.manager): Promise<string | null> {
-    const rows: Array<{ id: string }> = await em.query(
+    return (await this.upsertDrafts(scope, [d], em)).get(d.contractId) ?? null;
+  }
+
+  /**
+   * The same for several contracts in one statement (a billing run's chunk; one period per
+   * contract): the ids of the drafts written, by contract id. A contract whose period's invoice
+   * left draft has no id.
+   */
+  async upsertDrafts(scope: Scope, ds: readonly DraftRow[], em: Queryable = this.db.manager): Promise<Map<string, string>> {
+    if (ds.length === 0) return new Map();
+    // Rows locked in contract order, so that two upserts over the same contracts queue rather than deadlock.
+    const sorted = [...ds].sort((a, b) => (a.contractId < b.contractId ? -1 : a.contractId > b.contractId ? 1 : 0));
+    const col = <T>(f: (d: DraftRow) => T) => sorted.map(f);
+    const rows: Array<{ id: string; contract_id: string }> = await em.query(
       `INSERT INTO invoices (vendor_id, contract_id, customer_id, period_label, period_start, period_end, status, currency,
                              terms_version_id, subtotal, tax, total, lines, trace, trace_json, trace_digest, refusal, computed_at, spend_limit)
-       VALUES ($1, $2, $3, $4, $5, $6, 'draft', $7, $8, $9, $10, $11, $12::jsonb, $13::jsonb, $14, $15, $16::jsonb, clock_timestamp(), $17::jsonb)
+       SELECT $1, d.contract_id, d.customer_id, d.period_label, d.period_start, d.period_end, 'draft', d.currency, d.terms_version_id,
+              d.subtotal, d.tax, d.total, d.lines::jsonb, d.trace_json::jsonb, d.trace_json, d.trace_digest, d.refusal::jsonb, clock_timestamp(), d.spend_limit::jsonb
+         FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::date[], $6::date[], $7::text[], $8::uuid[], $9::numeric[], $10::numeric[], $11::numeric[],
+                     $12::text[], $13::text[], $14::text[], $15::text[], $16::text[])
+              AS d(contract_id, customer_id, period_label, period_start, period_end, currency, terms_version_id, subtotal, tax, total,
+                   lines, trace_json, trace_digest, refusal, spend_limit)
        ON CONFLICT (vendor_id, contract_id, period_start) DO UPDATE SET
          customer_id = EXCLUDED.customer_id, period_label = EXCLUDED.period_label, period_end = EXCLUDED.period_end,
          currency = EXCLUDED.currency, terms_version_id = EXCLUDED.terms_version_id, subtotal = EXCLUDED.subtotal,
@@ -160,28 +191,27 @@ export class InvoicesRepository {
          trace_json = EXCLUDED.trace_json, trace_digest = EXCLUDED.trace_digest, refusal = EXCLUDED.refusal,
          computed_at = EXCLUDED.computed_at, spend_limit = EXCLUDED.spend_limit
        WHERE invoices.status = 'draft'
-       RETURNING id`,
+       RETURNING id, contract_id`,
       [
         scope.vendorId,
-        d.contractId,
-        d.customerId,
-        d.periodLabel,
-        d.periodStart,
-        d.periodEnd,
-        d.currency,
-        d.termsVersionId,
-        d.subtotal,
-        d.tax,
-        d.total,
-        JSON.stringify(d.lines),
-        d.traceJson,
-        d.traceJson,
-        d.traceDigest,
-        d.refusal === null ? null : JSON.stringify(d.refusal),
-        d.spendLimit ? JSON.stringify(d.spendLimit) : null,
+        col((d) => d.contractId),
+        col((d) => d.customerId),
+        col((d) => d.periodLabel),
+        col((d) => d.periodStart),
+        col((d) => d.periodEnd),
+        col((d) => d.currency),
+        col((d) => d.termsVersionId),
+        col((d) => d.subtotal),
+        col((d) => d.tax),
+        col((d) => d.total),
+        col((d) => JSON.stringify(d.lines)),
+        col((d) => d.traceJson),
+        col((d) => d.traceDigest),
+        col((d) => (d.refusal === null ? null : JSON.stringify(d.refusal))),
+        col((d) => (d.spendLimit ? JSON.stringify(d.spendLimit) : null)),
       ],
     );
-    return rows[0]?.id ?? null;
+    return new Map(rows.map((r) => [r.contract_id, r.id]));
   }
 
   /** Freezes a draft as finalized (or paid): the one change from draft the table's trigger lets through. */
@@ -266,14 +296,29 @@ export class InvoicesRepository {
     before: string,
     em: Queryable = this.db.manager,
   ): Promise<Array<{ start: string; end: string; termsVersionId: string }>> {
+    return (await this.invoicedPeriodsBeforeEach(scope, [{ contractId, before }], em)).get(contractId) ?? [];
+  }
+
+  /** The same for several contracts in one statement, by contract id (in period order; absent: none). */
+  async invoicedPeriodsBeforeEach(
+    scope: Scope,
+    periods: ReadonlyArray<{ contractId: string; before: string }>,
+    em: Queryable = this.db.manager,
+  ): Promise<Map<string, Array<{ start: string; end: string; termsVersionId: string }>>> {
+    const out = new Map<string, Array<{ start: string; end: string; termsVersionId: string }>>();
+    if (periods.length === 0) return out;
     const ps = new Params();
     const where = invoiceScope(scope, ps);
-    return em.query(
-      `SELECT i.period_start::text AS start, i.period_end::text AS "end", i.terms_version_id AS "termsVersionId" FROM invoices i
-        WHERE ${where} AND i.contract_id = ${ps.add(contractId)} AND i.status <> 'draft' AND i.period_start < ${ps.add(before)}
-        ORDER BY i.period_start`,
+    const rows: Array<{ contract_id: string; start: string; end: string; termsVersionId: string }> = await em.query(
+      `SELECT i.contract_id, i.period_start::text AS start, i.period_end::text AS "end", i.terms_version_id AS "termsVersionId" FROM invoices i
+         JOIN unnest(${ps.add(periods.map((p) => p.contractId))}::uuid[], ${ps.add(periods.map((p) => p.before))}::date[]) AS p(contract_id, before)
+           ON i.contract_id = p.contract_id AND i.period_start < p.before
+        WHERE ${where} AND i.status <> 'draft'
+        ORDER BY i.contract_id, i.period_start`,
       ps.values,
     );
+    for (const { contract_id, ...r } of rows) out.set(contract_id, [...(out.get(contract_id) ?? []), r]);
+    return out;
   }
 
   /**
@@ -284,18 +329,26 @@ export class InvoicesRepository {
    * when that finalization predates claim_xmin.
    */
   async lateChangesSince(scope: Scope, contractId: string, before: string, em: Queryable = this.db.manager): Promise<string> {
+    return (await this.lateChangesSinceEach(scope, [{ contractId, before }], em)).get(contractId) ?? '0';
+  }
+
+  /** The same for several contracts in one statement (set-based drafting), by contract id. */
+  async lateChangesSinceEach(scope: Scope, periods: ReadonlyArray<{ contractId: string; before: string }>, em: Queryable = this.db.manager): Promise<Map<string, string>> {
+    if (periods.length === 0) return new Map();
     const ps = new Params();
     const where = invoiceScope(scope, ps);
-    const c = ps.add(contractId);
-    const [row] = await em.query(
-      `SELECT coalesce(max(i.claim_xmin), '0')::text AS since FROM invoices i
-        WHERE ${where} AND i.contract_id = ${c} AND i.status <> 'draft'
+    const rows: Array<{ contract_id: string; since: string }> = await em.query(
+      `SELECT p.contract_id::text AS contract_id, coalesce(max(i.claim_xmin), '0')::text AS since
+         FROM unnest(${ps.add(periods.map((p) => p.contractId))}::uuid[], ${ps.add(periods.map((p) => p.before))}::date[]) AS p(contract_id, before)
+         LEFT JOIN invoices i ON ${where} AND i.contract_id = p.contract_id AND i.status <> 'draft'
           AND i.period_start >= (SELECT max(l.period_start) FROM invoices l
-                                  WHERE l.vendor_id = i.vendor_id AND l.contract_id = ${c} AND l.status <> 'draft' AND l.period_start < ${ps.add(before)})`,
+                                  WHERE l.vendor_id = i.vendor_id AND l.contract_id = p.contract_id AND l.status <> 'draft' AND l.period_start < p.before)
+        GROUP BY p.contract_id`,
       ps.values,
     );
-    return row?.since ?? '0';
+    return new Map(rows.map((r) => [r.contract_id, r.since]));
   }
+
 
   /**
    * The xmin of a snapshot taken now: every transaction with a smaller id has finished, so the

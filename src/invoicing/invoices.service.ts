@@ -20,10 +20,11 @@ import { storedFigureMismatches } from '../pricing/stored-figures';
 import { periodForCycle } from '../pricing/period';
 import type { BillingPeriod, PricedInvoice, PricingInput, PricingResult, SpendLimit, Terms } from '../pricing/types';
 import { WebhooksService } from '../webhooks/webhooks.service';
-import { BillingInputsRepository, BillingSubject, type InvoicedPeriod } from './billing-inputs.repository';
+import { BillingInputsRepository, BillingSubject, type InvoicedPeriod, periodTermsOf } from './billing-inputs.repository';
+import type { TermsVersion } from '../contracts/entities/terms-version.entity';
 import { InvoiceListQuery, InvoiceVerification, InvoiceView, RecordTaxInvoiceDto } from './dto/invoice.dto';
 import type { Invoice } from './entities/invoice.entity';
-import { FrozenFields, InvoicesRepository, Settled } from './invoices.repository';
+import { DraftRow, FrozenFields, InvoicesRepository, Settled } from './invoices.repository';
 import { amountDue, invoicePosting } from './invoice-math';
 import { InvoicingError, InvoicingErrorCode } from './invoicing.errors';
 import { SPEND_LIMITS, type SpendLimits } from './spend-limits.port';
@@ -194,49 +195,86 @@ export class InvoicesService {
   /**
    * Creates or recomputes the draft of a contract for a period. A finalized invoice is left as it
    * is; the unique key (contract, period start) keeps it to one invoice per contract and period,
-   * however many runs race.
+   * however many runs race. The draft of one contract is that of a chunk of one (`refreshDrafts`).
    */
   async refreshDraft(vendorId: string, contract: Contract, label: string): Promise<DraftResult> {
+    const [r] = await this.refreshDrafts(vendorId, [contract], label);
+    if ('error' in r) throw r.error;
+    return r;
+  }
+
+  /**
+   * The drafts of several contracts of one vendor for a period (a billing run's chunk), set-based
+   * (#16 item 2): their existing invoices, terms, invoiced periods, aggregates, KPIs and hard limits
+   * read in a few statements for all of them (`openInputs`), each priced by the engine, and all the
+   * drafts written by one upsert. A contract whose pricing cannot be done (no terms, the engine
+   * threw) answers its error, the others go on. Answers in input order; contracts distinct.
+   */
+  async refreshDrafts(vendorId: string, contracts: readonly Contract[], label: string): Promise<Array<DraftResult | { error: unknown }>> {
     const scope = vendorScope(vendorId);
-    const period = periodForCycle(contract, label);
     const em = this.db.manager;
-    const existing = await this.repo.findOfPeriod(scope, contract.id, period.start, em);
-    if (existing && existing.status !== 'draft') return { outcome: 'already_finalized', invoiceId: existing.id };
-    const tv = await this.subjectOf(scope, contract, period, em);
-    if (!tv) throw InvoicingError.create(InvoicingErrorCode.INVOICE_HAS_NO_TERMS, `contract ${contract.id} has no terms before ${period.end}`);
-    const subject = tv.subject;
-    const earlier = tv.earlier;
-    const input = await this.withSpendLimit(em, subject, await this.inputs.pricingInput(em, subject, { kind: 'open' }, earlier));
-    const result = priceInvoice(input);
-    const priced = result.ok ? result : null;
-    const id = await this.repo.upsertDraft(
-      scope,
-      {
-        contractId: contract.id,
-        customerId: contract.customerId,
-        periodLabel: label,
-        periodStart: period.start,
-        periodEnd: period.end,
-        currency: contract.currency,
-        termsVersionId: tv.id,
-        subtotal: priced?.subtotal ?? null,
-        tax: priced?.tax ?? null,
-        total: priced?.total ?? null,
-        lines: priced?.lines ?? [],
-        traceJson: priced?.traceJson ?? null,
-        traceDigest: priced?.traceDigest ?? null,
-        refusal: result.ok ? null : { code: result.code, reason: result.reason, details: result.details },
-        spendLimit: input.spendLimit ?? null,
-      },
-      em,
-    );
-    if (id === null) {
-      const now = await this.repo.findOfPeriod(scope, contract.id, period.start, em);
-      return { outcome: 'already_finalized', invoiceId: now?.id ?? null };
+    const items = contracts.map((contract) => ({ contract, period: periodForCycle(contract, label) }));
+    const existing = await this.repo.findOfPeriods(scope, items.map((x) => ({ contractId: x.contract.id, periodStart: x.period.start })), em);
+    const out: Array<DraftResult | { error: unknown }> = new Array(items.length);
+    const open: number[] = [];
+    items.forEach((x, at) => {
+      const inv = existing.get(x.contract.id);
+      if (inv && inv.status !== 'draft') out[at] = { outcome: 'already_finalized', invoiceId: inv.id };
+      else open.push(at);
+    });
+    const priced = await this.openInputs(scope, open.map((at) => items[at]), em);
+    const drafts: Array<{ at: number; row: DraftRow; result: PricingResult }> = [];
+    open.forEach((at, k) => {
+      const { contract, period } = items[at];
+      const p = priced[k];
+      if (p === null) {
+        out[at] = { error: InvoicingError.create(InvoicingErrorCode.INVOICE_HAS_NO_TERMS, `contract ${contract.id} has no terms before ${period.end}`) };
+        return;
+      }
+      let result: PricingResult;
+      try {
+        result = priceInvoice(p.input);
+      } catch (error) {
+        out[at] = { error };
+        return;
+      }
+      const ok = result.ok ? result : null;
+      drafts.push({
+        at,
+        result,
+        row: {
+          contractId: contract.id,
+          customerId: contract.customerId,
+          periodLabel: label,
+          periodStart: period.start,
+          periodEnd: period.end,
+          currency: contract.currency,
+          termsVersionId: p.termsVersionId,
+          subtotal: ok?.subtotal ?? null,
+          tax: ok?.tax ?? null,
+          total: ok?.total ?? null,
+          lines: ok?.lines ?? [],
+          traceJson: ok?.traceJson ?? null,
+          traceDigest: ok?.traceDigest ?? null,
+          refusal: result.ok ? null : { code: result.code, reason: result.reason, details: result.details },
+          spendLimit: p.input.spendLimit ?? null,
+        },
+      });
+    });
+    const ids = await this.repo.upsertDrafts(scope, drafts.map((d) => d.row), em);
+    // Finalized meanwhile (another run, a finalization): left as it is.
+    const raced = drafts.filter((d) => !ids.has(d.row.contractId));
+    const now = await this.repo.findOfPeriods(scope, raced.map((d) => ({ contractId: d.row.contractId, periodStart: d.row.periodStart })), em);
+    for (const { at, row, result } of drafts) {
+      const id = ids.get(row.contractId);
+      out[at] =
+        id === undefined
+          ? { outcome: 'already_finalized', invoiceId: now.get(row.contractId)?.id ?? null }
+          : result.ok
+            ? { outcome: 'drafted', invoiceId: id, total: result.total }
+            : { outcome: 'refused', invoiceId: id, refusal: { code: result.code, reason: result.reason } };
     }
-    return result.ok
-      ? { outcome: 'drafted', invoiceId: id, total: priced?.total ?? null }
-      : { outcome: 'refused', invoiceId: id, refusal: { code: result.code, reason: result.reason } };
+    return out;
   }
 
   /**
@@ -250,14 +288,46 @@ export class InvoicesService {
     label: string,
     em: Queryable = this.db.manager,
   ): Promise<{ period: BillingPeriod; termsVersionId: string; input: PricingInput; result: PricingResult } | null> {
-    const scope = vendorScope(vendorId);
     const period = periodForCycle(contract, label);
-    const tv = await this.subjectOf(scope, contract, period, em);
-    if (!tv) return null;
-    const earlier = tv.earlier;
-    const subject = tv.subject;
-    const input = await this.withSpendLimit(em, subject, await this.inputs.pricingInput(em, subject, { kind: 'open' }, earlier));
-    return { period, termsVersionId: tv.id, input, result: priceInvoice(input) };
+    const [p] = await this.openInputs(vendorScope(vendorId), [{ contract, period }], em);
+    return p ? { period, termsVersionId: p.termsVersionId, input: p.input, result: priceInvoice(p.input) } : null;
+  }
+
+  /**
+   * The engine inputs of open periods (drafts, previews) of several contracts, with the hard
+   * limit in force for each: the terms versions, invoiced earlier periods and hard limits in one
+   * statement each for all of them, the aggregates and KPIs as `openPricingInputs` reads them.
+   * Null for a contract without terms for its period. In input order.
+   */
+  private async openInputs(
+    scope: Scope,
+    items: ReadonlyArray<{ contract: Contract; period: BillingPeriod }>,
+    em: Queryable,
+  ): Promise<Array<{ termsVersionId: string; input: PricingInput } | null>> {
+    if (items.length === 0) return [];
+    const versions = new Map<string, TermsVersion[]>();
+    for (const v of await this.contracts.termsVersionsOf(scope, items.map((x) => x.contract.id), em))
+      versions.set(v.contractId, [...(versions.get(v.contractId) ?? []), v]);
+    const terms = items.map((x) => periodTermsOf(versions.get(x.contract.id) ?? [], x.period));
+    const withTerms = items.flatMap((x, at) => (terms[at] ? [{ ...x, t: terms[at] }] : []));
+    const earlier = await this.inputs.invoicedPeriodsBeforeEach(
+      scope,
+      withTerms.map((x) => ({ contractId: x.contract.id, before: x.period.start, versions: x.t.versions })),
+      em,
+    );
+    const subjects = withTerms.map(({ contract, period, t }) => ({
+      subject: { scope, contract, period, terms: t.version.document, stretches: t.stretches } as BillingSubject,
+      earlier: earlier.get(contract.id)!,
+    }));
+    const inputs = await this.inputs.openPricingInputs(em, subjects);
+    const limits = await this.spendLimits.hardLimitsFor(scope, withTerms.map((x) => ({ contract: x.contract, periodEnd: x.period.end })), em);
+    const byContract = new Map(
+      withTerms.map((x, k) => {
+        const limit = limits.get(x.contract.id) ?? null;
+        return [x.contract.id, { termsVersionId: x.t.version.id, input: limit ? { ...inputs[k], spendLimit: limit } : inputs[k] }];
+      }),
+    );
+    return items.map((x) => byContract.get(x.contract.id) ?? null);
   }
 
   // -------------------------------------------------------------------------------------------

@@ -77,6 +77,7 @@ describe('invoicing repositories SQL (every statement, for every kind of caller)
       ['find', (r, s) => r.find(s, ID)],
       ['find, locked', (r, s) => r.find(s, ID, undefined, { lock: true })],
       ['tally', (r, s) => r.tally(s, ID)],
+      ['countResults', (r, s) => r.countResults(s, ID)],
       ['contractsWithResults', (r, s) => r.contractsWithResults(s, ID, [CONTRACT])],
       [
         'insertResults',

@@ -10,6 +10,12 @@ import type { SpendLimit } from '../pricing/types';
  */
 export interface SpendLimits {
   hardLimitFor(scope: Scope, contract: { id: string; timezone: string }, periodEnd: string, em: Queryable): Promise<SpendLimit | null>;
+  /** The same for several contracts' periods in one statement (a billing run's chunk), by contract id. */
+  hardLimitsFor(
+    scope: Scope,
+    periods: ReadonlyArray<{ contract: { id: string; timezone: string }; periodEnd: string }>,
+    em: Queryable,
+  ): Promise<Map<string, SpendLimit | null>>;
 }
 
 export const SPEND_LIMITS = Symbol('SPEND_LIMITS');

@@ -34,13 +34,22 @@ export class OutcomeBillingReads {
     const end = `(${ps.add(q.end)}::timestamp AT TIME ZONE ${tz})`;
     // A stretch of a split period reads fewer days, but its cut-off stays the period's end.
     const cutoff = q.cutoff && q.cutoff !== q.end ? `(${ps.add(q.cutoff)}::timestamp AT TIME ZONE ${tz})` : end;
-    // Deemed acceptance: a claim whose objection window lapsed by the period's cut-off (and by now)
-    // is verified for billing even before the sweep writes its event.
     return `SELECT ${OutcomeBillingReads.COLUMNS} FROM outcomes o
-             WHERE ${where} AND o.contract_id = ${ps.add(q.contractId)} AND o.type = ANY(${ps.add(q.types)}::text[])
-               AND (o.status = 'verified' OR (o.status = 'recorded' AND o.deemed_after <= least(${cutoff}, now())))
-               AND o.occurred_at >= (${ps.add(q.start)}::timestamp AT TIME ZONE ${tz})
-               AND o.occurred_at < ${end}${andAlso ? ` AND ${andAlso}` : ''}`;
+             WHERE ${billableInPeriod(where, { contractId: ps.add(q.contractId), types: `${ps.add(q.types)}::text[]`, tz, end, cutoff, start: ps.add(q.start) })}${andAlso ? ` AND ${andAlso}` : ''}`;
+  }
+
+  /**
+   * The same rows as `periodOutcomesSql` for several contracts at once (set-based drafting, #16
+   * item 2): `SELECT <columns> FROM …` over a jsonb parameter of {contract_id, tz, start, end,
+   * cutoff, types}, one row per contract and period, each probing the billing index for its own
+   * range (a LATERAL the planner cannot flatten). `cutoff` is the period's end.
+   */
+  contractPeriodsOutcomesSql(scope: Scope, ps: Params, periodsJson: string): string {
+    const where = outcomeScope(scope, ps);
+    const at = (col: string) => `(p.${col}::timestamp AT TIME ZONE p.tz)`;
+    return `SELECT o.* FROM jsonb_to_recordset(${ps.add(periodsJson)}::jsonb) AS p(contract_id uuid, tz text, start date, "end" date, cutoff date, types text[])
+    CROSS JOIN LATERAL (SELECT ${OutcomeBillingReads.COLUMNS} FROM outcomes o
+                         WHERE ${billableInPeriod(where, { contractId: 'p.contract_id', types: 'p.types', tz: 'p.tz', end: at('"end"'), cutoff: at('cutoff'), start: 'p.start' })} OFFSET 0) o`;
   }
 
   /**
@@ -51,8 +60,7 @@ export class OutcomeBillingReads {
   periodsJoinSql(scope: Scope, ps: Params, q: { contractId: string; timezone: string; periodsJson: string; changedSince?: string }): string {
     const where = outcomeScope(scope, ps);
     const tz = ps.add(q.timezone);
-    const inPeriod = `o.type = ANY(p.types)
-     AND o.occurred_at >= (p.start::timestamp AT TIME ZONE ${tz}) AND o.occurred_at < (p."end"::timestamp AT TIME ZONE ${tz})`;
+    const inPeriod = inPeriodSql(tz);
     // Each period's range of the billing index (a LATERAL the planner cannot flatten): a hash join
     // would read the contract's whole history to keep a few periods of it.
     if (q.changedSince === undefined)
@@ -64,6 +72,19 @@ export class OutcomeBillingReads {
     const changed = `SELECT ${OutcomeBillingReads.COLUMNS}, o.status FROM outcomes o WHERE ${where} AND o.contract_id = ${ps.add(q.contractId)}
                         AND o.changed_xact >= ${ps.add(q.changedSince)}::xid8 OFFSET 0`;
     return `(${changed}) o JOIN jsonb_to_recordset(${ps.add(q.periodsJson)}::jsonb) AS p(start date, "end" date, types text[]) ON ${inPeriod}`;
+  }
+
+  /**
+   * `FROM` clause: the changed-since form of `periodsJoinSql` for several contracts at once
+   * (set-based drafting): contracts `c` (a jsonb parameter of {contract_id, tz, since, periods}), the
+   * outcomes `o` each wrote from its `since` on, joined with its periods `p` ({start, end, types}).
+   */
+  contractsChangedJoinSql(scope: Scope, ps: Params, contractsJson: string): string {
+    const where = outcomeScope(scope, ps);
+    return `jsonb_to_recordset(${ps.add(contractsJson)}::jsonb) AS c(contract_id uuid, tz text, since text, periods jsonb)
+    CROSS JOIN LATERAL (SELECT ${OutcomeBillingReads.COLUMNS}, o.status FROM outcomes o WHERE ${where} AND o.contract_id = c.contract_id
+                           AND o.changed_xact >= c.since::xid8 OFFSET 0) o
+    JOIN LATERAL jsonb_to_recordset(c.periods) AS p(start date, "end" date, types text[]) ON ${inPeriodSql('c.tz')}`;
   }
 
   /**
@@ -103,13 +124,27 @@ export class OutcomeBillingReads {
     q: { contractId: string; timezone: string; periods: Array<{ start: string; end: string; types: string[] }> },
     em: Queryable = this.db.manager,
   ): Promise<Array<{ start: string; id: string; type: string; value: string; occurred_at: Date }>> {
+    return this.latestMeasurementsOf(scope, q.periods.map((p) => ({ contractId: q.contractId, timezone: q.timezone, ...p })), em);
+  }
+
+  /** The same for periods of several contracts at once, in one statement (set-based drafting). */
+  async latestMeasurementsOf(
+    scope: Scope,
+    periods: Array<{ contractId: string; timezone: string; start: string; end: string; types: string[] }>,
+    em: Queryable = this.db.manager,
+  ): Promise<Array<{ contract_id: string; start: string; id: string; type: string; value: string; occurred_at: Date }>> {
+    if (periods.length === 0) return [];
     const ps = new Params();
-    const from = this.periodsJoinSql(scope, ps, { contractId: q.contractId, timezone: q.timezone, periodsJson: JSON.stringify(q.periods) });
+    const where = outcomeScope(scope, ps);
+    const json = JSON.stringify(periods.map((p) => ({ contract_id: p.contractId, tz: p.timezone, start: p.start, end: p.end, types: p.types })));
     return em.query(
-      `SELECT DISTINCT ON (p.start, o.type) p.start::text AS start, o.id, o.type, COALESCE(o.quantity, o.value)::text AS value, o.occurred_at
-         FROM ${from}
+      `SELECT DISTINCT ON (p.contract_id, p.start, o.type) p.contract_id::text AS contract_id, p.start::text AS start, o.id, o.type,
+              COALESCE(o.quantity, o.value)::text AS value, o.occurred_at
+         FROM jsonb_to_recordset(${ps.add(json)}::jsonb) AS p(contract_id uuid, tz text, start date, "end" date, types text[])
+   CROSS JOIN LATERAL (SELECT ${OutcomeBillingReads.COLUMNS}, o.status FROM outcomes o
+                        WHERE ${where} AND o.contract_id = p.contract_id AND ${inPeriodSql('p.tz')} OFFSET 0) o
         WHERE o.status = 'verified'
-        ORDER BY p.start, o.type, o.occurred_at DESC, o.id DESC`,
+        ORDER BY p.contract_id, p.start, o.type, o.occurred_at DESC, o.id DESC`,
       ps.values,
     );
   }
@@ -145,4 +180,23 @@ export function outcomeScope(scope: Scope, ps: Params): string {
     },
     ps.values,
   );
+}
+
+/** `o` (of a type of `p.types`) occurred in the contract-local period `p` [start, end) of the timezone `tz`. */
+function inPeriodSql(tz: string): string {
+  return `o.type = ANY(p.types)
+     AND o.occurred_at >= (p.start::timestamp AT TIME ZONE ${tz}) AND o.occurred_at < (p."end"::timestamp AT TIME ZONE ${tz})`;
+}
+
+/**
+ * The one rule of a period's billable outcomes, over SQL expressions (parameters, or columns of a
+ * row of periods): the contract's outcomes of the billable types, verified, or deemed accepted (a
+ * claim whose objection window lapsed by the period's cut-off and by now, even before the sweep
+ * writes its event), that occurred in the contract-local period [start, end).
+ */
+function billableInPeriod(where: string, e: { contractId: string; types: string; tz: string; start: string; end: string; cutoff: string }): string {
+  return `${where} AND o.contract_id = ${e.contractId} AND o.type = ANY(${e.types})
+               AND (o.status = 'verified' OR (o.status = 'recorded' AND o.deemed_after <= least(${e.cutoff}, now())))
+               AND o.occurred_at >= (${e.start}::timestamp AT TIME ZONE ${e.tz})
+               AND o.occurred_at < ${e.end}`;
 }

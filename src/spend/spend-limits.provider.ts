@@ -11,7 +11,18 @@ export class SpendLimitsProvider implements SpendLimits {
   constructor(private readonly repo: SpendRepository) {}
 
   async hardLimitFor(scope: Scope, contract: { id: string; timezone: string }, periodEnd: string, em: Queryable): Promise<SpendLimit | null> {
-    const v = await this.repo.inForceAt(scope, contract.id, periodEnd, contract.timezone, em);
-    return v && v.hard_limit ? { budget: v.budget, controlsVersionId: v.id } : null;
+    return (await this.hardLimitsFor(scope, [{ contract, periodEnd }], em)).get(contract.id) ?? null;
   }
+
+  async hardLimitsFor(
+    scope: Scope,
+    periods: ReadonlyArray<{ contract: { id: string; timezone: string }; periodEnd: string }>,
+    em: Queryable,
+  ): Promise<Map<string, SpendLimit | null>> {
+    const rows = await this.repo.inForceAtEach(scope, periods.map((p) => ({ contractId: p.contract.id, periodEnd: p.periodEnd, timezone: p.contract.timezone })), em);
+    const out = new Map<string, SpendLimit | null>(periods.map((p) => [p.contract.id, null]));
+    for (const v of rows) if (v.hard_limit) out.set(v.contract_id, { budget: v.budget, controlsVersionId: v.id });
+    return out;
+  }
+
 }

@@ -13,6 +13,7 @@ describe('spend repository SQL (every statement, for every kind of caller)', () 
     ['versions', (r, s) => r.versions(s, CONTRACT)],
     ['current', (r, s) => r.current(s, [CONTRACT])],
     ['inForceAt', (r, s) => r.inForceAt(s, CONTRACT, '2026-04-01', 'Asia/Shanghai')],
+    ['inForceAtEach', (r, s) => r.inForceAtEach(s, [{ contractId: CONTRACT, periodEnd: '2026-04-01', timezone: 'Asia/Shanghai' }])],
     ['insert', (r, s) => r.insert(s, { contractId: CONTRACT, budget: '5000', thresholds: [50, 80, 100], hardLimit: true, keyId: ID, role: 'customer' })],
     ['recordCrossings', (r, s) => r.recordCrossings(s, { contractId: CONTRACT, periodStart: '2026-03-01', thresholds: [50, 80], versionId: ID, budget: '5000', amount: '4100' }, rec)],
     ['crossings', (r, s) => r.crossings(s, CONTRACT, '2026-03-01')],

@@ -68,15 +68,27 @@ export class SpendRepository {
    * in the contract's timezone). Later changes do not reach back into a period already over.
    */
   async inForceAt(scope: Scope, contractId: string, periodEnd: string, timezone: string, em: Queryable = this.db.manager): Promise<SpendControlsRecord | null> {
-    const params: unknown[] = [contractId, periodEnd, timezone];
-    const [row] = await em.query(
-      `SELECT ${COLS} FROM spend_control_versions v
-        WHERE v.contract_id = $1 AND v.created_at < ($2::date::timestamp AT TIME ZONE $3) AND ${this.scoped(scope, 'v', params)}
-        ORDER BY v.created_at DESC, v.id DESC LIMIT 1`,
-      params,
-    );
+    const [row] = await this.inForceAtEach(scope, [{ contractId, periodEnd, timezone }], em);
     return row ?? null;
   }
+
+  /** The same for several contracts' periods in one statement (a billing run's chunk): one row per contract that has one. */
+  async inForceAtEach(
+    scope: Scope,
+    periods: ReadonlyArray<{ contractId: string; periodEnd: string; timezone: string }>,
+    em: Queryable = this.db.manager,
+  ): Promise<SpendControlsRecord[]> {
+    if (periods.length === 0) return [];
+    const params: unknown[] = [JSON.stringify(periods.map((p) => ({ contract_id: p.contractId, period_end: p.periodEnd, tz: p.timezone })))];
+    return em.query(
+      `SELECT x.* FROM jsonb_to_recordset($1::jsonb) AS p(contract_id uuid, period_end date, tz text)
+       CROSS JOIN LATERAL (SELECT ${COLS} FROM spend_control_versions v
+                            WHERE v.contract_id = p.contract_id AND v.created_at < (p.period_end::timestamp AT TIME ZONE p.tz) AND ${this.scoped(scope, 'v', params)}
+                            ORDER BY v.created_at DESC, v.id DESC LIMIT 1) x`,
+      params,
+    );
+  }
+
 
   async insert(
     scope: Scope,

@@ -1,4 +1,4 @@
-// `npm run bench -- scale [--contracts=100000] [--per-contract=10] [--concurrency=4] [--chunk=100] [--workers=0]`
+// `npm run bench -- scale [--contracts=100000] [--per-contract=10] [--concurrency=4] [--chunk=500] [--workers=0]`
 //
 // A billing run over many contracts end to end through the job queue: the run is queued as the API
 // queues it (one job per chunk of contracts), worked by this process's workers (`--concurrency` jobs
@@ -33,7 +33,7 @@ export default async function scaleBench(args: string[]): Promise<void> {
   const contractCount = Number(arg(args, 'contracts', '100000'));
   const perContract = Number(arg(args, 'per-contract', '10'));
   const concurrency = arg(args, 'concurrency', '4');
-  const chunk = arg(args, 'chunk', '100');
+  const chunk = arg(args, 'chunk', '500'); // the service's default (billingChunkSize)
   const extraWorkers = Number(arg(args, 'workers', '0'));
   const pg = await startScratchPostgres('ol-bench-scale-', { ephemeral: true });
   const url = `${pg.serverUrl}/postgres`;
