@@ -27,6 +27,7 @@ const OWNER: Record<string, string> = {
   ledger_checkpoints: 'ledger',
   ledger_heads: 'ledger',
   outcome_events: 'outcomes',
+  outcome_keys: 'outcomes',
   outcomes: 'outcomes',
   payments: 'invoicing',
   portal_links: 'portal',
