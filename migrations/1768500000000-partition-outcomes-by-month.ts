@@ -56,8 +56,10 @@ export class PartitionOutcomesByMonth1768500000000 implements MigrationInterface
       INSERT INTO outcome_keys (vendor_id, id, contract_id, external_id, occurred_at, corrects_outcome_id)
         SELECT vendor_id, id, contract_id, external_id, occurred_at, corrects_outcome_id FROM outcomes;
 
-      CREATE TABLE outcomes_partitioned (LIKE outcomes INCLUDING DEFAULTS INCLUDING CONSTRAINTS) PARTITION BY RANGE (occurred_at);
-      CREATE TABLE outcome_events_partitioned (LIKE outcome_events INCLUDING DEFAULTS INCLUDING CONSTRAINTS) PARTITION BY RANGE (occurred_at);
+      ALTER TABLE outcomes RENAME TO outcomes_unpartitioned;
+      ALTER TABLE outcome_events RENAME TO outcome_events_unpartitioned;
+      CREATE TABLE outcomes (LIKE outcomes_unpartitioned INCLUDING DEFAULTS INCLUDING CONSTRAINTS) PARTITION BY RANGE (occurred_at);
+      CREATE TABLE outcome_events (LIKE outcome_events_unpartitioned INCLUDING DEFAULTS INCLUDING CONSTRAINTS) PARTITION BY RANGE (occurred_at);
     `);
 
     // One month's partition of a table, unless it exists or the default partition already holds
@@ -108,12 +110,8 @@ export class PartitionOutcomesByMonth1768500000000 implements MigrationInterface
       GRANT EXECUTE ON FUNCTION ol_create_outcome_partitions(date, int) TO ${SERVICE_ROLE};
     `);
 
-    // Partitions under the working names (renamed with their parents below), then the rows.
+    // The partitions the rows need, then the rows.
     await q.query(`
-      ALTER TABLE outcomes RENAME TO outcomes_unpartitioned;
-      ALTER TABLE outcome_events RENAME TO outcome_events_unpartitioned;
-      ALTER TABLE outcomes_partitioned RENAME TO outcomes;
-      ALTER TABLE outcome_events_partitioned RENAME TO outcome_events;
       CREATE TABLE outcomes_default PARTITION OF outcomes DEFAULT;
       CREATE TABLE outcome_events_default PARTITION OF outcome_events DEFAULT;
       REVOKE ALL ON outcomes_default, outcome_events_default FROM ${SERVICE_ROLE};
@@ -168,14 +166,14 @@ export class PartitionOutcomesByMonth1768500000000 implements MigrationInterface
   /** Best effort: back to plain tables (the rows come along; the key table goes). */
   async down(q: QueryRunner): Promise<void> {
     await q.query(`
-      CREATE TABLE outcomes_plain (LIKE outcomes INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
-      CREATE TABLE outcome_events_plain (LIKE outcome_events INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
-      INSERT INTO outcomes_plain SELECT * FROM outcomes;
-      INSERT INTO outcome_events_plain SELECT * FROM outcome_events;
-      DROP TABLE outcome_events; DROP TABLE outcomes; DROP TABLE outcome_keys;
+      ALTER TABLE outcomes RENAME TO outcomes_partitioned;
+      ALTER TABLE outcome_events RENAME TO outcome_events_partitioned;
+      CREATE TABLE outcomes (LIKE outcomes_partitioned INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
+      CREATE TABLE outcome_events (LIKE outcome_events_partitioned INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
+      INSERT INTO outcomes SELECT * FROM outcomes_partitioned;
+      INSERT INTO outcome_events SELECT * FROM outcome_events_partitioned;
+      DROP TABLE outcome_events_partitioned; DROP TABLE outcomes_partitioned; DROP TABLE outcome_keys;
       DROP FUNCTION ol_create_outcome_partitions(date, int); DROP FUNCTION ol_create_month_partition(text, date);
-      ALTER TABLE outcomes_plain RENAME TO outcomes;
-      ALTER TABLE outcome_events_plain RENAME TO outcome_events;
       ALTER TABLE outcomes
         ADD PRIMARY KEY (vendor_id, id),
         ADD FOREIGN KEY (vendor_id, contract_id) REFERENCES contracts(vendor_id, id),

@@ -482,6 +482,16 @@ export class OutcomesRepository {
   }
 
 
+  /**
+   * Creates the monthly partitions of outcomes and outcome_events for `months` months from the
+   * month of `from` (a date) that do not exist yet; answers how many it created. The function runs
+   * as the schema owner (the service role may not CREATE).
+   */
+  async createMonthlyPartitions(from: string, months: number): Promise<number> {
+    const [r] = await this.db.query(`SELECT ol_create_outcome_partitions($1::date, $2::int) AS created`, [from, months]);
+    return r.created;
+  }
+
   /** Counts and sums per type and status of one contract for `[start, end)` local dates in its timezone. */
   async stats(
     scope: Scope,
