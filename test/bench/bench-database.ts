@@ -10,6 +10,8 @@ export async function migrateAndCreateVendor(url: string, name: string): Promise
   const ds = new DataSource({ type: 'postgres', url, migrations, migrationsTransactionMode: 'each' });
   await ds.initialize();
   await ds.runMigrations();
+  // The benches' data is dated in 2026: its months partitioned, as the service creates them ahead.
+  await ds.query(`SELECT ol_create_outcome_partitions('2026-01-01', 12)`);
   await ds.destroy();
   process.env.DATABASE_URL = url;
   process.env.LOG_LEVEL = 'silent';
@@ -51,11 +53,13 @@ export async function seedManyContracts(db: Pick<DataSource, 'query'>, vendorId:
     [vendorId, JSON.stringify(doc)],
   );
   await db.query(
-    `INSERT INTO outcomes (vendor_id, contract_id, external_id, type, quantity, occurred_at, status, verified_at, content_sha256)
-     SELECT c.vendor_id, c.id, 'q-' || k, 'query', k * 10,
-            ('2026-03-01'::timestamp AT TIME ZONE 'Asia/Shanghai') + k * interval '1 day', 'verified', now(),
-            encode(sha256((c.id::text || k)::bytea), 'hex')
-       FROM contracts c CROSS JOIN generate_series(1, $2::int) k WHERE c.vendor_id = $1`,
+    seedOutcomesSql(
+      'vendor_id, contract_id, external_id, type, quantity, occurred_at, status, verified_at, content_sha256',
+      `SELECT c.vendor_id, c.id, 'q-' || k, 'query', k * 10,
+              ('2026-03-01'::timestamp AT TIME ZONE 'Asia/Shanghai') + k * interval '1 day', 'verified', now(),
+              encode(sha256((c.id::text || k)::bytea), 'hex')
+         FROM contracts c CROSS JOIN generate_series(1, $2::int) k WHERE c.vendor_id = $1::uuid`,
+    ),
     [vendorId, perContract],
   );
   await db.query('VACUUM ANALYZE');
@@ -86,3 +90,18 @@ export async function benchQueryContract(ctx: INestApplicationContext, startsOn:
   return { vendor, adminKey, admin, created };
 }
 
+
+/**
+ * A seed's `INSERT INTO outcomes (columns) <select>` as the service writes outcomes: each with its
+ * key in outcome_keys (the idempotency key and the target of the foreign keys by outcome id; see
+ * migration 1768500000000), in one statement. `columns` must name vendor_id, contract_id,
+ * external_id and occurred_at; parameters in `select` need casts (a CTE does not infer them from
+ * the target). `then` is the statement's last part over `ins` (the inserted ids), e.g. events.
+ */
+export function seedOutcomesSql(columns: string, select: string, o: { with?: string; then?: string } = {}): string {
+  return `WITH ${o.with ? `${o.with}, ` : ''}src (${columns}) AS (${select}),
+    keys AS (INSERT INTO outcome_keys (vendor_id, contract_id, external_id, occurred_at)
+             SELECT vendor_id, contract_id, external_id, occurred_at FROM src RETURNING id, contract_id, external_id),
+    ins AS (INSERT INTO outcomes (id, ${columns}) SELECT keys.id, src.* FROM src JOIN keys USING (contract_id, external_id) RETURNING id)
+    ${o.then ?? 'SELECT count(*) FROM ins'}`;
+}
