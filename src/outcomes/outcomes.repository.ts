@@ -309,11 +309,11 @@ export class OutcomesRepository {
 
   /** Moves one outcome the scope sees and appends its event, in the caller's transaction. */
   async transition(scope: Scope, em: EntityManager, row: OutcomeRow, to: OutcomeStatus, actor: Actor, reason: string | null): Promise<OutcomeRow> {
-    const params: unknown[] = [row.id, to];
-    // pg answers an UPDATE with [rows, rowCount] through TypeORM.
+    const params: unknown[] = [row.id, to, row.occurred_at];
+    // pg answers an UPDATE with [rows, rowCount] through TypeORM. The occurrence picks the partition.
     const [[updated]] = await em.query(
       `UPDATE outcomes o SET status = $2::text, verified_at = CASE WHEN $2::text = 'verified' THEN now() ELSE o.verified_at END
-        WHERE o.id = $1 AND ${scopeSql(scope, OUTCOME_SCOPE, params)} RETURNING ${O_COLUMNS}`,
+        WHERE o.id = $1 AND o.occurred_at = $3::timestamptz AND ${scopeSql(scope, OUTCOME_SCOPE, params)} RETURNING ${O_COLUMNS}`,
       params,
     );
     if (!updated) throw new Error(`outcome ${row.id} is outside the scope it was read in`);
@@ -367,13 +367,13 @@ export class OutcomesRepository {
     const params: unknown[] = [limit, ids ?? null];
     const rows: Array<{ id: string; contract_id: string }> = await this.q(em).query(
       `WITH due AS (
-         SELECT o.vendor_id, o.id, o.deemed_after FROM outcomes o
+         SELECT o.vendor_id, o.id, o.occurred_at, o.deemed_after FROM outcomes o
           WHERE o.status = 'recorded' AND o.deemed_after <= now() AND ($2::uuid[] IS NULL OR o.id = ANY($2::uuid[]))
             AND ${scopeSql(scope, OUTCOME_SCOPE, params)}
           ORDER BY o.deemed_after, o.id LIMIT $1 FOR UPDATE OF o SKIP LOCKED
        ), moved AS (
          UPDATE outcomes o SET status = 'verified', verified_at = due.deemed_after
-           FROM due WHERE o.vendor_id = due.vendor_id AND o.id = due.id AND o.status = 'recorded'
+           FROM due WHERE o.vendor_id = due.vendor_id AND o.id = due.id AND o.occurred_at = due.occurred_at AND o.status = 'recorded'
          RETURNING o.vendor_id, o.id, o.contract_id, o.deemed_after
        ), events AS (
          INSERT INTO outcome_events (vendor_id, outcome_id, from_status, to_status, actor_key_id, actor_role, reason, deemed_at)
