@@ -25,8 +25,9 @@ import { SERVICE_ROLE } from './1765300000000-least-privilege-service-role';
  * Partitions are created ahead by the service (src/outcomes/outcome-partitions.ts, on boot and
  * daily) through `ol_create_outcome_partitions(from, months)`: SECURITY DEFINER, owned by the schema
  * owner, EXECUTE granted to the service role (which owns nothing and cannot CREATE). Each table has a
- * DEFAULT partition, so an outcome dated far in the past or future is never refused; a month whose
- * rows already sit in the default partition is not created (they stay there; see the README).
+ * DEFAULT partition, so an outcome dated in a month without a partition is never refused; the next
+ * pass gives such a month (within ten years before and three after) its partition and moves its
+ * rows there.
  * Partitions are reached through their parent only: the service role has no privilege on them.
  *
  * Existing rows are moved: the old tables are copied into the partitioned ones (partitions for
@@ -62,31 +63,39 @@ export class PartitionOutcomesByMonth1768500000000 implements MigrationInterface
       CREATE TABLE outcome_events (LIKE outcome_events_unpartitioned INCLUDING DEFAULTS INCLUDING CONSTRAINTS) PARTITION BY RANGE (occurred_at);
     `);
 
-    // One month's partition of a table, unless it exists or the default partition already holds
-    // rows of that month (creating it would fail; they stay in the default). Answers 1 if created.
+    // One month's partition of a table, unless it exists; answers 1 if created. Rows of that month
+    // already in the default partition (PostgreSQL would refuse the new partition over them) are
+    // moved into it, unchanged: the only DELETE the append-only tables ever see, by their owner,
+    // with the default partition locked so that nothing is routed there meanwhile.
     await q.query(`
       CREATE FUNCTION ol_create_month_partition(p_table text, p_month date) RETURNS int
         LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
       DECLARE
-        v_start date := date_trunc('month', p_month)::date;
-        v_end date := (date_trunc('month', p_month) + interval '1 month')::date;
-        v_name text := p_table || '_' || to_char(v_start, 'YYYY_MM');
-        v_in_default boolean;
+        v_start text := date_trunc('month', p_month)::date::text || ' 00:00Z';
+        v_end text := (date_trunc('month', p_month) + interval '1 month')::date::text || ' 00:00Z';
+        v_name text := p_table || '_' || to_char(p_month, 'YYYY_MM');
+        v_default text := p_table || '_default';
+        v_in_default boolean := false;
       BEGIN
         IF p_table NOT IN ('outcomes', 'outcome_events') THEN RAISE EXCEPTION 'not a monthly partitioned table: %', p_table; END IF;
         IF to_regclass(v_name) IS NOT NULL THEN RETURN 0; END IF;
-        IF to_regclass(p_table || '_default') IS NOT NULL THEN
-          EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE occurred_at >= %L::timestamptz AND occurred_at < %L::timestamptz)',
-                         p_table || '_default', v_start::text || ' 00:00Z', v_end::text || ' 00:00Z') INTO v_in_default;
-          IF v_in_default THEN
-            RAISE NOTICE '% not created: the default partition holds rows of that month', v_name;
-            RETURN 0;
-          END IF;
+        IF to_regclass(v_default) IS NOT NULL THEN
+          EXECUTE format('LOCK TABLE %I IN ACCESS EXCLUSIVE MODE', v_default);
+          EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE occurred_at >= %L AND occurred_at < %L)', v_default, v_start, v_end) INTO v_in_default;
         END IF;
-        EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)',
-                       v_name, p_table, v_start::text || ' 00:00Z', v_end::text || ' 00:00Z');
+        IF v_in_default THEN
+          EXECUTE format('CREATE TEMP TABLE ol_moving ON COMMIT DROP AS SELECT * FROM %I WHERE occurred_at >= %L AND occurred_at < %L', v_default, v_start, v_end);
+          EXECUTE format('ALTER TABLE %I DISABLE TRIGGER USER', v_default);
+          EXECUTE format('DELETE FROM %I WHERE occurred_at >= %L AND occurred_at < %L', v_default, v_start, v_end);
+          EXECUTE format('ALTER TABLE %I ENABLE TRIGGER USER', v_default);
+        END IF;
+        EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)', v_name, p_table, v_start, v_end);
         -- Reached through the parent only (default privileges would grant the service role its own).
         EXECUTE format('REVOKE ALL ON %I FROM ${SERVICE_ROLE}', v_name);
+        IF v_in_default THEN
+          EXECUTE format('INSERT INTO %I SELECT * FROM ol_moving', v_name);
+          DROP TABLE ol_moving;
+        END IF;
         RETURN 1;
       END $$;
       REVOKE ALL ON FUNCTION ol_create_month_partition(text, date) FROM PUBLIC;
@@ -97,12 +106,27 @@ export class PartitionOutcomesByMonth1768500000000 implements MigrationInterface
         LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp SET lock_timeout = '5s' AS $$
       DECLARE
         v_month date;
+        v_months date[];
         v_created int := 0;
       BEGIN
         IF p_months NOT BETWEEN 0 AND 36 THEN RAISE EXCEPTION 'months must be 0 to 36, not %', p_months; END IF;
         PERFORM pg_advisory_xact_lock(hashtext('outcome-ledger:outcome-partitions'));
         FOR v_month IN SELECT generate_series(date_trunc('month', p_from), date_trunc('month', p_from) + (p_months - 1) * interval '1 month', interval '1 month')::date LOOP
           v_created := v_created + ol_create_month_partition('outcomes', v_month) + ol_create_month_partition('outcome_events', v_month);
+        END LOOP;
+        -- Months that reached the default partition (a backfill, a month not created in time) get
+        -- their own partition once they are within ten years before p_from or three after; rows
+        -- dated further out stay in the default, so a stray date cannot add partitions without end.
+        -- (Read whole first: an open cursor on the default partition would block moving its rows.)
+        SELECT array_agg(DISTINCT date_trunc('month', occurred_at AT TIME ZONE 'UTC')::date) INTO v_months FROM outcomes_default
+         WHERE occurred_at >= p_from - interval '10 years' AND occurred_at < p_from + interval '3 years';
+        FOREACH v_month IN ARRAY coalesce(v_months, '{}') LOOP
+          v_created := v_created + ol_create_month_partition('outcomes', v_month);
+        END LOOP;
+        SELECT array_agg(DISTINCT date_trunc('month', occurred_at AT TIME ZONE 'UTC')::date) INTO v_months FROM outcome_events_default
+         WHERE occurred_at >= p_from - interval '10 years' AND occurred_at < p_from + interval '3 years';
+        FOREACH v_month IN ARRAY coalesce(v_months, '{}') LOOP
+          v_created := v_created + ol_create_month_partition('outcome_events', v_month);
         END LOOP;
         RETURN v_created;
       END $$;

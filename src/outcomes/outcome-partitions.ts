@@ -10,8 +10,8 @@ export const DEFAULT_MONTHS_AHEAD = 3;
  * every OUTCOME_PARTITIONS_INTERVAL_SECONDS (default daily; 0 = on boot only), the current UTC month
  * and OUTCOME_PARTITIONS_MONTHS_AHEAD (default 3) after it. Ahead, because creating a partition
  * locks its parent briefly: it happens when a month is still empty, never on the ingestion path.
- * A month not created in time is no failure: its rows go to the DEFAULT partition (they are only
- * read less selectively). The database function does the work as the schema owner
+ * A month not created in time is no failure: its rows go to the DEFAULT partition, and the next
+ * pass gives that month its partition and moves them. The database function does the work as the schema owner
  * (migration 1768500000000); it is idempotent and serialized, so every instance may run it.
  */
 @Injectable()

@@ -122,11 +122,24 @@ describe('outcomes and outcome_events are partitioned by month', () => {
     await expect(t.appDb.query(`SELECT ol_create_outcome_partitions('2040-01-01', 37)`)).rejects.toThrow(/months must be 0 to 36/);
   });
 
-  it('leaves a month whose rows already sit in the default partition there: creating it is no error, and nothing is refused', async () => {
-    expect((await t.appDb.query(`SELECT ol_create_outcome_partitions('1999-06-01', 1) AS n`))[0].n).toBe(1); // outcome_events_1999_06 only
-    expect((await t.db.query(`SELECT to_regclass('outcomes_1999_06') IS NULL AS absent`))[0].absent).toBe(true);
-    await vendor.post(`/v1/contracts/${contractId}/outcomes`, { externalId: 'q-old-2', type: 'query', quantity: '1', occurredAt: '1999-06-02T00:00:00Z' }).expect(201);
+  it('moves rows out of the default partition when their month gets its partition; a date far out stays in the default', async () => {
+    const partOf = async (externalId: string) =>
+      (await t.db.query(`SELECT tableoid::regclass::text AS part FROM outcomes WHERE vendor_id = $1 AND external_id = $2`, [vendorId, externalId]))[0].part;
+    // A backfill of a month nobody created, and a date far ahead: both accepted, into the default.
+    const backfill = await vendor.post(`/v1/contracts/${contractId}/outcomes`, { externalId: 'q-backfill', type: 'query', quantity: '1', occurredAt: '2025-07-04T00:00:00Z' }).expect(201);
     await vendor.post(`/v1/contracts/${contractId}/outcomes`, { externalId: 'q-far', type: 'query', quantity: '1', occurredAt: '2090-01-01T00:00:00Z' }).expect(201);
+    expect([await partOf('q-backfill'), await partOf('q-far')]).toEqual(['outcomes_default', 'outcomes_default']);
+    // The next pass gives the backfilled month its partition and moves the row, unchanged.
+    const before = (await vendor.get(`/v1/outcomes/${backfill.body.id}`).expect(200)).body;
+    expect(await t.app.get(OutcomePartitions).ensure()).toBe(1);
+    expect([await partOf('q-backfill'), await partOf('q-far'), await partOf('q-old')]).toEqual(['outcomes_2025_07', 'outcomes_default', 'outcomes_default']);
+    expect((await vendor.get(`/v1/outcomes/${backfill.body.id}`).expect(200)).body).toEqual(before);
+    // Asked for explicitly, a month far back is created too, with its row moved.
+    expect((await t.appDb.query(`SELECT ol_create_outcome_partitions('1999-06-01', 1) AS n`))[0].n).toBe(2);
+    expect(await partOf('q-old')).toBe('outcomes_1999_06');
+    // The default partition's guards are back on after the move.
+    await expect(t.db.query(`UPDATE outcomes SET quantity = 2 WHERE vendor_id = $1 AND external_id = 'q-far'`, [vendorId])).rejects.toThrow(/immutable/);
+    await expect(t.db.query(`DELETE FROM outcomes WHERE vendor_id = $1 AND external_id = 'q-far'`, [vendorId])).rejects.toThrow(/append-only/);
   });
 
   it('keeps an externalId unique across months: a replay dated in another month is a conflict, not a second outcome', async () => {
