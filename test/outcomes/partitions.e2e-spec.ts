@@ -5,9 +5,10 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { migrations } from '../../migrations';
 import { vendorScope } from '../../src/auth/scope';
-import { Params } from '../../src/common/sql';
+import { Params, Queryable } from '../../src/common/sql';
 import { provisionRoles } from '../../src/database/roles';
 import { OutcomeBillingReads } from '../../src/outcomes/billing.reads';
+import { EvidenceOutcomeFilter, OutcomeEvidenceReads } from '../../src/outcomes/evidence.reads';
 import { OutcomePartitions } from '../../src/outcomes/outcome-partitions';
 import { customerWithContract } from '../support/fixtures';
 import { TEST_ROLE_PASSWORDS } from '../support/harness-file';
@@ -201,6 +202,34 @@ describe('outcomes and outcome_events are partitioned by month', () => {
       } finally {
         await qr.release();
       }
+    });
+
+    it('the evidence export of a month reads its partition and those its extra outcomes occurred in', async () => {
+      const reads = t.app.get(OutcomeEvidenceReads);
+      const scope = vendorScope(vendorId);
+      const [{ id: janId }] = await t.db.query(`SELECT id FROM outcomes WHERE vendor_id = $1 AND external_id = 'q-jan'`, [vendorId]);
+      // A KPI measurement of January that a March invoice's guarantee read: exported with March.
+      const f: EvidenceOutcomeFilter = {
+        contracts: [{ id: contractId, timezone: 'UTC' }], fromDate: '2026-03-01', toEnd: '2026-04-01', measurementIds: [janId], alsoBilled: () => 'false',
+      };
+      f.extrasOccurred = await reads.extrasOccurrence(scope, f, () => 'SELECT NULL::uuid WHERE false');
+      expect(f.extrasOccurred).toEqual({ from: '2026-01-15T12:00:00.000000Z', to: '2026-01-15T12:00:00.000000Z' });
+      const batchSql = async (filter: EvidenceOutcomeFilter) => {
+        let captured = { sql: '', values: [] as unknown[] };
+        const recorder = { query: async (sql: string, values: unknown[]) => ((captured = { sql, values }), []) };
+        await reads.outcomeBatch(scope, filter, '00000000-0000-0000-0000-000000000000', 1000, recorder as unknown as Queryable);
+        return captured;
+      };
+      const { sql, values } = await batchSql(f);
+      expect((await t.db.query(sql, values)).map((r: any) => r.external_id).sort()).toEqual(['q-jan', 'q-mar-1', 'q-mar-2']);
+      const [{ 'QUERY PLAN': plan }] = await t.db.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, values);
+      expect(scanned(plan)).toEqual(['outcomes_2026_01', 'outcomes_2026_03']);
+      // No extras at all: the month alone. Extras whose months are unknown (charge once per case): every month, as before.
+      const alone = await batchSql({ ...f, extrasOccurred: null });
+      expect(scanned((await t.db.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${alone.sql}`, alone.values))[0]['QUERY PLAN'])).toEqual(['outcomes_2026_03']);
+      const unbounded = await batchSql({ ...f, extrasOccurred: undefined });
+      expect((await t.db.query(unbounded.sql, unbounded.values)).map((r: any) => r.external_id).sort()).toEqual(['q-jan', 'q-mar-1', 'q-mar-2']);
+      expect(scanned((await t.db.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${unbounded.sql}`, unbounded.values))[0]['QUERY PLAN']).length).toBeGreaterThan(4);
     });
 
     it('the periods join (one LATERAL probe per period) runs only the periods’ partitions', async () => {
