@@ -30,6 +30,7 @@ export const startBenchPostgres = () => startScratchPostgres('ol-bench-', { data
  * per query, each with `perContract` verified queries in March 2026: the many-contract benches' data.
  */
 export async function seedManyContracts(db: Pick<DataSource, 'query'>, vendorId: string, contractCount: number, perContract: number): Promise<void> {
+  await db.query(`SELECT ol_create_outcome_partitions('2026-01-01', 12)`);
   await db.query(`INSERT INTO customers (vendor_id, name, reference) SELECT $1, 'Customer ' || i, 'c-' || i FROM generate_series(1, $2::int) i`, [
     vendorId,
     Math.ceil(contractCount / 10),
@@ -71,6 +72,8 @@ export async function seedManyContracts(db: Pick<DataSource, 'query'>, vendorId:
  * database environment (src reads it on import).
  */
 export async function benchQueryContract(ctx: INestApplicationContext, startsOn: string) {
+  // Two years of monthly partitions from the contract's start, as the service creates months ahead.
+  await ctx.get(DataSource).query(`SELECT ol_create_outcome_partitions($1::date, 24)`, [startsOn]);
   const { VendorsService } = await import('../../src/parties/vendors.service');
   const { CustomersService } = await import('../../src/parties/customers.service');
   const { ContractsService } = await import('../../src/contracts/contracts.service');
