@@ -71,8 +71,9 @@ export class PartitionOutcomesByMonth1768500000000 implements MigrationInterface
       CREATE FUNCTION ol_create_month_partition(p_table text, p_month date) RETURNS int
         LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
       DECLARE
-        v_start text := date_trunc('month', p_month)::date::text || ' 00:00Z';
-        v_end text := (date_trunc('month', p_month) + interval '1 month')::date::text || ' 00:00Z';
+        -- Bounds as ISO text whatever the session's DateStyle.
+        v_start text := to_char(date_trunc('month', p_month), 'YYYY-MM-DD') || ' 00:00Z';
+        v_end text := to_char(date_trunc('month', p_month) + interval '1 month', 'YYYY-MM-DD') || ' 00:00Z';
         v_name text := p_table || '_' || to_char(p_month, 'YYYY_MM');
         v_default text := p_table || '_default';
         v_in_default boolean := false;
