@@ -72,8 +72,8 @@ export async function seedManyContracts(db: Pick<DataSource, 'query'>, vendorId:
  * database environment (src reads it on import).
  */
 export async function benchQueryContract(ctx: INestApplicationContext, startsOn: string) {
-  // Two years of monthly partitions from the contract's start, as the service creates months ahead.
-  await ctx.get(DataSource).query(`SELECT ol_create_outcome_partitions($1::date, 24)`, [startsOn]);
+  // Two years of monthly partitions from the contract's start (OL_BENCH_MONTHS to vary), as the service creates months ahead.
+  await ctx.get(DataSource).query(`SELECT ol_create_outcome_partitions($1::date, $2::int)`, [startsOn, Number(process.env.OL_BENCH_MONTHS ?? 24)]);
   const { VendorsService } = await import('../../src/parties/vendors.service');
   const { CustomersService } = await import('../../src/parties/customers.service');
   const { ContractsService } = await import('../../src/contracts/contracts.service');
