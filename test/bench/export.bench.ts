@@ -12,7 +12,8 @@
 // them to compare GC settings (e.g. OL_BENCH_NODE_OPTIONS= for V8's defaults).
 import { NestFactory } from '@nestjs/core';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { cpSync, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -158,6 +159,8 @@ function build(): string {
     cwd: ROOT,
     stdio: 'inherit',
   });
+  // What `nest build` copies beside the code (nest-cli.json "assets"): the portal's templates, texts and assets.
+  for (const dir of ['templates', 'i18n', 'assets']) cpSync(join(ROOT, 'src', 'portal', dir), join(out, 'src', 'portal', dir), { recursive: true });
   console.log(`  compiled the service with tsc in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   return out;
 }
@@ -204,7 +207,8 @@ export default async function exportBench(args: string[]): Promise<void> {
     await ds.query(`SELECT ol_create_outcome_partitions('2026-01-01', 12)`);
 
     // The operator creates the vendor (what the CLI does), in this process.
-    Object.assign(process.env, { DATABASE_URL: pg.url, LOG_LEVEL: 'silent', SEED_DEMO: 'false' });
+    // One master key for this process (the vendor's signing key) and the service it starts (production requires one).
+    Object.assign(process.env, { SECRETS_MASTER_KEY: process.env.SECRETS_MASTER_KEY ?? randomBytes(32).toString('base64'), DATABASE_URL: pg.url, LOG_LEVEL: 'silent', SEED_DEMO: 'false' });
     const { AppModule } = await import('../../src/app.module');
     const { VendorsService } = await import('../../src/parties/vendors.service');
     const ctx = await NestFactory.createApplicationContext(AppModule, { logger: false });
