@@ -26,6 +26,7 @@ import { RecordBilledOutcomesWithoutPerRowChecks1768400200000 } from './17684002
 import { LedgerBatchesExtendTheHead1768400200100 } from './1768400200100-ledger-batches-extend-the-head';
 import { IndexOutcomeChangesForLateChecks1768400200200 } from './1768400200200-index-outcome-changes-for-late-checks';
 import { BillingRunDeadLetters1768400300000 } from './1768400300000-billing-run-dead-letters';
+import { PartitionOutcomesByMonth1768500000000 } from './1768500000000-partition-outcomes-by-month';
 
 export const migrations = [
   CreateTenancyPartiesContracts1764000000000,
@@ -55,4 +56,5 @@ export const migrations = [
   LedgerBatchesExtendTheHead1768400200100,
   IndexOutcomeChangesForLateChecks1768400200200,
   BillingRunDeadLetters1768400300000,
+  PartitionOutcomesByMonth1768500000000,
 ];

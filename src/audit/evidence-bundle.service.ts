@@ -301,6 +301,15 @@ class BundleContext {
       alsoBilled: (ps) =>
         casePairs.length ? `(${invoicing.billedInRangeSql(this.caller, ps, exported)} OR ${invoicing.billedEverSql(ps, casePairs)})` : invoicing.billedInRangeSql(this.caller, ps, exported),
     };
+    // A range reads its own months' partitions, and the months its extra outcomes occurred in
+    // (charge-once-per-case ones may have occurred in any month: then every month is read).
+    if ((this.range.fromDate !== null || this.range.toEnd !== null) && casePairs.length === 0)
+      this.outcomeFilter.extrasOccurred = await this.reads.outcomes.extrasOccurrence(
+        this.caller,
+        this.outcomeFilter,
+        (ps) => invoicing.billedInRangeIdsSql(this.caller, ps, exported),
+        this.em,
+      );
     this.contractDocs = rows.map((c) => ({
       id: c.id,
       customerId: c.customerId,

@@ -27,6 +27,7 @@ const OWNER: Record<string, string> = {
   ledger_checkpoints: 'ledger',
   ledger_heads: 'ledger',
   outcome_events: 'outcomes',
+  outcome_keys: 'outcomes',
   outcomes: 'outcomes',
   payments: 'invoicing',
   portal_links: 'portal',
@@ -84,7 +85,8 @@ function productionFiles(dir: string): string[] {
 function migrationTables(): string[] {
   const tables = new Set<string>();
   for (const name of readdirSync(MIGRATIONS).filter((n) => n.endsWith('.ts'))) {
-    for (const m of readFileSync(join(MIGRATIONS, name), 'utf8').matchAll(/CREATE TABLE\s+(?:IF NOT EXISTS\s+)?"?([a-z_][a-z0-9_]*)"?/gi))
+    // A partition (`CREATE TABLE x PARTITION OF t`) is its parent's: not a table of its own.
+    for (const m of readFileSync(join(MIGRATIONS, name), 'utf8').matchAll(/CREATE TABLE\s+(?:IF NOT EXISTS\s+)?"?([a-z_][a-z0-9_]*)\b"?(?!\s+PARTITION OF)/gi))
       tables.add(m[1].toLowerCase());
   }
   return [...tables].sort();

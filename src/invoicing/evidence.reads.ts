@@ -65,6 +65,15 @@ export class InvoicingEvidenceReads {
   }
 
   /**
+   * `SELECT io.outcome_id …`: the outcomes the range's invoices billed or took back, as a set (what
+   * `billedInRangeSql` tests per outcome), for the outcome reads to bound when those occurred.
+   */
+  billedInRangeIdsSql(scope: Scope, ps: Params, r: ExportRange): string {
+    return `SELECT io.outcome_id FROM invoice_outcomes io JOIN invoices i ON i.vendor_id = io.vendor_id AND i.id = io.invoice_id
+             WHERE ${this.inRange(scope, ps, r)}`;
+  }
+
+  /**
    * SQL predicate on an outcome (`o`): some invoice billed or took it back, for the given
    * (contract, outcome type) pairs. Charge once per case re-prices an invoice from every billed
    * outcome of its cases, whatever their period, so a bundle of a range carries them all.

@@ -18,6 +18,12 @@ export interface EvidenceOutcomeFilter {
   toEnd: string | null;
   measurementIds: readonly string[];
   alsoBilled: (ps: Params) => string;
+  /**
+   * When the outcomes the range adds besides its own dates (the measurements, `alsoBilled`)
+   * occurred, earliest and latest (`extrasOccurrence`); null: there are none. Given, the reads
+   * prune the partitions of other months; absent, they read every month for them.
+   */
+  extrasOccurred?: { from: string; to: string } | null;
 }
 
 /**
@@ -38,10 +44,42 @@ export class OutcomeEvidenceReads {
     const day = `(o.occurred_at AT TIME ZONE ${tz})::date`;
     const from = ps.add(f.fromDate);
     const to = ps.add(f.toEnd);
-    return `${scoped} AND (
-          ((${from}::date IS NULL OR ${day} >= ${from}::date) AND (${to}::date IS NULL OR ${day} < ${to}::date))
-          OR o.id = ANY(${ps.add(f.measurementIds)}::uuid[])
-          OR ${f.alsoBilled(ps)})`;
+    // The local dates as instants, earliest start and latest end over the contracts' timezones:
+    // a range of occurred_at (constant once bound) that partition pruning can use.
+    const zones = [...new Set(f.contracts.map((c) => c.timezone))].map((z) => ps.add(z));
+    const inRange = [
+      ...(f.fromDate !== null && zones.length ? [`o.occurred_at >= least(${zones.map((z) => `(${from}::date::timestamp AT TIME ZONE ${z})`).join(', ')})`] : []),
+      ...(f.toEnd !== null && zones.length ? [`o.occurred_at < greatest(${zones.map((z) => `(${to}::date::timestamp AT TIME ZONE ${z})`).join(', ')})`] : []),
+      `(${from}::date IS NULL OR ${day} >= ${from}::date) AND (${to}::date IS NULL OR ${day} < ${to}::date)`,
+    ].join(' AND ');
+    if (f.extrasOccurred === null) return `${scoped} AND ${inRange}`;
+    const extras = `(o.id = ANY(${ps.add(f.measurementIds)}::uuid[]) OR ${f.alsoBilled(ps)})`;
+    const extrasWhen = f.extrasOccurred
+      ? `o.occurred_at >= ${ps.add(f.extrasOccurred.from)}::timestamptz AND o.occurred_at <= ${ps.add(f.extrasOccurred.to)}::timestamptz AND `
+      : '';
+    return `${scoped} AND ((${inRange}) OR (${extrasWhen}${extras}))`;
+  }
+
+  /**
+   * When the range's extra outcomes occurred (see `EvidenceOutcomeFilter.extrasOccurred`): the
+   * measurements and the outcomes of `billedIds` (a set of outcome ids, SQL from invoicing), read
+   * through their keys (one probe each); null when there are none among the contracts.
+   */
+  async extrasOccurrence(
+    scope: Scope,
+    f: Pick<EvidenceOutcomeFilter, 'contracts' | 'measurementIds'>,
+    billedIds: (ps: Params) => string,
+    em: Queryable = this.db.manager,
+  ): Promise<{ from: string; to: string } | null> {
+    const ps = new Params();
+    const [r]: Array<{ from: string | null; to: string | null }> = await em.query(
+      `SELECT ${isoUtc('min(k.occurred_at)', 'US')} AS "from", ${isoUtc('max(k.occurred_at)', 'US')} AS "to"
+         FROM (SELECT unnest(${ps.add(f.measurementIds)}::uuid[]) AS id UNION ALL ${billedIds(ps)}) x
+         JOIN outcome_keys k ON k.vendor_id = ${ps.add(scope.vendorId)}::uuid AND k.id = x.id
+        WHERE k.contract_id = ANY(${ps.add(f.contracts.map((c) => c.id))}::uuid[])`,
+      ps.values,
+    );
+    return r?.from && r.to ? { from: r.from, to: r.to } : null;
   }
 
   async outcomeBatch(

@@ -12,12 +12,13 @@ import { OutcomeEvidenceReads } from './evidence.reads';
 import { OutcomesRepository } from './outcomes.repository';
 import { OutcomesService } from './outcomes.service';
 import { DeemingSweep } from './deeming-sweep';
+import { OutcomePartitions } from './outcome-partitions';
 import { DeliveredValueService } from './delivered-value.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Outcome, OutcomeEvent]), ContractsModule, PartiesModule, WebhooksModule],
   controllers: [OutcomesController, ContractOutcomesController],
-  providers: [OutcomesRepository, OutcomeFiguresRepository, OutcomesService, OutcomeBillingReads, OutcomeEvidenceReads, DeemingSweep, DeliveredValueService],
-  exports: [OutcomesService, DeemingSweep, DeliveredValueService, OutcomeFiguresRepository, OutcomeBillingReads, OutcomeEvidenceReads],
+  providers: [OutcomesRepository, OutcomeFiguresRepository, OutcomesService, OutcomeBillingReads, OutcomeEvidenceReads, DeemingSweep, OutcomePartitions, DeliveredValueService],
+  exports: [OutcomesService, DeemingSweep, OutcomePartitions, DeliveredValueService, OutcomeFiguresRepository, OutcomeBillingReads, OutcomeEvidenceReads],
 })
 export class OutcomesModule {}

@@ -8,7 +8,7 @@ const outcome: NewOutcome = {
   dimensions: { hospital: 'H3' }, evidence: null, evidenceJson: null, evidenceUri: null, evidenceSha256: null, status: 'recorded',
   contentSha256: 'a'.repeat(64), correctsOutcomeId: null, objectionWindow: 'PT24H', timezone: 'Asia/Shanghai',
 };
-const row = { vendor_id: FIXED.vendorId, id: FIXED.id, status: 'verified' } as OutcomeRow;
+const row = { vendor_id: FIXED.vendorId, id: FIXED.id, status: 'verified', occurred_at: new Date('2026-03-02T01:00:00Z') } as OutcomeRow;
 
 describe('the SQL of OutcomesRepository', () => {
   const rec = sqlRecorder();

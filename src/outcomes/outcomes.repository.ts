@@ -208,7 +208,8 @@ export class OutcomesRepository {
    * Inserts the outcomes that are new and their first events, in one statement (one transaction):
    * `null → recorded` by the recording key, and `recorded → verified` by the system for auto-verified
    * types. An (contract, externalId) already stored is skipped, whoever stored it, even concurrently.
-   * The caller has checked that the scope sees each item's contract.
+   * The caller has checked that the scope sees each item's contract, and that no (contract,
+   * externalId) appears twice in `items` (the outcome joins its key by them).
    */
   async insertNew(scope: Scope, actor: Actor, items: NewOutcome[], em?: EntityManager): Promise<InsertedOutcomes> {
     if (items.length === 0) return { ids: new Map(), at: new Date() };
@@ -223,17 +224,23 @@ export class OutcomesRepository {
                   WITH ORDINALITY AS t(contract_id, external_id, type, quantity, value, occurred_at, dimensions, evidence,
                                        evidence_uri, evidence_sha256, status, content_sha256, corrects_outcome_id,
                                        objection_window, timezone, ord)
+       ), keys AS (
+         -- The key decides what is new (outcomes is partitioned: its own keys cannot span partitions).
+         INSERT INTO outcome_keys (vendor_id, contract_id, external_id, occurred_at, corrects_outcome_id)
+         SELECT $1::uuid, contract_id, external_id, occurred_at, corrects_outcome_id FROM input ORDER BY ord
+         ON CONFLICT (vendor_id, contract_id, external_id) DO NOTHING
+         RETURNING id, contract_id, external_id
        ), ins AS (
-         INSERT INTO outcomes (vendor_id, contract_id, external_id, type, quantity, value, occurred_at, dimensions, evidence,
+         INSERT INTO outcomes (vendor_id, id, contract_id, external_id, type, quantity, value, occurred_at, dimensions, evidence,
                                evidence_uri, evidence_sha256, status, corrects_outcome_id, content_sha256, verified_at, recorded_by_key_id,
                                deemed_after)
-         SELECT $1::uuid, contract_id, external_id, type, quantity, value, occurred_at, dimensions, evidence, evidence_uri,
-                evidence_sha256, status, corrects_outcome_id, content_sha256,
-                CASE WHEN status = 'verified' THEN now() END, $15::uuid,
-                CASE WHEN status = 'recorded' AND objection_window IS NOT NULL
-                     THEN ((occurred_at AT TIME ZONE timezone) + objection_window::interval) AT TIME ZONE timezone END
-           FROM input ORDER BY ord
-         ON CONFLICT (vendor_id, contract_id, external_id) DO NOTHING
+         SELECT $1::uuid, keys.id, i.contract_id, i.external_id, i.type, i.quantity, i.value, i.occurred_at, i.dimensions, i.evidence,
+                i.evidence_uri, i.evidence_sha256, i.status, i.corrects_outcome_id, i.content_sha256,
+                CASE WHEN i.status = 'verified' THEN now() END, $15::uuid,
+                CASE WHEN i.status = 'recorded' AND i.objection_window IS NOT NULL
+                     THEN ((i.occurred_at AT TIME ZONE i.timezone) + i.objection_window::interval) AT TIME ZONE i.timezone END
+           FROM input i JOIN keys ON keys.contract_id = i.contract_id AND keys.external_id = i.external_id
+          ORDER BY i.ord
          RETURNING vendor_id, id, contract_id, external_id, status
        ), events AS (
          INSERT INTO outcome_events (vendor_id, outcome_id, from_status, to_status, actor_key_id, actor_role)
@@ -275,12 +282,13 @@ export class OutcomesRepository {
   /** The stored outcomes of these (contract, externalId) pairs that the scope sees. */
   async findByExternalIds(scope: Scope, keys: Array<{ contractId: string; externalId: string }>, em?: EntityManager): Promise<OutcomeRow[]> {
     if (keys.length === 0) return [];
-    const params: unknown[] = [keys.map((k) => k.contractId), keys.map((k) => k.externalId)];
+    const params: unknown[] = [keys.map((k) => k.contractId), keys.map((k) => k.externalId), scope.vendorId];
+    // Through the key (the unique index, and the occurrence that picks the outcome's partition).
     return this.q(em).query(
       `SELECT ${O_COLUMNS}
-         FROM outcomes o
-         JOIN unnest($1::uuid[], $2::text[]) AS k(contract_id, external_id)
-           ON o.contract_id = k.contract_id AND o.external_id = k.external_id
+         FROM unnest($1::uuid[], $2::text[]) AS k(contract_id, external_id)
+         JOIN outcome_keys ok ON ok.vendor_id = $3::uuid AND ok.contract_id = k.contract_id AND ok.external_id = k.external_id
+         JOIN outcomes o ON o.vendor_id = ok.vendor_id AND o.id = ok.id AND o.occurred_at = ok.occurred_at
         WHERE ${scopeSql(scope, OUTCOME_SCOPE, params)}`,
       params,
     );
@@ -288,9 +296,12 @@ export class OutcomesRepository {
 
   /** One outcome the scope sees; locked when `forUpdate`. */
   async findOne(scope: Scope, id: string, opts: { forUpdate?: boolean } = {}, em?: EntityManager): Promise<OutcomeRow | null> {
-    const params: unknown[] = [id];
+    const params: unknown[] = [id, scope.vendorId];
+    // The key's occurrence prunes the probe to the outcome's partition (at execution: an InitPlan).
     const rows = await this.q(em).query(
-      `SELECT ${O_COLUMNS} FROM outcomes o WHERE o.id = $1 AND ${scopeSql(scope, OUTCOME_SCOPE, params)} ${opts.forUpdate ? 'FOR UPDATE OF o' : ''}`,
+      `SELECT ${O_COLUMNS} FROM outcomes o
+        WHERE o.id = $1 AND o.occurred_at = (SELECT k.occurred_at FROM outcome_keys k WHERE k.vendor_id = $2::uuid AND k.id = $1)
+          AND ${scopeSql(scope, OUTCOME_SCOPE, params)} ${opts.forUpdate ? 'FOR UPDATE OF o' : ''}`,
       params,
     );
     return rows[0] ?? null;
@@ -298,11 +309,11 @@ export class OutcomesRepository {
 
   /** Moves one outcome the scope sees and appends its event, in the caller's transaction. */
   async transition(scope: Scope, em: EntityManager, row: OutcomeRow, to: OutcomeStatus, actor: Actor, reason: string | null): Promise<OutcomeRow> {
-    const params: unknown[] = [row.id, to];
-    // pg answers an UPDATE with [rows, rowCount] through TypeORM.
+    const params: unknown[] = [row.id, to, row.occurred_at];
+    // pg answers an UPDATE with [rows, rowCount] through TypeORM. The occurrence picks the partition.
     const [[updated]] = await em.query(
       `UPDATE outcomes o SET status = $2::text, verified_at = CASE WHEN $2::text = 'verified' THEN now() ELSE o.verified_at END
-        WHERE o.id = $1 AND ${scopeSql(scope, OUTCOME_SCOPE, params)} RETURNING ${O_COLUMNS}`,
+        WHERE o.id = $1 AND o.occurred_at = $3::timestamptz AND ${scopeSql(scope, OUTCOME_SCOPE, params)} RETURNING ${O_COLUMNS}`,
       params,
     );
     if (!updated) throw new Error(`outcome ${row.id} is outside the scope it was read in`);
@@ -356,13 +367,13 @@ export class OutcomesRepository {
     const params: unknown[] = [limit, ids ?? null];
     const rows: Array<{ id: string; contract_id: string }> = await this.q(em).query(
       `WITH due AS (
-         SELECT o.vendor_id, o.id, o.deemed_after FROM outcomes o
+         SELECT o.vendor_id, o.id, o.occurred_at, o.deemed_after FROM outcomes o
           WHERE o.status = 'recorded' AND o.deemed_after <= now() AND ($2::uuid[] IS NULL OR o.id = ANY($2::uuid[]))
             AND ${scopeSql(scope, OUTCOME_SCOPE, params)}
           ORDER BY o.deemed_after, o.id LIMIT $1 FOR UPDATE OF o SKIP LOCKED
        ), moved AS (
          UPDATE outcomes o SET status = 'verified', verified_at = due.deemed_after
-           FROM due WHERE o.vendor_id = due.vendor_id AND o.id = due.id AND o.status = 'recorded'
+           FROM due WHERE o.vendor_id = due.vendor_id AND o.id = due.id AND o.occurred_at = due.occurred_at AND o.status = 'recorded'
          RETURNING o.vendor_id, o.id, o.contract_id, o.deemed_after
        ), events AS (
          INSERT INTO outcome_events (vendor_id, outcome_id, from_status, to_status, actor_key_id, actor_role, reason, deemed_at)
@@ -470,6 +481,16 @@ export class OutcomesRepository {
     return this.db.query(`SELECT o.status, count(*)::int AS n FROM outcomes o WHERE ${where.join(' AND ')} GROUP BY o.status`, params);
   }
 
+
+  /**
+   * Creates the monthly partitions of outcomes and outcome_events for `months` months from the
+   * month of `from` (a date) that do not exist yet; answers how many it created. The function runs
+   * as the schema owner (the service role may not CREATE).
+   */
+  async createMonthlyPartitions(from: string, months: number): Promise<number> {
+    const [r] = await this.db.query(`SELECT ol_create_outcome_partitions($1::date, $2::int) AS created`, [from, months]);
+    return r.created;
+  }
 
   /** Counts and sums per type and status of one contract for `[start, end)` local dates in its timezone. */
   async stats(

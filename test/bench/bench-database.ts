@@ -10,6 +10,8 @@ export async function migrateAndCreateVendor(url: string, name: string): Promise
   const ds = new DataSource({ type: 'postgres', url, migrations, migrationsTransactionMode: 'each' });
   await ds.initialize();
   await ds.runMigrations();
+  // The benches' data is dated in 2026: its months partitioned, as the service creates them ahead.
+  await ds.query(`SELECT ol_create_outcome_partitions('2026-01-01', 12)`);
   await ds.destroy();
   process.env.DATABASE_URL = url;
   process.env.LOG_LEVEL = 'silent';
@@ -28,6 +30,7 @@ export const startBenchPostgres = () => startScratchPostgres('ol-bench-', { data
  * per query, each with `perContract` verified queries in March 2026: the many-contract benches' data.
  */
 export async function seedManyContracts(db: Pick<DataSource, 'query'>, vendorId: string, contractCount: number, perContract: number): Promise<void> {
+  await db.query(`SELECT ol_create_outcome_partitions('2026-01-01', 12)`);
   await db.query(`INSERT INTO customers (vendor_id, name, reference) SELECT $1, 'Customer ' || i, 'c-' || i FROM generate_series(1, $2::int) i`, [
     vendorId,
     Math.ceil(contractCount / 10),
@@ -51,11 +54,13 @@ export async function seedManyContracts(db: Pick<DataSource, 'query'>, vendorId:
     [vendorId, JSON.stringify(doc)],
   );
   await db.query(
-    `INSERT INTO outcomes (vendor_id, contract_id, external_id, type, quantity, occurred_at, status, verified_at, content_sha256)
-     SELECT c.vendor_id, c.id, 'q-' || k, 'query', k * 10,
-            ('2026-03-01'::timestamp AT TIME ZONE 'Asia/Shanghai') + k * interval '1 day', 'verified', now(),
-            encode(sha256((c.id::text || k)::bytea), 'hex')
-       FROM contracts c CROSS JOIN generate_series(1, $2::int) k WHERE c.vendor_id = $1`,
+    seedOutcomesSql(
+      'vendor_id, contract_id, external_id, type, quantity, occurred_at, status, verified_at, content_sha256',
+      `SELECT c.vendor_id, c.id, 'q-' || k, 'query', k * 10,
+              ('2026-03-01'::timestamp AT TIME ZONE 'Asia/Shanghai') + k * interval '1 day', 'verified', now(),
+              encode(sha256((c.id::text || k)::bytea), 'hex')
+         FROM contracts c CROSS JOIN generate_series(1, $2::int) k WHERE c.vendor_id = $1::uuid`,
+    ),
     [vendorId, perContract],
   );
   await db.query('VACUUM ANALYZE');
@@ -67,6 +72,8 @@ export async function seedManyContracts(db: Pick<DataSource, 'query'>, vendorId:
  * database environment (src reads it on import).
  */
 export async function benchQueryContract(ctx: INestApplicationContext, startsOn: string) {
+  // Two years of monthly partitions from the contract's start (OL_BENCH_MONTHS to vary), as the service creates months ahead.
+  await ctx.get(DataSource).query(`SELECT ol_create_outcome_partitions($1::date, $2::int)`, [startsOn, Number(process.env.OL_BENCH_MONTHS ?? 24)]);
   const { VendorsService } = await import('../../src/parties/vendors.service');
   const { CustomersService } = await import('../../src/parties/customers.service');
   const { ContractsService } = await import('../../src/contracts/contracts.service');
@@ -86,3 +93,18 @@ export async function benchQueryContract(ctx: INestApplicationContext, startsOn:
   return { vendor, adminKey, admin, created };
 }
 
+
+/**
+ * A seed's `INSERT INTO outcomes (columns) <select>` as the service writes outcomes: each with its
+ * key in outcome_keys (the idempotency key and the target of the foreign keys by outcome id; see
+ * migration 1768500000000), in one statement. `columns` must name vendor_id, contract_id,
+ * external_id and occurred_at; parameters in `select` need casts (a CTE does not infer them from
+ * the target). `then` is the statement's last part over `ins` (the inserted ids), e.g. events.
+ */
+export function seedOutcomesSql(columns: string, select: string, o: { with?: string; then?: string } = {}): string {
+  return `WITH ${o.with ? `${o.with}, ` : ''}src (${columns}) AS (${select}),
+    keys AS (INSERT INTO outcome_keys (vendor_id, contract_id, external_id, occurred_at)
+             SELECT vendor_id, contract_id, external_id, occurred_at FROM src RETURNING id, contract_id, external_id),
+    ins AS (INSERT INTO outcomes (id, ${columns}) SELECT keys.id, src.* FROM src JOIN keys USING (contract_id, external_id) RETURNING id)
+    ${o.then ?? 'SELECT count(*) FROM ins'}`;
+}

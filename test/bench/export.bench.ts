@@ -12,7 +12,8 @@
 // them to compare GC settings (e.g. OL_BENCH_NODE_OPTIONS= for V8's defaults).
 import { NestFactory } from '@nestjs/core';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { cpSync, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,7 @@ import { DataSource } from 'typeorm';
 import { migrations } from '../../migrations';
 import { freePort, startScratchPostgres } from '../support/local-postgres';
 import { arg } from './args';
+import { seedOutcomesSql } from './bench-database';
 
 const ROOT = join(__dirname, '..', '..');
 const MB = 1024 * 1024;
@@ -59,20 +61,21 @@ async function seed(ds: DataSource, vendorId: string, contractId: string, from: 
   for (let lo = from; lo < to; lo += 250_000) {
     const hi = Math.min(to, lo + 250_000);
     await ds.query(
-      `WITH rows AS (
-         SELECT i, ($4::timestamptz + (i % 2000000) * interval '1 second') AS at, 'H' || (i % 50) AS site FROM generate_series($5::int, $6::int - 1) AS i
-       ), ins AS (
-         INSERT INTO outcomes (vendor_id, contract_id, external_id, type, quantity, occurred_at, dimensions, status, content_sha256, verified_at)
-         SELECT $1, $2, 'rep-' || lpad(i::text, 7, '0'), 'report', 1, at, jsonb_build_object('hospital', site), 'verified',
+      seedOutcomesSql(
+        'vendor_id, contract_id, external_id, type, quantity, occurred_at, dimensions, status, content_sha256, verified_at',
+        `SELECT $1::uuid, $2::uuid, 'rep-' || lpad(i::text, 7, '0'), 'report', 1, at, jsonb_build_object('hospital', site), 'verified',
                 encode(sha256(convert_to(
                   '{"correctsOutcomeId":null,"dimensions":{"hospital":"' || site || '"},"evidenceSha256":null,"evidenceUri":null,"occurredAt":"'
                   || to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '","quantity":"1","type":"report","value":null}', 'UTF8')), 'hex'),
                 $4::timestamptz + interval '40 days'
-           FROM rows
-         RETURNING id
-       )
-       INSERT INTO outcome_events (vendor_id, outcome_id, from_status, to_status, actor_role, actor_key_id)
-       SELECT $1, id, s.f, s.t, s.r, $3 FROM ins, (VALUES (NULL, 'recorded', 'vendor_admin'), ('recorded', 'verified', 'customer')) AS s(f, t, r)`,
+           FROM rows`,
+        {
+          with: `rows AS (
+            SELECT i, ($4::timestamptz + (i % 2000000) * interval '1 second') AS at, 'H' || (i % 50) AS site FROM generate_series($5::int, $6::int - 1) AS i)`,
+          then: `INSERT INTO outcome_events (vendor_id, outcome_id, from_status, to_status, actor_role, actor_key_id)
+                 SELECT $1::uuid, id, s.f, s.t, s.r, $3::uuid FROM ins, (VALUES (NULL, 'recorded', 'vendor_admin'), ('recorded', 'verified', 'customer')) AS s(f, t, r)`,
+        },
+      ),
       [vendorId, contractId, null, `${month}-01T00:00:00+08:00`, lo, hi],
     );
   }
@@ -156,6 +159,8 @@ function build(): string {
     cwd: ROOT,
     stdio: 'inherit',
   });
+  // What `nest build` copies beside the code (nest-cli.json "assets"): the portal's templates, texts and assets.
+  for (const dir of ['templates', 'i18n', 'assets']) cpSync(join(ROOT, 'src', 'portal', dir), join(out, 'src', 'portal', dir), { recursive: true });
   console.log(`  compiled the service with tsc in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   return out;
 }
@@ -198,9 +203,12 @@ export default async function exportBench(args: string[]): Promise<void> {
     const ds = new DataSource({ type: 'postgres', url: pg.url, migrations, migrationsTransactionMode: 'each' });
     await ds.initialize();
     await ds.runMigrations();
+    // The bench's 2026 months partitioned, as the service creates months ahead.
+    await ds.query(`SELECT ol_create_outcome_partitions('2026-01-01', 12)`);
 
     // The operator creates the vendor (what the CLI does), in this process.
-    Object.assign(process.env, { DATABASE_URL: pg.url, LOG_LEVEL: 'silent', SEED_DEMO: 'false' });
+    // One master key for this process (the vendor's signing key) and the service it starts (production requires one).
+    Object.assign(process.env, { SECRETS_MASTER_KEY: process.env.SECRETS_MASTER_KEY ?? randomBytes(32).toString('base64'), DATABASE_URL: pg.url, LOG_LEVEL: 'silent', SEED_DEMO: 'false' });
     const { AppModule } = await import('../../src/app.module');
     const { VendorsService } = await import('../../src/parties/vendors.service');
     const ctx = await NestFactory.createApplicationContext(AppModule, { logger: false });

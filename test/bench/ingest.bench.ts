@@ -7,7 +7,7 @@
 // Prints outcomes/s of each and the ratio API ÷ COPY.
 import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -99,12 +99,15 @@ export default async function ingestBench(args: string[]): Promise<void> {
     for (let i = 0; i < total; i += batchSize)
       bodies.push(JSON.stringify({ outcomes: outcomes.slice(i, i + batchSize).map((o) => ({ ...o, contractId: apiContract })) }));
 
-    // COPY rows: exactly what the API stores (same content hash), for the second contract.
+    // COPY rows: exactly what the API stores (same content hash), for the second contract: each
+    // outcome and its key (outcome_keys: the idempotency key, migration 1768500000000).
     const status = verification === 'auto' ? 'verified' : 'recorded';
-    const lines = outcomes.map((o) => {
+    const ids = outcomes.map(() => randomUUID());
+    const keyLines = outcomes.map((o, i) => [vendorId, ids[i], copyContract, o.externalId, o.occurredAt].map(copyText).join('\t') + '\n');
+    const lines = outcomes.map((o, i) => {
       const sha = contentSha256({ type: o.type, quantity: o.quantity, value: null, occurredAt: o.occurredAt, dimensions: o.dimensions, evidenceSha256: null, evidenceUri: null, correctsOutcomeId: null });
       return [
-        vendorId, copyContract, o.externalId, o.type, o.quantity, null, o.occurredAt, JSON.stringify(o.dimensions), status, sha,
+        vendorId, ids[i], copyContract, o.externalId, o.type, o.quantity, null, o.occurredAt, JSON.stringify(o.dimensions), status, sha,
         status === 'verified' ? o.occurredAt : null, adminKey.id,
       ].map(copyText).join('\t') + '\n';
     });
@@ -127,13 +130,15 @@ export default async function ingestBench(args: string[]): Promise<void> {
     let failures = 0;
 
     const copyRound = async (from: number, to: number) => {
+      const keys = Buffer.from(keyLines.slice(from, to).join(''), 'utf8');
       const payload = Buffer.from(lines.slice(from, to).join(''), 'utf8');
       const started = process.hrtime.bigint();
+      await pipeline(Readable.from([keys]), client.query(copyFrom(`COPY outcome_keys (vendor_id, id, contract_id, external_id, occurred_at) FROM STDIN`)));
       await pipeline(
         Readable.from([payload]),
         client.query(
           copyFrom(
-            `COPY outcomes (vendor_id, contract_id, external_id, type, quantity, value, occurred_at, dimensions, status, content_sha256, verified_at, recorded_by_key_id) FROM STDIN`,
+            `COPY outcomes (vendor_id, id, contract_id, external_id, type, quantity, value, occurred_at, dimensions, status, content_sha256, verified_at, recorded_by_key_id) FROM STDIN`,
           ),
         ),
       );

@@ -15,7 +15,7 @@ import { rmSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { startScratchPostgres } from '../support/local-postgres';
 import { arg } from './args';
-import { benchQueryContract, seedManyContracts } from './bench-database';
+import { benchQueryContract, seedManyContracts, seedOutcomesSql } from './bench-database';
 
 
 
@@ -64,11 +64,13 @@ export default async function invoiceBench(args: string[]): Promise<void> {
     const { vendor, admin, created } = await benchQueryContract(ctx, '2026-01-01');
     const [load] = await timed(() =>
       db.query(
-        `INSERT INTO outcomes (vendor_id, contract_id, external_id, type, quantity, occurred_at, status, verified_at, content_sha256)
-         SELECT $1, $2, 'q-' || i, 'query', (i % 100) + 1,
-                ('2026-03-01'::timestamp AT TIME ZONE 'Asia/Shanghai') + (i % 2678000) * interval '1 second',
-                'verified', now(), encode(sha256(('q-' || i)::bytea), 'hex')
-           FROM generate_series(1, $3::int) i`,
+        seedOutcomesSql(
+          'vendor_id, contract_id, external_id, type, quantity, occurred_at, status, verified_at, content_sha256',
+          `SELECT $1::uuid, $2::uuid, 'q-' || i, 'query', (i % 100) + 1,
+                  ('2026-03-01'::timestamp AT TIME ZONE 'Asia/Shanghai') + (i % 2678000) * interval '1 second',
+                  'verified', now(), encode(sha256(('q-' || i)::bytea), 'hex')
+             FROM generate_series(1, $3::int) i`,
+        ),
         [vendor.id, created.id, outcomes],
       ),
     );

@@ -11,7 +11,7 @@ import { rmSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { startScratchPostgres } from '../support/local-postgres';
 import { arg } from './args';
-import { benchQueryContract } from './bench-database';
+import { benchQueryContract, seedOutcomesSql } from './bench-database';
 
 async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
   const t0 = process.hrtime.bigint();
@@ -42,11 +42,13 @@ export default async function lateOutcomesBench(args: string[]): Promise<void> {
     // Every month's outcomes up front: the history the check used to scan is there from month 2 on.
     const [load] = await timed(() =>
       db.query(
-        `INSERT INTO outcomes (vendor_id, contract_id, external_id, type, quantity, occurred_at, status, verified_at, content_sha256)
-         SELECT $1, $2, 'q-' || m || '-' || i, 'query', (i % 100) + 1,
-                (('2024-01-01'::date + make_interval(months => m - 1))::timestamp AT TIME ZONE 'Asia/Shanghai') + (i % 2419000) * interval '1 second',
-                'verified', now(), encode(sha256(('q-' || m || '-' || i)::bytea), 'hex')
-           FROM generate_series(1, $3::int) m, generate_series(1, $4::int) i`,
+        seedOutcomesSql(
+          'vendor_id, contract_id, external_id, type, quantity, occurred_at, status, verified_at, content_sha256',
+          `SELECT $1::uuid, $2::uuid, 'q-' || m || '-' || i, 'query', (i % 100) + 1,
+                  (('2024-01-01'::date + make_interval(months => m - 1))::timestamp AT TIME ZONE 'Asia/Shanghai') + (i % 2419000) * interval '1 second',
+                  'verified', now(), encode(sha256(('q-' || m || '-' || i)::bytea), 'hex')
+             FROM generate_series(1, $3::int) m, generate_series(1, $4::int) i`,
+        ),
         [vendor.id, created.id, months, perMonth],
       ),
     );
@@ -60,11 +62,13 @@ export default async function lateOutcomesBench(args: string[]): Promise<void> {
       if (m > 1)
         // Late usage of the month just invoiced: verified after its invoice, billed on this one.
         await db.query(
-          `INSERT INTO outcomes (vendor_id, contract_id, external_id, type, quantity, occurred_at, status, verified_at, content_sha256)
-           SELECT $1, $2, 'late-' || $3 || '-' || i, 'query', 1,
-                  (('2024-01-01'::date + make_interval(months => $3::int - 2))::timestamp AT TIME ZONE 'Asia/Shanghai') + i * interval '1 minute',
-                  'verified', now(), encode(sha256(('late-' || $3 || '-' || i)::bytea), 'hex')
-             FROM generate_series(1, $4::int) i`,
+          seedOutcomesSql(
+            'vendor_id, contract_id, external_id, type, quantity, occurred_at, status, verified_at, content_sha256',
+            `SELECT $1::uuid, $2::uuid, 'late-' || $3::int || '-' || i, 'query', 1,
+                    (('2024-01-01'::date + make_interval(months => $3::int - 2))::timestamp AT TIME ZONE 'Asia/Shanghai') + i * interval '1 minute',
+                    'verified', now(), encode(sha256(('late-' || $3::int || '-' || i)::bytea), 'hex')
+               FROM generate_series(1, $4::int) i`,
+          ),
           [vendor.id, created.id, m, late],
         );
       const [d, draft] = await timed(() => invoices.refreshDraft(vendor.id, contract, label(m)));

@@ -11,6 +11,7 @@ import { cpus, loadavg } from 'node:os';
 import { DataSource } from 'typeorm';
 import { startScratchPostgres } from '../support/local-postgres';
 import { arg } from './args';
+import { seedOutcomesSql } from './bench-database';
 
 async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
   const t0 = process.hrtime.bigint();
@@ -54,12 +55,14 @@ export default async function portalBench(args: string[]): Promise<void> {
       );
     const [load] = await timed(async () => {
       await db.query(
-        `INSERT INTO outcomes (vendor_id, contract_id, external_id, type, quantity, occurred_at, dimensions, evidence_uri, evidence_sha256, status, content_sha256)
-         SELECT $1, CASE WHEN i % 2 = 0 THEN $2::uuid ELSE $3::uuid END, 'r-' || i, 'report', 1,
-                ('2026-03-01'::timestamp AT TIME ZONE 'Asia/Shanghai') + (i % 2678000) * interval '1 second',
-                jsonb_build_object('hospital', 'H' || (i % 7)), 's3://pacs/2026/03/r-' || i || '.dcm',
-                encode(sha256(('e-' || i)::bytea), 'hex'), 'recorded', encode(sha256(('r-' || i)::bytea), 'hex')
-           FROM generate_series(1, $4::int) i`,
+        seedOutcomesSql(
+          'vendor_id, contract_id, external_id, type, quantity, occurred_at, dimensions, evidence_uri, evidence_sha256, status, content_sha256',
+          `SELECT $1::uuid, CASE WHEN i % 2 = 0 THEN $2::uuid ELSE $3::uuid END, 'r-' || i, 'report', 1,
+                  ('2026-03-01'::timestamp AT TIME ZONE 'Asia/Shanghai') + (i % 2678000) * interval '1 second',
+                  jsonb_build_object('hospital', 'H' || (i % 7)), 's3://pacs/2026/03/r-' || i || '.dcm',
+                  encode(sha256(('e-' || i)::bytea), 'hex'), 'recorded', encode(sha256(('r-' || i)::bytea), 'hex')
+             FROM generate_series(1, $4::int) i`,
+        ),
         [vendor.id, contracts[0].id, contracts[1].id, outcomes],
       );
       await db.query('VACUUM ANALYZE');

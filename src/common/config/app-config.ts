@@ -91,6 +91,14 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(0) @Max(86_400)
   OUTCOME_DEEMING_INTERVAL_SECONDS = 60;
 
+  /** Seconds between passes that create the monthly partitions of outcomes ahead (src/outcomes/outcome-partitions.ts); 0 = on boot only. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(2_592_000)
+  OUTCOME_PARTITIONS_INTERVAL_SECONDS = 86_400;
+
+  /** Months after the current one whose partitions the service keeps created. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(35)
+  OUTCOME_PARTITIONS_MONTHS_AHEAD = 3;
+
   /** Comma-separated hosts and CIDRs that webhook endpoints may reach although private (on-premise receivers). */
   @IsOptional() @IsString()
   WEBHOOK_ALLOWED_HOSTS?: string;
