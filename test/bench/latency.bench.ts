@@ -49,6 +49,35 @@ async function load(port: number, key: string, contractId: string, prefix: strin
   return { seconds, latencies, failures };
 }
 
+/**
+ * CPU time (user + system, ms) used so far by a process and its descendants, from /proc: what the
+ * server and PostgreSQL spend per request, a figure that other load on the machine disturbs far
+ * less than requests/s do.
+ */
+export function cpuMsOfTree(rootPid: number): number {
+  const tick = 1000 / 100; // USER_HZ is 100 on Linux
+  const procs = new Map<number, { ppid: number; ms: number }>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from the 3rd on
+      procs.set(Number(name), { ppid: Number(f[1]), ms: (Number(f[11]) + Number(f[12])) * tick });
+    } catch {
+      // the process ended while being read
+    }
+  }
+  let ms = 0;
+  for (const [pid, p] of procs) {
+    for (let at: number | undefined = pid, hops = 0; at && hops < 10; at = procs.get(at)?.ppid, hops++)
+      if (at === rootPid) {
+        ms += p.ms;
+        break;
+      }
+  }
+  return ms;
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
@@ -120,11 +149,18 @@ export default async function latencyBench(args: string[]): Promise<void> {
     ).id as string;
 
     const warm = await load(port, key, contractId, 'warm', Math.min(2000, requests), clients); // JIT and pools warm, not timed
+    const postmaster = Number(readFileSync(join(pg.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const cpu0 = { server: cpuMsOfTree(server.pid!), pg: cpuMsOfTree(postmaster) };
     const many = await load(port, key, contractId, 'many', requests, clients);
+    const cpu = { server: cpuMsOfTree(server.pid!) - cpu0.server, pg: cpuMsOfTree(postmaster) - cpu0.pg };
     const one = await load(port, key, contractId, 'one', Math.min(2000, requests), 1);
     console.log(`latency bench: single POST /v1/contracts/:id/outcomes (auto-verified usage), keep-alive, rate limit off`);
     report(`${clients} clients`, many);
     report('1 client', one);
+    const perRequest = (ms: number) => `${((1000 * ms) / many.latencies.length).toFixed(0)} µs`;
+    console.log(
+      `  CPU per request (${clients} clients run): server ${perRequest(cpu.server)}, PostgreSQL ${perRequest(cpu.pg)}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+    );
     console.log(`  server output during the runs: ${written.toLocaleString('en-US')} bytes`);
     console.log(`  goal (issue #16): ≥ 2,000 req/s with p99 ≤ 25 ms at 50 clients`);
     if (many.failures || one.failures) throw new Error('some requests failed');
