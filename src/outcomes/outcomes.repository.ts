@@ -5,6 +5,7 @@ import { type Scope, scopeSql, type ScopeColumns } from '../auth/scope';
 import { numericString } from '../common/money';
 import { decodeCursor } from '../common/http/pagination';
 import { PLAIN_DECIMAL } from '../kernel/decimal';
+import { preparedQuery } from '../database/prepared-query';
 import { contractColumnSql, contractsUnchangedSql } from '../contracts/outcome.reads';
 import type { OutcomeDetailView, OutcomeEventView, OutcomeView } from './dto/outcome.dto';
 import type { OutcomeStatus } from './entities/outcome.entity';
@@ -249,7 +250,10 @@ export class OutcomesRepository {
       col('timezone'),
     ];
     const current = guard ? contractsUnchangedSql(scope, guard, params) : 'true';
-    const [row]: Array<{ ids: string[]; contract_ids: string[]; external_ids: string[]; at: Date; current: boolean }> = await this.q(em).query(
+    type Answer = { ids: string[]; contract_ids: string[]; external_ids: string[]; at: Date; current: boolean };
+    const [row] = await preparedQuery<Answer>(
+      this.db,
+      em,
       `WITH input AS (
          SELECT * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::numeric[], $6::numeric[], $7::timestamptz[],
                               $8::jsonb[], $9::jsonb[], $10::text[], $11::text[], $12::text[], $13::text[], $14::uuid[],
