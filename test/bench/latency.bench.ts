@@ -1,11 +1,12 @@
-// `npm run bench -- latency [--requests=10000] [--clients=50] [--profile=<dir>] [--count-queries]`
+// `npm run bench -- latency [--requests=10000] [--clients=50] [--processes=1] [--profile=<dir>] [--count-queries]`
 //
 // The single-outcome path: a real server process (`src/main.ts`, rate limit off) on a durable
 // scratch PostgreSQL, and keep-alive clients each POSTing one outcome at a time to
 // POST /v1/contracts/:id/outcomes. Prints requests/s, p50/p90/p99 with `clients` clients and with
 // one. `--profile=<dir>` also records a V8 CPU profile of the server and prints where its busy time
 // went, by package or source folder (self time), which is what issue #16 item 4 asks to know first;
-// `--count-queries` prints the SQL statements the server sent per request.
+// `--count-queries` prints the SQL statements the server sent per request; `--processes=N` runs the
+// service as N processes on one port (API_PROCESSES, node:cluster).
 import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -47,6 +48,24 @@ async function load(port: number, key: string, contractId: string, prefix: strin
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   agent.destroy();
   return { seconds, latencies, failures };
+}
+
+/** Waits until `n` distinct API processes have answered /health (the first answers before the rest are up). */
+async function allServing(port: number, n: number): Promise<void> {
+  const agent = new http.Agent({ keepAlive: false });
+  const seen = new Set<string>();
+  const deadline = Date.now() + 90_000;
+  while (seen.size < n) {
+    if (Date.now() > deadline) throw new Error(`only ${seen.size} of ${n} API processes answered`);
+    await new Promise<void>((resolve, reject) =>
+      http.get({ host: '127.0.0.1', port, path: '/health', agent }, (res) => {
+        seen.add(String(res.headers['x-api-process']));
+        res.resume().on('end', () => resolve());
+      }).on('error', reject),
+    );
+    if (seen.size < n) await new Promise((r) => setTimeout(r, 100));
+  }
+  agent.destroy();
 }
 
 /**
@@ -114,6 +133,7 @@ export default async function latencyBench(args: string[]): Promise<void> {
   const requests = Number(arg(args, 'requests', '10000'));
   const clients = Number(arg(args, 'clients', '50'));
   const profileDir = arg(args, 'profile', '');
+  const processes = Number(arg(args, 'processes', '1'));
   const pg = await startBenchPostgres();
   let server: ChildProcess | null = null;
   try {
@@ -125,10 +145,12 @@ export default async function latencyBench(args: string[]): Promise<void> {
       {
         DATABASE_URL: pg.url, PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', SECRETS_MASTER_KEY: randomBytes(32).toString('base64'),
         ...(countFile ? { OL_COUNT_QUERIES_FILE: countFile } : {}),
+        ...(processes > 1 ? { API_PROCESSES: String(processes), OL_WORKER_HEADER: 'true' } : {}),
       },
       [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...(countFile ? ['-r', join(__dirname, 'count-queries.preload.js')] : [])],
     );
     const key = adminKey.secret;
+    if (processes > 1) await allServing(port, processes);
     let written = 0; // what the server writes to stdout/stderr under load: logging costs show here
     server.stdout!.on('data', (d: Buffer) => (written += d.length));
     server.stderr!.on('data', (d: Buffer) => (written += d.length));
@@ -157,7 +179,9 @@ export default async function latencyBench(args: string[]): Promise<void> {
     const many = await load(port, key, contractId, 'many', requests, clients);
     const cpu = { server: cpuMsOfTree(server.pid!) - cpu0.server, pg: cpuMsOfTree(postmaster) - cpu0.pg };
     const one = await load(port, key, contractId, 'one', Math.min(2000, requests), 1);
-    console.log(`latency bench: single POST /v1/contracts/:id/outcomes (auto-verified usage), keep-alive, rate limit off`);
+    console.log(
+      `latency bench: single POST /v1/contracts/:id/outcomes (auto-verified usage), keep-alive, rate limit off, ${processes} API process${processes > 1 ? 'es' : ''}`,
+    );
     report(`${clients} clients`, many);
     report('1 client', one);
     const perRequest = (ms: number) => `${((1000 * ms) / many.latencies.length).toFixed(0)} µs`;
