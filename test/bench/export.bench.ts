@@ -12,7 +12,8 @@
 // them to compare GC settings (e.g. OL_BENCH_NODE_OPTIONS= for V8's defaults).
 import { NestFactory } from '@nestjs/core';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -156,6 +157,12 @@ function build(): string {
     cwd: ROOT,
     stdio: 'inherit',
   });
+  // What `nest build` copies beside the JavaScript (nest-cli.json "assets": templates, i18n, portal assets).
+  const assets: Array<{ include: string }> = JSON.parse(readFileSync(join(ROOT, 'nest-cli.json'), 'utf8')).compilerOptions.assets ?? [];
+  for (const { include } of assets) {
+    const dir = include.slice(0, include.indexOf('*'));
+    cpSync(join(ROOT, 'src', dir), join(out, 'src', dir), { recursive: true, filter: (f) => !f.endsWith('.ts') });
+  }
   console.log(`  compiled the service with tsc in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   return out;
 }
@@ -169,8 +176,9 @@ function productionNodeFlags(): string {
 async function startServer(buildDir: string, databaseUrl: string, port: number): Promise<ChildProcess> {
   const nodeOptions = process.env.OL_BENCH_NODE_OPTIONS ?? productionNodeFlags();
   console.log(`  service node flags: ${nodeOptions || '(V8 defaults)'}`);
-  const env = { ...process.env, NODE_OPTIONS: nodeOptions, NODE_ENV: 'production', DATABASE_URL: databaseUrl, PORT: String(port), SEED_DEMO: 'false', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' };
-  const proc = spawn(process.execPath, [join(buildDir, 'src', 'main.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // As command-line flags, as start:prod passes them: NODE_OPTIONS refuses some V8 flags.
+  const env = { ...process.env, NODE_ENV: 'production', DATABASE_URL: databaseUrl, PORT: String(port), SEED_DEMO: 'false', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' };
+  const proc = spawn(process.execPath, [...nodeOptions.split(' ').filter(Boolean), join(buildDir, 'src', 'main.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
@@ -200,7 +208,8 @@ export default async function exportBench(args: string[]): Promise<void> {
     await ds.runMigrations();
 
     // The operator creates the vendor (what the CLI does), in this process.
-    Object.assign(process.env, { DATABASE_URL: pg.url, LOG_LEVEL: 'silent', SEED_DEMO: 'false' });
+    // One master key for this process and the service (inherited): it encrypts the vendor's signing key.
+    Object.assign(process.env, { DATABASE_URL: pg.url, LOG_LEVEL: 'silent', SEED_DEMO: 'false', SECRETS_MASTER_KEY: randomBytes(32).toString('base64') });
     const { AppModule } = await import('../../src/app.module');
     const { VendorsService } = await import('../../src/parties/vendors.service');
     const ctx = await NestFactory.createApplicationContext(AppModule, { logger: false });
