@@ -1,4 +1,5 @@
 import { ConfigService } from '@nestjs/config';
+import { apiProcessHeader } from './api-processes';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
@@ -18,6 +19,7 @@ export function configureApp(app: NestExpressApplication, opts: { bodyLimit?: st
   const config = app.get(ConfigService<AppConfig, true>);
   app.useLogger(new QuietStartupLogger(app.get(Logger)));
   app.use(httpMetricsMiddleware);
+  if (process.env.OL_WORKER_HEADER === 'true') app.use(apiProcessHeader);
   app.set('trust proxy', trustProxySetting(config.get('TRUST_PROXY', { infer: true })));
   app.disable('x-powered-by');
   app.set('query parser', 'extended');

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import cluster from 'node:cluster';
+import { apiWorker, runPrimary } from './api-processes';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { ensureDatabaseOrExit, loadConfigOrExit } from './database/runtime-database';
@@ -9,9 +11,12 @@ import { portalBanner } from './portal/portal-banner';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const say = (m: string) => process.stdout.write(`[outcome-ledger] ${m}\n`);
+  const worker = apiWorker();
+  const say = (m: string) => process.stdout.write(`[outcome-ledger${worker ? ` ${worker}` : ''}] ${m}\n`);
+  if (cluster.isPrimary && config.API_PROCESSES > 1) return runPrimary(config, say);
   // A database that is restarting (docker compose) gets a few seconds; then one line and exit 1.
-  const embedded = await ensureDatabaseOrExit(config, { say, attempts: 10 });
+  // A cluster worker finds it started and migrated by the primary (DATABASE_URL in its environment).
+  const embedded = worker ? null : await ensureDatabaseOrExit(config, { say, attempts: 10 });
 
   let app: NestExpressApplication | undefined;
   let stopping = false;
@@ -33,6 +38,7 @@ async function main(): Promise<void> {
     await app.listen(config.PORT);
     const base = config.PUBLIC_BASE_URL ?? `http://localhost:${config.PORT}`;
     say(`listening on ${base}`);
+    if (worker && worker > 1) return;
     say(`OpenAPI: ${base}/openapi.json   browsable docs: ${base}/docs   health: ${base}/health`);
     if (demo) for (const line of [...demo.banner(base), ...(await portalBanner(app, base, demo.keys))]) say(line);
   } catch (e) {

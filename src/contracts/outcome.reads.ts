@@ -25,6 +25,31 @@ export interface ContractTermsRow {
   starts_on: string;
   ends_on: string | null;
   versions: Array<{ effectiveFrom: string; document: Terms }>;
+  /** Everything above that recording checks an outcome against, as one text (`contractStampSql`). */
+  stamp: string;
+}
+
+/**
+ * What recording reads of a contract, as one text: the customer (scope), currency, timezone, dates,
+ * and the newest terms version (versions are append-only and numbered, so a new one changes it).
+ * A copy of a contract kept by another domain is current exactly while its stamp equals this.
+ */
+function contractStampSql(c: string): string {
+  return `concat_ws('|', ${c}.customer_id, ${c}.currency, ${c}.timezone, ${c}.starts_on, coalesce(${c}.ends_on::text, '-'),
+            (SELECT max(tv.version) FROM terms_versions tv WHERE tv.vendor_id = ${c}.vendor_id AND tv.contract_id = ${c}.id))`;
+}
+
+/**
+ * A boolean SQL expression: every listed contract is still seen by the scope and still has the
+ * stamp it had when read. A statement that writes against a kept copy of contracts guards itself
+ * with it, so the copy saves the read without ever being acted on stale (parameters appended to `params`).
+ */
+export function contractsUnchangedSql(scope: Scope, contracts: ReadonlyArray<{ id: string; stamp: string }>, params: unknown[]): string {
+  const ids = `$${params.push(contracts.map((c) => c.id))}::uuid[]`;
+  const stamps = `$${params.push(contracts.map((c) => c.stamp))}::text[]`;
+  return `((SELECT count(*) FROM unnest(${ids}, ${stamps}) AS kept(id, stamp)
+            JOIN contracts c ON c.id = kept.id AND ${contractStampSql('c')} = kept.stamp
+           WHERE ${scopeSql(scope, CONTRACT_SCOPE, params)}) = cardinality(${ids}))`;
 }
 
 /** The outcomes domain's reads of contracts and terms versions. */
@@ -38,7 +63,8 @@ export class OutcomeContractReads {
     return (em ?? this.db.manager).query(
       `SELECT c.id, c.customer_id, c.currency, c.timezone, c.starts_on::text AS starts_on, c.ends_on::text AS ends_on,
               json_agg(json_build_object('effectiveFrom', t.effective_from::text, 'document', t.document)
-                       ORDER BY t.effective_from DESC) AS versions
+                       ORDER BY t.effective_from DESC) AS versions,
+              ${contractStampSql('c')} AS stamp
          FROM contracts c
          JOIN terms_versions t ON t.vendor_id = c.vendor_id AND t.contract_id = c.id
         WHERE c.id = ANY($1::uuid[]) AND ${scopeSql(scope, CONTRACT_SCOPE, params)}

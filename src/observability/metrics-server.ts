@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../common/config/app-config';
+import { apiWorker } from '../api-processes';
 import { metrics, PoolStats } from './metrics';
 
 /**
@@ -28,6 +29,9 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationBootstrap(): Promise<void> {
     // Only beside an HTTP app: a CLI run (an application context, no HTTP adapter) serves nothing.
     if (!this.adapter.httpAdapter) return;
+    // With API_PROCESSES > 1 the first worker serves /metrics (for its own requests); the others would fight for the port.
+    const worker = apiWorker();
+    if (worker !== null && worker > 1) return;
     metrics.watchPool(() => (this.db.isInitialized ? ((this.db.driver as { master?: PoolStats }).master ?? undefined) : undefined));
     const host = this.config.get('METRICS_HOST', { infer: true });
     const port = this.config.get('METRICS_PORT', { infer: true });

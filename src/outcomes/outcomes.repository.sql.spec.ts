@@ -18,6 +18,11 @@ describe('the SQL of OutcomesRepository', () => {
     expect(await sqlPerScope(rec, (s) => repo.insertNew(s, actor, [outcome]), ['vendor admin'])).toMatchSnapshot();
   });
 
+  it('inserts only while the guarded contracts are unchanged and in the scope (a kept copy of a contract)', async () => {
+    const guard = [{ id: FIXED.contractIds[0], stamp: 'stamp-1' }];
+    expect(await sqlPerScope(rec, (s) => repo.insertNew(s, actor, [outcome], undefined, guard), ['vendor admin', 'customer'])).toMatchSnapshot();
+  });
+
   it('finds stored outcomes by (contract, externalId) within the scope', async () => {
     expect(await sqlPerScope(rec, (s) => repo.findByExternalIds(s, [{ contractId: FIXED.contractIds[0], externalId: 'rep-1' }]))).toMatchSnapshot();
   });

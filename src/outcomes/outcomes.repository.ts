@@ -5,7 +5,8 @@ import { type Scope, scopeSql, type ScopeColumns } from '../auth/scope';
 import { numericString } from '../common/money';
 import { decodeCursor } from '../common/http/pagination';
 import { PLAIN_DECIMAL } from '../kernel/decimal';
-import { contractColumnSql } from '../contracts/outcome.reads';
+import { preparedQuery } from '../database/prepared-query';
+import { contractColumnSql, contractsUnchangedSql } from '../contracts/outcome.reads';
 import type { OutcomeDetailView, OutcomeEventView, OutcomeView } from './dto/outcome.dto';
 import type { OutcomeStatus } from './entities/outcome.entity';
 
@@ -68,10 +69,15 @@ export interface NewOutcome {
   timezone: string;
 }
 
-/** What an insert created: outcome id by `outcomeKey(contractId, externalId)`, and the transaction's now(). */
+/**
+ * What an insert created: outcome id by `outcomeKey(contractId, externalId)`, and the transaction's
+ * now(). `current` false: a guarded contract changed (or left the scope) since it was read, and
+ * nothing was inserted.
+ */
 export interface InsertedOutcomes {
   ids: Map<string, string>;
   at: Date;
+  current: boolean;
 }
 
 export const outcomeKey = (contractId: string, externalId: string) => `${contractId}\u0000${externalId}`;
@@ -208,15 +214,47 @@ export class OutcomesRepository {
    * Inserts the outcomes that are new and their first events, in one statement (one transaction):
    * `null → recorded` by the recording key, and `recorded → verified` by the system for auto-verified
    * types. An (contract, externalId) already stored is skipped, whoever stored it, even concurrently.
-   * The caller has checked that the scope sees each item's contract, and that no (contract,
-   * externalId) appears twice in `items` (the outcome joins its key by them).
+   * The caller has checked each item against its contract as read with `stamp`, and that no
+   * (contract, externalId) appears twice in `items` (the outcome joins its key by them); with `guard`
+   * the statement inserts only if every guarded contract is still seen by the scope with that stamp,
+   * so a kept copy of a contract saves its read without ever being acted on stale (one round trip).
    */
-  async insertNew(scope: Scope, actor: Actor, items: NewOutcome[], em?: EntityManager): Promise<InsertedOutcomes> {
-    if (items.length === 0) return { ids: new Map(), at: new Date() };
+  async insertNew(
+    scope: Scope,
+    actor: Actor,
+    items: NewOutcome[],
+    em?: EntityManager,
+    guard?: ReadonlyArray<{ id: string; stamp: string }>,
+  ): Promise<InsertedOutcomes> {
+    if (items.length === 0) return { ids: new Map(), at: new Date(), current: true };
     const col = <K extends keyof NewOutcome>(k: K) => items.map((i) => i[k]);
     // The answer is one row of arrays, not 1,000 rows: the caller already holds every other column,
     // and created_at / verified_at are the transaction's now().
-    const [row]: Array<{ ids: string[]; contract_ids: string[]; external_ids: string[]; at: Date }> = await this.q(em).query(
+    const params: unknown[] = [
+      scope.vendorId,
+      col('contractId'),
+      col('externalId'),
+      col('type'),
+      col('quantity'),
+      col('value'),
+      col('occurredAt'),
+      items.map((i) => JSON.stringify(i.dimensions)),
+      col('evidenceJson'),
+      col('evidenceUri'),
+      col('evidenceSha256'),
+      col('status'),
+      col('contentSha256'),
+      col('correctsOutcomeId'),
+      actor.keyId,
+      actor.role,
+      col('objectionWindow'),
+      col('timezone'),
+    ];
+    const current = guard ? contractsUnchangedSql(scope, guard, params) : 'true';
+    type Answer = { ids: string[]; contract_ids: string[]; external_ids: string[]; at: Date; current: boolean };
+    const [row] = await preparedQuery<Answer>(
+      this.db,
+      em,
       `WITH input AS (
          SELECT * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::numeric[], $6::numeric[], $7::timestamptz[],
                               $8::jsonb[], $9::jsonb[], $10::text[], $11::text[], $12::text[], $13::text[], $14::uuid[],
@@ -224,10 +262,13 @@ export class OutcomesRepository {
                   WITH ORDINALITY AS t(contract_id, external_id, type, quantity, value, occurred_at, dimensions, evidence,
                                        evidence_uri, evidence_sha256, status, content_sha256, corrects_outcome_id,
                                        objection_window, timezone, ord)
+       ), guard AS (
+         SELECT ${current} AS current
        ), keys AS (
          -- The key decides what is new (outcomes is partitioned: its own keys cannot span partitions).
          INSERT INTO outcome_keys (vendor_id, contract_id, external_id, occurred_at, corrects_outcome_id)
-         SELECT $1::uuid, contract_id, external_id, occurred_at, corrects_outcome_id FROM input ORDER BY ord
+         SELECT $1::uuid, contract_id, external_id, occurred_at, corrects_outcome_id FROM input
+          WHERE (SELECT current FROM guard) ORDER BY ord
          ON CONFLICT (vendor_id, contract_id, external_id) DO NOTHING
          RETURNING id, contract_id, external_id
        ), ins AS (
@@ -251,32 +292,13 @@ export class OutcomesRepository {
           ORDER BY ins.id, e.n
        )
        SELECT coalesce(array_agg(id::text), '{}') AS ids, coalesce(array_agg(contract_id::text), '{}') AS contract_ids,
-              coalesce(array_agg(external_id), '{}') AS external_ids, now() AS at
+              coalesce(array_agg(external_id), '{}') AS external_ids, now() AS at, (SELECT current FROM guard) AS current
          FROM ins`,
-      [
-        scope.vendorId,
-        col('contractId'),
-        col('externalId'),
-        col('type'),
-        col('quantity'),
-        col('value'),
-        col('occurredAt'),
-        items.map((i) => JSON.stringify(i.dimensions)),
-        col('evidenceJson'),
-        col('evidenceUri'),
-        col('evidenceSha256'),
-        col('status'),
-        col('contentSha256'),
-        col('correctsOutcomeId'),
-        actor.keyId,
-        actor.role,
-        col('objectionWindow'),
-        col('timezone'),
-      ],
+      params,
     );
     const ids = new Map<string, string>();
     row.ids.forEach((id, i) => ids.set(outcomeKey(row.contract_ids[i], row.external_ids[i]), id));
-    return { ids, at: row.at };
+    return { ids, at: row.at, current: row.current !== false };
   }
 
   /** The stored outcomes of these (contract, externalId) pairs that the scope sees. */

@@ -1,13 +1,13 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
-import { type Scope, scopeOf, vendorScope } from '../auth/scope';
+import { type Scope, scopeOf, scopeSeesContract, vendorScope } from '../auth/scope';
 import { CommonError, CommonErrorCode, notFound } from '../common/errors/common.errors';
 import type { DomainException, FieldError } from '../common/errors/domain-exception';
 import { encodeCursor, Page } from '../common/http/pagination';
 import { Money } from '../common/money';
 import { localDateTime } from '../kernel/calendar';
-import { type ContractTermsRow, OutcomeContractReads } from '../contracts/outcome.reads';
+import { OutcomeContractReads } from '../contracts/outcome.reads';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { VerifiersRepository } from '../parties/verifiers.repository';
 import { monthPeriod } from '../pricing/period';
@@ -34,11 +34,13 @@ import {
 import type { OutcomeStatus } from './entities/outcome.entity';
 import { asBatchItem, batchItemErrors } from './dto/batch-item.validator';
 import { acceptanceRate } from './acceptance-rate';
-import { amountOf, contentSha256, disputeWindowDaysOf, evidenceDigest, localDate, normalDecimal, TypeRules, typeRulesOf } from './outcome-rules';
+import { amountOf, contentSha256, disputeWindowDaysOf, evidenceDigest, localDate, normalDecimal, typeRulesOf } from './outcome-rules';
+import { type ContractRules, KeptContracts } from './kept-contracts';
 import { type Decider, deciderOf, decisionRefusal, type NamedVerifier, type OutcomeAction, refusal, transitionOf } from './outcome-transitions';
 import { OutcomeError, OutcomeErrorCode } from './outcomes.errors';
 import {
   Actor,
+  InsertedOutcomes,
   NewOutcome,
   newOutcomeView,
   outcomeKey,
@@ -71,11 +73,13 @@ export type RecordResult =
   | { index: number; status: 'created' | 'duplicate'; outcome: OutcomeView }
   | { index: number; status: 'error'; error: ItemError };
 
-interface ContractRules {
-  contract: ContractTermsRow;
-  /** Terms versions newest first, each with its rules. */
-  versions: Array<{ effectiveFrom: string; rules: TypeRules }>;
-}
+/** Refusals decided by the contract and its terms: a kept copy's are decided again on a fresh read. */
+const CONTRACT_REFUSALS: ReadonlySet<string> = new Set([
+  OutcomeErrorCode.CURRENCY_MISMATCH,
+  OutcomeErrorCode.OCCURRED_OUTSIDE_CONTRACT,
+  OutcomeErrorCode.OUTCOME_TYPE_UNKNOWN,
+  OutcomeErrorCode.OUTCOME_AMOUNT_MISSING,
+]);
 
 const ALL_STATUSES = (): Record<OutcomeStatus, number> =>
   Object.fromEntries(OUTCOME_STATUSES.map((s) => [s, 0])) as Record<OutcomeStatus, number>;
@@ -93,6 +97,9 @@ export class OutcomesService {
     private readonly verifiers: VerifiersRepository,
     @Optional() @Inject(OUTCOMES_CHANGED) private readonly changed?: OutcomesChanged,
   ) {}
+
+  /** The contracts recording read last (see KeptContracts: every use is guarded by the contract's stamp). */
+  private readonly kept = new KeptContracts();
 
   /** Tells the port which contracts gained verified outcomes: once per request or batch, never per row. */
   private async verifiedIn(vendorId: string, contractIds: Iterable<string>): Promise<void> {
@@ -179,27 +186,28 @@ export class OutcomesService {
     const at = (c: Candidate, field: string) => (opts.batch ? `outcomes[${c.index}].${field}` : field);
     // uuids compare as text below: one spelling.
     candidates = candidates.map((c) => ({ ...c, contractId: c.contractId.toLowerCase() }));
-    const rulesByContract = await this.loadRules(scope, [...new Set(candidates.map((c) => c.contractId))], em);
-    const results: RecordResult[] = [];
-    const fresh: Array<{ c: Candidate; row: NewOutcome }> = [];
-    const firstByKey = new Map<string, number>();
-    const repeats: Array<{ c: Candidate; row: NewOutcome }> = [];
-    for (const c of candidates) {
-      const prepared = this.prepare(c, rulesByContract.get(c.contractId), (f) => at(c, f));
-      if (prepared instanceof ItemError) {
-        results.push({ index: c.index, status: 'error', error: prepared });
+    const contractIds = [...new Set(candidates.map((c) => c.contractId))];
+    let rules = await this.rulesOf(scope, contractIds, em, true);
+    let results: RecordResult[];
+    let fresh: Array<{ c: Candidate; row: NewOutcome }>;
+    let repeats: Array<{ c: Candidate; row: NewOutcome }>;
+    let inserted: InsertedOutcomes;
+    for (let attempt = 1; ; attempt++) {
+      ({ results, fresh, repeats } = this.prepareAll(candidates, rules.byContract, at));
+      // A refusal that depends on the contract is never answered from a kept copy alone.
+      if (rules.kept && results.some((r) => r.status === 'error' && CONTRACT_REFUSALS.has(r.error.code))) {
+        this.kept.drop(scope.vendorId, contractIds);
+        rules = await this.rulesOf(scope, contractIds, em, false);
         continue;
       }
-      // The same externalId twice in one request: the first is recorded, the rest are replays of it.
-      const key = outcomeKey(c.contractId, prepared.externalId);
-      if (firstByKey.has(key)) repeats.push({ c, row: prepared });
-      else {
-        firstByKey.set(key, c.index);
-        fresh.push({ c, row: prepared });
-      }
+      const guard = [...new Set(fresh.map((f) => f.row.contractId))].map((id) => ({ id, stamp: rules.byContract.get(id)!.contract.stamp }));
+      inserted = await this.repo.insertNew(scope, actorOf(p), fresh.map((f) => f.row), em, guard);
+      if (inserted.current) break;
+      // A contract changed since it was read (here or by another process): read it again, check again.
+      this.kept.drop(scope.vendorId, contractIds);
+      if (attempt === 3) throw new Error(`contracts ${guard.map((g) => g.id).join(', ')} changed during each of 3 attempts to record outcomes`);
+      rules = await this.rulesOf(scope, contractIds, em, false);
     }
-
-    const inserted = await this.repo.insertNew(scope, actorOf(p), fresh.map((f) => f.row), em);
     metrics.outcomesIngested.inc(inserted.ids.size);
     const toLookUp = [...fresh.filter((f) => !inserted.ids.has(outcomeKey(f.row.contractId, f.row.externalId))), ...repeats];
     const stored = await this.repo.findByExternalIds(
@@ -231,16 +239,54 @@ export class OutcomesService {
     return results.sort((a, b) => a.index - b.index);
   }
 
-  private async loadRules(scope: Scope, contractIds: string[], em?: EntityManager): Promise<Map<string, ContractRules>> {
-    const rows = await this.contracts.contractsWithTerms(scope, contractIds, em);
-    const out = new Map<string, ContractRules>();
-    for (const contract of rows) {
-      out.set(contract.id, {
-        contract,
-        versions: contract.versions.map((v) => ({ effectiveFrom: v.effectiveFrom, rules: typeRulesOf(v.document) })),
-      });
+  /**
+   * The contracts' rules: from the kept copies when `useKept` and the scope sees them, the rest read
+   * (and kept). `kept` tells whether any came from a copy.
+   */
+  private async rulesOf(
+    scope: Scope,
+    contractIds: string[],
+    em: EntityManager | undefined,
+    useKept: boolean,
+  ): Promise<{ byContract: Map<string, ContractRules>; kept: boolean }> {
+    const byContract = new Map<string, ContractRules>();
+    const missing: string[] = [];
+    for (const id of contractIds) {
+      const hit = useKept ? this.kept.get(scope.vendorId, id) : undefined;
+      if (hit && scopeSeesContract(scope, { vendorId: scope.vendorId, id, customerId: hit.contract.customer_id })) byContract.set(id, hit);
+      else missing.push(id);
     }
-    return out;
+    const kept = byContract.size > 0;
+    if (missing.length === 0) return { byContract, kept };
+    for (const contract of await this.contracts.contractsWithTerms(scope, missing, em)) {
+      const r: ContractRules = { contract, versions: contract.versions.map((v) => ({ effectiveFrom: v.effectiveFrom, rules: typeRulesOf(v.document) })) };
+      byContract.set(contract.id, r);
+      this.kept.set(scope.vendorId, r);
+    }
+    return { byContract, kept };
+  }
+
+  /** Each candidate checked against its contract: refusals, the first of each externalId, and repeats of one in the same request. */
+  private prepareAll(candidates: Candidate[], rulesByContract: Map<string, ContractRules>, at: (c: Candidate, field: string) => string) {
+    const results: RecordResult[] = [];
+    const fresh: Array<{ c: Candidate; row: NewOutcome }> = [];
+    const firstByKey = new Map<string, number>();
+    const repeats: Array<{ c: Candidate; row: NewOutcome }> = [];
+    for (const c of candidates) {
+      const prepared = this.prepare(c, rulesByContract.get(c.contractId), (f) => at(c, f));
+      if (prepared instanceof ItemError) {
+        results.push({ index: c.index, status: 'error', error: prepared });
+        continue;
+      }
+      // The same externalId twice in one request: the first is recorded, the rest are replays of it.
+      const key = outcomeKey(c.contractId, prepared.externalId);
+      if (firstByKey.has(key)) repeats.push({ c, row: prepared });
+      else {
+        firstByKey.set(key, c.index);
+        fresh.push({ c, row: prepared });
+      }
+    }
+    return { results, fresh, repeats };
   }
 
   /** Checks one outcome against its contract and the terms in force when it occurred; normalises and hashes it. */

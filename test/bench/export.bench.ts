@@ -159,8 +159,12 @@ function build(): string {
     cwd: ROOT,
     stdio: 'inherit',
   });
-  // What `nest build` copies beside the code (nest-cli.json "assets"): the portal's templates, texts and assets.
-  for (const dir of ['templates', 'i18n', 'assets']) cpSync(join(ROOT, 'src', 'portal', dir), join(out, 'src', 'portal', dir), { recursive: true });
+  // What `nest build` copies beside the JavaScript (nest-cli.json "assets": templates, i18n, portal assets).
+  const assets: Array<{ include: string }> = JSON.parse(readFileSync(join(ROOT, 'nest-cli.json'), 'utf8')).compilerOptions.assets ?? [];
+  for (const { include } of assets) {
+    const dir = include.slice(0, include.indexOf('*'));
+    cpSync(join(ROOT, 'src', dir), join(out, 'src', dir), { recursive: true, filter: (f) => !f.endsWith('.ts') });
+  }
   console.log(`  compiled the service with tsc in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   return out;
 }
@@ -174,8 +178,9 @@ function productionNodeFlags(): string {
 async function startServer(buildDir: string, databaseUrl: string, port: number): Promise<ChildProcess> {
   const nodeOptions = process.env.OL_BENCH_NODE_OPTIONS ?? productionNodeFlags();
   console.log(`  service node flags: ${nodeOptions || '(V8 defaults)'}`);
-  const env = { ...process.env, NODE_OPTIONS: nodeOptions, NODE_ENV: 'production', DATABASE_URL: databaseUrl, PORT: String(port), SEED_DEMO: 'false', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' };
-  const proc = spawn(process.execPath, [join(buildDir, 'src', 'main.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // As command-line flags, as start:prod passes them: NODE_OPTIONS refuses some V8 flags.
+  const env = { ...process.env, NODE_ENV: 'production', DATABASE_URL: databaseUrl, PORT: String(port), SEED_DEMO: 'false', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' };
+  const proc = spawn(process.execPath, [...nodeOptions.split(' ').filter(Boolean), join(buildDir, 'src', 'main.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));

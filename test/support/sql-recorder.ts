@@ -25,7 +25,9 @@ export function sqlRecorder() {
     return cannedAnswer(sql);
   };
   const manager = { query };
-  const db = { query, manager, transaction: async <T>(work: (em: unknown) => Promise<T>) => work(manager) };
+  // The pool, for statements sent as named prepared statements (src/database/prepared-query.ts).
+  const master = { query: async (q: { text: string; values: unknown[] }) => ({ rows: await query(q.text, q.values) }) };
+  const db = { query, manager, driver: { master }, transaction: async <T>(work: (em: unknown) => Promise<T>) => work(manager) };
   return {
     db: db as unknown as DataSource,
     em: manager as unknown as EntityManager,

@@ -58,6 +58,14 @@ export class AppConfig {
   @Matches(/^\d+(b|kb|mb)$/i, { message: 'BODY_LIMIT must look like 1mb' })
   BODY_LIMIT = '1mb';
 
+  /**
+   * API processes on one port (node:cluster): the first process starts the embedded PostgreSQL and
+   * runs the migrations, then N workers serve; background work (billing jobs, webhook dispatch,
+   * the deeming sweep, /metrics) runs in the first worker only. 1 (default): one process, no cluster.
+   */
+  @Transform(toInt) @IsInt({ message: 'API_PROCESSES must be an integer between 1 and 64' }) @Min(1) @Max(64)
+  API_PROCESSES = 1;
+
   /** Requests per minute per API key; 0 disables the limit. */
   @Transform(toInt) @IsInt() @Min(0)
   RATE_LIMIT_PER_MINUTE = 6000;
