@@ -4,7 +4,7 @@ import { CurrentPrincipal, Roles, type Principal } from '../auth/principal';
 import { BillingRunsService } from './billing-runs.service';
 import { ApiPageResponse } from '../common/openapi/page';
 import type { Page } from '../common/http/pagination';
-import { BillingRunContractView, BillingRunResultsQuery, BillingRunView, CreateBillingRunDto } from './dto/invoice.dto';
+import { BillingRunContractView, BillingRunListQuery, BillingRunResultsQuery, BillingRunSummaryView, BillingRunView, CreateBillingRunDto } from './dto/invoice.dto';
 
 @ApiTags('invoices')
 @ApiBearerAuth()
@@ -21,6 +21,14 @@ export class BillingRunsController {
   @ApiAcceptedResponse({ type: BillingRunView })
   create(@CurrentPrincipal() p: Principal, @Body() dto: CreateBillingRunDto): Promise<BillingRunView> {
     return this.runs.start(p.vendorId, dto, p.keyId);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'The vendor\'s billing runs, newest first (optionally of one period or in one status), each with its counts so far' })
+  @ApiPageResponse(BillingRunSummaryView, 'A page of billing runs')
+  @Roles('vendor_admin', 'auditor')
+  list(@CurrentPrincipal() p: Principal, @Query() q: BillingRunListQuery): Promise<Page<BillingRunSummaryView>> {
+    return this.runs.list(p, q);
   }
 
   @Get(':id')

@@ -90,6 +90,22 @@ export class BillingRunsRepository {
     return row ?? null;
   }
 
+  /** The vendor's runs, newest first (ids are time-ordered), a page at a time. */
+  async list(
+    scope: Scope,
+    q: { before: string | null; limit: number; period: string | null; status: BillingRun['status'] | null },
+    em: Queryable = this.db.manager,
+  ): Promise<BillingRun[]> {
+    const ps = new Params();
+    const where = runScope(scope, ps);
+    const more = [
+      q.before ? ` AND r.id < ${ps.add(q.before)}::uuid` : '',
+      q.period ? ` AND r.period_label = ${ps.add(q.period)}` : '',
+      q.status ? ` AND r.status = ${ps.add(q.status)}` : '',
+    ].join('');
+    return em.query(`SELECT ${RUN_COLS} FROM billing_runs r WHERE ${where}${more} ORDER BY r.id DESC LIMIT ${ps.add(q.limit)}`, ps.values);
+  }
+
   /**
    * What the run's result rows add up to so far, in one aggregate; the first 100 failures with their
    * messages. A contract without terms is skipped on its row but counted (and listed) as failed, as

@@ -7,7 +7,7 @@ import { notFound } from '../common/errors/common.errors';
 import { DomainException } from '../common/errors/domain-exception';
 import { ContractsService } from '../contracts/contracts.service';
 import { BillingRunsRepository } from './billing-runs.repository';
-import { BillingRunContractView, BillingRunResultsQuery, BillingRunView, CreateBillingRunDto } from './dto/invoice.dto';
+import { BillingRunContractView, BillingRunListQuery, BillingRunResultsQuery, BillingRunSummaryView, BillingRunView, CreateBillingRunDto } from './dto/invoice.dto';
 import { decodeCursor, encodeCursor, type Page } from '../common/http/pagination';
 import type { BillingRun, BillingRunContract } from './entities/billing-run.entity';
 import { DraftResult, InvoicesService } from './invoices.service';
@@ -374,6 +374,22 @@ export class BillingRunsService implements OnModuleInit {
   /** A run as the caller may see it: a vendor-wide operation, invisible to a contract- or customer-limited key (404). */
   async get(p: Principal, id: string): Promise<BillingRunView> {
     return this.find(scopeOf(p), id);
+  }
+
+  /** `GET /v1/billing-runs`: the vendor's runs, newest first; a run still working shows its counts so far. */
+  async list(p: Principal, q: BillingRunListQuery): Promise<Page<BillingRunSummaryView>> {
+    const scope = scopeOf(p);
+    const limit = q.limit ?? 50;
+    const rows = await this.repo.list(scope, { before: q.cursor ? decodeCursor(q.cursor) : null, limit: limit + 1, period: q.period ?? null, status: q.status ?? null });
+    const page = rows.slice(0, limit);
+    // Only runs still working need their tally (a few at a time); a completed run's counts are stored with it.
+    const data = await Promise.all(
+      page.map(async (r) => {
+        const { results: _results, resultsNextCursor: _next, ...summary } = toBillingRunView(r, r.status === 'completed' ? NO_TALLY : await this.repo.tally(scope, r.id));
+        return summary;
+      }),
+    );
+    return { data, nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null };
   }
 
   /** `GET /v1/billing-runs/:id/results`: the per-contract results a page at a time, in contract order (a run of 100,000 contracts is not one answer). */

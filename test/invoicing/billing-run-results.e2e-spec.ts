@@ -138,6 +138,39 @@ describe('billing runs say what they did with each contract', () => {
     expect(small.body).toMatchObject({ resultsNextCursor: null, results: [expect.objectContaining({ contractId: c.contractId, result: 'drafted' })] });
   });
 
+  it('lists the vendor\'s runs newest first, by period and status, a page at a time', async () => {
+    const v = await t.createVendor('Run List Vendor');
+    const admin = t.as(v.adminKey);
+    await customerWithContract(admin);
+    const march1 = (await runBilling(admin, { period: '2026-03' })).body;
+    const april = (await runBilling(admin, { period: '2026-04' })).body;
+    const march2 = (await runBilling(admin, { period: '2026-03' })).body;
+
+    const all = (await admin.get('/v1/billing-runs').expect(200)).body;
+    expect(all.data.map((r: any) => r.id)).toEqual([march2.id, april.id, march1.id]);
+    expect(all.nextCursor).toBeNull();
+    const { results: _r, resultsNextCursor: _c, ...summary } = march2;
+    expect(all.data[0]).toEqual(summary);
+    expect(all.data[0]).not.toHaveProperty('results');
+
+    const march = (await admin.get('/v1/billing-runs?period=2026-03').expect(200)).body;
+    expect(march.data.map((r: any) => r.id)).toEqual([march2.id, march1.id]);
+    expect((await admin.get('/v1/billing-runs?status=queued').expect(200)).body.data).toEqual([]);
+    expect((await admin.get('/v1/billing-runs?status=completed').expect(200)).body.data).toHaveLength(3);
+
+    const first = (await admin.get('/v1/billing-runs?limit=2').expect(200)).body;
+    expect(first.data.map((r: any) => r.id)).toEqual([march2.id, april.id]);
+    const second = (await admin.get(`/v1/billing-runs?limit=2&cursor=${first.nextCursor}`).expect(200)).body;
+    expect(second).toEqual({ data: [expect.objectContaining({ id: march1.id })], nextCursor: null });
+
+    // Another vendor's list holds none of them; bad filters are refused, naming the field.
+    const other = t.as((await t.createVendor('Foreign Run List Vendor')).adminKey);
+    expect((await other.get('/v1/billing-runs').expect(200)).body.data).toEqual([]);
+    const bad = await admin.get('/v1/billing-runs?status=done&period=March').expect(422);
+    expect(bad.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(bad.body.errors.map((e: any) => e.field).sort()).toEqual(['period', 'status']);
+  });
+
   it('answers a replayed run (same Idempotency-Key) with the same results, running it once', async () => {
     const v = await t.createVendor('Replay Vendor');
     const admin = t.as(v.adminKey);

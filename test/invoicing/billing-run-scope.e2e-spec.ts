@@ -45,6 +45,15 @@ describe('billing runs are visible only to callers who see the whole vendor', ()
       expect(JSON.stringify(refused.body)).not.toContain(c1.contractId);
     }
 
+    // The list the same way: the whole vendor's callers see both runs, the others none.
+    const ids = [ownContract.body.id, wholeVendor.body.id];
+    expect((await admin.get('/v1/billing-runs').expect(200)).body.data.map((r: any) => r.id)).toEqual(ids);
+    expect((await auditor.get('/v1/billing-runs').expect(200)).body.data.map((r: any) => r.id)).toEqual(ids);
+    expect((await grantedAuditor.get('/v1/billing-runs').expect(200)).body.data).toEqual([]);
+    expect((await foreignAdmin.get('/v1/billing-runs').expect(200)).body.data).toEqual([]);
+    const listed = await customer.get('/v1/billing-runs');
+    expect([403, 404]).toContain(listed.status);
+
     // What the run produced for the granted contract stays readable on its invoices, and only that.
     const invoices = await grantedAuditor.get('/v1/invoices?period=2026-03').expect(200);
     expect(invoices.body.data.map((i: any) => i.contractId)).toEqual([c2.contractId]);

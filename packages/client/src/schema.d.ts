@@ -737,7 +737,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The vendor's billing runs, newest first (optionally of one period or in one status), each with its counts so far */
+        get: operations["BillingRunsController_list"];
         put?: never;
         /**
          * Queue billing for a period: a background run refreshes each billable contract's draft invoice (and finalizes it with finalizeWhenDrafted)
@@ -2335,6 +2336,36 @@ export interface components {
             results: components["schemas"]["BillingRunContractView"][];
             /** @description null when `results` holds every result so far; else the cursor of the next page of GET /v1/billing-runs/{id}/results */
             resultsNextCursor: string | null;
+            /** Format: date-time */
+            startedAt: string;
+            /** Format: date-time */
+            finishedAt: string | null;
+        };
+        BillingRunSummaryView: {
+            /** Format: uuid */
+            id: string;
+            /** @example 2026-03 */
+            period: string;
+            /** @description the contracts named by the request; null: every billable contract */
+            contractIds: string[] | null;
+            /**
+             * @description queued until a worker takes its first chunk; completed once every contract has its result
+             * @enum {string}
+             */
+            status: "queued" | "running" | "completed" | "failed";
+            /** @description contracts billable in the period (attempted) */
+            contracts: number;
+            /** @description billable contracts with a result so far (drafted, refused, already finalized, skipped or failed); equals contracts when completed */
+            processed: number;
+            /** @description whether each drafted invoice is finalized too */
+            finalizeWhenDrafted: boolean;
+            drafted: number;
+            /** @description drafts kept with a refusal of their terms */
+            refused: number;
+            alreadyFinalized: number;
+            failed: number;
+            /** @description the first 100 failures */
+            errors: components["schemas"]["BillingRunErrorView"][];
             /** Format: date-time */
             startedAt: string;
             /** Format: date-time */
@@ -8356,6 +8387,81 @@ export interface operations {
             };
             /** @description The body is not application/json in UTF-8 */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not valid; `errors` names each one */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    BillingRunsController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                /** @description only the runs of this period */
+                period?: string;
+                /** @description only the runs in this status */
+                status?: "queued" | "running" | "completed" | "failed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of billing runs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageView"] & {
+                        data: components["schemas"]["BillingRunSummaryView"][];
+                    };
+                };
+            };
+            /** @description Malformed request (bad JSON, too deep, a bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key’s role may not do this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

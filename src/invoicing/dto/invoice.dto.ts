@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -264,4 +264,18 @@ export class BillingRunView {
   resultsNextCursor: string | null;
   @ApiProperty({ format: 'date-time' }) startedAt: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) finishedAt: string | null;
+}
+
+/** A run in the list: its status and counts; its per-contract results are read per run. */
+export class BillingRunSummaryView extends OmitType(BillingRunView, ['results', 'resultsNextCursor'] as const) {}
+
+/** `GET /v1/billing-runs?period=&status=&limit=&cursor=`: the vendor's runs, newest first. */
+export class BillingRunListQuery extends PageQuery {
+  @ApiPropertyOptional({ example: '2026-03', description: 'only the runs of this period' })
+  @IsOptional() @IsString() @Matches(PERIOD_LABEL, { message: 'period must be YYYY-MM or YYYY' })
+  period?: string;
+
+  @ApiPropertyOptional({ enum: ['queued', 'running', 'completed', 'failed'], description: 'only the runs in this status' })
+  @IsOptional() @IsIn(['queued', 'running', 'completed', 'failed'])
+  status?: 'queued' | 'running' | 'completed' | 'failed';
 }
