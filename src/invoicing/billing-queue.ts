@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
 import type { Queryable } from '../common/sql';
+import { envInt } from '../common/config/env-int';
 
 /** pg-boss's schema and our queue, created by migration 1768400000000 (the service role may not run DDL). */
 export const BILLING_QUEUE_SCHEMA = 'pgboss';
@@ -20,12 +21,6 @@ export interface BillingChunk {
 /** `lastAttempt`: the queue will not retry this job if it throws (its retries are spent). */
 export type ChunkHandler = (chunk: BillingChunk, attempt: { lastAttempt: boolean }) => Promise<void>;
 
-function envInt(name: string, fallback: number, min = 0): number {
-  const raw = process.env[name];
-  const n = raw !== undefined && /^\d{1,9}$/.test(raw) ? Number(raw) : fallback;
-  return Math.max(min, n);
-}
-
 /** Whether this process works billing jobs: yes unless BILLING_WORKER=false (the CLI sets it; `worker` and `bill` turn it on). */
 export function billingWorkerEnabled(): boolean {
   return (process.env.BILLING_WORKER ?? 'true').toLowerCase() !== 'false';
@@ -38,7 +33,7 @@ export function billingWorkerEnabled(): boolean {
  * (`npm run bench -- scale --contracts=10000 --chunk=…`; 250: 2.2×, 1,000: 1.8×, too few jobs to share).
  */
 export function billingChunkSize(): number {
-  return envInt('BILLING_CHUNK_SIZE', 500, 1);
+  return envInt('BILLING_CHUNK_SIZE', 500, { min: 1 });
 }
 
 /**
@@ -85,8 +80,8 @@ export class BillingQueue implements OnApplicationBootstrap, BeforeApplicationSh
   async work(): Promise<void> {
     if (this.workerIds.length) return;
     const boss = await this.started();
-    const concurrency = envInt('BILLING_WORKER_CONCURRENCY', 2, 1);
-    const pollingIntervalSeconds = envInt('BILLING_POLL_MS', 1000, 500) / 1000;
+    const concurrency = envInt('BILLING_WORKER_CONCURRENCY', 2, { min: 1 });
+    const pollingIntervalSeconds = envInt('BILLING_POLL_MS', 1000, { min: 500 }) / 1000;
     const options = { batchSize: 1, pollingIntervalSeconds, includeMetadata: true } as const;
     // A dead-lettered chunk's retries are spent: its worker takes it as the last attempt.
     const take = (lastAttempt: (job: { retryCount: number; retryLimit: number }) => boolean) => async ([job]: Array<PgBoss.JobWithMetadata<BillingChunk>>) => {
@@ -107,7 +102,7 @@ export class BillingQueue implements OnApplicationBootstrap, BeforeApplicationSh
   async enqueue(em: Queryable, chunks: readonly BillingChunk[]): Promise<void> {
     if (!chunks.length) return;
     const boss = await this.started();
-    const expireInSeconds = envInt('BILLING_JOB_EXPIRE_SECONDS', 600, 1);
+    const expireInSeconds = envInt('BILLING_JOB_EXPIRE_SECONDS', 600, { min: 1 });
     // Default: the queue's (20, set by migration); the crash tests lower it.
     const retries = process.env.BILLING_JOB_RETRY_LIMIT !== undefined ? { retryLimit: envInt('BILLING_JOB_RETRY_LIMIT', 20) } : {};
     const inTx = { executeSql: async (text: string, values: unknown[]) => ({ rows: await em.query(text, values) }) };
@@ -144,7 +139,7 @@ export class BillingQueue implements OnApplicationBootstrap, BeforeApplicationSh
       migrate: false,
       schedule: false,
       supervise: true,
-      maintenanceIntervalSeconds: envInt('BILLING_QUEUE_MAINTENANCE_SECONDS', 30, 1),
+      maintenanceIntervalSeconds: envInt('BILLING_QUEUE_MAINTENANCE_SECONDS', 30, { min: 1 }),
     });
     boss.on('error', (e) => {
       if (!this.closed) this.logger.error(`billing queue: ${e instanceof Error ? e.message : JSON.stringify(e)}`);

@@ -18,6 +18,7 @@ import { metrics } from '../observability/metrics';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import type { Contract } from '../contracts/entities/contract.entity';
 import { BillingChunk, billingChunkSize, BillingQueue } from './billing-queue';
+import { envInt } from '../common/config/env-int';
 
 type Tally = Awaited<ReturnType<BillingRunsRepository['tally']>>;
 const NO_TALLY: Tally = { results: 0, drafted: 0, refused: 0, alreadyFinalized: 0, failed: 0, errors: [] };
@@ -265,7 +266,7 @@ export class BillingRunsService implements OnModuleInit {
       // Re-read now: a contract may have ended or been suspended since the run was queued.
       const candidates = await this.contracts.billingCandidates(scope, { billingCycle: period.cycle, start: period.start, end: period.end, ids: todo });
       // For the crash tests only: makes a run slow enough to kill a worker in the middle of it.
-      const delayMs = Number(process.env.BILLING_TEST_DELAY_MS ?? 0);
+      const delayMs = envInt('BILLING_TEST_DELAY_MS', 0);
       if (delayMs > 0) await sleep(delayMs * candidates.length);
       const drafts = await this.draftAll(run, candidates.filter((c) => c.skip === null).map((c) => c.contract));
       const rows: BillingRunContract[] = [];

@@ -3,6 +3,7 @@ import { vendorScope } from '../auth/scope';
 import { PeriodicTask } from '../common/periodic-task';
 import { OUTCOMES_CHANGED, type OutcomesChanged } from './outcomes-changed.port';
 import { OutcomesRepository } from './outcomes.repository';
+import { envInt } from '../common/config/env-int';
 
 /** One advisory lock for every app instance: a second sweeper skips the tick instead of waiting. */
 const SWEEP_LOCK = 'outcome-ledger:deeming-sweep';
@@ -29,8 +30,7 @@ export class DeemingSweep implements OnApplicationBootstrap, OnModuleDestroy {
   ) {}
 
   onApplicationBootstrap(): void {
-    const raw = process.env.OUTCOME_DEEMING_INTERVAL_SECONDS ?? '60';
-    const seconds = /^\d{1,6}$/.test(raw) ? Number(raw) : 60;
+    const seconds = envInt('OUTCOME_DEEMING_INTERVAL_SECONDS', 60);
     if (seconds === 0) return;
     this.task.start(seconds * 1000);
   }

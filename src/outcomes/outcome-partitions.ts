@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { PeriodicTask } from '../common/periodic-task';
 import { OutcomesRepository } from './outcomes.repository';
+import { envInt } from '../common/config/env-int';
 
 /** Whole months the service keeps created ahead of the current one (besides the current one). */
 export const DEFAULT_MONTHS_AHEAD = 3;
@@ -23,8 +24,7 @@ export class OutcomePartitions implements OnApplicationBootstrap, OnModuleDestro
 
   async onApplicationBootstrap(): Promise<void> {
     await this.ensure().catch((e) => this.logger.error(`outcome partitions failed: ${e instanceof Error ? e.message : String(e)}`));
-    const raw = process.env.OUTCOME_PARTITIONS_INTERVAL_SECONDS ?? '86400';
-    const seconds = /^\d{1,7}$/.test(raw) ? Number(raw) : 86400;
+    const seconds = envInt('OUTCOME_PARTITIONS_INTERVAL_SECONDS', 86_400);
     if (seconds > 0) this.task.start(seconds * 1000);
   }
 
@@ -34,8 +34,7 @@ export class OutcomePartitions implements OnApplicationBootstrap, OnModuleDestro
 
   /** Creates what is missing of this month and the months ahead; answers how many partitions it created. */
   async ensure(now: Date = new Date()): Promise<number> {
-    const raw = process.env.OUTCOME_PARTITIONS_MONTHS_AHEAD ?? String(DEFAULT_MONTHS_AHEAD);
-    const ahead = /^\d{1,2}$/.test(raw) && Number(raw) <= 35 ? Number(raw) : DEFAULT_MONTHS_AHEAD;
+    const ahead = envInt('OUTCOME_PARTITIONS_MONTHS_AHEAD', DEFAULT_MONTHS_AHEAD, { max: 35 });
     const month = `${now.toISOString().slice(0, 7)}-01`;
     const created = await this.repo.createMonthlyPartitions(month, ahead + 1);
     if (created > 0) this.logger.log(`created ${created} monthly partitions of outcomes and outcome_events from ${month}`);
