@@ -177,10 +177,32 @@ export class InvoicesService {
     period: BillingPeriod,
     em: Queryable,
   ): Promise<{ id: string; subject: BillingSubject; earlier: InvoicedPeriod[] } | null> {
-    const t = await this.inputs.termsOfPeriod(scope, contract.id, period, em);
-    if (!t) return null;
-    const earlier = await this.inputs.invoicedPeriodsBefore(scope, contract.id, period.start, em, t.versions);
-    return { id: t.version.id, subject: { scope, contract, period, terms: t.version.document, stretches: t.stretches }, earlier };
+    const [s] = await this.subjectsOf(scope, [{ contract, period }], em);
+    return s;
+  }
+
+  /**
+   * The same for several contracts (a chunk): their terms versions and their invoiced earlier
+   * periods in one statement each for all of them. Null for a contract without terms for its
+   * period. In input order.
+   */
+  private async subjectsOf(
+    scope: Scope,
+    items: ReadonlyArray<{ contract: Contract; period: BillingPeriod }>,
+    em: Queryable,
+  ): Promise<Array<{ id: string; subject: BillingSubject; earlier: InvoicedPeriod[] } | null>> {
+    if (items.length === 0) return [];
+    const versions = new Map<string, TermsVersion[]>();
+    for (const v of await this.contracts.termsVersionsOf(scope, items.map((x) => x.contract.id), em))
+      versions.set(v.contractId, [...(versions.get(v.contractId) ?? []), v]);
+    const terms = items.map((x) => periodTermsOf(versions.get(x.contract.id) ?? [], x.period));
+    const withTerms = items.flatMap((x, at) => (terms[at] ? [{ contractId: x.contract.id, before: x.period.start, versions: terms[at].versions }] : []));
+    const earlier = withTerms.length ? await this.inputs.invoicedPeriodsBeforeEach(scope, withTerms, em) : new Map<string, InvoicedPeriod[]>();
+    return items.map(({ contract, period }, at) => {
+      const t = terms[at];
+      if (!t) return null;
+      return { id: t.version.id, subject: { scope, contract, period, terms: t.version.document, stretches: t.stretches }, earlier: earlier.get(contract.id)! };
+    });
   }
 
   /** The engine input with the hard limit in force for the period, if any (recorded on the invoice). */
@@ -304,27 +326,13 @@ export class InvoicesService {
     items: ReadonlyArray<{ contract: Contract; period: BillingPeriod }>,
     em: Queryable,
   ): Promise<Array<{ termsVersionId: string; input: PricingInput } | null>> {
-    if (items.length === 0) return [];
-    const versions = new Map<string, TermsVersion[]>();
-    for (const v of await this.contracts.termsVersionsOf(scope, items.map((x) => x.contract.id), em))
-      versions.set(v.contractId, [...(versions.get(v.contractId) ?? []), v]);
-    const terms = items.map((x) => periodTermsOf(versions.get(x.contract.id) ?? [], x.period));
-    const withTerms = items.flatMap((x, at) => (terms[at] ? [{ ...x, t: terms[at] }] : []));
-    const earlier = await this.inputs.invoicedPeriodsBeforeEach(
-      scope,
-      withTerms.map((x) => ({ contractId: x.contract.id, before: x.period.start, versions: x.t.versions })),
-      em,
-    );
-    const subjects = withTerms.map(({ contract, period, t }) => ({
-      subject: { scope, contract, period, terms: t.version.document, stretches: t.stretches } as BillingSubject,
-      earlier: earlier.get(contract.id)!,
-    }));
-    const inputs = await this.inputs.openPricingInputs(em, subjects);
-    const limits = await this.spendLimits.hardLimitsFor(scope, withTerms.map((x) => ({ contract: x.contract, periodEnd: x.period.end })), em);
+    const subjects = (await this.subjectsOf(scope, items, em)).filter((x) => x !== null);
+    const inputs = await this.inputs.openPricingInputs(em, subjects.map(({ subject, earlier }) => ({ subject, earlier })));
+    const limits = await this.spendLimits.hardLimitsFor(scope, subjects.map(({ subject }) => ({ contract: subject.contract, periodEnd: subject.period.end })), em);
     const byContract = new Map(
-      withTerms.map((x, k) => {
-        const limit = limits.get(x.contract.id) ?? null;
-        return [x.contract.id, { termsVersionId: x.t.version.id, input: limit ? { ...inputs[k], spendLimit: limit } : inputs[k] }];
+      subjects.map(({ id, subject }, k) => {
+        const limit = limits.get(subject.contract.id) ?? null;
+        return [subject.contract.id, { termsVersionId: id, input: limit ? { ...inputs[k], spendLimit: limit } : inputs[k] }];
       }),
     );
     return items.map((x) => byContract.get(x.contract.id) ?? null);
