@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { ContractTermsRow } from '../contracts/outcome.reads';
 import type { TypeRules } from './outcome-rules';
 
@@ -16,26 +17,18 @@ export interface ContractRules {
  * here, not after a lifetime. Bounded: the least recently used go first.
  */
 export class KeptContracts {
-  private readonly byKey = new Map<string, ContractRules>();
+  private readonly byKey: LRUCache<string, ContractRules>;
 
-  constructor(private readonly max = 2000) {}
+  constructor(max = 2000) {
+    this.byKey = new LRUCache({ max });
+  }
 
   get(vendorId: string, contractId: string): ContractRules | undefined {
-    const key = `${vendorId}/${contractId}`;
-    const hit = this.byKey.get(key);
-    if (hit) {
-      // Map order is insertion order: move the hit to the end so eviction takes the least recently used.
-      this.byKey.delete(key);
-      this.byKey.set(key, hit);
-    }
-    return hit;
+    return this.byKey.get(`${vendorId}/${contractId}`);
   }
 
   set(vendorId: string, rules: ContractRules): void {
-    const key = `${vendorId}/${rules.contract.id}`;
-    this.byKey.delete(key);
-    this.byKey.set(key, rules);
-    if (this.byKey.size > this.max) this.byKey.delete(this.byKey.keys().next().value!);
+    this.byKey.set(`${vendorId}/${rules.contract.id}`, rules);
   }
 
   drop(vendorId: string, contractIds: Iterable<string>): void {
